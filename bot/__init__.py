@@ -1,0 +1,1 @@
+"""Casewatch: configuration, app wiring, the command line and the alert sender."""

@@ -1,0 +1,114 @@
+"""The ``python -m bot`` command line: demo, poll, case, run."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, load_dotenv_file, settings_from_env
+from feeds.catalog import CatalogError
+
+DEMO_HINT = "To try Casewatch without Slack, run: python -m bot demo"
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import DEMO_DB, run_demo
+
+    outcomes, answer = run_demo(args.query)
+    print("Polled the bundled sample feeds (served from 127.0.0.1):")
+    for outcome in outcomes:
+        print(f"  {outcome.summary()}")
+    print(f"\n/case {args.query}\n")
+    print(answer)
+    print(f"\nDemo database: {DEMO_DB}")
+    print(f'Ask it more: CASEWATCH_DB="{DEMO_DB}" python -m bot case consensys')
+    return 0
+
+
+def _poll(args: argparse.Namespace) -> int:
+    from feeds.catalog import load_catalog
+    from feeds.fetch import Fetcher
+    from feeds.poll import poll_feeds
+    from storage.database import ThreadDatabases
+    from storage.feeds import enabled_feeds, sync_catalog
+
+    settings = settings_from_env(need_contact=True)
+    databases = ThreadDatabases(settings.db_path)
+    db = databases.get()
+    sync_catalog(db, load_catalog(settings.feeds_path))
+    feeds = enabled_feeds(db)
+    if not feeds:
+        print(f"No enabled feeds in {settings.feeds_path}.", file=sys.stderr)
+        return 1
+    fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
+    outcomes = poll_feeds(databases, fetcher, feeds)
+    for outcome in outcomes:
+        print(outcome.summary())
+    failed = sum(outcome.status == "error" for outcome in outcomes)
+    new = sum(outcome.new_items for outcome in outcomes)
+    print(f"{len(outcomes)} feeds polled: {new} new items, {failed} failed.")
+    return 1 if failed == len(outcomes) else 0
+
+
+def _case(args: argparse.Namespace) -> int:
+    from handlers.case_answer import plain_answer
+    from storage.database import open_database
+    from storage.search import search_cases
+
+    settings = settings_from_env()
+    if not settings.db_path.exists():
+        print(
+            f"No database at {settings.db_path} yet: run `python -m bot poll --once` first "
+            "(or set CASEWATCH_DB). " + DEMO_HINT,
+            file=sys.stderr,
+        )
+        return 1
+    db = open_database(settings.db_path)
+    print(plain_answer(search_cases(db, " ".join(args.query))))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.server import run
+
+    settings = settings_from_env(need_slack=True, need_contact=True)
+    run(settings)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Casewatch: regulator and court actions in Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="offline demo on bundled sample feeds (no Slack needed)")
+    demo.add_argument("--query", default="binance", help="what to look up afterwards (default: binance)")
+    demo.set_defaults(handler=_demo)
+    poll = commands.add_parser("poll", help="fetch every enabled feed and store what is new")
+    poll.add_argument("--once", action="store_true", required=True, help="poll each feed once, then exit")
+    poll.set_defaults(handler=_poll)
+    case = commands.add_parser("case", help="print the answer to /case QUERY")
+    case.add_argument("query", nargs="+")
+    case.set_defaults(handler=_case)
+    run = commands.add_parser("run", help="serve Slack (HTTP or Socket Mode) and poll on a schedule")
+    run.set_defaults(handler=_run)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    load_dotenv_file()
+    try:
+        return args.handler(args)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"casewatch: {problem}", file=sys.stderr)
+        if args.command == "run":
+            print(DEMO_HINT, file=sys.stderr)
+        return 2
+    except CatalogError as error:
+        print(f"casewatch: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

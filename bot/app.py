@@ -1,0 +1,23 @@
+"""Build the Bolt app: a Web API client (pointed at ``SLACK_API_URL``) and the
+listeners from ``handlers``. Wiring only."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from handlers import commands
+from storage.database import ThreadDatabases
+
+
+def create_app(settings: Settings, databases: ThreadDatabases) -> App:
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        # Socket Mode requests arrive over an authenticated WebSocket, unsigned.
+        request_verification_enabled=not settings.socket_mode,
+    )
+    commands.register(app, databases)
+    return app

@@ -1,0 +1,115 @@
+"""Settings from environment variables (and a ``.env`` file if present).
+
+Every problem is reported at start, one clear line per setting, never with a
+secret's value in it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+from feeds.catalog import BUNDLED_CATALOG
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    feeds_path: Path
+    contact: str
+    allow_private_feeds: bool
+    host: str
+    port: int
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str
+    slack_api_url: str
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+
+def load_dotenv_file() -> None:
+    """Read ``./.env`` into the environment without overriding what is set."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def settings_from_env(
+    env: Mapping[str, str] | None = None, *, need_slack: bool = False, need_contact: bool = False
+) -> Settings:
+    env = os.environ if env is None else env
+    problems: list[str] = []
+
+    def flag(name: str) -> bool:
+        value = env.get(name, "").strip().lower()
+        if value in TRUE_WORDS:
+            return True
+        if value not in FALSE_WORDS:
+            problems.append(f"{name} must be 1 or 0 (got {value!r})")
+        return False
+
+    port_text = env.get("PORT", "3000").strip()
+    port = int(port_text) if port_text.isdigit() else 0
+    if not 0 < port < 65536:
+        problems.append(f"PORT must be a TCP port number from 1 to 65535 (got {port_text!r})")
+
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
+        problems.append(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_SLACK_API_URL}")
+    api_url = api_url.rstrip("/") + "/"
+
+    feeds_path = Path(env.get("CASEWATCH_FEEDS", "").strip() or BUNDLED_CATALOG)
+    if not feeds_path.is_file():
+        problems.append(f"CASEWATCH_FEEDS names no readable file: {feeds_path}")
+
+    contact = env.get("CASEWATCH_CONTACT", "").strip()
+    if need_contact and "@" not in contact:
+        problems.append(
+            "CASEWATCH_CONTACT must be an e-mail address for the User-Agent "
+            "(the SEC refuses anonymous clients), e.g. CASEWATCH_CONTACT=compliance@example.com"
+        )
+
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
+    signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    app_token = env.get("SLACK_APP_TOKEN", "").strip()
+    if need_slack:
+        if not bot_token:
+            problems.append("SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-…)")
+        elif not bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        if not signing_secret and not app_token:
+            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
+        if app_token and not app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (for Socket Mode)")
+
+    settings = Settings(
+        db_path=Path(env.get("CASEWATCH_DB", "").strip() or "casewatch.db"),
+        feeds_path=feeds_path,
+        contact=contact,
+        allow_private_feeds=flag("CASEWATCH_ALLOW_PRIVATE_FEEDS"),
+        host=env.get("HOST", "").strip() or "127.0.0.1",
+        port=port,
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+    )
+    if problems:
+        raise ConfigError(problems)
+    return settings

@@ -1,0 +1,64 @@
+"""``python -m bot run``: the Slack app plus the feed scheduler.
+
+HTTP mode serves Bolt's WSGI adapter with waitress (Bolt's own ``App.start()``
+is for development only); Socket Mode is used when ``SLACK_APP_TOKEN`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.scheduler import start_scheduler
+from feeds.catalog import load_catalog
+from feeds.fetch import Fetcher
+from storage.database import ThreadDatabases
+from storage.feeds import sync_catalog
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def wsgi_application(app: App) -> Callable:
+    """Bolt's handler at ``POST /slack/events`` plus ``GET /healthz``."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n"]
+        return slack(environ, start_response)
+
+    return application
+
+
+def run(settings: Settings) -> None:
+    databases = ThreadDatabases(settings.db_path)
+    sync_catalog(databases.get(), load_catalog(settings.feeds_path))
+    app = create_app(settings, databases)
+    fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
+    scheduler = start_scheduler(databases, fetcher)
+    try:
+        if settings.socket_mode:
+            log.info("connecting to Slack in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            log.info("serving Slack requests at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
+            waitress.serve(
+                wsgi_application(app),
+                host=settings.host,
+                port=settings.port,
+                threads=8,
+                ident="Casewatch",
+                max_request_body_size=MAX_REQUEST_BYTES,
+            )
+    finally:
+        scheduler.shutdown(wait=False)

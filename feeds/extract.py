@@ -1,0 +1,464 @@
+"""Pull the facts a compliance reader needs out of one feed item's text.
+
+Every function here is pure: text in, plain values out. The rules are a first
+version, tuned on the real SEC and CM/ECF files in ``tests/fixtures``; a later
+scoring pass on a labelled set of items will refine them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from feeds.courts import court_from_text
+from feeds.text import name_key
+
+# --- docket numbers ---------------------------------------------------------
+
+# 1:23-cv-01599, 1:23-cv-01599-ABJ, 23-cv-1599, 2:23-cr-00178-RAJ-1
+_FEDERAL_DOCKET = re.compile(
+    r"\b(?:(?P<office>\d):)?(?P<year>\d{2})-(?P<type>[A-Za-z]{2,4})-(?P<number>\d{1,6})"
+    r"(?P<judges>(?:-[A-Za-z]{2,4})*)(?:-\d{1,3})?\b"
+)
+# "Civil Action No. 23-1599", "Case No. 1:23-cv-01599", "Docket#: 24-2057",
+# bankruptcy "16-10992-smb" and appellate "22-3054" after such a label.
+_LABELLED_DOCKET = re.compile(
+    r"\b(?P<label>Civil\s+Action|Criminal\s+Action|Criminal\s+Case|Civil\s+Case|Case|Docket|Appeal)"
+    r"\s*(?:No\.?|Number|#)\s*:?\s*(?:(?P<office>\d):)?(?P<year>\d{2})-(?P<number>\d{1,6})\b",
+    re.IGNORECASE,
+)
+_BARE_DOCKET = re.compile(r"^(?:(?P<office>\d):)?(?P<year>\d{2})-(?P<number>\d{1,6})(?:-[a-z]{2,4})?\b")
+_SEC_FILE_NUMBER = re.compile(r"\bFile\s+No\.?\s*:?\s*(?P<number>3-\d{4,6})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Docket:
+    """A docket number in normalised form.
+
+    ``key`` identifies the case across spellings (``23-cv-01599``); ``short``
+    drops the case type for labels that omit it (``23-01599``); ``display`` is
+    what people read (``1:23-cv-01599``).
+    """
+
+    display: str
+    key: str
+    short: str
+
+
+def _docket(office: str | None, year: str, number: str, case_type: str | None) -> Docket:
+    padded = number.zfill(5)
+    short = f"{year}-{padded}"
+    if case_type:
+        case_type = case_type.lower()
+        key = f"{year}-{case_type}-{padded}"
+        display = f"{office}:{key}" if office else key
+    else:
+        key = short
+        display = f"{office}:{short}" if office else f"{year}-{number}"
+    return Docket(display=display, key=key, short=short)
+
+
+_LABEL_TYPES = {"civil action": "cv", "civil case": "cv", "criminal action": "cr", "criminal case": "cr"}
+
+
+def find_dockets(text: str) -> list[Docket]:
+    """Every docket number in ``text``, normalised, first seen first, no repeats."""
+    found: dict[str, Docket] = {}
+    for match in _FEDERAL_DOCKET.finditer(text):
+        docket = _docket(match["office"], match["year"], match["number"], match["type"])
+        found.setdefault(docket.key, docket)
+    for match in _LABELLED_DOCKET.finditer(text):
+        label = re.sub(r"\s+", " ", match["label"].lower())
+        docket = _docket(match["office"], match["year"], match["number"], _LABEL_TYPES.get(label))
+        if not any(d.short == docket.short for d in found.values()):
+            found.setdefault(docket.key, docket)
+    for match in _SEC_FILE_NUMBER.finditer(text):
+        number = match["number"]
+        found.setdefault(f"ap-{number}", Docket(display=f"File No. {number}", key=f"ap-{number}", short=f"ap-{number}"))
+    return list(found.values())
+
+
+def leading_docket(title: str) -> tuple[Docket | None, str]:
+    """Split a CM/ECF title (``1:23-cv-01599 SEC v. Binance``) into docket and rest."""
+    title = title.strip()
+    match = _FEDERAL_DOCKET.match(title)
+    if match:
+        docket = _docket(match["office"], match["year"], match["number"], match["type"])
+        return docket, title[match.end() :].strip()
+    match = _BARE_DOCKET.match(title)
+    if match:
+        docket = _docket(match["office"], match["year"], match["number"], None)
+        return docket, title[match.end() :].strip()
+    return None, title
+
+
+# --- captions and parties ---------------------------------------------------
+
+_ABBREVIATIONS = frozenset(
+    [
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jr",
+        "sr",
+        "no",
+        "nos",
+        "st",
+        "mr",
+        "ms",
+        "mrs",
+        "dr",
+        "v",
+        "vs",
+        "u.s",
+        "l.p",
+        "n.a",
+        "s.a",
+        "p.c",
+        "l.l.c",
+        "ll.c",
+        "cpa",
+        "esq",
+        "al",
+    ]
+)
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z\"“(])")
+_CAPTION_STOP = re.compile(
+    r",?\s*(?:\((?=[A-Z]\.|\s*(?:filed|No\.|Case|Civil|\d))|\bCivil\s+Action\b|\bCriminal\s+Action\b|\bCase\s+No\b|\bNo\.\s*\d|\bDocket\b|"
+    r"\bFile\s+No\b|\bfiled\b|\bin\s+the\s+U\.?S\.?\s+District\b|\bin\s+the\s+United\s+States\s+District\b|"
+    r"\bin\s+federal\b|;|\n|,\s+(?-i:(?=[a-z])(?!(?:inc|llc|ltd|et\s+al|and)\b)))",
+    re.IGNORECASE,
+)
+_VERSUS = re.compile(r"\s+v(?:s)?\.?\s+")
+_PLAINTIFF = (
+    r"(?:U\.S\.\s+)?(?:Securities\s+and\s+Exchange\s+Commission|SEC|Commodity\s+Futures\s+Trading\s+Commission|"
+    r"CFTC|Federal\s+Trade\s+Commission|FTC|Consumer\s+Financial\s+Protection\s+Bureau|CFPB|"
+    r"United\s+States(?:\s+of\s+America)?|USA|U\.S\.A?\.?|People\s+of\s+the\s+State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|"
+    r"State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+)
+_GOVERNMENT_NAME = re.compile(_PLAINTIFF)
+_GOVERNMENT_CAPTION = re.compile(_PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
+_MATTER_CAPTION = re.compile(r"\b(?:In\s+the\s+Matter\s+of|In\s+re:?)\s+(?=[A-Z0-9\"“])", re.IGNORECASE)
+_ET_AL = re.compile(r",?\s*\bet\s+al\b\.?", re.IGNORECASE)
+_AKA = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+", re.IGNORECASE)
+_NAME_SUFFIX = re.compile(
+    r"^(?:Inc|Incorporated|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|Ltd|Limited|Corp|Corporation|Co|Company|PLC|plc|"
+    r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|CPA|Esq|CFA|MD|PhD|et\s+al)\.?$",
+    re.IGNORECASE,
+)
+_AGENCY_BY_PLAINTIFF = (
+    (re.compile(r"securities and exchange commission|^sec$", re.I), "SEC"),
+    (re.compile(r"commodity futures trading commission|^cftc$", re.I), "CFTC"),
+    (re.compile(r"federal trade commission|^ftc$", re.I), "FTC"),
+    (re.compile(r"consumer financial protection bureau|^cfpb$", re.I), "CFPB"),
+    (re.compile(r"^(?:united states(?: of america)?|usa|u\.s\.a?\.?)$", re.I), "DOJ"),
+)
+
+
+def _end_of_sentence(text: str, start: int) -> int:
+    """Index where the sentence containing ``start`` ends, ignoring the periods
+    of abbreviations and initials (``Inc.``, ``U.S.``, ``Brian C. Jensen``)."""
+    for match in _SENTENCE_BREAK.finditer(text, start):
+        before = text[start : match.start()].split()
+        last_word = before[-1].lower().rstrip(".") if before else ""
+        if last_word in _ABBREVIATIONS or len(last_word) == 1 or "." in last_word:
+            continue
+        return match.start() + 1
+    return len(text)
+
+
+def _cut_caption(text: str, start: int) -> str:
+    end = _end_of_sentence(text, start)
+    caption = text[start:end]
+    stop = _CAPTION_STOP.search(caption, 1)
+    if stop:
+        caption = caption[: stop.start()]
+    return caption.strip(" ,.;:") + (
+        "." if caption.rstrip().endswith((" al.", " Inc.", " Ltd.", " Co.", " Corp.")) else ""
+    )
+
+
+_USA = re.compile(r"(^|\sv\.\s)(?:USA|U\.S\.A\.|United States of America)\b")
+
+
+def tidy_caption(caption: str) -> str:
+    """A court's caption as lawyers write it: ``USA v. X et al`` → ``United States v. X et al.``"""
+    caption = _USA.sub(lambda m: f"{m[1]}United States", caption.strip())
+    return re.sub(r"\s+", " ", _ET_AL.sub(" et al.", caption)).strip()
+
+
+def find_caption(text: str) -> str | None:
+    """The first case caption in free text: ``SEC v. …``, ``United States v. …``,
+    ``In the Matter of …``, ``In re …``."""
+    candidates = [m for m in (_GOVERNMENT_CAPTION.search(text), _MATTER_CAPTION.search(text)) if m]
+    if not candidates:
+        return None
+    first = min(candidates, key=lambda m: m.start())
+    caption = _cut_caption(text, first.start())
+    return caption if _VERSUS.search(caption) or _MATTER_CAPTION.match(caption) else None
+
+
+def split_caption(caption: str) -> tuple[list[str], list[str]]:
+    """(plaintiffs, defendants) of a caption; for ``In the Matter of X`` the
+    respondents count as defendants."""
+    parts = _VERSUS.split(caption, maxsplit=1)
+    if _MATTER_CAPTION.match(caption) or len(parts) != 2:
+        return [], split_parties(_defendants_part(caption))
+    plaintiffs, defendants = parts
+    # "Securities and Exchange Commission" is one plaintiff, not two.
+    plaintiff_names = (
+        [plaintiffs.strip()] if _GOVERNMENT_NAME.fullmatch(plaintiffs.strip()) else split_parties(plaintiffs)
+    )
+    return plaintiff_names, split_parties(defendants)
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+def split_parties(names: str) -> list[str]:
+    """Split a list of party names, keeping commas that belong to a name.
+
+    ``Lufkin Advisors, LLC and Chauncey Forbush Lufkin, III`` → two names;
+    ``Marc Henry Menard; Laesha Jean-Louis`` → two; ``Bhardwaj et al.`` → one.
+    Aliases (``a/k/a``) are dropped here; see :func:`parse_parties`.
+    """
+    return [party.name for party in parse_parties(names)]
+
+
+def _strip_final_period(name: str) -> str:
+    """Drop a sentence's full stop but keep an abbreviation's (``Inc.``, ``C.``)."""
+    if not name.endswith("."):
+        return name
+    last_word = name.rsplit(maxsplit=1)[-1][:-1]
+    if last_word.lower() in _ABBREVIATIONS or len(last_word) == 1 or "." in last_word:
+        return name
+    return name[:-1]
+
+
+def parse_parties(names: str) -> list[Party]:
+    """Like :func:`split_parties`, keeping each name's aliases."""
+    names = _ET_AL.sub("", names).strip(" ,;")
+    parties: list[Party] = []
+    for chunk in re.split(r"\s*;\s*", names):
+        for group in re.split(r",?\s+(?:and|&)\s+(?=[A-Z0-9\"“])", chunk):
+            pieces: list[str] = []
+            for piece in re.split(r"\s*,\s*", group):
+                piece = _strip_final_period(piece.strip(" ,"))
+                if not piece:
+                    continue
+                if pieces and _NAME_SUFFIX.match(piece):
+                    pieces[-1] = f"{pieces[-1]}, {piece}"
+                else:
+                    pieces.append(piece)
+            for piece in pieces:
+                name, *aliases = _AKA.split(piece)
+                name = name.strip(" ,")
+                if name:
+                    parties.append(Party(name=name, aliases=tuple(a.strip(" ,.") for a in aliases if a.strip(" ,."))))
+    return parties
+
+
+def _defendants_part(caption: str) -> str:
+    matter = _MATTER_CAPTION.match(caption)
+    if matter:
+        return caption[matter.end() :]
+    parts = _VERSUS.split(caption, maxsplit=1)
+    return parts[1] if len(parts) == 2 else caption
+
+
+def agency_of_plaintiff(plaintiffs: list[str]) -> str | None:
+    for plaintiff in plaintiffs:
+        for pattern, agency in _AGENCY_BY_PLAINTIFF:
+            if pattern.search(plaintiff.strip()):
+                return agency
+    return None
+
+
+# --- action type ------------------------------------------------------------
+
+# Checked in order; the first that matches names the item's action.
+_ACTIONS = (
+    ("plea", re.compile(r"plead(?:s|ed)?\s+guilty|guilty\s+plea|plea\s+agreement", re.I)),
+    ("settlement", re.compile(r"\bsettle(?:s|d|ment|ments)?\b|\bagree(?:s|d)?\s+to\s+pay\b|\bconsent\s+order\b", re.I)),
+    (
+        "ruling",
+        re.compile(
+            r"(?:order|opinion|ruling|decision)\b[^.]{0,40}motion\s+to\s+dismiss|motion\s+to\s+dismiss[^.]{0,60}\b(?:granted|denied|grant|deny|grants|denies)\b",
+            re.I,
+        ),
+    ),
+    (
+        "ruling",
+        re.compile(r"\bdismiss(?:ed|es|ing)?\s+(?:some|part|several|parts|\d+)\b|\bin\s+part\b|\btrims?\b", re.I),
+    ),
+    ("dismissal", re.compile(r"\bdismiss(?:ed|al|es)\b", re.I)),
+    ("judgment", re.compile(r"\bjudgments?\b|\bverdict\b|\bsentenced\b", re.I)),
+    (
+        "administrative proceeding",
+        re.compile(r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting", re.I),
+    ),
+    ("ruling", re.compile(r"\b(?:order|opinion|ruling|rules|memorandum)\b", re.I)),
+    (
+        "complaint",
+        re.compile(r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b", re.I),
+    ),
+)
+
+
+def action_type(text: str) -> str | None:
+    """The kind of action ``text`` reports, or None when it does not say."""
+    for action, pattern in _ACTIONS:
+        if pattern.search(text):
+            return action
+    return None
+
+
+# --- money ------------------------------------------------------------------
+
+_AMOUNT = re.compile(
+    r"(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(?P<scale>trillion|billion|million|thousand|bn|mn|[BMK])\b)?",
+    re.IGNORECASE,
+)
+_SCALES = {
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "mn": 10**6,
+    "m": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "b": 10**9,
+    "trillion": 10**12,
+}
+
+
+def find_amounts(text: str) -> list[int]:
+    """Dollar amounts in ``text`` as whole dollars, largest first, no repeats."""
+    amounts = set()
+    for match in _AMOUNT.finditer(text):
+        number = float(match["number"].replace(",", ""))
+        scale = _SCALES.get((match["scale"] or "").lower(), 1)
+        amounts.add(round(number * scale))
+    return sorted(amounts, reverse=True)
+
+
+def format_amount(dollars: int) -> str:
+    for scale, word in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
+        if dollars >= scale:
+            value = dollars / scale
+            return f"${value:,.2f}".rstrip("0").rstrip(".") + f" {word}"
+    return f"${dollars:,}"
+
+
+# --- release numbers and agencies -------------------------------------------
+
+_RELEASE_NUMBER = re.compile(r"^\s*(?P<prefix>LR|AAER|IA|33|34|IC)-?\s?(?P<number>\d{3,6})\s*$", re.IGNORECASE)
+_AGENCY_NAMES = (
+    ("SEC", re.compile(r"\bSEC\b|Securities and Exchange Commission")),
+    ("CFTC", re.compile(r"\bCFTC\b|Commodity Futures Trading Commission")),
+    ("FinCEN", re.compile(r"\bFinCEN\b|Financial Crimes Enforcement Network")),
+    ("OFAC", re.compile(r"\bOFAC\b|Office of Foreign Assets Control")),
+    ("DOJ", re.compile(r"\bDOJ\b|Department of Justice|Justice Department")),
+)
+
+
+def release_number(author: str | None) -> str | None:
+    """An SEC release number from ``<dc:creator>`` (``LR-26039``; the SEC once
+    wrote ``LR26018``), normalised to ``LR-26018``."""
+    match = _RELEASE_NUMBER.match(author or "")
+    if not match:
+        return None
+    return f"{match['prefix'].upper()}-{match['number']}"
+
+
+def agencies_named(text: str) -> list[str]:
+    return [agency for agency, pattern in _AGENCY_NAMES if pattern.search(text)]
+
+
+# --- one item ---------------------------------------------------------------
+
+
+@dataclass
+class Extraction:
+    """What one item says about the matter it reports."""
+
+    agency: str | None = None
+    caption: str | None = None
+    plaintiffs: list[str] = field(default_factory=list)
+    defendants: list[Party] = field(default_factory=list)
+    dockets: list[Docket] = field(default_factory=list)
+    court: str | None = None
+    action: str | None = None
+    amounts: list[int] = field(default_factory=list)
+    release_no: str | None = None
+    docket_entry: str | None = None
+
+    @property
+    def caption_key(self) -> str | None:
+        """The caption reduced to ``<plaintiff> v <first defendant>`` so that
+        ``SEC v. Binance Holdings Limited et al`` and ``Securities and Exchange
+        Commission v. Binance Holdings Ltd., BAM …`` compare equal."""
+        if not self.caption or not self.defendants:
+            return None
+        first_defendant = name_key(self.defendants[0].name)
+        if _MATTER_CAPTION.match(self.caption):
+            return f"matter {first_defendant}"
+        plaintiff = agency_of_plaintiff(self.plaintiffs) or (name_key(self.plaintiffs[0]) if self.plaintiffs else "")
+        return f"{plaintiff.lower()} v {first_defendant}"
+
+
+_DOCKET_ENTRY = re.compile(r"\[\s*(?P<entry>[^\]]{1,200}?)\s*\]")
+
+
+def extract(
+    *, title: str, summary: str, author: str | None, feed_agency: str | None, feed_kind: str, feed_url: str
+) -> Extraction:
+    """Extract agency, caption, parties, dockets, court, action and amounts from
+    one cleaned item. ``feed_*`` describe the feed it came from (``feed_url``
+    may hold the feed's address and its site link, space-separated)."""
+    result = Extraction(release_no=release_number(author))
+    text = f"{title}\n{summary}"
+
+    if feed_kind == "court":
+        docket, rest = leading_docket(title)
+        entry = _DOCKET_ENTRY.search(summary)
+        result.docket_entry = entry["entry"] if entry else None
+        if docket:
+            result.dockets.append(docket)
+            if rest:
+                result.caption = tidy_caption(rest)
+        # The court is in the CM/ECF address; the catalog's agency names it too.
+        result.court = court_from_text(feed_url) or court_from_text(text) or feed_agency or None
+        result.action = action_type(result.docket_entry or summary) or "filing"
+    else:
+        result.court = court_from_text(text)
+        result.action = action_type(text)
+
+    for docket in find_dockets(text):
+        if all(docket.key != known.key for known in result.dockets):
+            result.dockets.append(docket)
+
+    if not result.caption:
+        result.caption = find_caption(title) or find_caption(summary)
+    if result.caption:
+        result.plaintiffs, _ = split_caption(result.caption)
+        result.defendants = parse_parties(_defendants_part(result.caption))
+    elif result.release_no:
+        # SEC litigation releases and administrative proceedings: the title is
+        # the list of defendants or respondents.
+        result.defendants = parse_parties(title)
+        if result.release_no.startswith(("33-", "34-", "IA-", "IC-")):
+            result.action = result.action or "administrative proceeding"
+
+    result.agency = (
+        agency_of_plaintiff(result.plaintiffs)
+        or (feed_agency if feed_kind == "regulator" and feed_agency else None)
+        or next(iter(agencies_named(text)), None)
+    )
+    result.amounts = find_amounts(text)
+    return result

@@ -1,0 +1,92 @@
+"""Poll one feed: fetch (conditional GET), parse, extract, store, record health.
+
+Each step is its own module; this one only runs them in order and turns any
+failure into a recorded, human-readable reason, so one bad feed never stops
+the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlite_utils import Database
+
+from feeds.extract import extract
+from feeds.fetch import Fetcher, FetchError
+from feeds.parse import FeedParseError, parse_feed
+from storage.feeds import Feed, record_failure, record_success
+from storage.items import store_items
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseSource(Protocol):
+    """Hands each thread its own connection (``storage.database.ThreadDatabases``)."""
+
+    def get(self) -> Database: ...
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    feed: str
+    status: str  # "new" | "unchanged" | "error"
+    new_items: int = 0
+    seen_items: int = 0
+    error: str | None = None
+    retry_after: float | None = None
+
+    def summary(self) -> str:
+        if self.status == "error":
+            return f"{self.feed}: error: {self.error}"
+        if self.status == "unchanged":
+            return f"{self.feed}: unchanged"
+        return f"{self.feed}: {self.new_items} new of {self.seen_items}"
+
+
+def poll_feed(db: Database, fetcher: Fetcher, feed: Feed) -> PollOutcome:
+    try:
+        fetched = fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        if fetched.not_modified:
+            record_success(db, feed.id, etag=feed.etag, last_modified=feed.last_modified, new_items=0)
+            return PollOutcome(feed.name, "unchanged")
+        parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=feed.kind == "court")
+    except (FetchError, FeedParseError) as error:
+        reason = str(error)
+        record_failure(db, feed.id, reason)
+        log.warning("feed %r failed: %s", feed.name, reason)
+        return PollOutcome(feed.name, "error", error=reason, retry_after=getattr(error, "retry_after", None))
+    entries = [
+        (
+            item,
+            extract(
+                title=item.title,
+                summary=item.summary,
+                author=item.author,
+                feed_agency=feed.agency,
+                feed_kind=feed.kind,
+                feed_url=f"{feed.url} {parsed.link or ''}",
+            ),
+        )
+        for item in parsed.items
+    ]
+    new_ids = store_items(db, feed.id, entries)
+    if parsed.problem:
+        # Keep what could be read, but do not call the feed healthy.
+        reason = f"{parsed.problem}; kept the {len(parsed.items)} readable items"
+        record_failure(db, feed.id, reason)
+        return PollOutcome(feed.name, "error", len(new_ids), len(parsed.items), error=reason)
+    record_success(db, feed.id, etag=fetched.etag, last_modified=fetched.last_modified, new_items=len(new_ids))
+    status = "new" if new_ids else "unchanged"
+    return PollOutcome(feed.name, status, new_items=len(new_ids), seen_items=len(parsed.items))
+
+
+def poll_feeds(
+    databases: DatabaseSource, fetcher: Fetcher, feeds: list[Feed], *, workers: int = 4
+) -> list[PollOutcome]:
+    """Poll ``feeds`` concurrently on a small bounded pool (each worker thread
+    with its own connection from ``databases``); outcomes in feed order."""
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(feeds) or 1))) as pool:
+        return list(pool.map(lambda feed: poll_feed(databases.get(), fetcher, feed), feeds))

@@ -1,0 +1,87 @@
+"""Cleaning and normalising untrusted text from feeds and users."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Real HTML tags only (a letter after ``<``), so Slack-looking text such as
+# ``<!channel>`` or ``<https://x|y>`` survives as text and is escaped later.
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_SPACE = re.compile(r"\s+")
+
+CORPORATE_SUFFIXES = frozenset(
+    [
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "lp",
+        "plc",
+        "sa",
+        "ag",
+        "nv",
+        "bv",
+        "gmbh",
+        "sarl",
+        "spa",
+        "pte",
+        "pty",
+        "srl",
+        "kk",
+        "ab",
+        "as",
+        "oy",
+    ]
+)
+
+
+def clean_text(raw: str | None, limit: int) -> str:
+    """Decode entities (twice: feeds leave ``&#039;`` behind), drop HTML tags,
+    fold white space and cap the length."""
+    if not raw:
+        return ""
+    text = html.unescape(html.unescape(raw))
+    text = _TAG.sub(" ", text)
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, turn punctuation into spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    no_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACE.sub(" ", re.sub(r"[\W_]+", " ", no_marks.casefold())).strip()
+
+
+def words(text: str) -> list[str]:
+    """The searchable words of ``text``, folded."""
+    return fold(text).split()
+
+
+def name_key(name: str) -> str:
+    """A comparison key for a party name: folded, possessive ``'s`` and corporate
+    suffixes removed. ``Binance Holdings Ltd.`` → ``binance holdings``."""
+    folded = fold(re.sub(r"['’]s\b", "", name))
+    tokens = folded.split()
+    # Dotted suffixes fold into single letters ("S.A." → "s a"); rejoin them.
+    joined: list[str] = []
+    for token in tokens:
+        if len(token) == 1 and joined and len(joined[-1]) <= 2 and joined[-1].isalpha():
+            candidate = joined[-1] + token
+            if candidate in CORPORATE_SUFFIXES:
+                joined[-1] = candidate
+                continue
+        joined.append(token)
+    while len(joined) > 1 and joined[-1] in CORPORATE_SUFFIXES:
+        joined.pop()
+    return " ".join(joined)

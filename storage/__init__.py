@@ -1,0 +1,1 @@
+"""The SQLite schema and every query Casewatch makes. Nothing here knows Slack."""

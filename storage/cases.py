@@ -1,0 +1,270 @@
+"""Cases: items from every feed about one matter, grouped.
+
+An item joins an existing case that has the same docket number (in any of its
+forms, unless the courts differ), else the same caption, else (when it gives no
+docket) the same agency and the same set of defendants. Otherwise it opens a
+new case, if it names anything a case can be known by.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from feeds.extract import Extraction
+from feeds.text import name_key
+from storage.database import now_iso
+
+
+def _court_conflict(known: str | None, new: str | None) -> bool:
+    return bool(known and new and known != new)
+
+
+def _defendant_keys(db: Database, case_id: int) -> set[str]:
+    rows = db.execute("SELECT name_key FROM case_parties WHERE case_id = ? AND role = 'defendant'", [case_id])
+    return {key for (key,) in rows}
+
+
+def _has_dockets(db: Database, case_id: int) -> bool:
+    return db.execute("SELECT 1 FROM case_dockets WHERE case_id = ? LIMIT 1", [case_id]).fetchone() is not None
+
+
+def find_case(db: Database, extraction: Extraction) -> int | None:
+    """The existing case ``extraction`` belongs to, if any."""
+    for docket in extraction.dockets:
+        if docket.key != docket.short:  # the case type is known: match it, or a typeless form
+            rows = db.execute(
+                "SELECT case_id, court FROM case_dockets WHERE docket_key = ? "
+                "UNION SELECT case_id, court FROM case_dockets WHERE docket_short = ? AND docket_key = docket_short",
+                [docket.key, docket.short],
+            )
+        else:
+            rows = db.execute("SELECT case_id, court FROM case_dockets WHERE docket_short = ?", [docket.short])
+        for case_id, court in rows:
+            if not _court_conflict(court, extraction.court):
+                return case_id
+    if extraction.caption_key:
+        rows = db.execute(
+            "SELECT id, court FROM cases WHERE caption_key = ? ORDER BY last_event_at DESC", [extraction.caption_key]
+        ).fetchall()
+        for case_id, court in rows:
+            if _court_conflict(court, extraction.court):
+                continue
+            if extraction.dockets and _has_dockets(db, case_id):
+                continue  # both have docket numbers and none matched: different cases
+            return case_id
+    if extraction.agency and extraction.defendants and not extraction.dockets:
+        keys = {name_key(party.name) for party in extraction.defendants}
+        rows = db.execute(
+            "SELECT DISTINCT cases.id FROM case_parties JOIN cases ON cases.id = case_parties.case_id "
+            "WHERE case_parties.role = 'defendant' AND case_parties.name_key = ? AND cases.agency = ?",
+            [next(iter(sorted(keys))), extraction.agency],
+        ).fetchall()
+        for (case_id,) in rows:
+            if _defendant_keys(db, case_id) == keys:
+                return case_id
+    return None
+
+
+def _add_names(db: Database, case_id: int, extraction: Extraction) -> None:
+    names = [("plaintiff", name) for name in extraction.plaintiffs]
+    for party in extraction.defendants:
+        names.append(("defendant", party.name))
+        names.extend(("alias", alias) for alias in party.aliases)
+    for role, name in names:
+        key = name_key(name)
+        if key:
+            db.execute(
+                "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)",
+                [case_id, role, name[:300], key],
+            )
+    for docket in extraction.dockets:
+        db.execute(
+            "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [case_id, docket.key, docket.short, docket.display, extraction.court],
+        )
+
+
+def refresh_case_search(db: Database, case_id: int) -> None:
+    """Rewrite the case's full-text row from its parties and dockets."""
+    names = db.execute("SELECT name, name_key FROM case_parties WHERE case_id = ?", [case_id]).fetchall()
+    dockets = db.execute(
+        "SELECT display, docket_key, docket_short FROM case_dockets WHERE case_id = ?", [case_id]
+    ).fetchall()
+    (caption,) = db.execute("SELECT coalesce(caption, '') FROM cases WHERE id = ?", [case_id]).fetchone()
+    db.execute("DELETE FROM case_search WHERE rowid = ?", [case_id])
+    db.execute(
+        "INSERT INTO case_search (rowid, parties, caption, dockets) VALUES (?, ?, ?, ?)",
+        [
+            case_id,
+            " | ".join(f"{name} {key}" for name, key in names),
+            caption,
+            " ".join(" ".join(forms) for forms in dockets),
+        ],
+    )
+
+
+def assign_case(db: Database, extraction: Extraction, event_at: str) -> int | None:
+    """The case id for a new item (found or created), with the case updated;
+    None when the item names no party, caption or docket."""
+    if not (extraction.caption or extraction.defendants or extraction.dockets):
+        return None
+    case_id = find_case(db, extraction)
+    first_docket = extraction.dockets[0].display if extraction.dockets else None
+    if case_id is None:
+        case_id = db.execute(
+            "INSERT INTO cases (caption, caption_key, agency, court, docket, first_event_at, last_event_at, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                extraction.caption,
+                extraction.caption_key,
+                extraction.agency,
+                extraction.court,
+                first_docket,
+                event_at,
+                event_at,
+                now_iso(),
+            ],
+        ).lastrowid
+    else:
+        db.execute(
+            """
+            UPDATE cases SET
+                caption = CASE WHEN caption IS NULL OR length(?1) > length(caption) THEN ?1 ELSE caption END,
+                caption_key = coalesce(caption_key, ?2),
+                agency = coalesce(agency, ?3), court = coalesce(court, ?4), docket = coalesce(docket, ?5),
+                first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?7)
+            WHERE id = ?8
+            """,
+            [
+                extraction.caption,
+                extraction.caption_key,
+                extraction.agency,
+                extraction.court,
+                first_docket,
+                event_at,
+                event_at,
+                case_id,
+            ],
+        )
+    _add_names(db, case_id, extraction)
+    refresh_case_search(db, case_id)
+    return case_id
+
+
+# --- reading a case ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event_at: str
+    title: str
+    summary: str
+    action: str | None
+    link: str | None
+    source: str
+    amounts: list[int]
+    docket_entry: str | None
+
+    @property
+    def headline(self) -> str:
+        """What happened, in one line: a court entry's own text (its title is
+        only the caption), else the item's title."""
+        if not self.docket_entry:
+            return self.title
+        rest = self.summary.split("]", 1)[1] if "]" in self.summary else ""
+        rest = re.sub(r"\(\s*(\d+)\s*\)", r"(doc. \1)", rest).strip()
+        if not rest:
+            return self.docket_entry
+        return f"{self.docket_entry} {rest}" if rest.startswith("(") else f"{self.docket_entry}: {rest}"
+
+
+@dataclass
+class CaseView:
+    id: int
+    caption: str
+    agency: str | None
+    court: str | None
+    dockets: list[str]
+    defendants: list[str]
+    first_event_at: str | None
+    last_event_at: str | None
+    latest_action: str | None
+    latest_action_at: str | None
+    sources: int
+    items: int
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    amounts: list[int] = field(default_factory=list)
+
+
+def _display_caption(caption: str | None, agency: str | None, defendants: list[str]) -> str:
+    if caption:
+        return caption
+    names = ", ".join(defendants[:3]) + (" et al." if len(defendants) > 3 else "")
+    return f"{agency} v. {names}" if agency and names else names or "(unnamed matter)"
+
+
+def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseView:
+    case = next(db.query("SELECT * FROM cases WHERE id = ?", [case_id]))
+    defendants = [
+        name
+        for (name,) in db.execute(
+            "SELECT name FROM case_parties WHERE case_id = ? AND role = 'defendant' ORDER BY rowid", [case_id]
+        )
+    ]
+    dockets = [
+        display
+        for (display,) in db.execute("SELECT display FROM case_dockets WHERE case_id = ? ORDER BY rowid", [case_id])
+    ]
+    items, sources = db.execute(
+        "SELECT count(*), count(DISTINCT feed_id) FROM items WHERE case_id = ?", [case_id]
+    ).fetchone()
+    timeline = [
+        TimelineEntry(
+            event_at=row["event_at"],
+            title=row["title"],
+            summary=row["summary"],
+            action=row["action"],
+            link=row["link"],
+            source=row["source"],
+            amounts=json.loads(row["amounts"]),
+            docket_entry=row["docket_entry"],
+        )
+        for row in db.query(
+            """
+            SELECT items.event_at, items.title, items.summary, items.action, items.link, items.amounts, items.docket_entry,
+                   feeds.name AS source
+            FROM items JOIN feeds ON feeds.id = items.feed_id
+            WHERE items.case_id = ? ORDER BY items.event_at DESC, items.id DESC LIMIT ?
+            """,
+            [case_id, timeline_limit],
+        )
+    ]
+    latest = db.execute(
+        "SELECT action, event_at FROM items WHERE case_id = ? AND action IS NOT NULL AND action != 'filing' "
+        "ORDER BY event_at DESC, id DESC LIMIT 1",
+        [case_id],
+    ).fetchone()
+    amounts: set[int] = set()
+    for (encoded,) in db.execute("SELECT amounts FROM items WHERE case_id = ? AND amounts != '[]'", [case_id]):
+        amounts.update(json.loads(encoded))
+    return CaseView(
+        id=case_id,
+        caption=_display_caption(case["caption"], case["agency"], defendants),
+        agency=case["agency"],
+        court=case["court"],
+        dockets=dockets,
+        defendants=defendants,
+        first_event_at=case["first_event_at"],
+        last_event_at=case["last_event_at"],
+        latest_action=latest[0] if latest else None,
+        latest_action_at=latest[1] if latest else None,
+        sources=sources,
+        items=items,
+        timeline=timeline,
+        amounts=sorted(amounts, reverse=True),
+    )

@@ -1,0 +1,79 @@
+"""Opening the Casewatch SQLite file: WAL mode, sane pragmas, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from storage.schema import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def open_database(path: str | Path) -> Database:
+    """Open (creating if need be) the database at ``path`` and bring its schema
+    up to date. Each thread must open its own (see :class:`ThreadDatabases`)."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.enable_wal()
+    migrations.apply(db)
+    return db
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock at its start (``BEGIN IMMEDIATE``).
+
+    sqlite-utils' ``atomic()`` begins a deferred transaction, and a deferred
+    reader that later writes fails at once with "database is locked" when
+    another connection wrote meanwhile; taking the lock up front makes
+    concurrent writers (poll threads, a second process) wait their turn
+    within the busy timeout instead.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
+
+
+def schema_version(db: Database) -> int:
+    return len(migrations.applied(db))
+
+
+class ThreadDatabases:
+    """One connection per thread to the same file (SQLite connections must not
+    be shared across threads while in use)."""
+
+    def __init__(self, path: str | Path):
+        self.path = path
+        self._local = threading.local()
+        open_database(path).close()  # migrate once, up front
+
+    def get(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = open_database(self.path)
+            self._local.db = db
+        return db

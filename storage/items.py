@@ -1,0 +1,70 @@
+"""Storing feed items: each once, with its extraction, in its case."""
+
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+from sqlite_utils import Database
+
+from feeds.extract import Extraction
+from storage.cases import assign_case
+from storage.database import now_iso, write_transaction
+
+
+class StorableItem(Protocol):
+    key: str
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str
+    author: str | None
+    published_at: str | None
+
+
+def store_items(db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]]) -> list[int]:
+    """Store the entries not seen before from this feed, in one transaction.
+    Returns the ids of the new items, in feed order."""
+    new_ids = []
+    seen_at = now_iso()
+    with write_transaction(db):
+        for item, extraction in entries:
+            known = db.execute("SELECT 1 FROM items WHERE feed_id = ? AND item_key = ?", [feed_id, item.key]).fetchone()
+            if known:
+                continue
+            event_at = item.published_at or seen_at
+            case_id = assign_case(db, extraction, event_at)
+            item_id = db.execute(
+                """
+                INSERT INTO items (feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
+                                   event_at, agency, action, caption, court, release_no, docket_entry, amounts,
+                                   case_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    feed_id,
+                    item.key,
+                    item.guid,
+                    item.link,
+                    item.title,
+                    item.summary,
+                    item.author,
+                    item.published_at,
+                    seen_at,
+                    event_at,
+                    extraction.agency,
+                    extraction.action,
+                    extraction.caption,
+                    extraction.court,
+                    extraction.release_no,
+                    extraction.docket_entry,
+                    json.dumps(extraction.amounts),
+                    case_id,
+                ],
+            ).lastrowid
+            db.execute(
+                "INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)",
+                [item_id, item.title, item.summary],
+            )
+            new_ids.append(item_id)
+    return new_ids

@@ -1,0 +1,284 @@
+"""Real local peers for the tests: a feed server, a Slack Web API stand-in,
+signed Slack requests and the bot as a subprocess. Everything listens on
+127.0.0.1; nothing reaches the internet."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+BOT_TOKEN = "xoxb-test-token"
+
+
+# --- feed server --------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    """What the feed server answers at one path."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    delay: float = 0.0
+    gzip: bool = False
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                if route.delay:
+                    time.sleep(route.delay)  # the peer is slow: behaviour under test, not synchronisation
+                if route.etag and self.headers.get("If-None-Match") == route.etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                body = gzip.compress(route.body) if route.gzip else route.body
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                if route.etag:
+                    self.send_header("ETag", route.etag)
+                if route.gzip:
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def serve(self, path: str, body: bytes | str, **options: object) -> str:
+        self.routes[path] = Route(body=body.encode() if isinstance(body, str) else body, **options)
+        return self.base + path
+
+    def serve_file(self, path: str, fixture: str, **options: object) -> str:
+        return self.serve(path, (FIXTURES / fixture).read_bytes(), **options)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    yield server
+    server.close()
+
+
+# --- Slack Web API stand-in ----------------------------------------------------
+
+
+class SlackApi:
+    """Answers Web API calls like Slack does and records each one."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length).decode()
+                if "json" in self.headers.get("Content-Type", ""):
+                    payload = json.loads(raw or "{}")
+                else:
+                    payload = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+                method = self.path.rsplit("/", 1)[-1]
+                api.calls.append((method, payload))
+                answer = {"ok": True}
+                if method == "auth.test":
+                    answer = {"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}
+                body = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/api/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackApi]:
+    api = SlackApi()
+    yield api
+    api.close()
+
+
+# --- signed Slack requests -----------------------------------------------------
+
+
+def slack_signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    body: str
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+def post_slack(
+    url: str, form: dict[str, str], *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> HttpAnswer:
+    """POST a form-encoded Slack request (slash command) signed with ``secret``."""
+    body = urllib.parse.urlencode(form)
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": slack_signature(body, stamp, secret),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return HttpAnswer(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, error.read().decode())
+
+
+def slash_command(command: str, text: str, **extra: str) -> dict[str, str]:
+    return {
+        "token": "legacy-unused",
+        "team_id": "T0001",
+        "team_domain": "test",
+        "channel_id": "C0001",
+        "channel_name": "compliance",
+        "user_id": "U0001",
+        "user_name": "alice",
+        "command": command,
+        "text": text,
+        "api_app_id": "A0001",
+        "response_url": "https://hooks.slack.invalid/commands/T0001/1/abc",
+        "trigger_id": "1.2.3",
+        **extra,
+    }
+
+
+# --- the bot as a process ------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "CASEWATCH_"))}
+    env.update(
+        {
+            "CASEWATCH_DB": str(tmp_path / "casewatch.db"),
+            "CASEWATCH_CONTACT": "ci@example.com",
+            "CASEWATCH_ALLOW_PRIVATE_FEEDS": "1",
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def run_bot(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Poll ``/healthz`` until the server answers (or the process dies)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"bot exited early:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)  # retry interval of a readiness probe
+    raise AssertionError("bot did not become healthy in time")
+
+
+@pytest.fixture
+def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
+    """Start ``python -m bot run`` in HTTP mode; returns its base URL."""
+    processes: list[subprocess.Popen] = []
+
+    def start(env: dict[str, str]) -> str:
+        port = free_port()
+        env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base, process)
+        return base
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,100 @@
+"""The /case answer as Slack Block Kit and as plain text."""
+
+from __future__ import annotations
+
+import json
+
+from handlers.case_answer import plain_answer, slack_answer, slack_usage
+from storage.cases import CaseView, TimelineEntry
+from storage.search import SearchResult
+
+
+def hostile_case() -> CaseView:
+    return CaseView(
+        id=1,
+        caption="SEC v. <!channel> Evil & Co. <https://evil.example|sec.gov>",
+        agency="SEC",
+        court="D.D.C.",
+        dockets=["1:23-cv-01599"],
+        defendants=["<!here> Holdings", "Evil & Co."],
+        first_event_at="2023-06-05T14:00:00+00:00",
+        last_event_at="2024-06-28T20:00:00+00:00",
+        latest_action="ruling",
+        latest_action_at="2024-06-28T20:00:00+00:00",
+        sources=2,
+        items=7,
+        timeline=[
+            TimelineEntry(
+                event_at="2024-06-28T20:00:00+00:00",
+                title="Click <https://evil.example|sec.gov> now <!channel> <@U123>",
+                summary="",
+                action="ruling",
+                link="https://www.sec.gov/x?a=1&b=<2>",
+                source="SEC <press>",
+                amounts=[],
+                docket_entry=None,
+            ),
+            TimelineEntry(
+                event_at="2023-06-05T14:00:00+00:00",
+                title="javascript link",
+                summary="",
+                action="complaint",
+                link="javascript:alert(1)",
+                source="feed",
+                amounts=[4_300_000_000],
+                docket_entry=None,
+            ),
+        ],
+        amounts=[4_300_000_000],
+    )
+
+
+def all_text(message: dict) -> str:
+    return json.dumps(message)
+
+
+def test_untrusted_text_cannot_ping_or_disguise_links() -> None:
+    message = slack_answer(SearchResult(query="<!everyone>", cases=[hostile_case()], total=1))
+    text = all_text(message)
+    for raw in ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<https://evil.example|sec.gov>"):
+        assert raw not in text
+    assert "&lt;!channel&gt;" in text and "&lt;https://evil.example|sec.gov&gt;" in text
+    assert "javascript:" not in text
+
+
+def test_case_card_shows_caption_court_docket_status_timeline_and_sources() -> None:
+    message = slack_answer(SearchResult(query="evil", cases=[hostile_case()], total=1))
+    text = all_text(message)
+    assert "D.D.C." in text and "1:23-cv-01599" in text
+    assert "Ruling on 2024-06-28" in text
+    assert "`2024-06-28`" in text and "`2023-06-05`" in text
+    assert text.index("2024-06-28") < text.index("2023-06-05")  # newest first
+    assert "<https://www.sec.gov/x?a=1&amp;b=%3C2%3E|" in text  # our own link, URL made safe
+    assert "7 items from 2 sources" in text
+    assert "$4.3 billion" in text
+    assert message["text"]  # a notification fallback
+
+
+def test_many_matches_show_the_best_few_and_count_the_rest() -> None:
+    cases = [hostile_case() for _ in range(3)]
+    message = slack_answer(SearchResult(query="evil", cases=cases, total=8))
+    assert "8 cases match; the best 3 are below (5 more" in message["text"]
+    assert sum(block["type"] == "divider" for block in message["blocks"]) == 3
+
+
+def test_no_match_gives_suggestions_and_an_example() -> None:
+    message = slack_answer(SearchResult(query="binanse", cases=[], total=0, suggestions=["Binance Holdings Limited"]))
+    assert "No case matches *binanse*" in message["text"]
+    assert "Did you mean *Binance Holdings Limited*?" in message["text"]
+    assert "`/case binance`" in message["text"]
+
+
+def test_usage_has_examples() -> None:
+    assert "/case 1:23-cv-01599" in slack_usage()["text"]
+
+
+def test_plain_text_answer_matches_the_card() -> None:
+    text = plain_answer(SearchResult(query="evil", cases=[hostile_case()], total=1))
+    assert "Status: Ruling on 2024-06-28" in text
+    assert "2024-06-28  Ruling:" in text
+    assert "https://www.sec.gov/x?a=1&b=<2>" in text

@@ -1,0 +1,128 @@
+"""The ``python -m bot`` command line, run as a user would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, settings_from_env
+from tests.conftest import FIXTURES, FeedServer, bot_env, run_bot
+
+
+def write_catalog(path: Path, feeds: list[tuple[str, str, str]]) -> Path:
+    entries = [
+        f'[[feed]]\nname = "{name}"\nurl = "{url}"\nagency = "SEC"\nkind = "{kind}"\n' for name, url, kind in feeds
+    ]
+    path.write_text("\n".join(entries))
+    return path
+
+
+def test_demo_runs_offline_and_answers_case_binance(tmp_path: Path) -> None:
+    result = run_bot(["demo"], bot_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "SEC press releases (sample): 3 new of 3" in out
+    assert "Securities and Exchange Commission v. Binance Holdings Limited" in out
+    assert "Docket: 1:23-cv-01599" in out and "Court: D.D.C." in out
+    assert "United States v. Binance Holdings Limited" in out or "Commodity Futures Trading Commission" in out
+    assert not (tmp_path / "casewatch.db").exists()  # the user's database is never touched
+
+
+def test_poll_once_reports_each_feed_and_survives_a_bad_one(tmp_path: Path, feed_server: FeedServer) -> None:
+    good = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml", etag='"e1"')
+    court = feed_server.serve_file("/sdny.xml", "pacer/sdny_1.xml")
+    broken = feed_server.serve("/broken.xml", "<html><body>Not a feed</body></html>")
+    catalog = write_catalog(
+        tmp_path / "feeds.toml",
+        [("SEC LR", good, "regulator"), ("SDNY", court, "court"), ("Broken", broken, "news")],
+    )
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
+    first = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert "SEC LR: 12 new of 12" in lines
+    assert "SDNY: 358 new of 358" in lines
+    assert any(line.startswith("Broken: error: not a feed") for line in lines)
+
+    second = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    assert "SEC LR: unchanged" in second.stdout.splitlines()  # 304 via ETag
+    assert "SDNY: unchanged" in second.stdout.splitlines()  # every item already stored
+
+    case = run_bot(["case", "Jian", "Ming", "Ni"], env, cwd=tmp_path)
+    assert case.returncode == 0
+    assert 'Jian Ming "Jonathan" Ni, CPA' in case.stdout
+
+
+def test_poll_once_fails_only_when_every_feed_failed(tmp_path: Path, feed_server: FeedServer) -> None:
+    catalog = write_catalog(
+        tmp_path / "feeds.toml",
+        [("Gone", feed_server.base + "/missing.xml", "regulator"), ("Down", "http://127.0.0.1:9/x", "news")],
+    )
+    result = run_bot(["poll", "--once"], bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog)), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Gone: error: HTTP 404" in result.stdout
+    assert "Down: error: connection failed" in result.stdout
+
+
+def test_poll_refuses_private_feeds_without_the_override(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
+    catalog = write_catalog(tmp_path / "feeds.toml", [("Local", url, "regulator")])
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog), CASEWATCH_ALLOW_PRIVATE_FEEDS="0")
+    result = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "internal address" in result.stdout
+
+
+def test_case_without_a_database_explains_what_to_do(tmp_path: Path) -> None:
+    result = run_bot(["case", "binance"], bot_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "poll --once" in result.stderr and "python -m bot demo" in result.stderr
+
+
+def test_run_without_slack_credentials_names_what_is_missing(tmp_path: Path) -> None:
+    result = run_bot(["run"], bot_env(tmp_path), cwd=tmp_path, timeout=30)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert "python -m bot demo" in result.stderr
+
+
+def test_malformed_settings_fail_with_one_line_each(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_env(
+            {
+                "PORT": "eighty",
+                "CASEWATCH_ALLOW_PRIVATE_FEEDS": "maybe",
+                "SLACK_API_URL": "not a url",
+                "CASEWATCH_FEEDS": str(tmp_path / "nope.toml"),
+                "SLACK_BOT_TOKEN": "xoxp-user-token-secret",
+            },
+            need_slack=True,
+            need_contact=True,
+        )
+    problems = raised.value.problems
+    assert len(problems) == 7
+    assert any(p.startswith("PORT must be") for p in problems)
+    assert any(p.startswith("CASEWATCH_ALLOW_PRIVATE_FEEDS must be 1 or 0") for p in problems)
+    assert not any("xoxp-user-token-secret" in p for p in problems)  # secrets never echoed
+
+
+def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("CASEWATCH_DB=from-dotenv.db\n")
+    env = bot_env(tmp_path)
+    del env["CASEWATCH_DB"]
+    result = run_bot(["case", "binance"], env, cwd=tmp_path)
+    assert "from-dotenv.db" in result.stderr
+
+
+def test_bad_catalog_is_reported_in_one_line(tmp_path: Path) -> None:
+    catalog = tmp_path / "feeds.toml"
+    catalog.write_text('[[feed]]\nname = "x"\nurl = "ftp://x"\nkind = "regulator"\n')
+    result = run_bot(["poll", "--once"], bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog)), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "url must start with http:// or https://" in result.stderr
+
+
+def test_fixture_files_exist() -> None:
+    assert (FIXTURES / "pacer" / "sdny_1.xml").is_file()

@@ -1,0 +1,134 @@
+"""End to end over real HTTP: feeds from a local server, ``python -m bot poll
+--once``, then ``python -m bot run`` in HTTP mode answering signed ``/case``
+requests, with the Slack Web API played by a local stand-in."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.demo import DEMO_FEEDS
+from tests.conftest import (
+    BOT_TOKEN,
+    ROOT,
+    SIGNING_SECRET,
+    FeedServer,
+    SlackApi,
+    bot_env,
+    post_slack,
+    run_bot,
+    slash_command,
+)
+
+HOSTILE_FEED = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>News</title>
+<item>
+  <title>SEC v. Evilcorp Ltd. &lt;!channel&gt; read &lt;https://evil.example/phish|sec.gov&gt;</title>
+  <link>javascript:alert(document.cookie)</link>
+  <description>Securities and Exchange Commission v. Evilcorp Ltd., Civil Action No. 1:24-cv-09999 (D.D.C.) &lt;!here&gt;</description>
+  <pubDate>Mon, 01 Jul 2024 10:00:00 GMT</pubDate>
+  <guid>evil-1</guid>
+</item>
+</channel></rss>"""
+
+
+@pytest.fixture
+def slack_bot(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable) -> str:
+    """A polled database and a running bot; returns the events URL."""
+    feeds = [
+        (
+            "SEC litigation releases",
+            feed_server.serve_file("/lr.xml", "sec/litigation_releases_2024-06-part.xml"),
+            "regulator",
+        ),
+        ("SEC press releases", feed_server.serve("/pr.xml", (DEMO_FEEDS / "sec_press.xml").read_bytes()), "regulator"),
+        ("D.D.C. docket", feed_server.serve("/dcd.xml", (DEMO_FEEDS / "dcd_pacer.xml").read_bytes()), "court"),
+        ("News", feed_server.serve("/news.xml", HOSTILE_FEED), "news"),
+    ]
+    catalog = tmp_path / "feeds.toml"
+    catalog.write_text(
+        "\n".join(f'[[feed]]\nname = "{n}"\nurl = "{u}"\nagency = "SEC"\nkind = "{k}"\n' for n, u, k in feeds)
+    )
+    env = bot_env(
+        tmp_path,
+        CASEWATCH_FEEDS=str(catalog),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api.url,
+    )
+    polled = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    assert polled.returncode == 0, polled.stdout + polled.stderr
+    return start_bot(env) + "/slack/events"
+
+
+def blocks_text(answer: dict) -> str:
+    return json.dumps(answer["blocks"])
+
+
+def test_case_command_answers_with_a_case_card(slack_bot: str) -> None:
+    answer = post_slack(slack_bot, slash_command("/case", "binance"))
+    assert answer.status == 200
+    message = answer.json()
+    assert message["response_type"] == "ephemeral"
+    text = blocks_text(message)
+    assert "Securities and Exchange Commission v. Binance Holdings Limited" in text
+    assert "*Court:* D.D.C." in text and "*Docket:* 1:23-cv-01599" in text
+    assert "Ruling on 2024-06-28" in text
+    assert "<https://www.sec.gov/news/press-release/2023-101|SEC Files 13 Charges" in text
+    assert "items from 2 sources" in text
+
+
+def test_docket_number_form_finds_the_case(slack_bot: str) -> None:
+    message = post_slack(slack_bot, slash_command("/case", "Civil Action No. 23-1599")).json()
+    assert "Binance Holdings Limited" in blocks_text(message)
+
+
+def test_feed_text_is_escaped_in_the_answer(slack_bot: str) -> None:
+    message = post_slack(slack_bot, slash_command("/case", "evilcorp")).json()
+    text = json.dumps(message)
+    assert "&lt;!channel&gt;" in text and "&lt;https://evil.example/phish|sec.gov&gt;" in text
+    for raw in ("<!channel>", "<!here>", "<https://evil.example/phish|sec.gov>", "javascript:"):
+        assert raw not in text
+
+
+def test_empty_command_gets_usage_help(slack_bot: str) -> None:
+    message = post_slack(slack_bot, slash_command("/case", "   ")).json()
+    assert message["response_type"] == "ephemeral"
+    assert "/case 1:23-cv-01599" in message["text"]
+
+
+def test_no_match_gets_suggestions(slack_bot: str) -> None:
+    message = post_slack(slack_bot, slash_command("/case", "binanse")).json()
+    assert "No case matches" in message["text"] and "Did you mean" in message["text"]
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(", "x" * 5000, "*-OR"])
+def test_hostile_queries_get_an_answer_not_an_error(slack_bot: str, query: str) -> None:
+    answer = post_slack(slack_bot, slash_command("/case", query))
+    assert answer.status == 200
+    assert answer.json()["response_type"] == "ephemeral"
+
+
+def test_wrong_signature_is_refused(slack_bot: str) -> None:
+    answer = post_slack(slack_bot, slash_command("/case", "binance"), secret="not-the-secret")
+    assert answer.status == 401
+    assert "Binance" not in answer.body
+
+
+def test_stale_timestamp_is_refused(slack_bot: str) -> None:
+    answer = post_slack(slack_bot, slash_command("/case", "binance"), timestamp=int(time.time()) - 600)
+    assert answer.status == 401
+
+
+def test_every_manifest_command_is_answered(slack_bot: str) -> None:
+    manifest = json.loads((ROOT / "manifest.json").read_text())
+    commands = [entry["command"] for entry in manifest["features"]["slash_commands"]]
+    assert "/case" in commands
+    for command in commands:
+        answer = post_slack(slack_bot, slash_command(command, ""))
+        assert answer.status == 200, command
+        assert answer.json()["response_type"] == "ephemeral", command

@@ -1,0 +1,152 @@
+"""Storing, grouping into cases and searching, on the bundled demo feeds
+served over local HTTP through the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from bot.demo import DEMO_FEEDS, run_demo, serve_directory
+from feeds.catalog import load_catalog
+from feeds.fetch import Fetcher
+from feeds.poll import poll_feeds
+from storage.database import ThreadDatabases, open_database, schema_version
+from storage.feeds import enabled_feeds, sync_catalog
+from storage.search import fts_query, search_cases, search_words
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    run_demo("binance", db_path=path)
+    return open_database(path)
+
+
+def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    first = open_database(path)
+    assert schema_version(first) == 1
+    first.close()
+    again = open_database(path)
+    assert schema_version(again) == 1
+    assert again.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        ("SELECT case_id FROM case_dockets WHERE docket_key = ?", ["23-cv-01599"]),
+        ("SELECT case_id FROM case_dockets WHERE docket_short = ?", ["23-01599"]),
+        ("SELECT id FROM cases WHERE caption_key = ?", ["sec v binance"]),
+        ("SELECT case_id FROM case_parties WHERE name_key = ?", ["binance holdings"]),
+        ("SELECT 1 FROM items WHERE feed_id = ? AND item_key = ?", [1, "k"]),
+        ("SELECT id FROM items WHERE case_id = ? ORDER BY event_at DESC", [1]),
+    ],
+)
+def test_every_lookup_uses_an_index(demo_db: Database, sql: str, params: list) -> None:
+    plan = " ".join(row[3] for row in demo_db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "USING" in plan and not plan.startswith("SCAN"), plan
+
+
+def test_items_are_stored_once_however_often_seen(tmp_path: Path) -> None:
+    databases = ThreadDatabases(tmp_path / "once.db")
+    with serve_directory(DEMO_FEEDS) as base:
+        catalog = tmp_path / "catalog.toml"
+        catalog.write_text((DEMO_FEEDS / "catalog.toml").read_text().replace("{base}", base))
+        db = databases.get()
+        sync_catalog(db, load_catalog(catalog))
+        fetcher = Fetcher(contact="t@example.com", allow_private=True)
+        first = poll_feeds(databases, fetcher, enabled_feeds(db))
+        count = db.execute("SELECT count(*) FROM items").fetchone()[0]
+        second = poll_feeds(databases, fetcher, enabled_feeds(db))
+    assert sum(o.new_items for o in first) == count == 19
+    assert [o.status for o in second] == ["unchanged"] * len(second)
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == count
+
+
+def test_items_from_three_sources_form_one_case(demo_db: Database) -> None:
+    (case,) = search_cases(demo_db, "1:23-cv-01599").cases
+    assert case.caption.startswith("Securities and Exchange Commission v. Binance Holdings Limited")
+    assert (case.agency, case.court, case.dockets) == ("SEC", "D.D.C.", ["1:23-cv-01599"])
+    assert case.sources == 3  # SEC press release, D.D.C. docket, news
+    assert case.items == 5
+    assert "Changpeng Zhao" in case.defendants
+    assert [entry.event_at[:10] for entry in case.timeline] == sorted(
+        (entry.event_at[:10] for entry in case.timeline), reverse=True
+    )
+    assert case.latest_action == "ruling"
+
+
+def test_related_matters_stay_separate_cases(demo_db: Database) -> None:
+    result = search_cases(demo_db, "binance", limit=10)
+    captions = [case.caption for case in result.cases]
+    assert result.total == 5
+    assert captions[0].startswith("Securities and Exchange Commission v. Binance")
+    assert any(c.startswith("Commodity Futures Trading Commission v. Changpeng Zhao") for c in captions)
+    assert "United States v. Binance Holdings Limited" in captions
+    assert "In the Matter of Binance Holdings, Ltd." in captions
+    plea = next(c for c in result.cases if c.caption == "United States v. Binance Holdings Limited")
+    assert plea.amounts[0] == 4_300_000_000
+    assert (plea.court, plea.latest_action) == ("W.D. Wash.", "plea")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["binance", "BINANCE", "Binance Holdings Ltd.", "binance holdings limited", "Bínance", "binance's", "binance.com"],
+)
+def test_party_names_match_ignoring_case_accents_punctuation_suffixes(demo_db: Database, query: str) -> None:
+    result = search_cases(demo_db, query)
+    assert result.cases and "Binance" in result.cases[0].caption
+
+
+@pytest.mark.parametrize(
+    "query", ["1:23-cv-01599", "1:23-cv-01599-ABJ", "23-cv-1599", "Civil Action No. 23-1599", "23-1599"]
+)
+def test_docket_numbers_match_in_any_form(demo_db: Database, query: str) -> None:
+    result = search_cases(demo_db, query)
+    assert [case.dockets[0] for case in result.cases] == ["1:23-cv-01599"]
+
+
+def test_words_of_item_text_find_cases(demo_db: Database) -> None:
+    result = search_cases(demo_db, "MetaMask staking")
+    assert [case.caption for case in result.cases] == ["Securities and Exchange Commission v. Consensys Software Inc."]
+
+
+def test_no_match_suggests_close_names(demo_db: Database) -> None:
+    result = search_cases(demo_db, "binanse")
+    assert result.cases == [] and result.total == 0
+    assert any("Binance" in suggestion for suggestion in result.suggestions)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""binance',
+        "binance*",
+        "*",
+        "-binance",
+        "binance NEAR zhao",
+        "NEAR(",
+        "binance OR",
+        "AND OR NOT",
+        "'); DROP TABLE items; --",
+        "{caption}: binance",
+        "^binance",
+        "名字 日本語",
+        "🦀",
+        "\x00",
+        "x" * 5000,
+        "binance " * 1000,
+    ],
+)
+def test_any_text_is_safe_to_search(demo_db: Database, query: str) -> None:
+    result = search_cases(demo_db, query)
+    assert result.total >= 0
+    assert demo_db.execute("SELECT count(*) FROM items").fetchone()[0] == 19
+
+
+def test_fts_query_quotes_every_word() -> None:
+    assert fts_query(search_words('binance" OR NEAR(x*)')) == '"binance" "or" "near" "x"'
