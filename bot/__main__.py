@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from bot.config import ConfigError, load_dotenv_file, settings_from_env
@@ -22,7 +23,8 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"\n/case {args.query}\n")
     print(answer)
     print(f"\nDemo database: {DEMO_DB}")
-    print(f'Ask it more: CASEWATCH_DB="{DEMO_DB}" python -m bot case consensys')
+    python = os.path.relpath(sys.executable) if not os.path.relpath(sys.executable).startswith("..") else "python"
+    print(f'Ask it more: CASEWATCH_DB="{DEMO_DB}" {python} -m bot case consensys')
     return 0
 
 
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     load_dotenv_file()
     try:
         return args.handler(args)

@@ -69,13 +69,15 @@ def fts_query(tokens: list[str], *, prefix_last: bool = False) -> str:
 
 
 def _cases_by_words(db: Database, expression: str) -> list[int]:
-    """Cases whose names, caption or dockets match, most recently active first;
-    then cases matched only by the words of their items."""
+    """Cases whose names, caption or dockets match, most recently active first
+    (ties: the better documented first); then cases matched only by the words
+    of their items."""
     by_name = [
         case_id
         for (case_id,) in db.execute(
             "SELECT case_search.rowid FROM case_search JOIN cases ON cases.id = case_search.rowid "
-            "WHERE case_search MATCH ? ORDER BY cases.last_event_at DESC, cases.id DESC "
+            "WHERE case_search MATCH ? ORDER BY cases.last_event_at DESC, "
+            "(SELECT count(*) FROM items WHERE items.case_id = cases.id) DESC, cases.caption_key, cases.id "
             "LIMIT ?",
             [expression, CANDIDATES],
         )
