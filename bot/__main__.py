@@ -31,7 +31,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _poll(args: argparse.Namespace) -> int:
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
-    from feeds.poll import poll_feeds
+    from feeds.poll import default_matcher, poll_feeds
     from storage.database import ThreadDatabases
     from storage.feeds import enabled_feeds, sync_catalog
 
@@ -44,7 +44,7 @@ def _poll(args: argparse.Namespace) -> int:
         print(f"No enabled feeds in {settings.feeds_path}.", file=sys.stderr)
         return 1
     fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
-    outcomes = poll_feeds(databases, fetcher, feeds)
+    outcomes = poll_feeds(databases, fetcher, feeds, default_matcher())
     for outcome in outcomes:
         print(outcome.summary())
     failed = sum(outcome.status == "error" for outcome in outcomes)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
-from feeds.poll import PollOutcome, poll_feeds
+from feeds.poll import PollOutcome, default_matcher, poll_feeds
 from handlers.case_answer import plain_answer
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, sync_catalog
@@ -63,5 +63,5 @@ def run_demo(query: str, db_path: Path = DEMO_DB) -> tuple[list[PollOutcome], st
         db = databases.get()
         sync_catalog(db, load_catalog(catalog))
         fetcher = Fetcher(contact="demo@casewatch.invalid", allow_private=True)
-        outcomes = poll_feeds(databases, fetcher, enabled_feeds(db))
+        outcomes = poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher())
     return outcomes, plain_answer(search_cases(databases.get(), query))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from feeds.fetch import Fetcher
+from feeds.match import Matcher
 from feeds.poll import poll_feed
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, get_feed
@@ -16,13 +17,13 @@ log = logging.getLogger(__name__)
 JITTER_SECONDS = 30
 
 
-def _poll_job(databases: ThreadDatabases, fetcher: Fetcher, feed_id: int) -> None:
+def _poll_job(databases: ThreadDatabases, fetcher: Fetcher, matcher: Matcher, feed_id: int) -> None:
     db = databases.get()
-    outcome = poll_feed(db, fetcher, get_feed(db, feed_id))
+    outcome = poll_feed(db, fetcher, get_feed(db, feed_id), matcher)
     log.info("poll %s", outcome.summary())
 
 
-def start_scheduler(databases: ThreadDatabases, fetcher: Fetcher) -> BackgroundScheduler:
+def start_scheduler(databases: ThreadDatabases, fetcher: Fetcher, matcher: Matcher) -> BackgroundScheduler:
     """Start polling every enabled feed now, then at its interval.
 
     Explicit job ids with ``replace_existing``; one run at a time per feed;
@@ -37,7 +38,7 @@ def start_scheduler(databases: ThreadDatabases, fetcher: Fetcher) -> BackgroundS
             _poll_job,
             "interval",
             seconds=interval,
-            args=[databases, fetcher, feed.id],
+            args=[databases, fetcher, matcher, feed.id],
             id=f"poll-feed-{feed.id}",
             name=f"poll {feed.name}",
             replace_existing=True,

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.scheduler import start_scheduler
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
+from feeds.poll import default_matcher
 from storage.database import ThreadDatabases
 from storage.feeds import sync_catalog
 
@@ -45,7 +46,7 @@ def run(settings: Settings) -> None:
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
     app = create_app(settings, databases)
     fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
-    scheduler = start_scheduler(databases, fetcher)
+    scheduler = start_scheduler(databases, fetcher, default_matcher())
     try:
         if settings.socket_mode:
             log.info("connecting to Slack in Socket Mode")

@@ -317,6 +317,22 @@ def action_type(text: str) -> str | None:
     return None
 
 
+# Docket entries that matter to no one but the clerk: stored and shown in the
+# timeline, but they alert only watches that ask for ``all``.
+_ROUTINE_ENTRY = re.compile(
+    r"notice\s+of\s+appearance|appearance\s+of\s+counsel|pro\s+hac\s+vice|corporate\s+disclosure|"
+    r"rule\s+7\.1|disclosure\s+statement|summons|attorney\s+(?:added|withdrawn|terminated)|withdrawal\s+of\s+attorney|"
+    r"substitution\s+of\s+attorney|notice\s+of\s+change\s+of\s+address|civil\s+cover\s+sheet|certificate\s+of\s+service|"
+    r"~util|set\s+(?:deadlines|hearings)|transcript\s+request|clerk'?s\s+notice|notice\s+of\s+related\s+case|"
+    r"consent\s+to\s+(?:electronic|jurisdiction)|electronic\s+notification",
+    re.IGNORECASE,
+)
+
+
+def is_routine_entry(entry: str | None) -> bool:
+    return bool(entry and _ROUTINE_ENTRY.search(entry))
+
+
 # --- money ------------------------------------------------------------------
 
 _AMOUNT = re.compile(
@@ -397,6 +413,11 @@ class Extraction:
     amounts: list[int] = field(default_factory=list)
     release_no: str | None = None
     docket_entry: str | None = None
+
+    @property
+    def routine(self) -> bool:
+        """A clerical docket entry (appearance, summons …) that alerts only ``all`` watches."""
+        return is_routine_entry(self.docket_entry)
 
     @property
     def caption_key(self) -> str | None:

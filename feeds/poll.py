@@ -16,9 +16,15 @@ from sqlite_utils import Database
 
 from feeds.extract import extract
 from feeds.fetch import Fetcher, FetchError
+from feeds.match import Matcher
 from feeds.parse import FeedParseError, parse_feed
+from storage.alerts import enqueue, mark_event_changed
+from storage.cases import match_keys
+from storage.database import write_transaction
+from storage.events import record_event
 from storage.feeds import Feed, record_failure, record_success
-from storage.items import store_items
+from storage.items import StoredItem, store_items
+from storage.watches import matchable_watches, watch_version
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +43,18 @@ class PollOutcome:
     seen_items: int = 0
     error: str | None = None
     retry_after: float | None = None
+    alerts: int = 0
 
     def summary(self) -> str:
         if self.status == "error":
             return f"{self.feed}: error: {self.error}"
         if self.status == "unchanged":
             return f"{self.feed}: unchanged"
-        return f"{self.feed}: {self.new_items} new of {self.seen_items}"
+        alerts = f", {self.alerts} alert{'s' if self.alerts != 1 else ''} queued" if self.alerts else ""
+        return f"{self.feed}: {self.new_items} new of {self.seen_items}{alerts}"
 
 
-def poll_feed(db: Database, fetcher: Fetcher, feed: Feed) -> PollOutcome:
+def poll_feed(db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher) -> PollOutcome:
     try:
         fetched = fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if fetched.not_modified:
@@ -72,7 +80,10 @@ def poll_feed(db: Database, fetcher: Fetcher, feed: Feed) -> PollOutcome:
         )
         for item in parsed.items
     ]
-    new_ids = store_items(db, feed.id, entries)
+    with write_transaction(db):
+        new_items = store_items(db, feed.id, entries)
+        alerts = route_to_watches(db, matcher, new_items)
+    new_ids = [stored.id for stored in new_items]
     if parsed.problem:
         # Keep what could be read, but do not call the feed healthy.
         reason = f"{parsed.problem}; kept the {len(parsed.items)} readable items"
@@ -80,13 +91,42 @@ def poll_feed(db: Database, fetcher: Fetcher, feed: Feed) -> PollOutcome:
         return PollOutcome(feed.name, "error", len(new_ids), len(parsed.items), error=reason)
     record_success(db, feed.id, etag=fetched.etag, last_modified=fetched.last_modified, new_items=len(new_ids))
     status = "new" if new_ids else "unchanged"
-    return PollOutcome(feed.name, status, new_items=len(new_ids), seen_items=len(parsed.items))
+    return PollOutcome(feed.name, status, new_items=len(new_ids), seen_items=len(parsed.items), alerts=alerts)
+
+
+def route_to_watches(db: Database, matcher: Matcher, new_items: list[StoredItem]) -> int:
+    """Group new items into events and write an alert for every watch a new
+    event matches (inside the caller's transaction). Returns alerts written."""
+    index = matcher.index(db)
+    written = 0
+    for stored in new_items:
+        event_id, is_new = record_event(db, stored)
+        if not is_new:
+            mark_event_changed(db, event_id)
+            continue
+        party_keys, docket_keys = match_keys(db, stored.case_id)
+        docket_keys.update(key for docket in stored.extraction.dockets for key in (docket.key, docket.short))
+        hits = index.match(
+            text=f"{stored.item.title}\n{stored.item.summary}",
+            party_keys=party_keys,
+            docket_keys=docket_keys,
+            case_id=stored.case_id,
+        )
+        if hits:
+            written += enqueue(
+                db, event_id=event_id, case_id=stored.case_id, hits=hits, routine=stored.extraction.routine
+            )
+    return written
+
+
+def default_matcher() -> Matcher:
+    return Matcher(watch_version, matchable_watches)
 
 
 def poll_feeds(
-    databases: DatabaseSource, fetcher: Fetcher, feeds: list[Feed], *, workers: int = 4
+    databases: DatabaseSource, fetcher: Fetcher, feeds: list[Feed], matcher: Matcher, *, workers: int = 4
 ) -> list[PollOutcome]:
     """Poll ``feeds`` concurrently on a small bounded pool (each worker thread
     with its own connection from ``databases``); outcomes in feed order."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(feeds) or 1))) as pool:
-        return list(pool.map(lambda feed: poll_feed(databases.get(), fetcher, feed), feeds))
+        return list(pool.map(lambda feed: poll_feed(databases.get(), fetcher, feed, matcher), feeds))

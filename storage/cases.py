@@ -268,3 +268,14 @@ def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseVie
         timeline=timeline,
         amounts=sorted(amounts, reverse=True),
     )
+
+
+def match_keys(db: Database, case_id: int | None) -> tuple[list[str], set[str]]:
+    """A case's party name keys and every form of its docket numbers."""
+    if case_id is None:
+        return [], set()
+    parties = [key for (key,) in db.execute("SELECT name_key FROM case_parties WHERE case_id = ?", [case_id])]
+    dockets: set[str] = set()
+    for key, short in db.execute("SELECT docket_key, docket_short FROM case_dockets WHERE case_id = ?", [case_id]):
+        dockets.update((key, short))
+    return parties, dockets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlite_utils import Database
@@ -22,10 +23,21 @@ class StorableItem(Protocol):
     published_at: str | None
 
 
-def store_items(db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]]) -> list[int]:
-    """Store the entries not seen before from this feed, in one transaction.
-    Returns the ids of the new items, in feed order."""
-    new_ids = []
+@dataclass(frozen=True)
+class StoredItem:
+    """A newly stored item, with what the matcher and the outbox need."""
+
+    id: int
+    case_id: int | None
+    event_at: str
+    item: StorableItem
+    extraction: Extraction
+
+
+def store_items(db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]]) -> list[StoredItem]:
+    """Store the entries not seen before from this feed, in one transaction
+    (or inside the caller's). Returns the new items, in feed order."""
+    new_items = []
     seen_at = now_iso()
     with write_transaction(db):
         for item, extraction in entries:
@@ -66,5 +78,5 @@ def store_items(db: Database, feed_id: int, entries: list[tuple[StorableItem, Ex
                 "INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)",
                 [item_id, item.title, item.summary],
             )
-            new_ids.append(item_id)
-    return new_ids
+            new_items.append(StoredItem(item_id, case_id, event_at, item, extraction))
+    return new_items

@@ -103,3 +103,103 @@ def m001_feeds_items_cases(db: Database) -> None:
         CREATE VIRTUAL TABLE case_search_terms USING fts5vocab (case_search, row);
         """
     )
+
+
+@migrations()
+def m002_watches_events_alerts_audit(db: Database) -> None:
+    db.executescript(
+        """
+        -- A channel's subscription to a name, a docket number or one case.
+        CREATE TABLE watches (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('name', 'docket', 'case')),
+            term TEXT NOT NULL,
+            term_key TEXT NOT NULL,
+            case_id INTEGER,
+            mode TEXT NOT NULL DEFAULT 'instant' CHECK (mode IN ('instant', 'daily', 'weekly')),
+            include_routine INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_alert_at TEXT,
+            alerts_sent INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_error_at TEXT,
+            UNIQUE (team_id, channel_id, kind, term_key)
+        );
+        CREATE INDEX watches_term ON watches (team_id, kind, term_key);
+
+        CREATE TABLE watch_aliases (
+            watch_id INTEGER NOT NULL REFERENCES watches (id) ON DELETE CASCADE,
+            alias TEXT NOT NULL,
+            alias_key TEXT NOT NULL,
+            PRIMARY KEY (watch_id, alias_key)
+        );
+
+        -- Bumped on every watch change, so that every process rebuilds its matcher.
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta (key, value) VALUES ('watch_version', '0');
+
+        -- One happening in a case (a complaint, a ruling …), however many feeds report it.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER REFERENCES cases (id),
+            action TEXT NOT NULL,
+            event_day TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            routine INTEGER NOT NULL DEFAULT 0,
+            first_item_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX events_identity ON events (case_id, action, identity, event_day);
+        ALTER TABLE items ADD COLUMN event_id INTEGER REFERENCES events (id);
+        CREATE INDEX items_event ON items (event_id);
+
+        -- The outbox: one row per (channel, event), written with the items that cause it.
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            event_id INTEGER NOT NULL REFERENCES events (id),
+            case_id INTEGER,
+            watch_id INTEGER NOT NULL,
+            matched_term TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+            needs_update INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_at TEXT,
+            last_error TEXT,
+            message_ts TEXT,
+            thread_ts TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (team_id, channel_id, event_id)
+        );
+        CREATE INDEX alerts_due ON alerts (status, mode, next_attempt_at);
+        CREATE INDEX alerts_channel ON alerts (team_id, channel_id, sent_at);
+        CREATE INDEX alerts_update ON alerts (needs_update) WHERE needs_update = 1;
+
+        -- Where each case's thread lives in each channel.
+        CREATE TABLE case_threads (
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            case_id INTEGER NOT NULL,
+            thread_ts TEXT NOT NULL,
+            PRIMARY KEY (team_id, channel_id, case_id)
+        );
+
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            team_id TEXT NOT NULL,
+            channel_id TEXT,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_team_at ON audit (team_id, at);
+        """
+    )

@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
-from feeds.poll import poll_feeds
+from feeds.poll import default_matcher, poll_feeds
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.search import fts_query, search_cases, search_words
@@ -27,10 +27,10 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
 def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
     first = open_database(path)
-    assert schema_version(first) == 1
+    assert schema_version(first) == 2
     first.close()
     again = open_database(path)
-    assert schema_version(again) == 1
+    assert schema_version(again) == 2
     assert again.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -58,9 +58,9 @@ def test_items_are_stored_once_however_often_seen(tmp_path: Path) -> None:
         db = databases.get()
         sync_catalog(db, load_catalog(catalog))
         fetcher = Fetcher(contact="t@example.com", allow_private=True)
-        first = poll_feeds(databases, fetcher, enabled_feeds(db))
+        first = poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher())
         count = db.execute("SELECT count(*) FROM items").fetchone()[0]
-        second = poll_feeds(databases, fetcher, enabled_feeds(db))
+        second = poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher())
     assert sum(o.new_items for o in first) == count == 19
     assert [o.status for o in second] == ["unchanged"] * len(second)
     assert db.execute("SELECT count(*) FROM items").fetchone()[0] == count

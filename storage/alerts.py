@@ -1,0 +1,277 @@
+"""The outbox: alerts written with the items that cause them, then delivered.
+
+States: ``pending`` (due at ``next_attempt_at``) → ``sending`` (claimed by one
+sender) → ``sent`` (with the message ``ts``), or ``failed`` after a permanent
+Slack error, or ``cancelled`` when the watch is removed first. One alert per
+channel and event (unique), so an event is never posted twice to a channel.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from feeds.match import Hit
+from storage import audit
+from storage.cases import CaseView, case_view
+from storage.database import now_iso, write_transaction
+
+MAJOR_ACTIONS = frozenset({"complaint", "judgment", "settlement", "ruling", "dismissal", "plea"})
+
+
+def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: list[Hit], routine: bool) -> int:
+    """Write one pending alert per channel for ``hits`` (inside the caller's
+    transaction). Routine docket entries alert only watches that ask for all.
+    Returns how many alerts are new."""
+    created = 0
+    now = now_iso()
+    for hit in hits:
+        watch = hit.watch
+        if routine and not watch.include_routine:
+            continue
+        cursor = db.execute(
+            """
+            INSERT INTO alerts (team_id, channel_id, event_id, case_id, watch_id, matched_term, mode, status,
+                                next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+            ON CONFLICT (team_id, channel_id, event_id) DO UPDATE SET
+                matched_term = CASE WHEN instr(', ' || matched_term || ', ', ', ' || excluded.matched_term || ', ')
+                                    THEN matched_term ELSE matched_term || ', ' || excluded.matched_term END,
+                mode = CASE WHEN excluded.mode = 'instant' THEN 'instant' ELSE mode END
+            WHERE alerts.status = 'pending'
+            """,
+            [watch.team_id, watch.channel_id, event_id, case_id, watch.id, hit.matched, watch.mode, now, now],
+        )
+        created += cursor.rowcount
+    return created
+
+
+def mark_event_changed(db: Database, event_id: int) -> None:
+    """A new source joined an event: delivered alerts should show it too."""
+    db.execute("UPDATE alerts SET needs_update = 1 WHERE event_id = ? AND status = 'sent'", [event_id])
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    team_id: str
+    channel_id: str
+    event_id: int
+    case_id: int | None
+    watch_id: int
+    matched_term: str
+    mode: str
+    status: str
+    attempts: int
+    message_ts: str | None
+    thread_ts: str | None
+    claimed_at: str | None
+
+
+_ALERT_COLUMNS = (
+    "id, team_id, channel_id, event_id, case_id, watch_id, matched_term, mode, status, attempts, message_ts, "
+    "thread_ts, claimed_at"
+)
+
+
+def _alerts(db: Database, where: str, params: list) -> list[Alert]:
+    return [Alert(**row) for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)]
+
+
+def due_alerts(db: Database, *, limit: int = 20) -> list[Alert]:
+    return _alerts(
+        db,
+        "status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        [now_iso(), limit],
+    )
+
+
+def stale_sending(db: Database, *, older_than: timedelta) -> list[Alert]:
+    """Alerts claimed by a sender that never recorded the outcome (it crashed)."""
+    cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="seconds")
+    return _alerts(db, "status = 'sending' AND claimed_at < ? ORDER BY id", [cutoff])
+
+
+def alerts_to_update(db: Database, *, limit: int = 20) -> list[Alert]:
+    return _alerts(db, "needs_update = 1 AND status = 'sent' ORDER BY id LIMIT ?", [limit])
+
+
+def claim(db: Database, alert_id: int) -> bool:
+    """Take an alert for sending; False if another sender has it."""
+    cursor = db.execute(
+        "UPDATE alerts SET status = 'sending', claimed_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
+        [now_iso(), alert_id],
+    )
+    return cursor.rowcount == 1
+
+
+def release_stale(db: Database, alert_id: int) -> None:
+    db.execute(
+        "UPDATE alerts SET status = 'pending', claimed_at = NULL WHERE id = ? AND status = 'sending'", [alert_id]
+    )
+
+
+def thread_for(db: Database, team_id: str, channel_id: str, case_id: int | None) -> str | None:
+    if case_id is None:
+        return None
+    row = db.execute(
+        "SELECT thread_ts FROM case_threads WHERE team_id = ? AND channel_id = ? AND case_id = ?",
+        [team_id, channel_id, case_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None) -> None:
+    """Record delivery, the case's thread, the watch's counters and the audit row, atomically."""
+    now = now_iso()
+    with write_transaction(db):
+        db.execute(
+            "UPDATE alerts SET status = 'sent', message_ts = ?, thread_ts = ?, sent_at = ?, last_error = NULL, "
+            "needs_update = 0 WHERE id = ?",
+            [ts, thread_ts, now, alert.id],
+        )
+        if alert.case_id is not None and thread_ts is None:
+            db.execute(
+                "INSERT OR IGNORE INTO case_threads (team_id, channel_id, case_id, thread_ts) VALUES (?, ?, ?, ?)",
+                [alert.team_id, alert.channel_id, alert.case_id, ts],
+            )
+        db.execute(
+            "UPDATE watches SET alerts_sent = alerts_sent + 1, last_alert_at = ?, last_error = NULL, last_error_at = NULL "
+            "WHERE id = ?",
+            [now, alert.watch_id],
+        )
+        audit.record(
+            db,
+            team_id=alert.team_id,
+            channel_id=alert.channel_id,
+            actor="casewatch",
+            action="alert delivered",
+            detail=json.dumps({"alert": alert.id, "event": alert.event_id, "ts": ts, "thread_ts": thread_ts}),
+        )
+
+
+def mark_updated(db: Database, alert_id: int) -> None:
+    db.execute("UPDATE alerts SET needs_update = 0 WHERE id = ?", [alert_id])
+
+
+def reschedule(db: Database, alert_id: int, *, delay_seconds: float, error: str) -> None:
+    when = (datetime.now(UTC) + timedelta(seconds=delay_seconds)).isoformat(timespec="seconds")
+    db.execute(
+        "UPDATE alerts SET status = 'pending', claimed_at = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
+        [when, error[:300], alert_id],
+    )
+
+
+def mark_failed(db: Database, alert: Alert, error: str) -> None:
+    with write_transaction(db):
+        db.execute(
+            "UPDATE alerts SET status = 'failed', claimed_at = NULL, last_error = ? WHERE id = ?",
+            [error[:300], alert.id],
+        )
+        db.execute(
+            "UPDATE watches SET last_error = ?, last_error_at = ? WHERE team_id = ? AND channel_id = ?",
+            [error[:300], now_iso(), alert.team_id, alert.channel_id],
+        )
+
+
+def requeue_failed(db: Database, team_id: str, channel_id: str) -> int:
+    """After the cause is fixed (the bot was invited, say): try the channel's failed alerts again."""
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = NULL "
+            "WHERE team_id = ? AND channel_id = ? AND status = 'failed'",
+            [now_iso(), team_id, channel_id],
+        )
+        db.execute(
+            "UPDATE watches SET last_error = NULL, last_error_at = NULL WHERE team_id = ? AND channel_id = ?",
+            [team_id, channel_id],
+        )
+    return cursor.rowcount
+
+
+# --- what an alert says -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    feed: str
+    title: str
+    link: str | None
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert_id: int
+    action: str
+    event_day: str
+    headline: str
+    matched_term: str
+    major: bool
+    routine: bool
+    case: CaseView | None
+    sources: list[Source]
+    amounts: list[int]
+
+
+def alert_view(db: Database, alert: Alert) -> AlertView:
+    action, event_day, routine = db.execute(
+        "SELECT action, event_day, routine FROM events WHERE id = ?", [alert.event_id]
+    ).fetchone()
+    rows = list(
+        db.query(
+            "SELECT items.title, items.summary, items.link, items.docket_entry, items.amounts, feeds.name AS feed "
+            "FROM items JOIN feeds ON feeds.id = items.feed_id WHERE items.event_id = ? ORDER BY items.id",
+            [alert.event_id],
+        )
+    )
+    case = case_view(db, alert.case_id, timeline_limit=0) if alert.case_id is not None else None
+    first = rows[0]
+    headline = first["title"]
+    if first["docket_entry"]:
+        headline = first["docket_entry"]
+    amounts: set[int] = set()
+    for row in rows:
+        amounts.update(json.loads(row["amounts"]))
+    return AlertView(
+        alert_id=alert.id,
+        action=action,
+        event_day=event_day,
+        headline=headline,
+        matched_term=alert.matched_term,
+        major=action in MAJOR_ACTIONS,
+        routine=bool(routine),
+        case=case,
+        sources=[Source(row["feed"], row["title"], row["link"]) for row in rows],
+        amounts=sorted(amounts, reverse=True),
+    )
+
+
+# --- what users see of their alerts --------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentAlert:
+    channel_id: str
+    sent_at: str
+    action: str
+    caption: str | None
+    matched_term: str
+
+
+def latest_alerts(db: Database, team_id: str, channel_ids: list[str], *, limit: int = 10) -> list[SentAlert]:
+    if not channel_ids:
+        return []
+    marks = ", ".join("?" for _ in channel_ids)
+    rows = db.execute(
+        f"""
+        SELECT alerts.channel_id, alerts.sent_at, events.action, cases.caption, alerts.matched_term
+        FROM alerts JOIN events ON events.id = alerts.event_id LEFT JOIN cases ON cases.id = alerts.case_id
+        WHERE alerts.team_id = ? AND alerts.channel_id IN ({marks}) AND alerts.status = 'sent'
+        ORDER BY alerts.sent_at DESC, alerts.id DESC LIMIT ?
+        """,
+        [team_id, *channel_ids, limit],
+    )
+    return [SentAlert(*row) for row in rows]

@@ -1,0 +1,229 @@
+"""Watches: a channel's subscriptions to names, docket numbers and cases.
+
+Every query is scoped by workspace (``team_id``): nothing of one workspace's
+watches reaches another's answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from feeds.match import WatchTarget
+from storage import audit
+from storage.database import now_iso, write_transaction
+
+MAX_WATCHES_PER_CHANNEL = 500
+
+
+@dataclass(frozen=True)
+class WatchSpec:
+    """What a user asked to watch, already normalised."""
+
+    kind: str  # name | docket | case
+    term: str
+    term_key: str
+    case_id: int | None = None
+    aliases: tuple[tuple[str, str], ...] = ()  # (alias, alias_key)
+    mode: str = "instant"
+    include_routine: bool = False
+
+
+@dataclass
+class Watch:
+    id: int
+    team_id: str
+    channel_id: str
+    kind: str
+    term: str
+    term_key: str
+    case_id: int | None
+    mode: str
+    include_routine: bool
+    created_by: str
+    created_at: str
+    last_alert_at: str | None
+    alerts_sent: int
+    last_error: str | None
+    last_error_at: str | None
+    aliases: list[str] = field(default_factory=list)
+
+
+class TooManyWatches(Exception):
+    pass
+
+
+_COLUMNS = (
+    "id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine, created_by, created_at, "
+    "last_alert_at, alerts_sent, last_error, last_error_at"
+)
+
+
+def _watches(db: Database, where: str, params: list) -> list[Watch]:
+    watches = [
+        Watch(**{**row, "include_routine": bool(row["include_routine"])})
+        for row in db.query(f"SELECT {_COLUMNS} FROM watches WHERE {where} ORDER BY id", params)
+    ]
+    for watch in watches:
+        watch.aliases = [
+            alias
+            for (alias,) in db.execute("SELECT alias FROM watch_aliases WHERE watch_id = ? ORDER BY rowid", [watch.id])
+        ]
+    return watches
+
+
+def _bump_version(db: Database) -> None:
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'watch_version'")
+
+
+def watch_version(db: Database) -> int:
+    (value,) = db.execute("SELECT value FROM meta WHERE key = 'watch_version'").fetchone()
+    return int(value)
+
+
+def add_watch(db: Database, *, team_id: str, channel_id: str, user_id: str, spec: WatchSpec) -> tuple[Watch, bool]:
+    """Create the watch, or update the mode and aliases of the same watch.
+    Returns the watch and whether it is new."""
+    with write_transaction(db):
+        existing = db.execute(
+            "SELECT id FROM watches WHERE team_id = ? AND channel_id = ? AND kind = ? AND term_key = ?",
+            [team_id, channel_id, spec.kind, spec.term_key],
+        ).fetchone()
+        if existing:
+            watch_id = existing[0]
+            db.execute(
+                "UPDATE watches SET mode = ?, include_routine = ?, term = ? WHERE id = ?",
+                [spec.mode, int(spec.include_routine), spec.term, watch_id],
+            )
+            action = "watch changed"
+        else:
+            (count,) = db.execute(
+                "SELECT count(*) FROM watches WHERE team_id = ? AND channel_id = ?", [team_id, channel_id]
+            ).fetchone()
+            if count >= MAX_WATCHES_PER_CHANNEL:
+                raise TooManyWatches(f"this channel already has {count} watches, the most allowed")
+            watch_id = db.execute(
+                "INSERT INTO watches (team_id, channel_id, kind, term, term_key, case_id, mode, include_routine, "
+                "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    team_id,
+                    channel_id,
+                    spec.kind,
+                    spec.term,
+                    spec.term_key,
+                    spec.case_id,
+                    spec.mode,
+                    int(spec.include_routine),
+                    user_id,
+                    now_iso(),
+                ],
+            ).lastrowid
+            action = "watch added"
+        for alias, alias_key in spec.aliases:
+            db.execute(
+                "INSERT OR IGNORE INTO watch_aliases (watch_id, alias, alias_key) VALUES (?, ?, ?)",
+                [watch_id, alias, alias_key],
+            )
+        _bump_version(db)
+        audit.record(
+            db,
+            team_id=team_id,
+            channel_id=channel_id,
+            actor=user_id,
+            action=action,
+            detail=json.dumps(
+                {"term": spec.term, "kind": spec.kind, "mode": spec.mode, "aliases": [a for a, _ in spec.aliases]}
+            ),
+        )
+    (watch,) = _watches(db, "id = ?", [watch_id])
+    return watch, not existing
+
+
+def remove_watch(db: Database, *, team_id: str, channel_id: str, watch_id: int, user_id: str) -> Watch | None:
+    """Delete one of this channel's watches; its undelivered alerts are cancelled."""
+    with write_transaction(db):
+        found = _watches(db, "id = ? AND team_id = ? AND channel_id = ?", [watch_id, team_id, channel_id])
+        if not found:
+            return None
+        db.execute("DELETE FROM watch_aliases WHERE watch_id = ?", [watch_id])
+        db.execute("DELETE FROM watches WHERE id = ?", [watch_id])
+        db.execute(
+            "UPDATE alerts SET status = 'cancelled' WHERE watch_id = ? AND status = 'pending'",
+            [watch_id],
+        )
+        _bump_version(db)
+        audit.record(
+            db,
+            team_id=team_id,
+            channel_id=channel_id,
+            actor=user_id,
+            action="watch removed",
+            detail=json.dumps({"term": found[0].term, "kind": found[0].kind}),
+        )
+    return found[0]
+
+
+def channel_watches(db: Database, team_id: str, channel_id: str) -> list[Watch]:
+    return _watches(db, "team_id = ? AND channel_id = ?", [team_id, channel_id])
+
+
+def watches_in_channels(db: Database, team_id: str, channel_ids: list[str]) -> list[Watch]:
+    if not channel_ids:
+        return []
+    marks = ", ".join("?" for _ in channel_ids)
+    return _watches(db, f"team_id = ? AND channel_id IN ({marks})", [team_id, *channel_ids])
+
+
+def other_channels_watching(db: Database, team_id: str, kind: str, term_key: str, channel_id: str) -> list[str]:
+    return [
+        channel
+        for (channel,) in db.execute(
+            "SELECT DISTINCT channel_id FROM watches WHERE team_id = ? AND kind = ? AND term_key = ? AND channel_id != ?",
+            [team_id, kind, term_key, channel_id],
+        )
+    ]
+
+
+def case_watch_in_channel(db: Database, team_id: str, channel_id: str, case_id: int) -> Watch | None:
+    """This channel's watch that follows exactly this case (by case or docket), if any."""
+    found = _watches(
+        db,
+        "team_id = ? AND channel_id = ? AND ((kind = 'case' AND case_id = ?) OR (kind = 'docket' AND term_key IN "
+        "(SELECT docket_key FROM case_dockets WHERE case_id = ? UNION SELECT docket_short FROM case_dockets "
+        "WHERE case_id = ?)))",
+        [team_id, channel_id, case_id, case_id, case_id],
+    )
+    return found[0] if found else None
+
+
+def matchable_watches(db: Database) -> Iterator[WatchTarget]:
+    """Every watch with all its keys, for building the matcher."""
+    aliases: dict[int, list[str]] = {}
+    for watch_id, alias_key in db.execute("SELECT watch_id, alias_key FROM watch_aliases"):
+        aliases.setdefault(watch_id, []).append(alias_key)
+    for row in db.execute(
+        "SELECT id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine FROM watches"
+    ):
+        watch_id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine = row
+        yield WatchTarget(
+            id=watch_id,
+            team_id=team_id,
+            channel_id=channel_id,
+            kind=kind,
+            term=term,
+            keys=(term_key, *aliases.get(watch_id, ())),
+            case_id=case_id,
+            mode=mode,
+            include_routine=bool(include_routine),
+        )
+
+
+def record_channel_error(db: Database, team_id: str, channel_id: str, error: str | None) -> None:
+    """Show (or clear, with None) a delivery problem on every watch of a channel."""
+    db.execute(
+        "UPDATE watches SET last_error = ?, last_error_at = ? WHERE team_id = ? AND channel_id = ?",
+        [error, now_iso() if error else None, team_id, channel_id],
+    )
