@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -79,6 +80,38 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _digest(args: argparse.Namespace) -> int:
+    from bot.app import web_client
+    from bot.sender import AlertSender
+    from storage.database import ThreadDatabases
+
+    settings = settings_from_env(need_slack=True)
+    sender = AlertSender(ThreadDatabases(settings.db_path), web_client(settings))
+    modes, period = (("weekly",), "weekly") if args.weekly else (("daily",), "daily")
+    posted = sender.send_digests(modes, period=period)
+    print(f"{posted} {period} digest{'s' if posted != 1 else ''} posted.")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    import csv
+
+    from storage.audit import AUDIT_COLUMNS, audit_rows
+    from storage.database import open_database
+
+    settings = settings_from_env()
+    if not settings.db_path.exists():
+        print(f"No database at {settings.db_path}.", file=sys.stderr)
+        return 1
+    db = open_database(settings.db_path)
+    opened = open(args.output, "w", newline="", encoding="utf-8") if args.output else contextlib.nullcontext(sys.stdout)  # noqa: SIM115
+    with opened as output:
+        writer = csv.writer(output)
+        writer.writerow(AUDIT_COLUMNS)
+        writer.writerows(audit_rows(db, args.team))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="Casewatch: regulator and court actions in Slack."
@@ -95,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     case.set_defaults(handler=_case)
     run = commands.add_parser("run", help="serve Slack (HTTP or Socket Mode) and poll on a schedule")
     run.set_defaults(handler=_run)
+    digest = commands.add_parser("digest", help="post the pending daily (or --weekly) digests now")
+    digest.add_argument("--weekly", action="store_true", help="the weekly digests instead of the daily ones")
+    digest.set_defaults(handler=_digest)
+    audit = commands.add_parser("audit", help="export the audit trail as CSV")
+    audit.add_argument("--team", help="only this workspace (team id)")
+    audit.add_argument("--output", help="write to this file instead of standard output")
+    audit.set_defaults(handler=_audit)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
@@ -39,6 +40,10 @@ class Settings:
     slack_signing_secret: str
     slack_app_token: str
     slack_api_url: str
+    digest_hour: int = 9
+    digest_minute: int = 0
+    timezone: str = "UTC"
+    stale_send_seconds: int = 60
 
     @property
     def socket_mode(self) -> bool:
@@ -98,6 +103,22 @@ def settings_from_env(
         if app_token and not app_token.startswith("xapp-"):
             problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (for Socket Mode)")
 
+    digest_text = env.get("CASEWATCH_DIGEST_TIME", "").strip() or "09:00"
+    digest_parts = digest_text.split(":")
+    digest_hour = digest_minute = -1
+    if len(digest_parts) == 2 and all(part.isdigit() for part in digest_parts):
+        digest_hour, digest_minute = int(digest_parts[0]), int(digest_parts[1])
+    if not (0 <= digest_hour < 24 and 0 <= digest_minute < 60):
+        problems.append(f"CASEWATCH_DIGEST_TIME must be HH:MM on a 24-hour clock, e.g. 09:00 (got {digest_text!r})")
+    timezone = env.get("CASEWATCH_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"CASEWATCH_TIMEZONE must be a time zone name such as America/New_York (got {timezone!r})")
+    stale_text = env.get("CASEWATCH_STALE_SEND_SECONDS", "").strip() or "60"
+    if not stale_text.isdigit():
+        problems.append(f"CASEWATCH_STALE_SEND_SECONDS must be a whole number of seconds (got {stale_text!r})")
+
     settings = Settings(
         db_path=Path(env.get("CASEWATCH_DB", "").strip() or "casewatch.db"),
         feeds_path=feeds_path,
@@ -109,6 +130,10 @@ def settings_from_env(
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,
         slack_api_url=api_url,
+        digest_hour=max(digest_hour, 0),
+        digest_minute=max(digest_minute, 0),
+        timezone=timezone,
+        stale_send_seconds=int(stale_text) if stale_text.isdigit() else 60,
     )
     if problems:
         raise ConfigError(problems)

@@ -7,16 +7,19 @@ is for development only); Socket Mode is used when ``SLACK_APP_TOKEN`` is set.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import create_app
+from bot.app import create_app, web_client
 from bot.config import Settings
 from bot.scheduler import start_scheduler
+from bot.sender import AlertSender
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
 from feeds.poll import default_matcher
@@ -44,9 +47,13 @@ def wsgi_application(app: App) -> Callable:
 def run(settings: Settings) -> None:
     databases = ThreadDatabases(settings.db_path)
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
-    app = create_app(settings, databases)
+    client = web_client(settings)
+    app = create_app(settings, databases, client)
     fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
-    scheduler = start_scheduler(databases, fetcher, default_matcher())
+    sender = AlertSender(databases, client, stale_after=timedelta(seconds=settings.stale_send_seconds))
+    stop = threading.Event()
+    sender.start(stop)
+    scheduler = start_scheduler(databases, fetcher, default_matcher(), sender, settings)
     try:
         if settings.socket_mode:
             log.info("connecting to Slack in Socket Mode")
@@ -62,4 +69,5 @@ def run(settings: Settings) -> None:
                 max_request_body_size=MAX_REQUEST_BYTES,
             )
     finally:
+        stop.set()
         scheduler.shutdown(wait=False)

@@ -84,7 +84,28 @@ def _headline(result: SearchResult) -> str:
 # --- Slack ------------------------------------------------------------------
 
 
-def _case_blocks(case: CaseView) -> list[dict]:
+WATCH_ACTION = "watch_case"
+UNWATCH_ACTION = "unwatch_case"
+
+
+def _watch_button(case: CaseView, watched: bool) -> dict:
+    if watched:
+        return {
+            "type": "button",
+            "action_id": UNWATCH_ACTION,
+            "text": {"type": "plain_text", "text": "Unwatch"},
+            "value": str(case.id),
+        }
+    return {
+        "type": "button",
+        "action_id": WATCH_ACTION,
+        "style": "primary",
+        "text": {"type": "plain_text", "text": "Watch"},
+        "value": str(case.id),
+    }
+
+
+def _case_blocks(case: CaseView, watched: bool | None) -> list[dict]:
     facts = card_facts(case)
     detail_line = " · ".join(f"*{label}:* {escape(value)}" for label, value in facts.details)
     timeline = "\n".join(
@@ -96,11 +117,12 @@ def _case_blocks(case: CaseView) -> list[dict]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Status:* {escape(facts.status)}"}]},
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate(timeline or "_No events yet._", 2900)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(escape(facts.backing), 2900)}]},
-    ]
+    ] + ([{"type": "actions", "elements": [_watch_button(case, watched)]}] if watched is not None else [])
 
 
-def slack_answer(result: SearchResult) -> dict:
-    """The ephemeral message answering ``/case``: ``text`` plus ``blocks``."""
+def slack_answer(result: SearchResult, watched_case_ids: set[int] | None = None) -> dict:
+    """The ephemeral message answering ``/case``: ``text`` plus ``blocks``.
+    With ``watched_case_ids``, each card gets a Watch or Unwatch button."""
     if not result.cases:
         return slack_no_match(result)
     blocks: list[dict] = [
@@ -108,7 +130,8 @@ def slack_answer(result: SearchResult) -> dict:
     ]
     for case in result.cases:
         blocks.append({"type": "divider"})
-        blocks.extend(_case_blocks(case))
+        watched = None if watched_case_ids is None else case.id in watched_case_ids
+        blocks.extend(_case_blocks(case, watched))
     return {"text": f"{_headline(result)} {escape(result.query)}", "blocks": blocks}
 
 

@@ -89,6 +89,26 @@ def due_alerts(db: Database, *, limit: int = 20) -> list[Alert]:
     )
 
 
+def digest_channels(db: Database, modes: tuple[str, ...]) -> list[tuple[str, str]]:
+    marks = ", ".join("?" for _ in modes)
+    return [
+        (team, channel)
+        for team, channel in db.execute(
+            f"SELECT DISTINCT team_id, channel_id FROM alerts WHERE status = 'pending' AND mode IN ({marks})",
+            list(modes),
+        )
+    ]
+
+
+def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[str, ...]) -> list[Alert]:
+    marks = ", ".join("?" for _ in modes)
+    return _alerts(
+        db,
+        f"team_id = ? AND channel_id = ? AND status = 'pending' AND mode IN ({marks}) ORDER BY id",
+        [team_id, channel_id, *modes],
+    )
+
+
 def stale_sending(db: Database, *, older_than: timedelta) -> list[Alert]:
     """Alerts claimed by a sender that never recorded the outcome (it crashed)."""
     cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="seconds")
@@ -124,7 +144,7 @@ def thread_for(db: Database, team_id: str, channel_id: str, case_id: int | None)
     return row[0] if row else None
 
 
-def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None) -> None:
+def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None, record_thread: bool = True) -> None:
     """Record delivery, the case's thread, the watch's counters and the audit row, atomically."""
     now = now_iso()
     with write_transaction(db):
@@ -133,7 +153,7 @@ def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None) -> 
             "needs_update = 0 WHERE id = ?",
             [ts, thread_ts, now, alert.id],
         )
-        if alert.case_id is not None and thread_ts is None:
+        if record_thread and alert.case_id is not None and thread_ts is None:
             db.execute(
                 "INSERT OR IGNORE INTO case_threads (team_id, channel_id, case_id, thread_ts) VALUES (?, ?, ?, ?)",
                 [alert.team_id, alert.channel_id, alert.case_id, ts],

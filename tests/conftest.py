@@ -105,11 +105,33 @@ def feed_server() -> Iterator[FeedServer]:
 # --- Slack Web API stand-in ----------------------------------------------------
 
 
+@dataclass
+class Failure:
+    status: int
+    body: dict | str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 class SlackApi:
-    """Answers Web API calls like Slack does and records each one."""
+    """Answers Web API calls like Slack does and records each one.
+
+    ``chat.postMessage`` stores the message (with its metadata) and returns a
+    fresh ``ts``; ``conversations.history`` / ``.replies`` return stored
+    messages; ``fail(method, …)`` queues error answers (429 with Retry-After,
+    500, ``not_in_channel`` …); ``hold_posts`` makes posts wait, after being
+    stored, until released, to stand for a crash between send and record.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
+        self.messages: list[dict] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self.channels_of_user: dict[str, list[str]] = {}
+        self.hold_posts = threading.Event()
+        self.hold_posts.set()
+        self.post_arrived = threading.Event()
+        self._lock = threading.Lock()
+        self._ts = 1700000000
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -124,22 +146,80 @@ class SlackApi:
                 else:
                     payload = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
                 method = self.path.rsplit("/", 1)[-1]
-                api.calls.append((method, payload))
-                answer = {"ok": True}
-                if method == "auth.test":
-                    answer = {"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}
-                body = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                status, answer, headers = api.answer(method, payload)
+                body = (json.dumps(answer) if isinstance(answer, dict) else answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json" if isinstance(answer, dict) else "text/html")
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/api/"
+        self.response_url = f"http://127.0.0.1:{self.httpd.server_port}/respond/T0001"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    def fail(self, method: str, status: int, body: dict | str, times: int = 1, **headers: str) -> None:
+        self.failures.setdefault(method, []).extend(Failure(status, body, headers) for _ in range(times))
+
+    def answer(self, method: str, payload: dict) -> tuple[int, dict | str, dict[str, str]]:
+        with self._lock:
+            self.calls.append((method, payload))
+            queued = self.failures.get(method)
+            if queued:
+                failure = queued.pop(0)
+                return failure.status, failure.body, failure.headers
+            if method == "auth.test":
+                return 200, {"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}, {}
+            if method in ("chat.postMessage", "chat.update"):
+                return self._message(method, payload)
+            if method == "conversations.history":
+                found = [m for m in self.messages if m["channel"] == payload.get("channel") and not m.get("thread_ts")]
+                return 200, {"ok": True, "messages": found[::-1], "has_more": False}, {}
+            if method == "conversations.replies":
+                ts = payload.get("ts")
+                found = [
+                    m
+                    for m in self.messages
+                    if m["channel"] == payload.get("channel") and ts in (m["ts"], m.get("thread_ts"))
+                ]
+                return 200, {"ok": True, "messages": found, "has_more": False}, {}
+            if method == "users.conversations":
+                channels = self.channels_of_user.get(payload.get("user", ""), [])
+                return (
+                    200,
+                    {"ok": True, "channels": [{"id": c} for c in channels], "response_metadata": {"next_cursor": ""}},
+                    {},
+                )
+            return 200, {"ok": True}, {}
+
+    def _message(self, method: str, payload: dict) -> tuple[int, dict, dict[str, str]]:
+        for key in ("blocks", "metadata"):
+            if isinstance(payload.get(key), str):
+                payload[key] = json.loads(payload[key])
+        if method == "chat.update":
+            for message in self.messages:
+                if message["channel"] == payload["channel"] and message["ts"] == payload["ts"]:
+                    message.update(blocks=payload.get("blocks"), text=payload.get("text"), updated=True)
+            return 200, {"ok": True, "channel": payload["channel"], "ts": payload["ts"]}, {}
+        self._ts += 1
+        message = {**payload, "ts": f"{self._ts}.000100"}
+        self.messages.append(message)
+        self.post_arrived.set()
+        self._lock.release()
+        try:
+            self.hold_posts.wait(timeout=30)
+        finally:
+            self._lock.acquire()
+        return 200, {"ok": True, "channel": payload["channel"], "ts": message["ts"], "message": message}, {}
+
+    def posts(self, channel: str | None = None) -> list[dict]:
+        return [m for m in self.messages if channel is None or m["channel"] == channel]
+
     def close(self) -> None:
+        self.hold_posts.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

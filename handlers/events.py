@@ -1,0 +1,57 @@
+"""Events: the Home tab, and held alerts released when the bot joins a channel."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.home import home_view
+from storage.alerts import latest_alerts, requeue_failed
+from storage.database import ThreadDatabases
+from storage.watches import watches_in_channels
+
+log = logging.getLogger(__name__)
+
+
+def _user_channels(client: WebClient, user_id: str) -> list[str]:
+    channels: list[str] = []
+    cursor = None
+    for _ in range(10):  # at most 2,000 channels
+        response = client.users_conversations(
+            user=user_id, types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+        )
+        channels += [channel["id"] for channel in response.get("channels", [])]
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return channels
+
+
+def register(app: App, databases: ThreadDatabases) -> None:
+    def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        user_id = event["user"]
+        try:
+            channels = _user_channels(client, user_id)
+        except SlackApiError as error:
+            log.warning("cannot list the channels of %s: %s", user_id, error.response.get("error"))
+            channels = []
+        db = databases.get()
+        view = home_view(
+            watches_in_channels(db, context.team_id, channels), latest_alerts(db, context.team_id, channels)
+        )
+        client.views_publish(user_id=user_id, view=view)
+
+    def member_joined_channel(event: dict, context: BoltContext) -> None:
+        if event.get("user") != context.bot_user_id:
+            return
+        released = requeue_failed(databases.get(), context.team_id, event["channel"])
+        if released:
+            log.info("released %d held alerts for %s", released, event["channel"])
+
+    app.event("app_home_opened")(app_home_opened)
+    app.event("member_joined_channel")(member_joined_channel)

@@ -1,0 +1,122 @@
+"""Answers to /watch, /unwatch and /watchlist, and the fixes for delivery errors."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.case_answer import ACTION_LABELS
+from handlers.mrkdwn import escape, truncate
+from handlers.watch_request import WATCH_EXAMPLES
+from storage.search import SearchResult
+from storage.watches import Watch
+
+_SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,20}$")
+
+FIXES = {
+    "not_in_channel": "Casewatch is not in this channel: type `/invite @Casewatch` here, and the held alerts will follow.",
+    "channel_not_found": "Casewatch cannot see this channel: type `/invite @Casewatch` here.",
+    "is_archived": "This channel is archived: unarchive it, or watch from another channel.",
+    "invalid_auth": "Casewatch's token is no longer valid: a workspace admin must reinstall the app.",
+    "token_revoked": "Casewatch's token was revoked: a workspace admin must reinstall the app.",
+    "account_inactive": "Casewatch's token is no longer valid: a workspace admin must reinstall the app.",
+    "missing_scope": "Casewatch lacks a permission: a workspace admin must reinstall it from the current manifest.",
+}
+
+
+def mention_user(user_id: str) -> str:
+    return f"<@{user_id}>" if _SLACK_ID.match(user_id) else escape(user_id)
+
+
+def mention_channel(channel_id: str) -> str:
+    return f"<#{channel_id}>" if _SLACK_ID.match(channel_id) else escape(channel_id)
+
+
+def fix_for(error: str) -> str:
+    return FIXES.get(error, f"Slack refused the alert ({escape(error)}).")
+
+
+def _mode(watch_mode: str, include_routine: bool) -> str:
+    mode = {"instant": "instant alerts", "daily": "a daily digest", "weekly": "a weekly digest"}[watch_mode]
+    return mode + (", routine docket entries included" if include_routine else "")
+
+
+def _what_matches(watch: Watch) -> str:
+    if watch.kind == "docket":
+        return f"every item of case *{escape(watch.term)}*, in any form of its docket number"
+    if watch.kind == "case":
+        return f"every item of *{escape(watch.term)}*"
+    names = [watch.term, *watch.aliases]
+    listed = " or ".join(f"*{escape(name)}*" for name in names)
+    return (
+        f"new items that name {listed} as a whole name, or whose case has it as a party "
+        "(ignoring case, accents, punctuation and Inc./Ltd./LLC)"
+    )
+
+
+def watch_confirmation(watch: Watch, created: bool, known: SearchResult, elsewhere: list[str]) -> str:
+    verb = "now watches" if created else "already watched this; updated to"
+    lines = [
+        f":white_check_mark: This channel {verb} *{escape(watch.term)}* with {_mode(watch.mode, watch.include_routine)}."
+    ]
+    lines.append(f"It will alert on {_what_matches(watch)}.")
+    if not watch.include_routine:
+        lines.append("Routine docket entries (appearances, summonses …) are left out; add `all` to include them.")
+    if known.cases:
+        shown = "\n".join(
+            f"• {escape(truncate(case.caption, 150))}"
+            + (
+                f" ({escape(case.dockets[0])}" + (f", {escape(case.court)}" if case.court else "") + ")"
+                if case.dockets
+                else ""
+            )
+            for case in known.cases
+        )
+        more = f"\n…and {known.total - len(known.cases)} more." if known.total > len(known.cases) else ""
+        lines.append(f"Cases already known for it:\n{shown}{more}")
+    else:
+        lines.append("No case is known for it yet; you will hear of the first.")
+    if elsewhere:
+        lines.append("Also watched in " + ", ".join(mention_channel(c) for c in elsewhere[:10]) + ".")
+    return "\n".join(lines)
+
+
+def watch_line(position: int, watch: Watch) -> str:
+    aliases = f" (aka {', '.join(escape(a) for a in watch.aliases)})" if watch.aliases else ""
+    kind = {"name": "name", "docket": "docket", "case": "case"}[watch.kind]
+    line = (
+        f"*{position}.* *{escape(watch.term)}*{aliases} · {kind} · {_mode(watch.mode, watch.include_routine)}"
+        f"\n    added by {mention_user(watch.created_by)} on {watch.created_at[:10]} · "
+        f"{watch.alerts_sent} alert{'s' if watch.alerts_sent != 1 else ''} sent"
+        + (f", last on {watch.last_alert_at[:10]}" if watch.last_alert_at else "")
+    )
+    if watch.last_error:
+        line += f"\n    :warning: Alerts are failing since {watch.last_error_at[:16].replace('T', ' ')} UTC: {fix_for(watch.last_error)}"
+    return line
+
+
+def watchlist(watches: list[Watch]) -> str:
+    if not watches:
+        return f"This channel watches nothing yet. Try {WATCH_EXAMPLES}."
+    lines = [f"This channel's watches ({len(watches)}):"]
+    lines += [watch_line(position, watch) for position, watch in enumerate(watches, 1)]
+    lines.append("Remove one with `/unwatch 2` or `/unwatch binance`.")
+    return "\n".join(lines)
+
+
+def unwatched(watch: Watch) -> str:
+    return f":wave: This channel no longer watches *{escape(watch.term)}*. Its undelivered alerts were cancelled."
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, "Update")
+
+
+def ephemeral(text: str) -> dict:
+    """An ephemeral answer; long text is split into sections on line breaks."""
+    sections: list[str] = [""]
+    for line in text.split("\n"):
+        if len(sections[-1]) + len(line) + 1 > 2900:
+            sections.append("")
+        sections[-1] = f"{sections[-1]}\n{line}" if sections[-1] else truncate(line, 2900)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections[:48]]
+    return {"response_type": "ephemeral", "text": truncate(text, 3000), "blocks": blocks}
