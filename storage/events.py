@@ -3,8 +3,8 @@
 A new item joins an existing event of the same case with the same kind of
 action reported within a day of it (a litigation release, a press release and
 the next morning's news are one event); re-published or edited items join
-their event too, so they alert no one again. Docket entries are told apart by
-their text, since one case can have several filings a day.
+their event too, so they alert no one again. Unclassified docket filings are
+told apart by their text, since one case can have several filings a day.
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ SAME_EVENT_DAYS = 1
 
 
 def _identity(stored: StoredItem) -> str:
+    """What tells two events of one case, kind and day apart: the entry's text
+    for unclassified docket filings; nothing for a complaint, ruling …, so the
+    court's entry, the agency's release and the news report are one event."""
     extraction = stored.extraction
-    if extraction.docket_entry:
+    if extraction.action == "filing" and extraction.docket_entry:
         return fold(extraction.docket_entry)[:120]
     if stored.case_id is None:
         return fold(stored.item.title)[:200]

@@ -131,6 +131,7 @@ class SlackApi:
         self.hold_posts.set()
         self.post_arrived = threading.Event()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._ts = 1700000000
         api = self
 
@@ -167,6 +168,7 @@ class SlackApi:
     def answer(self, method: str, payload: dict) -> tuple[int, dict | str, dict[str, str]]:
         with self._lock:
             self.calls.append((method, payload))
+            self._changed.notify_all()
             queued = self.failures.get(method)
             if queued:
                 failure = queued.pop(0)
@@ -214,6 +216,14 @@ class SlackApi:
         finally:
             self._lock.acquire()
         return 200, {"ok": True, "channel": payload["channel"], "ts": message["ts"], "message": message}, {}
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 10) -> bool:
+        """Block until ``condition()`` holds after some call (or the timeout)."""
+        with self._changed:
+            return self._changed.wait_for(condition, timeout=timeout)
+
+    def calls_of(self, method: str) -> list[dict]:
+        return [payload for name, payload in self.calls if name == method]
 
     def posts(self, channel: str | None = None) -> list[dict]:
         return [m for m in self.messages if channel is None or m["channel"] == channel]
@@ -269,6 +279,57 @@ def post_slack(
             return HttpAnswer(response.status, response.read().decode())
     except urllib.error.HTTPError as error:
         return HttpAnswer(error.code, error.read().decode())
+
+
+def post_signed(url: str, body: str, content_type: str, *, secret: str = SIGNING_SECRET) -> HttpAnswer:
+    stamp = str(int(time.time()))
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="POST",
+        headers={
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": slack_signature(body, stamp, secret),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return HttpAnswer(response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, error.read().decode())
+
+
+def post_event(url: str, event: dict, team_id: str = "T0001") -> HttpAnswer:
+    """A signed Events API callback."""
+    body = {
+        "token": "legacy-unused",
+        "team_id": team_id,
+        "api_app_id": "A0001",
+        "type": "event_callback",
+        "event_id": f"Ev{time.monotonic_ns()}",
+        "event_time": int(time.time()),
+        "event": event,
+    }
+    return post_signed(url, json.dumps(body), "application/json")
+
+
+def post_button(url: str, action_id: str, value: str, response_url: str, team_id: str = "T0001") -> HttpAnswer:
+    """A signed block_actions payload: a click on a button of an ephemeral message."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": "test"},
+        "user": {"id": "U0001", "team_id": team_id},
+        "api_app_id": "A0001",
+        "container": {"type": "message", "is_ephemeral": True},
+        "channel": {"id": "C0001", "name": "compliance"},
+        "trigger_id": "1.2.3",
+        "response_url": response_url,
+        "actions": [{"type": "button", "action_id": action_id, "value": value, "block_id": "b", "action_ts": "1"}],
+    }
+    return post_signed(
+        url, urllib.parse.urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+    )
 
 
 def slash_command(command: str, text: str, **extra: str) -> dict[str, str]:
@@ -336,7 +397,8 @@ def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 30
 
 @pytest.fixture
 def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
-    """Start ``python -m bot run`` in HTTP mode; returns its base URL."""
+    """Start ``python -m bot run`` in HTTP mode; returns its base URL. The
+    process is ``start.processes[-1]``."""
     processes: list[subprocess.Popen] = []
 
     def start(env: dict[str, str]) -> str:
@@ -355,6 +417,7 @@ def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
         wait_until_healthy(base, process)
         return base
 
+    start.processes = processes  # type: ignore[attr-defined]
     yield start
     for process in processes:
         process.terminate()
