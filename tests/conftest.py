@@ -258,31 +258,11 @@ class HttpAnswer:
         return json.loads(self.body)
 
 
-def post_slack(
-    url: str, form: dict[str, str], *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+def post_signed(
+    url: str, body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
 ) -> HttpAnswer:
-    """POST a form-encoded Slack request (slash command) signed with ``secret``."""
-    body = urllib.parse.urlencode(form)
+    """POST ``body`` with Slack's signature headers, as Slack signs requests."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    request = urllib.request.Request(
-        url,
-        data=body.encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": slack_signature(body, stamp, secret),
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return HttpAnswer(response.status, response.read().decode())
-    except urllib.error.HTTPError as error:
-        return HttpAnswer(error.code, error.read().decode())
-
-
-def post_signed(url: str, body: str, content_type: str, *, secret: str = SIGNING_SECRET) -> HttpAnswer:
-    stamp = str(int(time.time()))
     request = urllib.request.Request(
         url,
         data=body.encode(),
@@ -298,6 +278,15 @@ def post_signed(url: str, body: str, content_type: str, *, secret: str = SIGNING
             return HttpAnswer(response.status, response.read().decode())
     except urllib.error.HTTPError as error:
         return HttpAnswer(error.code, error.read().decode())
+
+
+def post_slack(
+    url: str, form: dict[str, str], *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> HttpAnswer:
+    """POST a form-encoded Slack request (slash command) signed with ``secret``."""
+    return post_signed(
+        url, urllib.parse.urlencode(form), "application/x-www-form-urlencoded", secret=secret, timestamp=timestamp
+    )
 
 
 def post_event(url: str, event: dict, team_id: str = "T0001") -> HttpAnswer:
@@ -348,6 +337,17 @@ def slash_command(command: str, text: str, **extra: str) -> dict[str, str]:
         "trigger_id": "1.2.3",
         **extra,
     }
+
+
+def write_catalog(path: Path, feeds: list[tuple[str, str, str]], agency: str = "SEC") -> Path:
+    """A feed catalog of (name, url, kind) entries."""
+    path.write_text(
+        "\n".join(
+            f'[[feed]]\nname = "{name}"\nurl = "{url}"\nagency = "{agency}"\nkind = "{kind}"\n'
+            for name, url, kind in feeds
+        )
+    )
+    return path
 
 
 # --- the bot as a process ------------------------------------------------------

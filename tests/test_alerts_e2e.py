@@ -26,6 +26,7 @@ from tests.conftest import (
     post_slack,
     run_bot,
     slash_command,
+    write_catalog,
 )
 
 CAPTION = "1:23-cv-01599 Securities and Exchange Commission v. Binance Holdings Limited et al"
@@ -140,11 +141,13 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable) -> World:
-    catalog = tmp_path / "feeds.toml"
-    catalog.write_text(
-        f'[[feed]]\nname = "SEC press releases"\nurl = "{feed_server.base}/sec.xml"\nagency = "SEC"\nkind = "regulator"\n\n'
-        f'[[feed]]\nname = "D.D.C. docket"\nurl = "{feed_server.base}/dcd.xml"\nagency = "D.D.C."\nkind = "court"\n\n'
-        f'[[feed]]\nname = "Markers"\nurl = "{feed_server.base}/flush.xml"\nagency = "News"\nkind = "news"\n'
+    catalog = write_catalog(
+        tmp_path / "feeds.toml",
+        [
+            ("SEC press releases", f"{feed_server.base}/sec.xml", "regulator"),
+            ("D.D.C. docket", f"{feed_server.base}/dcd.xml", "court"),
+            ("Markers", f"{feed_server.base}/flush.xml", "news"),
+        ],
     )
     env = bot_env(
         tmp_path,

@@ -7,15 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, settings_from_env
-from tests.conftest import FIXTURES, FeedServer, bot_env, run_bot
-
-
-def write_catalog(path: Path, feeds: list[tuple[str, str, str]]) -> Path:
-    entries = [
-        f'[[feed]]\nname = "{name}"\nurl = "{url}"\nagency = "SEC"\nkind = "{kind}"\n' for name, url, kind in feeds
-    ]
-    path.write_text("\n".join(entries))
-    return path
+from tests.conftest import FIXTURES, FeedServer, bot_env, run_bot, write_catalog
 
 
 def test_demo_runs_offline_and_answers_case_binance(tmp_path: Path) -> None:

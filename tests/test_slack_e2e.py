@@ -22,6 +22,7 @@ from tests.conftest import (
     post_slack,
     run_bot,
     slash_command,
+    write_catalog,
 )
 
 HOSTILE_FEED = """<?xml version="1.0"?>
@@ -49,10 +50,7 @@ def slack_bot(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, star
         ("D.D.C. docket", feed_server.serve("/dcd.xml", (DEMO_FEEDS / "dcd_pacer.xml").read_bytes()), "court"),
         ("News", feed_server.serve("/news.xml", HOSTILE_FEED), "news"),
     ]
-    catalog = tmp_path / "feeds.toml"
-    catalog.write_text(
-        "\n".join(f'[[feed]]\nname = "{n}"\nurl = "{u}"\nagency = "SEC"\nkind = "{k}"\n' for n, u, k in feeds)
-    )
+    catalog = write_catalog(tmp_path / "feeds.toml", feeds)
     env = bot_env(
         tmp_path,
         CASEWATCH_FEEDS=str(catalog),
