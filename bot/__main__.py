@@ -80,6 +80,37 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feeds(args: argparse.Namespace) -> int:
+    from feeds.catalog import load_catalog
+    from feeds.fetch import Fetcher
+    from feeds.probe import NotAFeed, probe
+    from handlers.feeds_answer import feed_statuses, plain_feed_list
+    from storage.database import open_database
+    from storage.feeds import sync_catalog
+
+    if args.action == "check":
+        settings = settings_from_env(need_contact=True)
+        specs = load_catalog(settings.feeds_path)
+        fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
+        failed = 0
+        for position, spec in enumerate(specs, 1):
+            print(f"[{position}/{len(specs)}] {spec.name} … ", end="", flush=True)
+            try:
+                found = probe(fetcher, spec.url)
+            except NotAFeed as error:
+                failed += 1
+                print(f"FAILS: {error}")
+                continue
+            print(f"ok: {len(found.items)} items, “{found.title}”")
+        print(f"{len(specs) - failed} of {len(specs)} feeds answer with a readable feed.")
+        return 1 if failed else 0
+    settings = settings_from_env()
+    db = open_database(settings.db_path)
+    sync_catalog(db, load_catalog(settings.feeds_path))
+    print(plain_feed_list(feed_statuses(db)))
+    return 0
+
+
 def _digest(args: argparse.Namespace) -> int:
     from bot.app import web_client
     from bot.sender import AlertSender
@@ -128,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     case.set_defaults(handler=_case)
     run = commands.add_parser("run", help="serve Slack (HTTP or Socket Mode) and poll on a schedule")
     run.set_defaults(handler=_run)
+    feeds = commands.add_parser("feeds", help="list the feeds with their health; `feeds check` tests every catalog URL")
+    feeds.add_argument("action", nargs="?", choices=["list", "check"], default="list")
+    feeds.set_defaults(handler=_feeds)
     digest = commands.add_parser("digest", help="post the pending daily (or --weekly) digests now")
     digest.add_argument("--weekly", action="store_true", help="the weekly digests instead of the daily ones")
     digest.set_defaults(handler=_digest)

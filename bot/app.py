@@ -3,11 +3,14 @@ listeners from ``handlers``. Wiring only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from handlers import actions, commands, events
+from feeds.fetch import Fetcher
+from handlers import actions, commands, events, feed_commands
 from storage.database import ThreadDatabases
 
 
@@ -15,7 +18,13 @@ def web_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
 
 
-def create_app(settings: Settings, databases: ThreadDatabases, client: WebClient) -> App:
+def create_app(
+    settings: Settings,
+    databases: ThreadDatabases,
+    client: WebClient,
+    fetcher: Fetcher,
+    on_feeds_changed: Callable[[], None],
+) -> App:
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -25,4 +34,5 @@ def create_app(settings: Settings, databases: ThreadDatabases, client: WebClient
     commands.register(app, databases)
     actions.register(app, databases)
     events.register(app, databases)
+    feed_commands.register(app, databases, fetcher, admins=settings.admins, on_change=on_feeds_changed)
     return app

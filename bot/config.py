@@ -44,6 +44,9 @@ class Settings:
     digest_minute: int = 0
     timezone: str = "UTC"
     stale_send_seconds: int = 60
+    lease_seconds: int = 30
+    admins: frozenset[str] = frozenset()
+    news_search_url: str = ""
 
     @property
     def socket_mode(self) -> bool:
@@ -119,6 +122,16 @@ def settings_from_env(
     if not stale_text.isdigit():
         problems.append(f"CASEWATCH_STALE_SEND_SECONDS must be a whole number of seconds (got {stale_text!r})")
 
+    lease_text = env.get("CASEWATCH_LEASE_SECONDS", "").strip() or "30"
+    if not lease_text.isdigit() or not 3 <= int(lease_text) <= 600:
+        problems.append(f"CASEWATCH_LEASE_SECONDS must be a whole number from 3 to 600 (got {lease_text!r})")
+    admins = frozenset(part.strip() for part in env.get("CASEWATCH_ADMINS", "").split(",") if part.strip())
+    news_search_url = env.get("CASEWATCH_NEWS_SEARCH_URL", "").strip()
+    if news_search_url and (
+        "{query}" not in news_search_url or not news_search_url.startswith(("http://", "https://"))
+    ):
+        problems.append("CASEWATCH_NEWS_SEARCH_URL must be an http(s) URL containing {query}")
+
     settings = Settings(
         db_path=Path(env.get("CASEWATCH_DB", "").strip() or "casewatch.db"),
         feeds_path=feeds_path,
@@ -134,6 +147,9 @@ def settings_from_env(
         digest_minute=max(digest_minute, 0),
         timezone=timezone,
         stale_send_seconds=int(stale_text) if stale_text.isdigit() else 60,
+        lease_seconds=int(lease_text) if lease_text.isdigit() else 30,
+        admins=admins,
+        news_search_url=news_search_url,
     )
     if problems:
         raise ConfigError(problems)

@@ -1,12 +1,24 @@
-"""Schedule one APScheduler job per enabled feed, at the feed's interval."""
+"""The scheduler: one APScheduler job per feed, digests, and the polling lease.
+
+Exactly one process polls: the one holding the ``poller`` lease in SQLite. A
+second ``run`` against the same database serves Slack and sends alerts but
+does not poll, and takes over when the holder's lease expires (it dies).
+The poll jobs follow the feeds table: ``reconcile()`` adds, reschedules and
+removes jobs when feeds are added, paused, resumed or removed.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import os
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.sender import AlertSender
@@ -15,62 +27,133 @@ from feeds.match import Matcher
 from feeds.poll import poll_feed
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, get_feed
+from storage.leases import hold, release
 
 log = logging.getLogger(__name__)
 JITTER_SECONDS = 30
+POLL_WORKERS = 4
+LEASE = "poller"
 
 
-def _poll_job(
-    databases: ThreadDatabases, fetcher: Fetcher, matcher: Matcher, sender: AlertSender, feed_id: int
-) -> None:
-    db = databases.get()
-    outcome = poll_feed(db, fetcher, get_feed(db, feed_id), matcher)
-    log.info("poll %s", outcome.summary())
-    if outcome.alerts:
-        sender.wake.set()
+class Scheduler:
+    def __init__(
+        self,
+        databases: ThreadDatabases,
+        fetcher: Fetcher,
+        matcher: Matcher,
+        sender: AlertSender,
+        settings: Settings,
+    ):
+        self.databases = databases
+        self.fetcher = fetcher
+        self.matcher = matcher
+        self.sender = sender
+        self.settings = settings
+        self.lease_ttl = timedelta(seconds=settings.lease_seconds)
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.polling = False
+        self._lock = threading.Lock()
+        self.scheduler = BackgroundScheduler(
+            timezone="UTC", executors={"default": {"type": "threadpool", "max_workers": POLL_WORKERS + 2}}
+        )
 
-
-def start_scheduler(
-    databases: ThreadDatabases, fetcher: Fetcher, matcher: Matcher, sender: AlertSender, settings: Settings
-) -> BackgroundScheduler:
-    """Start polling every enabled feed now, then at its interval, and post
-    digests at the configured time (daily; weekly ones on Mondays).
-
-    Explicit job ids with ``replace_existing``; one run at a time per feed;
-    missed runs coalesce into one; a misfire grace of half the interval
-    (APScheduler's default of 1 s would silently drop runs on a busy machine).
-    """
-    scheduler = BackgroundScheduler(timezone="UTC", executors={"default": {"type": "threadpool", "max_workers": 4}})
-    start = datetime.now().astimezone()
-    for position, feed in enumerate(enabled_feeds(databases.get())):
-        interval = feed.interval_minutes * 60
-        scheduler.add_job(
-            _poll_job,
-            "interval",
-            seconds=interval,
-            args=[databases, fetcher, matcher, sender, feed.id],
-            id=f"poll-feed-{feed.id}",
-            name=f"poll {feed.name}",
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self._keep_lease,
+            IntervalTrigger(seconds=max(1, self.settings.lease_seconds // 3)),
+            id="lease",
+            name="polling lease",
             replace_existing=True,
             max_instances=1,
             coalesce=True,
-            misfire_grace_time=max(60, interval // 2),
-            jitter=JITTER_SECONDS,
-            next_run_time=start + timedelta(seconds=position),
+            misfire_grace_time=self.settings.lease_seconds,
+            next_run_time=datetime.now(UTC),
         )
-    for period, modes, days in (("daily", ("daily",), "*"), ("weekly", ("weekly",), "mon")):
-        scheduler.add_job(
-            sender.send_digests,
-            CronTrigger(
-                day_of_week=days, hour=settings.digest_hour, minute=settings.digest_minute, timezone=settings.timezone
-            ),
-            kwargs={"modes": modes, "period": period},
-            id=f"digest-{period}",
-            name=f"{period} digest",
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=3600,
-        )
-    scheduler.start()
-    return scheduler
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        if self.polling:
+            release(self.databases.get(), LEASE, self.holder)
+
+    # --- leadership -------------------------------------------------------------
+
+    def _keep_lease(self) -> None:
+        leader = hold(self.databases.get(), LEASE, self.holder, self.lease_ttl)
+        with self._lock:
+            if leader and not self.polling:
+                log.info("this process now polls the feeds (%s)", self.holder)
+                self.polling = True
+                self._add_digest_jobs()
+                self._reconcile(initial=True)
+            elif not leader and self.polling:
+                log.warning("lost the polling lease; another process polls now")
+                self.polling = False
+                for job in self.scheduler.get_jobs():
+                    if job.id != "lease":
+                        job.remove()
+
+    # --- jobs ---------------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Make the poll jobs match the feeds table (no-op unless polling)."""
+        with self._lock:
+            if self.polling:
+                self._reconcile(initial=False)
+
+    def _reconcile(self, *, initial: bool) -> None:
+        feeds = enabled_feeds(self.databases.get())
+        wanted = {f"poll-feed-{feed.id}": feed for feed in feeds}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("poll-feed-") and job.id not in wanted:
+                job.remove()
+        start = datetime.now(UTC)
+        for position, (job_id, feed) in enumerate(wanted.items()):
+            interval = feed.interval_minutes * 60
+            existing = self.scheduler.get_job(job_id)
+            if existing and existing.trigger.interval.total_seconds() == interval and not initial:
+                continue
+            self.scheduler.add_job(
+                self._poll,
+                IntervalTrigger(seconds=interval, jitter=JITTER_SECONDS),
+                args=[feed.id],
+                id=job_id,
+                name=f"poll {feed.name}",
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                # APScheduler's default grace of 1 s silently drops runs on a busy machine.
+                misfire_grace_time=max(60, interval // 2),
+                next_run_time=start + timedelta(seconds=position),
+            )
+
+    def _add_digest_jobs(self) -> None:
+        for period, days in (("daily", "*"), ("weekly", "mon")):
+            self.scheduler.add_job(
+                self.sender.send_digests,
+                CronTrigger(
+                    day_of_week=days,
+                    hour=self.settings.digest_hour,
+                    minute=self.settings.digest_minute,
+                    timezone=self.settings.timezone,
+                ),
+                kwargs={"modes": (period,), "period": period},
+                id=f"digest-{period}",
+                name=f"{period} digest",
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
+
+    def _poll(self, feed_id: int) -> None:
+        db = self.databases.get()
+        feed = get_feed(db, feed_id)
+        if feed is None or not feed.enabled or feed.paused:
+            return
+        if feed.failing_since and feed.next_poll_at and feed.next_poll_at > datetime.now(UTC).isoformat():
+            return  # backing off after failures, or as the server's Retry-After asked
+        outcome = poll_feed(db, self.fetcher, feed, self.matcher)
+        log.info("poll %s", outcome.summary())
+        if outcome.alerts:
+            self.sender.wake.set()

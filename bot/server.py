@@ -6,6 +6,7 @@ is for development only); Socket Mode is used when ``SLACK_APP_TOKEN`` is set.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -18,7 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import create_app, web_client
 from bot.config import Settings
-from bot.scheduler import start_scheduler
+from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
@@ -31,14 +32,15 @@ EVENTS_PATH = "/slack/events"
 MAX_REQUEST_BYTES = 1024 * 1024
 
 
-def wsgi_application(app: App) -> Callable:
-    """Bolt's handler at ``POST /slack/events`` plus ``GET /healthz``."""
+def wsgi_application(app: App, status: Callable[[], dict]) -> Callable:
+    """Bolt's handler at ``POST /slack/events`` plus ``GET /healthz`` (JSON:
+    whether this process polls the feeds)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"ok": True, **status()}).encode()]
         return slack(environ, start_response)
 
     return application
@@ -48,12 +50,13 @@ def run(settings: Settings) -> None:
     databases = ThreadDatabases(settings.db_path)
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
     client = web_client(settings)
-    app = create_app(settings, databases, client)
     fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
     sender = AlertSender(databases, client, stale_after=timedelta(seconds=settings.stale_send_seconds))
+    scheduler = Scheduler(databases, fetcher, default_matcher(), sender, settings)
+    app = create_app(settings, databases, client, fetcher, on_feeds_changed=scheduler.reconcile)
     stop = threading.Event()
     sender.start(stop)
-    scheduler = start_scheduler(databases, fetcher, default_matcher(), sender, settings)
+    scheduler.start()
     try:
         if settings.socket_mode:
             log.info("connecting to Slack in Socket Mode")
@@ -61,7 +64,7 @@ def run(settings: Settings) -> None:
         else:
             log.info("serving Slack requests at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
             waitress.serve(
-                wsgi_application(app),
+                wsgi_application(app, lambda: {"polling": scheduler.polling}),
                 host=settings.host,
                 port=settings.port,
                 threads=8,
@@ -70,4 +73,4 @@ def run(settings: Settings) -> None:
             )
     finally:
         stop.set()
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown()

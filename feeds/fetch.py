@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -80,11 +81,14 @@ def _read_capped(response: requests.Response, limit: int) -> bytes:
 
 
 class Fetcher:
-    """One HTTP session for all feeds (connection reuse, one User-Agent)."""
+    """One HTTP session for all feeds (connection reuse, one User-Agent), and
+    never more than one request in flight per host."""
 
     def __init__(self, *, contact: str, allow_private: bool = False, max_bytes: int = MAX_BYTES):
         self.allow_private = allow_private
         self.max_bytes = max_bytes
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
         self.session = requests.Session()
         self.session.headers.update(
             {
@@ -93,6 +97,10 @@ class Fetcher:
                 "Accept-Encoding": "gzip, deflate",
             }
         )
+
+    def _host_lock(self, url: str) -> threading.Lock:
+        with self._guard:
+            return self._host_locks.setdefault(urlsplit(url).netloc.lower(), threading.Lock())
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         headers = {}
@@ -103,37 +111,40 @@ class Fetcher:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             check_address(current, allow_private=self.allow_private)
-            try:
-                response = self.session.get(
-                    current,
-                    headers=headers,
-                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                    allow_redirects=False,
-                    stream=True,
-                )
-            except requests.Timeout:
-                raise FetchError("timed out") from None
-            except requests.RequestException as error:
-                raise FetchError(f"connection failed ({type(error).__name__})") from None
-            with response:
-                if response.is_redirect and response.headers.get("Location"):
-                    current = urljoin(current, response.headers["Location"])
-                    continue
-                if response.status_code == 304:
-                    return FetchResult(current, True, b"", etag, last_modified)
-                if response.status_code in (429, 503):
-                    raise FetchError(f"HTTP {response.status_code} (rate limited)", retry_after=_retry_after(response))
-                if response.status_code >= 400:
-                    raise FetchError(f"HTTP {response.status_code} {response.reason or ''}".strip())
-                try:
-                    body = _read_capped(response, self.max_bytes)
-                except requests.RequestException as error:
-                    raise FetchError(f"connection broke while reading ({type(error).__name__})") from None
-                return FetchResult(
-                    url=current,
-                    not_modified=False,
-                    body=body,
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                )
+            with self._host_lock(current):
+                result = self._get(current, headers, etag, last_modified)
+            if isinstance(result, FetchResult):
+                return result
+            current = result
         raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
+
+    def _get(self, url: str, headers: dict, etag: str | None, last_modified: str | None) -> FetchResult | str:
+        """One request: the result, or the next URL of a redirect."""
+        try:
+            response = self.session.get(
+                url, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), allow_redirects=False, stream=True
+            )
+        except requests.Timeout:
+            raise FetchError("timed out") from None
+        except requests.RequestException as error:
+            raise FetchError(f"connection failed ({type(error).__name__})") from None
+        with response:
+            if response.is_redirect and response.headers.get("Location"):
+                return urljoin(url, response.headers["Location"])
+            if response.status_code == 304:
+                return FetchResult(url, True, b"", etag, last_modified)
+            if response.status_code in (429, 503):
+                raise FetchError(f"HTTP {response.status_code} (rate limited)", retry_after=_retry_after(response))
+            if response.status_code >= 400:
+                raise FetchError(f"HTTP {response.status_code} {response.reason or ''}".strip())
+            try:
+                body = _read_capped(response, self.max_bytes)
+            except requests.RequestException as error:
+                raise FetchError(f"connection broke while reading ({type(error).__name__})") from None
+            return FetchResult(
+                url=url,
+                not_modified=False,
+                body=body,
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            )

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlite_utils import Database
 
 from feeds.extract import extract
 from feeds.fetch import Fetcher, FetchError
+from feeds.health import backoff
 from feeds.match import Matcher
 from feeds.parse import FeedParseError, parse_feed
 from storage.alerts import enqueue, mark_event_changed
@@ -27,6 +29,7 @@ from storage.items import StoredItem, store_items
 from storage.watches import matchable_watches, watch_version
 
 log = logging.getLogger(__name__)
+BACKLOG_ALERT_WINDOW = timedelta(hours=48)
 
 
 class DatabaseSource(Protocol):
@@ -54,18 +57,35 @@ class PollOutcome:
         return f"{self.feed}: {self.new_items} new of {self.seen_items}{alerts}"
 
 
+def _later(now: datetime, delay: timedelta) -> str:
+    return (now + delay).isoformat(timespec="seconds")
+
+
 def poll_feed(db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher) -> PollOutcome:
+    """Fetch, parse, store and route one feed's items; record its health and
+    when to poll it next (its interval, or a backoff after a failure)."""
+    now = datetime.now(UTC)
+    interval = timedelta(minutes=feed.interval_minutes)
     try:
         fetched = fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         if fetched.not_modified:
-            record_success(db, feed.id, etag=feed.etag, last_modified=feed.last_modified, new_items=0)
+            record_success(
+                db,
+                feed.id,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                new_items=0,
+                next_poll_at=_later(now, interval),
+            )
             return PollOutcome(feed.name, "unchanged")
         parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=feed.kind == "court")
     except (FetchError, FeedParseError) as error:
         reason = str(error)
-        record_failure(db, feed.id, reason)
+        retry_after = getattr(error, "retry_after", None)
+        delay = backoff(interval, feed.consecutive_failures + 1, retry_after)
+        record_failure(db, feed.id, reason, next_poll_at=_later(now, delay))
         log.warning("feed %r failed: %s", feed.name, reason)
-        return PollOutcome(feed.name, "error", error=reason, retry_after=getattr(error, "retry_after", None))
+        return PollOutcome(feed.name, "error", error=reason, retry_after=retry_after)
     entries = [
         (
             item,
@@ -80,29 +100,43 @@ def poll_feed(db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher) -> P
         )
         for item in parsed.items
     ]
+    # A feed's first poll brings its backlog: store it all, alert only on what is recent.
+    alert_since = (now - BACKLOG_ALERT_WINDOW).isoformat(timespec="seconds") if feed.first_poll else None
     with write_transaction(db):
         new_items = store_items(db, feed.id, entries)
-        alerts = route_to_watches(db, matcher, new_items)
+        alerts = route_to_watches(db, matcher, new_items, alert_since=alert_since)
     new_ids = [stored.id for stored in new_items]
     if parsed.problem:
         # Keep what could be read, but do not call the feed healthy.
         reason = f"{parsed.problem}; kept the {len(parsed.items)} readable items"
-        record_failure(db, feed.id, reason)
-        return PollOutcome(feed.name, "error", len(new_ids), len(parsed.items), error=reason)
-    record_success(db, feed.id, etag=fetched.etag, last_modified=fetched.last_modified, new_items=len(new_ids))
+        record_failure(db, feed.id, reason, next_poll_at=_later(now, backoff(interval, feed.consecutive_failures + 1)))
+        return PollOutcome(feed.name, "error", len(new_ids), len(parsed.items), error=reason, alerts=alerts)
+    record_success(
+        db,
+        feed.id,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        new_items=len(new_ids),
+        next_poll_at=_later(now, interval),
+    )
     status = "new" if new_ids else "unchanged"
     return PollOutcome(feed.name, status, new_items=len(new_ids), seen_items=len(parsed.items), alerts=alerts)
 
 
-def route_to_watches(db: Database, matcher: Matcher, new_items: list[StoredItem]) -> int:
+def route_to_watches(
+    db: Database, matcher: Matcher, new_items: list[StoredItem], *, alert_since: str | None = None
+) -> int:
     """Group new items into events and write an alert for every watch a new
-    event matches (inside the caller's transaction). Returns alerts written."""
+    event matches (inside the caller's transaction), leaving out events older
+    than ``alert_since``. Returns alerts written."""
     index = matcher.index(db)
     written = 0
     for stored in new_items:
         event_id, is_new = record_event(db, stored)
         if not is_new:
             mark_event_changed(db, event_id)
+            continue
+        if alert_since and stored.event_at < alert_since:
             continue
         party_keys, docket_keys = match_keys(db, stored.case_id)
         docket_keys.update(key for docket in stored.extraction.dockets for key in (docket.key, docket.short))

@@ -1,12 +1,16 @@
-"""The feeds table: the catalog's feeds and their polling state."""
+"""The feeds table: the catalog's feeds, those added by command, and their
+polling state (conditional-GET validators, health, next poll)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Protocol
 
 from sqlite_utils import Database
 
+from storage import audit
 from storage.database import now_iso, write_transaction
 
 
@@ -28,84 +32,165 @@ class Feed:
     kind: str
     interval_minutes: int
     enabled: bool
+    source: str
+    paused: bool
     etag: str | None
     last_modified: str | None
     last_polled_at: str | None
     last_success_at: str | None
+    last_new_item_at: str | None
     last_error: str | None
+    last_error_at: str | None
+    failing_since: str | None
     consecutive_failures: int
+    next_poll_at: str | None
+    created_at: str
     items_stored: int = 0
 
+    @property
+    def first_poll(self) -> bool:
+        return self.last_success_at is None
 
-_FEED_COLUMNS = (
-    "id, name, url, agency, kind, interval_minutes, enabled, etag, last_modified, "
-    "last_polled_at, last_success_at, last_error, consecutive_failures"
-)
+
+_COLUMNS = ", ".join(f.name for f in fields(Feed) if f.name != "items_stored")
+_ACTIVE = "enabled AND NOT paused AND NOT removed"
 
 
 def _feed(row: dict) -> Feed:
-    return Feed(**{**row, "enabled": bool(row["enabled"])})
+    return Feed(**{**row, "enabled": bool(row["enabled"]), "paused": bool(row["paused"])})
 
 
 def sync_catalog(db: Database, specs: list[FeedDefinition]) -> None:
     """Insert the catalog's feeds and update their settings by name; polling
-    state (ETag, errors) is kept."""
+    state is kept. Catalog feeds no longer in the catalog are disabled. Feeds
+    an admin paused or removed by command stay so."""
     with write_transaction(db):
         for spec in specs:
             db.execute(
                 """
-                INSERT INTO feeds (name, url, agency, kind, interval_minutes, enabled, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO feeds (name, url, agency, kind, interval_minutes, enabled, source, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'catalog', ?)
                 ON CONFLICT (name) DO UPDATE SET
                     url = excluded.url, agency = excluded.agency, kind = excluded.kind,
-                    interval_minutes = excluded.interval_minutes, enabled = excluded.enabled,
+                    interval_minutes = excluded.interval_minutes, enabled = excluded.enabled, source = 'catalog',
                     etag = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,
                     last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END
                 """,
                 [spec.name, spec.url, spec.agency, spec.kind, spec.interval_minutes, int(spec.enabled), now_iso()],
             )
+        names = [spec.name for spec in specs]
+        marks = ", ".join("?" for _ in names) or "''"
+        db.execute(f"UPDATE feeds SET enabled = 0 WHERE source = 'catalog' AND name NOT IN ({marks})", names)
 
 
 def enabled_feeds(db: Database) -> list[Feed]:
-    return [_feed(row) for row in db.query(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE enabled ORDER BY id")]
+    """Feeds to poll: enabled in the catalog, not paused, not removed."""
+    return [_feed(row) for row in db.query(f"SELECT {_COLUMNS} FROM feeds WHERE {_ACTIVE} ORDER BY id")]
 
 
-def get_feed(db: Database, feed_id: int) -> Feed:
-    row = next(db.query(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id = ?", [feed_id]))
-    return _feed(row)
+def get_feed(db: Database, feed_id: int) -> Feed | None:
+    rows = list(db.query(f"SELECT {_COLUMNS} FROM feeds WHERE id = ?", [feed_id]))
+    return _feed(rows[0]) if rows else None
 
 
-def all_feeds_with_counts(db: Database) -> list[Feed]:
+def listed_feeds(db: Database) -> list[Feed]:
+    """Every feed not removed, with how many items it brought, in list order."""
     rows = db.query(
         f"""
-        SELECT {_FEED_COLUMNS},
-               (SELECT count(*) FROM items WHERE items.feed_id = feeds.id) AS items_stored
-        FROM feeds ORDER BY id
+        SELECT {_COLUMNS}, (SELECT count(*) FROM items WHERE items.feed_id = feeds.id) AS items_stored
+        FROM feeds WHERE NOT removed ORDER BY id
         """
     )
     return [_feed(row) for row in rows]
 
 
-def record_success(db: Database, feed_id: int, *, etag: str | None, last_modified: str | None, new_items: int) -> None:
+def feed_by_url(db: Database, url: str) -> Feed | None:
+    rows = list(db.query(f"SELECT {_COLUMNS} FROM feeds WHERE url = ? ORDER BY removed, id LIMIT 1", [url]))
+    return _feed(rows[0]) if rows else None
+
+
+def recent_item_times(db: Database, feed_id: int, limit: int = 30) -> list[datetime]:
+    return [
+        datetime.fromisoformat(event_at)
+        for (event_at,) in db.execute(
+            "SELECT event_at FROM items WHERE feed_id = ? ORDER BY event_at DESC LIMIT ?", [feed_id, limit]
+        )
+    ]
+
+
+def record_success(
+    db: Database, feed_id: int, *, etag: str | None, last_modified: str | None, new_items: int, next_poll_at: str
+) -> None:
     now = now_iso()
     db.execute(
         """
         UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,
                last_new_item_at = CASE WHEN ? > 0 THEN ? ELSE last_new_item_at END,
-               last_error = NULL, consecutive_failures = 0
+               last_error = NULL, failing_since = NULL, consecutive_failures = 0, next_poll_at = ?
         WHERE id = ?
         """,
-        [etag, last_modified, now, now, new_items, now, feed_id],
+        [etag, last_modified, now, now, new_items, now, next_poll_at, feed_id],
     )
 
 
-def record_failure(db: Database, feed_id: int, reason: str) -> None:
+def record_failure(db: Database, feed_id: int, reason: str, *, next_poll_at: str) -> None:
     now = now_iso()
     db.execute(
         """
         UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ?,
-               consecutive_failures = consecutive_failures + 1
+               failing_since = coalesce(failing_since, ?), consecutive_failures = consecutive_failures + 1,
+               next_poll_at = ?
         WHERE id = ?
         """,
-        [now, reason[:500], now, feed_id],
+        [now, reason[:500], now, now, next_poll_at, feed_id],
     )
+
+
+# --- changes by command ---------------------------------------------------------
+
+
+def add_feed(
+    db: Database, *, name: str, url: str, agency: str, kind: str, interval_minutes: int, actor: str, team_id: str
+) -> Feed:
+    """Add a feed (or bring back a removed one with the same URL)."""
+    with write_transaction(db):
+        removed = db.execute("SELECT id FROM feeds WHERE url = ? AND removed", [url]).fetchone()
+        if removed:
+            db.execute(
+                "UPDATE feeds SET removed = 0, paused = 0, enabled = 1, next_poll_at = NULL WHERE id = ?", [removed[0]]
+            )
+            feed_id = removed[0]
+        else:
+            feed_id = db.execute(
+                "INSERT INTO feeds (name, url, agency, kind, interval_minutes, enabled, source, created_at) "
+                "VALUES (?, ?, ?, ?, ?, 1, 'command', ?)",
+                [name, url, agency, kind, interval_minutes, now_iso()],
+            ).lastrowid
+        audit.record(
+            db, team_id=team_id, actor=actor, action="feed added", detail=json.dumps({"name": name, "url": url})
+        )
+    feed = get_feed(db, feed_id)
+    assert feed is not None
+    return feed
+
+
+def change_feed(db: Database, feed: Feed, *, change: str, actor: str, team_id: str) -> None:
+    """``pause``, ``resume`` or ``remove`` a feed, with an audit row."""
+    statements = {
+        "pause": "UPDATE feeds SET paused = 1 WHERE id = ?",
+        "resume": "UPDATE feeds SET paused = 0, next_poll_at = NULL WHERE id = ?",
+        "remove": "UPDATE feeds SET removed = 1, paused = 0 WHERE id = ?",
+    }
+    with write_transaction(db):
+        db.execute(statements[change], [feed.id])
+        audit.record(
+            db,
+            team_id=team_id,
+            actor=actor,
+            action=f"feed {change}d",
+            detail=json.dumps({"name": feed.name, "url": feed.url}),
+        )
+
+
+def name_taken(db: Database, name: str) -> bool:
+    return db.execute("SELECT 1 FROM feeds WHERE name = ?", [name]).fetchone() is not None

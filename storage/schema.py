@@ -203,3 +203,20 @@ def m002_watches_events_alerts_audit(db: Database) -> None:
         CREATE INDEX audit_team_at ON audit (team_id, at);
         """
     )
+
+
+@migrations()
+def m003_feed_operations(db: Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE feeds ADD COLUMN source TEXT NOT NULL DEFAULT 'catalog';  -- catalog | command | watch
+        ALTER TABLE feeds ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE feeds ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE feeds ADD COLUMN next_poll_at TEXT;
+        ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+        CREATE INDEX items_feed_event ON items (feed_id, event_at);
+
+        -- Which process polls: whoever holds the lease, renewed before it expires.
+        CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
+        """
+    )

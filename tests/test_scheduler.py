@@ -7,7 +7,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bot.config import settings_from_env
-from bot.scheduler import start_scheduler
+from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
@@ -28,10 +28,12 @@ def test_jobs_per_feed_and_digests_at_the_configured_time(tmp_path: Path) -> Non
     )
     settings = settings_from_env({"CASEWATCH_DIGEST_TIME": "08:30", "CASEWATCH_TIMEZONE": "America/New_York"})
     sender = AlertSender(databases, WebClient(base_url="http://127.0.0.1:9/api/"))
-    scheduler = start_scheduler(databases, Fetcher(contact="t@example.com"), default_matcher(), sender, settings)
+    scheduler = Scheduler(databases, Fetcher(contact="t@example.com"), default_matcher(), sender, settings)
+    scheduler.scheduler.start(paused=True)
     try:
-        scheduler.pause()
-        jobs = {job.id: job for job in scheduler.get_jobs()}
+        scheduler._keep_lease()  # take the polling lease now rather than at the first tick
+        jobs = {job.id: job for job in scheduler.scheduler.get_jobs()}
+        assert scheduler.polling
         assert set(jobs) == {"poll-feed-1", "poll-feed-2", "digest-daily", "digest-weekly"}
         poll = jobs["poll-feed-2"]
         assert poll.trigger.interval.total_seconds() == 15 * 60
@@ -41,4 +43,4 @@ def test_jobs_per_feed_and_digests_at_the_configured_time(tmp_path: Path) -> Non
         weekly = jobs["digest-weekly"].next_run_time
         assert weekly.weekday() == 0 and (weekly.hour, weekly.minute) == (8, 30)
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown()

@@ -1,0 +1,39 @@
+"""Checking that a URL answers with a readable feed, before it is saved or
+when the catalog is checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feeds.fetch import Fetcher, FetchError
+from feeds.parse import FeedItem, FeedParseError, parse_feed
+from feeds.sources import classify
+
+
+@dataclass(frozen=True)
+class Probe:
+    url: str
+    title: str
+    kind: str
+    agency: str
+    items: list[FeedItem]
+
+
+class NotAFeed(Exception):
+    """The URL cannot be used as a feed; the message says why, for people."""
+
+
+def probe(fetcher: Fetcher, url: str) -> Probe:
+    """Fetch ``url`` and parse it; it must be a feed with at least one item."""
+    url = url.strip().strip("<>")
+    kind, agency = classify(url)
+    try:
+        fetched = fetcher.fetch(url)
+        parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=kind == "court")
+    except FetchError as error:
+        raise NotAFeed(f"Could not fetch it: {error}.") from None
+    except FeedParseError as error:
+        raise NotAFeed(f"It does not answer with a feed ({error}).") from None
+    if not parsed.items:
+        raise NotAFeed("It is a feed, but it has no items to read.")
+    return Probe(url, parsed.title or (url.split("/")[2] if "//" in url else url), kind, agency, parsed.items)

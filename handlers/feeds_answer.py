@@ -1,0 +1,93 @@
+"""The feed list for /feeds and ``python -m bot feeds``: health at a glance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from feeds.health import Health, health
+from handlers.mrkdwn import escape, truncate
+from storage.feeds import Feed, listed_feeds, recent_item_times
+
+FEEDS_HELP = (
+    "`/feeds` lists every feed. Admins can also: `/feeds add <url> [name]` · `/feeds pause <name or number>` · "
+    "`/feeds resume <…>` · `/feeds remove <…>` · `/feeds poll <…>`"
+)
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    position: int
+    feed: Feed
+    health: Health
+
+
+def feed_statuses(db: Database, now: datetime | None = None) -> list[FeedStatus]:
+    now = now or datetime.now(UTC)
+    return [
+        FeedStatus(
+            position,
+            feed,
+            health(
+                paused=feed.paused or not feed.enabled,
+                failing_since=feed.failing_since,
+                last_error=feed.last_error,
+                last_new_item_at=feed.last_new_item_at,
+                created_at=feed.created_at,
+                item_times=recent_item_times(db, feed.id),
+                now=now,
+            ),
+        )
+        for position, feed in enumerate(listed_feeds(db), 1)
+    ]
+
+
+def _when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") + " UTC" if iso else "never"
+
+
+def _next_poll(feed: Feed, status: Health) -> str:
+    if status.state == "paused":
+        return "—"
+    return _when(feed.next_poll_at) if feed.next_poll_at else "at the next run"
+
+
+def _facts(status: FeedStatus) -> list[str]:
+    feed = status.feed
+    return [
+        f"{feed.agency or '—'} · {feed.kind} · every {feed.interval_minutes} min · {feed.items_stored:,} items",
+        f"last success {_when(feed.last_success_at)} · next poll {_next_poll(feed, status.health)}",
+    ]
+
+
+def slack_feed_list(statuses: list[FeedStatus]) -> str:
+    if not statuses:
+        return "No feeds yet. " + FEEDS_HELP
+    icons = {
+        "ok": ":large_green_circle:",
+        "failing": ":red_circle:",
+        "quiet": ":large_yellow_circle:",
+        "paused": ":white_circle:",
+    }
+    lines = [f"*Feeds ({len(statuses)})*"]
+    for status in statuses:
+        feed = status.feed
+        lines.append(
+            f"{icons[status.health.state]} *{status.position}. {escape(feed.name)}* · "
+            f"{escape(truncate(status.health.describe(), 200))}"
+        )
+        lines += [f"      {escape(fact)}" for fact in _facts(status)]
+    return "\n".join(lines)
+
+
+def plain_feed_list(statuses: list[FeedStatus]) -> str:
+    if not statuses:
+        return "No feeds."
+    lines = []
+    for status in statuses:
+        lines.append(f"{status.position:>3}. {status.feed.name} [{status.health.describe()}]")
+        lines += [f"     {fact}" for fact in _facts(status)]
+        lines.append(f"     {status.feed.url}")
+    return "\n".join(lines)
