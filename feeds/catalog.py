@@ -8,6 +8,7 @@ agency = "SEC"            # free text
 kind = "regulator"        # regulator | court | news
 interval_minutes = 10     # optional; a default per kind
 enabled = true            # optional
+only_watched = true       # optional: keep only items of watched dockets and names (busy court feeds)
 ```
 """
 
@@ -34,13 +35,14 @@ class FeedSpec:
     kind: str
     interval_minutes: int
     enabled: bool = True
+    only_watched: bool = False
 
 
 def _spec(entry: object, position: int, source: Path) -> FeedSpec:
     where = f"{source}: feed #{position}"
     if not isinstance(entry, dict):
         raise CatalogError(f"{where} is not a table")
-    unknown = set(entry) - {"name", "url", "agency", "kind", "interval_minutes", "enabled"}
+    unknown = set(entry) - {"name", "url", "agency", "kind", "interval_minutes", "enabled", "only_watched"}
     if unknown:
         raise CatalogError(f"{where} has unknown keys: {', '.join(sorted(unknown))}")
     for key in ("name", "url", "kind"):
@@ -55,8 +57,9 @@ def _spec(entry: object, position: int, source: Path) -> FeedSpec:
     if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
         raise CatalogError(f"{where} ({entry['name']}): interval_minutes must be a whole number of minutes ≥ 1")
     enabled = entry.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise CatalogError(f"{where} ({entry['name']}): enabled must be true or false")
+    only_watched = entry.get("only_watched", False)
+    if not isinstance(enabled, bool) or not isinstance(only_watched, bool):
+        raise CatalogError(f"{where} ({entry['name']}): enabled and only_watched must be true or false")
     return FeedSpec(
         name=entry["name"].strip(),
         url=entry["url"].strip(),
@@ -64,6 +67,7 @@ def _spec(entry: object, position: int, source: Path) -> FeedSpec:
         kind=kind,
         interval_minutes=interval,
         enabled=enabled,
+        only_watched=only_watched,
     )
 
 

@@ -15,13 +15,14 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
-from feeds.extract import extract
+from feeds.extract import Extraction, extract
 from feeds.fetch import Fetcher, FetchError
 from feeds.health import backoff
 from feeds.match import Matcher
-from feeds.parse import FeedParseError, parse_feed
+from feeds.parse import FeedItem, FeedParseError, parse_feed
+from feeds.text import name_key
 from storage.alerts import enqueue, mark_event_changed
-from storage.cases import match_keys
+from storage.cases import find_case, match_keys
 from storage.database import write_transaction
 from storage.events import record_event
 from storage.feeds import Feed, record_failure, record_success
@@ -103,7 +104,9 @@ def poll_feed(db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher) -> P
     # A feed's first poll brings its backlog: store it all, alert only on what is recent.
     alert_since = (now - BACKLOG_ALERT_WINDOW).isoformat(timespec="seconds") if feed.first_poll else None
     with write_transaction(db):
-        new_items = store_items(db, feed.id, entries)
+        if feed.only_watched:
+            entries = watched_entries(db, matcher, entries)
+        new_items = store_items(db, feed.id, entries, opens_cases=feed.kind != "news")
         alerts = route_to_watches(db, matcher, new_items, alert_since=alert_since)
     new_ids = [stored.id for stored in new_items]
     if parsed.problem:
@@ -151,6 +154,26 @@ def route_to_watches(
                 db, event_id=event_id, case_id=stored.case_id, hits=hits, routine=stored.extraction.routine
             )
     return written
+
+
+def watched_entries(
+    db: Database, matcher: Matcher, entries: list[tuple[FeedItem, Extraction]]
+) -> list[tuple[FeedItem, Extraction]]:
+    """The entries of a busy court feed worth keeping: those of watched dockets
+    and names, and those of cases already known."""
+    index = matcher.index(db)
+    kept = []
+    for item, extraction in entries:
+        docket_keys = {key for docket in extraction.dockets for key in (docket.key, docket.short)}
+        hits = index.match(
+            text=f"{item.title}\n{item.summary}",
+            party_keys=[name_key(party.name) for party in extraction.defendants],
+            docket_keys=docket_keys,
+            case_id=None,
+        )
+        if hits or find_case(db, extraction) is not None:
+            kept.append((item, extraction))
+    return kept
 
 
 def default_matcher() -> Matcher:

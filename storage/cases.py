@@ -108,12 +108,15 @@ def refresh_case_search(db: Database, case_id: int) -> None:
     )
 
 
-def assign_case(db: Database, extraction: Extraction, event_at: str) -> int | None:
+def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> int | None:
     """The case id for a new item (found or created), with the case updated;
-    None when the item names no party, caption or docket."""
+    None when the item names no party, caption or docket, or when it matches
+    no case and ``may_open`` is false (news joins cases, it never opens one)."""
     if not (extraction.caption or extraction.defendants or extraction.dockets):
         return None
     case_id = find_case(db, extraction)
+    if case_id is None and not may_open:
+        return None
     first_docket = extraction.dockets[0].display if extraction.dockets else None
     if case_id is None:
         case_id = db.execute(

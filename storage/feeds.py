@@ -21,6 +21,7 @@ class FeedDefinition(Protocol):
     kind: str
     interval_minutes: int
     enabled: bool
+    only_watched: bool
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Feed:
     consecutive_failures: int
     next_poll_at: str | None
     created_at: str
+    only_watched: bool = False
     items_stored: int = 0
 
     @property
@@ -57,7 +59,8 @@ _ACTIVE = "enabled AND NOT paused AND NOT removed"
 
 
 def _feed(row: dict) -> Feed:
-    return Feed(**{**row, "enabled": bool(row["enabled"]), "paused": bool(row["paused"])})
+    flags = {flag: bool(row[flag]) for flag in ("enabled", "paused", "only_watched")}
+    return Feed(**{**row, **flags})
 
 
 def sync_catalog(db: Database, specs: list[FeedDefinition]) -> None:
@@ -68,15 +71,25 @@ def sync_catalog(db: Database, specs: list[FeedDefinition]) -> None:
         for spec in specs:
             db.execute(
                 """
-                INSERT INTO feeds (name, url, agency, kind, interval_minutes, enabled, source, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'catalog', ?)
+                INSERT INTO feeds (name, url, agency, kind, interval_minutes, enabled, only_watched, source, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'catalog', ?)
                 ON CONFLICT (name) DO UPDATE SET
                     url = excluded.url, agency = excluded.agency, kind = excluded.kind,
-                    interval_minutes = excluded.interval_minutes, enabled = excluded.enabled, source = 'catalog',
+                    interval_minutes = excluded.interval_minutes, enabled = excluded.enabled,
+                    only_watched = excluded.only_watched, source = 'catalog',
                     etag = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,
                     last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END
                 """,
-                [spec.name, spec.url, spec.agency, spec.kind, spec.interval_minutes, int(spec.enabled), now_iso()],
+                [
+                    spec.name,
+                    spec.url,
+                    spec.agency,
+                    spec.kind,
+                    spec.interval_minutes,
+                    int(spec.enabled),
+                    int(spec.only_watched),
+                    now_iso(),
+                ],
             )
         names = [spec.name for spec in specs]
         marks = ", ".join("?" for _ in names) or "''"

@@ -34,9 +34,12 @@ class StoredItem:
     extraction: Extraction
 
 
-def store_items(db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]]) -> list[StoredItem]:
+def store_items(
+    db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]], *, opens_cases: bool = True
+) -> list[StoredItem]:
     """Store the entries not seen before from this feed, in one transaction
-    (or inside the caller's). Returns the new items, in feed order."""
+    (or inside the caller's). Returns the new items, in feed order. Items of a
+    feed that ``opens_cases`` false (news) only join cases that exist."""
     new_items = []
     seen_at = now_iso()
     with write_transaction(db):
@@ -45,7 +48,7 @@ def store_items(db: Database, feed_id: int, entries: list[tuple[StorableItem, Ex
             if known:
                 continue
             event_at = item.published_at or seen_at
-            case_id = assign_case(db, extraction, event_at)
+            case_id = assign_case(db, extraction, event_at, may_open=opens_cases)
             item_id = db.execute(
                 """
                 INSERT INTO items (feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,

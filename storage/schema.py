@@ -220,3 +220,9 @@ def m003_feed_operations(db: Database) -> None:
         CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
         """
     )
+
+
+@migrations()
+def m004_feed_only_watched(db: Database) -> None:
+    # Court feeds that list every case of a court keep only the entries of watched dockets and names.
+    db.execute("ALTER TABLE feeds ADD COLUMN only_watched INTEGER NOT NULL DEFAULT 0")

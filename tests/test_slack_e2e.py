@@ -48,7 +48,7 @@ def slack_bot(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, star
         ),
         ("SEC press releases", feed_server.serve("/pr.xml", (DEMO_FEEDS / "sec_press.xml").read_bytes()), "regulator"),
         ("D.D.C. docket", feed_server.serve("/dcd.xml", (DEMO_FEEDS / "dcd_pacer.xml").read_bytes()), "court"),
-        ("News", feed_server.serve("/news.xml", HOSTILE_FEED), "news"),
+        ("Hostile regulator", feed_server.serve("/news.xml", HOSTILE_FEED), "regulator"),
     ]
     catalog = write_catalog(tmp_path / "feeds.toml", feeds)
     env = bot_env(
