@@ -184,6 +184,14 @@ def poll_feeds(
     databases: DatabaseSource, fetcher: Fetcher, feeds: list[Feed], matcher: Matcher, *, workers: int = 4
 ) -> list[PollOutcome]:
     """Poll ``feeds`` concurrently on a small bounded pool (each worker thread
-    with its own connection from ``databases``); outcomes in feed order."""
+    with its own connection from ``databases``); news feeds last, since news
+    only joins the cases that regulators and courts open. Outcomes in feed order."""
+
+    def poll(feed: Feed) -> PollOutcome:
+        return poll_feed(databases.get(), fetcher, feed, matcher)
+
+    outcomes: dict[int, PollOutcome] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(feeds) or 1))) as pool:
-        return list(pool.map(lambda feed: poll_feed(databases.get(), fetcher, feed, matcher), feeds))
+        for wave in ([f for f in feeds if f.kind != "news"], [f for f in feeds if f.kind == "news"]):
+            outcomes.update(zip((f.id for f in wave), pool.map(poll, wave), strict=True))
+    return [outcomes[feed.id] for feed in feeds]
