@@ -42,12 +42,19 @@ class Route:
     etag: str | None = None
     delay: float = 0.0
     gzip: bool = False
+    answer_after: str | None = None  # answer only once a request for this other path has arrived
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    """Serves feed routes on its own 127.0.0.1 port. Servers created with
+    ``shares_log_with`` record requests in one log (to wait across hosts)."""
+
+    def __init__(self, shares_log_with: FeedServer | None = None) -> None:
         self.routes: dict[str, Route] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.requests: list[tuple[str, dict[str, str]]] = shares_log_with.requests if shares_log_with else []
+        self._changed = shares_log_with._changed if shares_log_with else threading.Condition()
+        self.in_flight = 0
+        self.most_in_flight = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,7 +62,18 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:
-                server.requests.append((self.path, dict(self.headers)))
+                with server._changed:
+                    server.requests.append((self.path, dict(self.headers)))
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                    server._changed.notify_all()
+                try:
+                    self.answer()
+                finally:
+                    with server._changed:
+                        server.in_flight -= 1
+
+            def answer(self) -> None:
                 route = server.routes.get(self.path)
                 if route is None:
                     self.send_response(404)
@@ -63,6 +81,10 @@ class FeedServer:
                     return
                 if route.delay:
                     time.sleep(route.delay)  # the peer is slow: behaviour under test, not synchronisation
+                if route.answer_after and not server.wait_for_request(route.answer_after, timeout=5):
+                    self.send_response(504)
+                    self.end_headers()
+                    return
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     self.send_response(304)
                     self.end_headers()
@@ -82,6 +104,13 @@ class FeedServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait_for_request(self, path: str, timeout: float = 10, count: int = 1) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self.count(path) >= count, timeout=timeout)
+
+    def count(self, path: str) -> int:
+        return sum(1 for requested, _ in self.requests if requested == path)
 
     def serve(self, path: str, body: bytes | str, **options: object) -> str:
         self.routes[path] = Route(body=body.encode() if isinstance(body, str) else body, **options)
