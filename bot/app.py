@@ -31,7 +31,7 @@ def create_app(
         # Socket Mode requests arrive over an authenticated WebSocket, unsigned.
         request_verification_enabled=not settings.socket_mode,
     )
-    commands.register(app, databases)
+    commands.register(app, databases, news_search=settings.news_search_url, on_feeds_changed=on_feeds_changed)
     actions.register(app, databases)
     events.register(app, databases)
     feed_commands.register(app, databases, fetcher, admins=settings.admins, on_change=on_feeds_changed)

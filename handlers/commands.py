@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import quote_plus
+
 from slack_bolt import Ack, App
 
 from handlers.case_answer import slack_answer, slack_usage
 from handlers.watch_answer import ephemeral, unwatched, watch_confirmation, watchlist
 from handlers.watch_request import WATCH_EXAMPLES, BadRequest, parse_watch, unwatch_target
 from storage.database import ThreadDatabases
+from storage.feeds import follow_news_search, retire_news_search
 from storage.search import search_cases
 from storage.watches import (
     TooManyWatches,
     add_watch,
     case_watch_in_channel,
     channel_watches,
+    is_watched_anywhere,
     other_channels_watching,
     remove_watch,
 )
 
 
-def register(app: App, databases: ThreadDatabases) -> None:
+def news_search_url(template: str, term: str) -> str:
+    """The news search feed for a watched name: the template with the quoted name."""
+    return template.replace("{query}", quote_plus(f'"{term}"'))
+
+
+def register(
+    app: App, databases: ThreadDatabases, *, news_search: str = "", on_feeds_changed: Callable[[], None] = lambda: None
+) -> None:
     def case_command(ack: Ack, command: dict) -> None:
         """``/case QUERY``: answered in the acknowledgement itself, so the user
         sees it well inside Slack's 3-second window; ephemeral."""
@@ -53,6 +65,10 @@ def register(app: App, databases: ThreadDatabases) -> None:
         known = search_cases(db, watch.term)
         elsewhere = other_channels_watching(db, team_id, watch.kind, watch.term_key, channel_id)
         ack(**ephemeral(watch_confirmation(watch, created, known, elsewhere)))
+        if news_search and watch.kind == "name":
+            url = news_search_url(news_search, watch.term)
+            if follow_news_search(db, term=watch.term, url=url, team_id=team_id):
+                on_feeds_changed()
 
     def unwatch_command(ack: Ack, command: dict) -> None:
         target = unwatch_target(command.get("text") or "")
@@ -74,6 +90,10 @@ def register(app: App, databases: ThreadDatabases) -> None:
             db, team_id=team_id, channel_id=channel_id, watch_id=chosen.id, user_id=command["user_id"]
         )
         ack(**ephemeral(unwatched(removed) if removed else "That watch was already removed."))
+        if removed and news_search and removed.kind == "name":
+            still = is_watched_anywhere(db, "name", removed.term_key)
+            if retire_news_search(db, url=news_search_url(news_search, removed.term), still_watched=still):
+                on_feeds_changed()
 
     def watchlist_command(ack: Ack, command: dict) -> None:
         ack(**ephemeral(watchlist(channel_watches(databases.get(), command["team_id"], command["channel_id"]))))

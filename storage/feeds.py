@@ -207,3 +207,34 @@ def change_feed(db: Database, feed: Feed, *, change: str, actor: str, team_id: s
 
 def name_taken(db: Database, name: str) -> bool:
     return db.execute("SELECT 1 FROM feeds WHERE name = ?", [name]).fetchone() is not None
+
+
+def follow_news_search(db: Database, *, term: str, url: str, team_id: str) -> bool:
+    """Make sure a news search feed follows ``term``; True if it was added."""
+    with write_transaction(db):
+        existing = db.execute("SELECT id, removed FROM feeds WHERE url = ?", [url]).fetchone()
+        if existing and not existing[1]:
+            return False
+        if existing:
+            db.execute("UPDATE feeds SET removed = 0, paused = 0, enabled = 1 WHERE id = ?", [existing[0]])
+        else:
+            name, number = f"News: {term}"[:120], 2
+            while db.execute("SELECT 1 FROM feeds WHERE name = ?", [name]).fetchone():
+                name, number = f"News: {term} ({number})"[:120], number + 1
+            db.execute(
+                "INSERT INTO feeds (name, url, agency, kind, interval_minutes, enabled, source, created_at) "
+                "VALUES (?, ?, 'News', 'news', 30, 1, 'watch', ?)",
+                [name, url, now_iso()],
+            )
+        audit.record(
+            db, team_id=team_id, actor="casewatch", action="feed added", detail=json.dumps({"name": term, "url": url})
+        )
+    return True
+
+
+def retire_news_search(db: Database, *, url: str, still_watched: bool) -> bool:
+    """Stop a watch's news search feed once no watch needs it; True if retired."""
+    if still_watched:
+        return False
+    cursor = db.execute("UPDATE feeds SET removed = 1 WHERE url = ? AND source = 'watch' AND NOT removed", [url])
+    return cursor.rowcount > 0

@@ -187,6 +187,14 @@ def other_channels_watching(db: Database, team_id: str, kind: str, term_key: str
     ]
 
 
+def is_watched_anywhere(db: Database, kind: str, term_key: str) -> bool:
+    """Whether any channel of any workspace still watches this term."""
+    return (
+        db.execute("SELECT 1 FROM watches WHERE kind = ? AND term_key = ? LIMIT 1", [kind, term_key]).fetchone()
+        is not None
+    )
+
+
 def case_watch_in_channel(db: Database, team_id: str, channel_id: str, case_id: int) -> Watch | None:
     """This channel's watch that follows exactly this case (by case or docket), if any."""
     found = _watches(

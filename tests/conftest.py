@@ -409,6 +409,17 @@ def run_bot(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
     )
 
 
+def eventually(check: Callable[[], bool], timeout: float = 10, every: float = 0.1) -> bool:
+    """Probe ``check`` until it holds or ``timeout`` passes: for state that only
+    a request can observe (another process's database), like a readiness probe."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every)  # probe interval
+    return check()
+
+
 def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
     """Poll ``/healthz`` until the server answers (or the process dies)."""
     deadline = time.monotonic() + timeout

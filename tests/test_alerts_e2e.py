@@ -21,6 +21,7 @@ from tests.conftest import (
     FeedServer,
     SlackApi,
     bot_env,
+    eventually,
     post_button,
     post_event,
     post_slack,
@@ -249,7 +250,7 @@ def test_rate_limits_and_server_errors_are_retried_without_duplicates(world: Wor
     world.poll()
     assert world.api.wait_for(lambda: len(world.api.posts()) == 1, timeout=15)
     assert len(world.api.calls_of("chat.postMessage")) == 4  # three refusals, one success
-    assert world.api.wait_for(lambda: "1 alert sent" in world.command("/watchlist", "")["text"], timeout=5)
+    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "")["text"], timeout=5)
     world.restart()
     world.flush()
     assert "1 alert sent" in world.command("/watchlist", "")["text"]
@@ -262,7 +263,7 @@ def test_not_in_channel_is_explained_and_alerts_follow_the_invite(world: World) 
     world.serve(sec=(SEC_COMPLAINT,))
     world.poll()
     assert world.api.wait_for(lambda: len(world.api.calls_of("chat.postMessage")) == 1, timeout=5)
-    assert world.api.wait_for(
+    assert eventually(
         lambda: "/invite @Casewatch" in world.command("/watchlist", "", channel="C0005")["text"], timeout=5
     )
     assert world.api.posts() == []
