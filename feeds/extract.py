@@ -437,11 +437,20 @@ _DOCKET_ENTRY = re.compile(r"\[\s*(?P<entry>[^\]]{1,200}?)\s*\]")
 
 
 def extract(
-    *, title: str, summary: str, author: str | None, feed_agency: str | None, feed_kind: str, feed_url: str
+    *,
+    title: str,
+    summary: str,
+    author: str | None,
+    feed_agency: str | None,
+    feed_kind: str,
+    feed_url: str,
+    feed_title: str = "",
 ) -> Extraction:
     """Extract agency, caption, parties, dockets, court, action and amounts from
     one cleaned item. ``feed_*`` describe the feed it came from (``feed_url``
-    may hold the feed's address and its site link, space-separated)."""
+    may hold the feed's address and its site link, space-separated). A court
+    feed about one case (a CourtListener docket feed) names the case in
+    ``feed_title`` rather than in each item."""
     result = Extraction(release_no=release_number(author))
     text = f"{title}\n{summary}"
 
@@ -453,8 +462,12 @@ def extract(
             result.dockets.append(docket)
             if rest:
                 result.caption = tidy_caption(rest)
-        # The court is in the CM/ECF address; the catalog's agency names it too.
-        result.court = court_from_text(feed_url) or court_from_text(text) or feed_agency or None
+        elif feed_title:
+            result.dockets.extend(find_dockets(feed_title))
+            versus = re.search(r"[A-Z0-9][^:]*?\sv\.?\s[^()]+", feed_title)
+            result.caption = find_caption(feed_title) or (tidy_caption(versus[0]) if versus else None)
+        # The court is in the CM/ECF address; a catalog agency such as "D.D.C." names it too.
+        result.court = court_from_text(feed_url) or court_from_text(text) or court_from_text(f"({feed_agency})")
         result.action = action_type(result.docket_entry or summary) or "filing"
     else:
         result.court = court_from_text(text)

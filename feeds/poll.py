@@ -97,6 +97,7 @@ def poll_feed(db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher) -> P
                 feed_agency=feed.agency,
                 feed_kind=feed.kind,
                 feed_url=f"{feed.url} {parsed.link or ''}",
+                feed_title=parsed.title,
             ),
         )
         for item in parsed.items

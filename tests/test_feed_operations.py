@@ -307,3 +307,36 @@ def test_one_process_holds_the_polling_lease_until_it_lapses(databases: ThreadDa
     assert hold(db, "poller", "first", timedelta(seconds=-1))  # lapses at once
     assert hold(db, "poller", "second", timedelta(seconds=30))  # taken over
     assert not hold(db, "poller", "first", timedelta(seconds=30))
+
+
+def test_a_one_case_docket_feed_joins_its_case(databases: ThreadDatabases, feed_server: FeedServer) -> None:
+    """A CourtListener docket feed names the case once, in its title."""
+    db = databases.get()
+    release = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>SEC</title><item>"
+        "<title>SEC Files 13 Charges Against Binance</title><guid>pr1</guid><description>Securities and Exchange "
+        "Commission v. Binance Holdings Limited, Civil Action No. 1:23-cv-01599 (D.D.C.)</description></item>"
+        "</channel></rss>"
+    )
+    docket_feed = (
+        "<?xml version='1.0'?><rss version='2.0'><channel>"
+        "<title>CourtListener.com: Securities and Exchange Commission v. Binance Holdings Limited (1:23-cv-01599)</title>"
+        "<item><title>Entry 248: Memorandum Opinion</title><guid>cl-248</guid>"
+        "<description>MEMORANDUM OPINION granting in part and denying in part motions to dismiss</description></item>"
+        "</channel></rss>"
+    )
+    sec = feed_server.serve("/pr.xml", release)
+    listener = feed_server.serve("/docket/67890/feed/", docket_feed)
+    sync_catalog(db, [spec("SEC", sec), spec("CourtListener", listener, kind="court")])
+    poll_feeds(databases, Fetcher(contact="t@x.org", allow_private=True), enabled_feeds(db), default_matcher())
+    assert db.execute("SELECT count(DISTINCT case_id), count(case_id) FROM items").fetchone() == (1, 2)
+    assert db.execute("SELECT action FROM items WHERE title LIKE 'Entry 248%'").fetchone() == ("ruling",)
+
+
+def test_courtlistener_and_cmecf_addresses_are_courts() -> None:
+    from feeds.sources import classify
+
+    assert classify("https://www.courtlistener.com/docket/67890/feed/") == ("court", "CourtListener")
+    assert classify("https://ecf.dcd.uscourts.gov/cgi-bin/rss_outside.pl") == ("court", "DCD")
+    assert classify("https://www.sec.gov/news/pressreleases.rss") == ("regulator", "SEC")
+    assert classify("https://news.example.org/rss") == ("news", "News")
