@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -57,6 +59,9 @@ def run(settings: Settings) -> None:
     stop = threading.Event()
     sender.start(stop)
     scheduler.start()
+    # On SIGTERM (systemd, Kubernetes, Ctrl-C's sibling) leave through the
+    # finally below, so the polling lease is released for the next process.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         if settings.socket_mode:
             log.info("connecting to Slack in Socket Mode")

@@ -32,16 +32,15 @@ ADMIN, SOMEONE = "U0ADMIN", "U0OTHER"
 
 
 def slack_env(tmp_path: Path, api: SlackApi, catalog: Path, **extra: str) -> dict[str, str]:
-    return bot_env(
-        tmp_path,
-        CASEWATCH_FEEDS=str(catalog),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=api.url,
-        CASEWATCH_ADMINS=f"{ADMIN}, UANOTHER",
-        CASEWATCH_LEASE_SECONDS="3",
-        **extra,
-    )
+    settings = {
+        "CASEWATCH_FEEDS": str(catalog),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api.url,
+        "CASEWATCH_ADMINS": f"{ADMIN}, UANOTHER",
+        "CASEWATCH_LEASE_SECONDS": "3",
+    }
+    return bot_env(tmp_path, **{**settings, **extra})
 
 
 def feeds(url: str, api: SlackApi, text: str, user: str = ADMIN) -> str:
@@ -206,3 +205,16 @@ def test_feeds_command_line_lists_health_and_checks_the_catalog(tmp_path: Path, 
     assert "[1/2] LR … ok: 12 items, “Litigation Releases”" in checked.stdout
     assert "[2/2] Old SEC URL … FAILS: It does not answer with a feed" in checked.stdout
     assert "1 of 2 feeds answer with a readable feed." in checked.stdout
+
+
+def test_a_stopped_bot_hands_polling_to_the_next_at_once(
+    tmp_path: Path, slack_api: SlackApi, start_bot: Callable, feed_server: FeedServer
+) -> None:
+    catalog = write_catalog(tmp_path / "feeds.toml", [("LR", feed_server.serve("/lr.xml", GOOD), "regulator")])
+    env = slack_env(tmp_path, slack_api, catalog, CASEWATCH_LEASE_SECONDS="600")
+    first = start_bot(env)
+    assert wait_polling(first, True)
+    start_bot.processes[0].send_signal(signal.SIGTERM)  # type: ignore[attr-defined]
+    assert start_bot.processes[0].wait(timeout=10) == 0  # type: ignore[attr-defined]
+    second = start_bot(env)
+    assert wait_polling(second, True, timeout=5)  # not after the 10-minute lease
