@@ -4,7 +4,8 @@ Exactly one process polls: the one holding the ``poller`` lease in SQLite. A
 second ``run`` against the same database serves Slack and sends alerts but
 does not poll, and takes over when the holder's lease expires (it dies).
 The poll jobs follow the feeds table: ``reconcile()`` adds, reschedules and
-removes jobs when feeds are added, paused, resumed or removed.
+removes jobs when feeds are added, paused, resumed or removed, at once in the
+process that made the change and at the next lease renewal in the poller.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ class Scheduler:
                 self.polling = True
                 self._add_digest_jobs()
                 self._reconcile(initial=True)
-            elif not leader and self.polling:
+            elif leader:
+                self._reconcile(initial=False)  # changes made through another process
+            elif self.polling:
                 log.warning("lost the polling lease; another process polls now")
                 self.polling = False
                 for job in self.scheduler.get_jobs():

@@ -218,3 +218,17 @@ def test_a_stopped_bot_hands_polling_to_the_next_at_once(
     assert start_bot.processes[0].wait(timeout=10) == 0  # type: ignore[attr-defined]
     second = start_bot(env)
     assert wait_polling(second, True, timeout=5)  # not after the 10-minute lease
+
+
+def test_a_feed_added_through_the_other_process_is_polled_by_the_poller(
+    tmp_path: Path, slack_api: SlackApi, start_bot: Callable, empty_catalog: Path, feed_server: FeedServer
+) -> None:
+    env = slack_env(tmp_path, slack_api, empty_catalog)
+    poller = start_bot(env)
+    assert wait_polling(poller, True)
+    other = start_bot(env)
+    assert not is_polling(other)
+    feed_url = feed_server.serve("/lr.xml", GOOD)
+    assert "Added *SEC LR*" in feeds(other + "/slack/events", slack_api, f"add {feed_url} SEC LR")
+    assert feed_server.wait_for_request("/lr.xml", count=2)  # the check by one, the first poll by the other
+    assert eventually(lambda: "12 items" in feeds(poller + "/slack/events", slack_api, ""), timeout=10)
