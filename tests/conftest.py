@@ -403,6 +403,17 @@ def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
+def slack_bot_env(tmp_path: Path, api: SlackApi, catalog: Path, **overrides: str) -> dict[str, str]:
+    """The environment of a bot that talks to the Slack stand-in ``api`` and polls ``catalog``."""
+    settings = {
+        "CASEWATCH_FEEDS": str(catalog),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api.url,
+    }
+    return bot_env(tmp_path, **{**settings, **overrides})
+
+
 def run_bot(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout

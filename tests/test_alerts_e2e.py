@@ -16,16 +16,14 @@ from xml.sax.saxutils import escape as xml_escape
 import pytest
 
 from tests.conftest import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
     FeedServer,
     SlackApi,
-    bot_env,
     eventually,
     post_button,
     post_event,
     post_slack,
     run_bot,
+    slack_bot_env,
     slash_command,
     write_catalog,
 )
@@ -150,14 +148,7 @@ def world(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bo
             ("Markers", f"{feed_server.base}/flush.xml", "news"),
         ],
     )
-    env = bot_env(
-        tmp_path,
-        CASEWATCH_FEEDS=str(catalog),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.url,
-        CASEWATCH_STALE_SEND_SECONDS="0",
-    )
+    env = slack_bot_env(tmp_path, slack_api, catalog, CASEWATCH_STALE_SEND_SECONDS="0")
     world = World(slack_api, feed_server, env, tmp_path, "", start_bot)
     world.serve()
     feed_server.serve("/flush.xml", rss("https://example.org/"))

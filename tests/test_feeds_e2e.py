@@ -14,15 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import (
-    BOT_TOKEN,
     FIXTURES,
-    SIGNING_SECRET,
     FeedServer,
     SlackApi,
     bot_env,
     eventually,
     post_slack,
     run_bot,
+    slack_bot_env,
     slash_command,
     write_catalog,
 )
@@ -32,15 +31,9 @@ ADMIN, SOMEONE = "U0ADMIN", "U0OTHER"
 
 
 def slack_env(tmp_path: Path, api: SlackApi, catalog: Path, **extra: str) -> dict[str, str]:
-    settings = {
-        "CASEWATCH_FEEDS": str(catalog),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api.url,
-        "CASEWATCH_ADMINS": f"{ADMIN}, UANOTHER",
-        "CASEWATCH_LEASE_SECONDS": "3",
-    }
-    return bot_env(tmp_path, **{**settings, **extra})
+    return slack_bot_env(
+        tmp_path, api, catalog, **{"CASEWATCH_ADMINS": f"{ADMIN}, UANOTHER", "CASEWATCH_LEASE_SECONDS": "3", **extra}
+    )
 
 
 def feeds(url: str, api: SlackApi, text: str, user: str = ADMIN) -> str:

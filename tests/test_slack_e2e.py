@@ -13,14 +13,12 @@ import pytest
 
 from bot.demo import DEMO_FEEDS
 from tests.conftest import (
-    BOT_TOKEN,
     ROOT,
-    SIGNING_SECRET,
     FeedServer,
     SlackApi,
-    bot_env,
     post_slack,
     run_bot,
+    slack_bot_env,
     slash_command,
     write_catalog,
 )
@@ -51,13 +49,7 @@ def slack_bot(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, star
         ("Hostile regulator", feed_server.serve("/news.xml", HOSTILE_FEED), "regulator"),
     ]
     catalog = write_catalog(tmp_path / "feeds.toml", feeds)
-    env = bot_env(
-        tmp_path,
-        CASEWATCH_FEEDS=str(catalog),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api.url,
-    )
+    env = slack_bot_env(tmp_path, slack_api, catalog)
     polled = run_bot(["poll", "--once"], env, cwd=tmp_path)
     assert polled.returncode == 0, polled.stdout + polled.stderr
     return start_bot(env) + "/slack/events"
