@@ -152,7 +152,7 @@ _AGENCY_BY_PLAINTIFF = (
     (re.compile(r"commodity futures trading commission|^cftc$", re.I), "CFTC"),
     (re.compile(r"federal trade commission|^ftc$", re.I), "FTC"),
     (re.compile(r"consumer financial protection bureau|^cfpb$", re.I), "CFPB"),
-    (re.compile(r"^(?:united states(?: of america)?|usa|u\.s\.a?\.?)$", re.I), "DOJ"),
+    (re.compile(r"^(?:united states(?: of america)?|usa|us|u\.s\.a?\.?)$", re.I), "DOJ"),
 )
 
 
@@ -179,13 +179,18 @@ def _cut_caption(text: str, start: int) -> str:
     )
 
 
-_USA = re.compile(r"(^|\sv\.\s)(?:USA|U\.S\.A\.|United States of America)\b")
+# Only a party that is the United States itself: "U.S. Bank" is a company.
+_USA = re.compile(
+    r"(^|\sv\.\s)(?:The\s+)?(?:USA|US|U\.S\.A\.|U\.S\.|United States of America)(?=\s+v\.\s|\s*$|\s+et al)"
+)
+_VS = re.compile(r"\s+vs?\.?\s+")
 
 
 def tidy_caption(caption: str) -> str:
-    """A court's caption as lawyers write it: ``USA v. X et al`` → ``United States v. X et al.``"""
-    caption = _USA.sub(lambda m: f"{m[1]}United States", caption.strip())
-    return re.sub(r"\s+", " ", _ET_AL.sub(" et al.", caption)).strip()
+    """A court's caption as lawyers write it: ``USA vs X et al`` → ``United States v. X et al.``"""
+    caption = _VS.sub(" v. ", caption.strip(), count=1)
+    caption = _USA.sub(lambda m: f"{m[1]}United States", caption)
+    return re.sub(r"\s+", " ", _ET_AL.sub(" et al.", caption)).strip(" ,;")
 
 
 def find_caption(text: str) -> str | None:
