@@ -117,11 +117,6 @@ def listed_feeds(db: Database) -> list[Feed]:
     return [_feed(row) for row in rows]
 
 
-def feed_by_url(db: Database, url: str) -> Feed | None:
-    rows = list(db.query(f"SELECT {_COLUMNS} FROM feeds WHERE url = ? ORDER BY removed, id LIMIT 1", [url]))
-    return _feed(rows[0]) if rows else None
-
-
 def recent_item_times(db: Database, feed_id: int, limit: int = 30) -> list[datetime]:
     return [
         datetime.fromisoformat(event_at)

@@ -227,11 +227,3 @@ def matchable_watches(db: Database) -> Iterator[WatchTarget]:
             mode=mode,
             include_routine=bool(include_routine),
         )
-
-
-def record_channel_error(db: Database, team_id: str, channel_id: str, error: str | None) -> None:
-    """Show (or clear, with None) a delivery problem on every watch of a channel."""
-    db.execute(
-        "UPDATE watches SET last_error = ?, last_error_at = ? WHERE team_id = ? AND channel_id = ?",
-        [error, now_iso() if error else None, team_id, channel_id],
-    )
