@@ -81,6 +81,9 @@ def _add_names(db: Database, case_id: int, extraction: Extraction) -> None:
                 "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)",
                 [case_id, role, name[:300], key],
             )
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(word,) for word in key.split()]
+            )
     for docket in extraction.dockets:
         db.execute(
             "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) "

@@ -226,3 +226,17 @@ def m003_feed_operations(db: Database) -> None:
 def m004_feed_only_watched(db: Database) -> None:
     # Court feeds that list every case of a court keep only the entries of watched dockets and names.
     db.execute("ALTER TABLE feeds ADD COLUMN only_watched INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m005_search_terms(db: Database) -> None:
+    # The words of party names, for "did you mean": a B-tree range scan, where the
+    # fts5vocab table would read every term's doclist.
+    db.executescript(
+        """
+        CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+        DROP TABLE case_search_terms;
+        """
+    )
+    for (key,) in db.execute("SELECT DISTINCT name_key FROM case_parties").fetchall():
+        db.conn.executemany("INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(word,) for word in key.split()])

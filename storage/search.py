@@ -68,58 +68,84 @@ def fts_query(tokens: list[str], *, prefix_last: bool = False) -> str:
     return " ".join(quoted)
 
 
-def _cases_by_words(db: Database, expression: str) -> list[int]:
-    """Cases whose names, caption or dockets match, most recently active first
-    (ties: the better documented first); then cases matched only by the words
-    of their items."""
+def _rank(db: Database, case_ids: list[int]) -> list[int]:
+    """Most recently active first; ties: the better documented, then the oldest."""
+    if not case_ids:
+        return []
+    marks = ", ".join("?" for _ in case_ids)
+    rows = db.execute(
+        f"SELECT id, last_event_at, (SELECT count(*) FROM items WHERE items.case_id = cases.id) "
+        f"FROM cases WHERE id IN ({marks})",
+        case_ids,
+    ).fetchall()
+    rows.sort(key=lambda row: (row[1] or "", row[2], -row[0]), reverse=True)
+    return [row[0] for row in rows]
+
+
+def _cases_by_words(db: Database, expression: str) -> tuple[list[int], int]:
+    """Cases whose names, caption or dockets match, then cases matched only by
+    the words of their items; each group ranked by :func:`_rank`. Only the
+    newest ``CANDIDATES`` matches of each kind are ranked (FTS5 walks rowids in
+    order cheaply), so a word in every case costs no more than a rare one.
+    Returns the ranked ids and how many cases matched in all."""
     by_name = [
         case_id
         for (case_id,) in db.execute(
-            "SELECT case_search.rowid FROM case_search JOIN cases ON cases.id = case_search.rowid "
-            "WHERE case_search MATCH ? ORDER BY cases.last_event_at DESC, "
-            "(SELECT count(*) FROM items WHERE items.case_id = cases.id) DESC, cases.caption_key, cases.id "
-            "LIMIT ?",
+            "SELECT rowid FROM case_search WHERE case_search MATCH ? ORDER BY rowid DESC LIMIT ?",
             [expression, CANDIDATES],
         )
     ]
-    by_text = db.execute(
+    (name_total,) = db.execute("SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]).fetchone()
+    known = set(by_name)
+    by_text: list[int] = []
+    for (case_id,) in db.execute(
         "SELECT items.case_id FROM item_search JOIN items ON items.id = item_search.rowid "
-        "WHERE item_search MATCH ? AND items.case_id IS NOT NULL ORDER BY items.event_at DESC LIMIT ?",
+        "WHERE item_search MATCH ? AND items.case_id IS NOT NULL ORDER BY item_search.rowid DESC LIMIT ?",
         [expression, CANDIDATES * 5],
-    )
-    ranked = list(dict.fromkeys(by_name))
-    known = set(ranked)
-    for (case_id,) in by_text:
+    ):
         if case_id not in known:
             known.add(case_id)
-            ranked.append(case_id)
-    return ranked
+            by_text.append(case_id)
+    return _rank(db, by_name) + _rank(db, by_text), name_total + len(by_text)
+
+
+def _closest_term(db: Database, token: str) -> str:
+    """The indexed word closest to ``token``: among words sharing its first two
+    letters (most typos come later in a word), else its first letter."""
+    for prefix in dict.fromkeys((token[:2], token[:1])):
+        candidates = [
+            term
+            for (term,) in db.execute(
+                "SELECT term FROM search_terms WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+                [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), max(1, len(token) - 2), len(token) + 2],
+            )
+        ]
+        close = difflib.get_close_matches(token, candidates, n=1, cutoff=0.7)
+        if close:
+            return close[0]
+    return token
 
 
 def _suggestions(db: Database, tokens: list[str]) -> list[str]:
     """Spellings of the query that exist in the case index ("did you mean")."""
     corrected = []
     for token in tokens:
-        candidates = [
-            term
-            for (term,) in db.execute(
-                "SELECT term FROM case_search_terms WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-                [token[0], chr(ord(token[0]) + 1), max(1, len(token) - 2), len(token) + 2],
-            )
-        ]
-        close = difflib.get_close_matches(token, candidates, n=1, cutoff=0.7)
-        corrected.append(close[0] if close else token)
+        corrected.append(_closest_term(db, token))
     if corrected == tokens:
         return []
-    names = [
-        name
-        for (name,) in db.execute(
-            "SELECT DISTINCT name FROM case_parties WHERE role = 'defendant' AND "
-            "(' ' || name_key || ' ') LIKE ? ESCAPE '\\' LIMIT 3",
-            ["% " + " ".join(corrected).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %"],
-        )
-    ]
-    return names or [" ".join(corrected)]
+    wanted = f" {' '.join(corrected)} "
+    names: list[str] = []
+    for (case_id,) in db.execute(
+        "SELECT rowid FROM case_search WHERE case_search MATCH ? ORDER BY rowid DESC LIMIT 20", [fts_query(corrected)]
+    ):
+        for name, key in db.execute(
+            "SELECT name, name_key FROM case_parties WHERE case_id = ? AND role = 'defendant'", [case_id]
+        ):
+            if wanted in f" {key} " and name not in names:
+                names.append(name)
+        if len(names) >= 3:
+            break
+    return names[:3] or [" ".join(corrected)]
 
 
 def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
@@ -127,15 +153,16 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     suggestions when nothing did."""
     query = query.strip()[:QUERY_CHARS]
     case_ids = _cases_by_docket(db, query)
+    total = len(case_ids)
     tokens = search_words(query)
     if not case_ids and tokens:
-        case_ids = _cases_by_words(db, fts_query(tokens))
+        case_ids, total = _cases_by_words(db, fts_query(tokens))
         if not case_ids and len(tokens[-1]) >= 3:
-            case_ids = _cases_by_words(db, fts_query(tokens, prefix_last=True))
+            case_ids, total = _cases_by_words(db, fts_query(tokens, prefix_last=True))
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,
         cases=[case_view(db, case_id) for case_id in case_ids[:limit]],
-        total=len(case_ids),
+        total=total,
         suggestions=suggestions,
     )
