@@ -258,6 +258,10 @@ def test_not_in_channel_is_explained_and_alerts_follow_the_invite(world: World) 
         lambda: "/invite @Casewatch" in world.command("/watchlist", "", channel="C0005")["text"], timeout=5
     )
     assert world.api.posts() == []
+    world.api.channels_of_user["U0001"] = ["C0005"]
+    assert post_event(world.events_url, {"type": "app_home_opened", "user": "U0001", "tab": "home"}).status == 200
+    assert world.api.wait_for(lambda: world.api.calls_of("views.publish"), timeout=5)
+    assert "/invite @Casewatch" in json.dumps(world.api.calls_of("views.publish")[0]["view"])
     answer = post_event(world.events_url, {"type": "member_joined_channel", "user": "UBOT", "channel": "C0005"})
     assert answer.status == 200
     assert world.api.wait_for(lambda: len(world.api.posts("C0005")) == 1, timeout=5)
