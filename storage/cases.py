@@ -250,9 +250,10 @@ def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseVie
             [case_id, timeline_limit],
         )
     ]
+    # The latest event, dated by its first report (the court's order, not the next day's news).
     latest = db.execute(
-        "SELECT action, event_at FROM items WHERE case_id = ? AND action IS NOT NULL AND action != 'filing' "
-        "ORDER BY event_at DESC, id DESC LIMIT 1",
+        "SELECT action, event_day FROM events WHERE case_id = ? AND action NOT IN ('filing', 'update') "
+        "ORDER BY event_day DESC, id DESC LIMIT 1",
         [case_id],
     ).fetchone()
     amounts: set[int] = set()

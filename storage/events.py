@@ -50,6 +50,7 @@ def record_event(db: Database, stored: StoredItem) -> tuple[int, bool]:
     ).fetchone()
     if found:
         event_id, is_new = found[0], False
+        db.execute("UPDATE events SET event_day = min(event_day, ?) WHERE id = ?", [day.isoformat(), event_id])
     else:
         event_id = db.execute(
             "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at) "

@@ -79,7 +79,7 @@ def test_items_from_three_sources_form_one_case(demo_db: Database) -> None:
     assert [entry.event_at[:10] for entry in case.timeline] == sorted(
         (entry.event_at[:10] for entry in case.timeline), reverse=True
     )
-    assert case.latest_action == "ruling"
+    assert (case.latest_action, case.latest_action_at) == ("ruling", "2024-06-28")  # the court's day, not the news
 
 
 def test_related_matters_stay_separate_cases(demo_db: Database) -> None:
