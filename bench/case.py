@@ -16,11 +16,12 @@ import random
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench.match import company
+from feeds.catalog import FeedSpec
 from feeds.extract import extract
+from feeds.parse import FeedItem
 from handlers.case_answer import slack_answer
 from storage.database import open_database
 from storage.feeds import sync_catalog
@@ -30,29 +31,7 @@ from storage.search import search_cases
 ACTIONS = ["files charges against", "settles with", "obtains final judgment against", "wins ruling against"]
 
 
-@dataclass(frozen=True)
-class Item:
-    key: str
-    guid: str | None
-    link: str | None
-    title: str
-    summary: str
-    author: str | None
-    published_at: str | None
-
-
-@dataclass(frozen=True)
-class Spec:
-    name: str
-    url: str
-    agency: str = "SEC"
-    kind: str = "regulator"
-    interval_minutes: int = 10
-    enabled: bool = True
-    only_watched: bool = False
-
-
-def generate(rng: random.Random, count: int) -> tuple[list[Item], list[str], list[str]]:
+def generate(rng: random.Random, count: int) -> tuple[list[FeedItem], list[str], list[str]]:
     cases = [
         (company(rng), f"1:{rng.randint(10, 25)}-cv-{rng.randint(1, 99999):05d}") for _ in range(max(1, count // 10))
     ]
@@ -66,7 +45,7 @@ def generate(rng: random.Random, count: int) -> tuple[list[Item], list[str], lis
             f"The complaint alleges the company misled investors and must pay ${rng.randint(1, 900)} million."
         )
         items.append(
-            Item(
+            FeedItem(
                 f"b{number}",
                 f"b{number}",
                 f"https://www.sec.gov/x/{number}",
@@ -90,7 +69,7 @@ def main() -> None:
     rng = random.Random(20261124)
     path = args.db or Path(tempfile.mkdtemp()) / "bench-case.db"
     db = open_database(path)
-    sync_catalog(db, [Spec("SEC (bench)", "https://www.sec.gov/bench")])
+    sync_catalog(db, [FeedSpec("SEC (bench)", "https://www.sec.gov/bench", "SEC", "regulator", 10)])
     items, names, dockets = generate(rng, args.items)
 
     started = time.perf_counter()
