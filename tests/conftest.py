@@ -156,6 +156,7 @@ class SlackApi:
         self.messages: list[dict] = []
         self.failures: dict[str, list[Failure]] = {}
         self.channels_of_user: dict[str, list[str]] = {}
+        self.socket_url: str | None = None  # what apps.connections.open hands out
         self.hold_posts = threading.Event()
         self.hold_posts.set()
         self.post_arrived = threading.Event()
@@ -217,6 +218,8 @@ class SlackApi:
                     if m["channel"] == payload.get("channel") and ts in (m["ts"], m.get("thread_ts"))
                 ]
                 return 200, {"ok": True, "messages": found, "has_more": False}, {}
+            if method == "apps.connections.open" and self.socket_url:
+                return 200, {"ok": True, "url": self.socket_url}, {}
             if method == "users.conversations":
                 channels = self.channels_of_user.get(payload.get("user", ""), [])
                 return (
