@@ -68,38 +68,34 @@ class FeedServer:
                     server.most_in_flight = max(server.most_in_flight, server.in_flight)
                     server._changed.notify_all()
                 try:
-                    self.answer()
+                    status, headers, body = self.answer()
                 finally:
+                    # Out of flight before the client can read the answer and ask again.
                     with server._changed:
                         server.in_flight -= 1
-
-            def answer(self) -> None:
-                route = server.routes.get(self.path)
-                if route is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                if route.delay:
-                    time.sleep(route.delay)  # the peer is slow: behaviour under test, not synchronisation
-                if route.answer_after and not server.wait_for_request(route.answer_after, timeout=5):
-                    self.send_response(504)
-                    self.end_headers()
-                    return
-                if route.etag and self.headers.get("If-None-Match") == route.etag:
-                    self.send_response(304)
-                    self.end_headers()
-                    return
-                body = gzip.compress(route.body) if route.gzip else route.body
-                self.send_response(route.status)
-                for name, value in route.headers.items():
+                self.send_response(status)
+                for name, value in headers.items():
                     self.send_header(name, value)
-                if route.etag:
-                    self.send_header("ETag", route.etag)
-                if route.gzip:
-                    self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def answer(self) -> tuple[int, dict[str, str], bytes]:
+                route = server.routes.get(self.path)
+                if route is None:
+                    return 404, {}, b""
+                if route.delay:
+                    time.sleep(route.delay)  # the peer is slow: behaviour under test, not synchronisation
+                if route.answer_after and not server.wait_for_request(route.answer_after, timeout=5):
+                    return 504, {}, b""
+                if route.etag and self.headers.get("If-None-Match") == route.etag:
+                    return 304, {}, b""
+                headers = dict(route.headers)
+                if route.etag:
+                    headers["ETag"] = route.etag
+                if route.gzip:
+                    headers["Content-Encoding"] = "gzip"
+                return route.status, headers, gzip.compress(route.body) if route.gzip else route.body
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_port}"
