@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from feeds.extract import Extraction
+from feeds.extract import Docket, Extraction
 from feeds.text import name_key
 from storage.database import now_iso
 
@@ -32,18 +32,26 @@ def _has_dockets(db: Database, case_id: int) -> bool:
     return db.execute("SELECT 1 FROM case_dockets WHERE case_id = ? LIMIT 1", [case_id]).fetchone() is not None
 
 
+def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | None]]:
+    """(case id, court) of every case known by this docket number, most recently
+    active first. A typed number (``23-cv-01599``) matches the same type or a
+    typeless form (``Case No. 23-1599``); a typeless one matches any type."""
+    if docket.key != docket.short:
+        where, params = "docket_key = ? OR (docket_short = ? AND docket_key = docket_short)", [docket.key, docket.short]
+    else:
+        where, params = "docket_short = ?", [docket.short]
+    rows = db.execute(
+        f"SELECT DISTINCT case_dockets.case_id, case_dockets.court, cases.last_event_at FROM case_dockets "
+        f"JOIN cases ON cases.id = case_dockets.case_id WHERE {where} ORDER BY cases.last_event_at DESC",
+        params,
+    )
+    return [(case_id, court) for case_id, court, _ in rows]
+
+
 def find_case(db: Database, extraction: Extraction) -> int | None:
     """The existing case ``extraction`` belongs to, if any."""
     for docket in extraction.dockets:
-        if docket.key != docket.short:  # the case type is known: match it, or a typeless form
-            rows = db.execute(
-                "SELECT case_id, court FROM case_dockets WHERE docket_key = ? "
-                "UNION SELECT case_id, court FROM case_dockets WHERE docket_short = ? AND docket_key = docket_short",
-                [docket.key, docket.short],
-            )
-        else:
-            rows = db.execute("SELECT case_id, court FROM case_dockets WHERE docket_short = ?", [docket.short])
-        for case_id, court in rows:
+        for case_id, court in cases_with_docket(db, docket):
             if not _court_conflict(court, extraction.court):
                 return case_id
     if extraction.caption_key:
@@ -69,27 +77,30 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
     return None
 
 
-def _add_names(db: Database, case_id: int, extraction: Extraction) -> None:
+def _add_names(db: Database, case_id: int, extraction: Extraction) -> int:
+    """Record the item's parties and dockets on the case; returns how many were new."""
     names = [("plaintiff", name) for name in extraction.plaintiffs]
     for party in extraction.defendants:
         names.append(("defendant", party.name))
         names.extend(("alias", alias) for alias in party.aliases)
+    added = 0
     for role, name in names:
         key = name_key(name)
         if key:
-            db.execute(
+            added += db.execute(
                 "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)",
                 [case_id, role, name[:300], key],
-            )
+            ).rowcount
             db.conn.executemany(
                 "INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(word,) for word in key.split()]
             )
     for docket in extraction.dockets:
-        db.execute(
+        added += db.execute(
             "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) "
             "VALUES (?, ?, ?, ?, ?)",
             [case_id, docket.key, docket.short, docket.display, extraction.court],
-        )
+        ).rowcount
+    return added
 
 
 def refresh_case_search(db: Database, case_id: int) -> None:
@@ -120,45 +131,44 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
     case_id = find_case(db, extraction)
     if case_id is None and not may_open:
         return None
-    first_docket = extraction.dockets[0].display if extraction.dockets else None
     if case_id is None:
         case_id = db.execute(
-            "INSERT INTO cases (caption, caption_key, agency, court, docket, first_event_at, last_event_at, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 extraction.caption,
                 extraction.caption_key,
                 extraction.agency,
                 extraction.court,
-                first_docket,
                 event_at,
                 event_at,
                 now_iso(),
             ],
         ).lastrowid
+        changed = True
     else:
+        (caption,) = db.execute("SELECT caption FROM cases WHERE id = ?", [case_id]).fetchone()
+        changed = bool(extraction.caption) and (caption is None or len(extraction.caption) > len(caption))
         db.execute(
             """
             UPDATE cases SET
-                caption = CASE WHEN caption IS NULL OR length(?1) > length(caption) THEN ?1 ELSE caption END,
-                caption_key = coalesce(caption_key, ?2),
-                agency = coalesce(agency, ?3), court = coalesce(court, ?4), docket = coalesce(docket, ?5),
-                first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?7)
-            WHERE id = ?8
+                caption = CASE WHEN ?5 THEN ?1 ELSE caption END, caption_key = coalesce(caption_key, ?2),
+                agency = coalesce(agency, ?3), court = coalesce(court, ?4),
+                first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
+            WHERE id = ?7
             """,
             [
                 extraction.caption,
                 extraction.caption_key,
                 extraction.agency,
                 extraction.court,
-                first_docket,
-                event_at,
+                changed,
                 event_at,
                 case_id,
             ],
         )
-    _add_names(db, case_id, extraction)
-    refresh_case_search(db, case_id)
+    if _add_names(db, case_id, extraction) or changed:
+        refresh_case_search(db, case_id)  # only when names, dockets or the caption changed
     return case_id
 
 

@@ -240,3 +240,9 @@ def m005_search_terms(db: Database) -> None:
     )
     for (key,) in db.execute("SELECT DISTINCT name_key FROM case_parties").fetchall():
         db.conn.executemany("INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(word,) for word in key.split()])
+
+
+@migrations()
+def m006_drop_case_docket(db: Database) -> None:
+    # The case's docket numbers live in case_dockets; this copy was never read.
+    db.execute("ALTER TABLE cases DROP COLUMN docket")

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import CORPORATE_SUFFIXES, words
-from storage.cases import CaseView, case_view
+from storage.cases import CaseView, case_view, cases_with_docket
 
 QUERY_CHARS = 300
 QUERY_WORDS = 12
@@ -41,12 +41,7 @@ def _dockets_in(query: str):
 def _cases_by_docket(db: Database, query: str) -> list[int]:
     case_ids: list[int] = []
     for docket in _dockets_in(query):
-        column = "docket_key" if docket.key != docket.short else "docket_short"
-        for (case_id,) in db.execute(
-            f"SELECT case_dockets.case_id FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
-            f"WHERE {column} = ? ORDER BY cases.last_event_at DESC",
-            [docket.key if column == "docket_key" else docket.short],
-        ):
+        for case_id, _ in cases_with_docket(db, docket):
             if case_id not in case_ids:
                 case_ids.append(case_id)
     return case_ids
