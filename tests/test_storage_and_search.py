@@ -9,7 +9,7 @@ import pytest
 from sqlite_utils import Database
 
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
-from feeds.catalog import load_catalog
+from feeds.catalog import FeedSpec, load_catalog
 from feeds.fetch import Fetcher
 from feeds.poll import default_matcher, poll_feeds
 from storage.database import ThreadDatabases, open_database, schema_version
@@ -153,3 +153,21 @@ def test_any_text_is_safe_to_search(demo_db: Database, query: str) -> None:
 
 def test_fts_query_quotes_every_word() -> None:
     assert fts_query(search_words('binance" OR NEAR(x*)')) == '"binance" "or" "near" "x"'
+
+
+def test_a_typed_docket_finds_a_case_known_by_its_typeless_form(tmp_path: Path) -> None:
+    from feeds.extract import extract
+    from feeds.parse import FeedItem
+    from storage.items import store_items
+
+    db = open_database(tmp_path / "typeless.db")
+    sync_catalog(db, [FeedSpec("SEC", "https://www.sec.gov/x", "SEC", "regulator", 10)])
+    item = FeedItem(
+        "k1", "k1", None, "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234 (D. Del.)", None, None
+    )
+    extraction = extract(
+        title=item.title, summary=item.summary, author=None, feed_agency="SEC", feed_kind="regulator", feed_url=""
+    )
+    store_items(db, 1, [(item, extraction)])
+    for query in ("1:24-cv-01234", "24-cv-1234", "Case No. 24-1234"):
+        assert [case.caption for case in search_cases(db, query).cases] == ["SEC v. Acme Widgets Inc."], query
