@@ -420,6 +420,11 @@ class Extraction:
     docket_entry: str | None = None
 
     @property
+    def docket_keys(self) -> set[str]:
+        """Every form under which this item's docket numbers are indexed."""
+        return {key for docket in self.dockets for key in (docket.key, docket.short)}
+
+    @property
     def routine(self) -> bool:
         """A clerical docket entry (appearance, summons …) that alerts only ``all`` watches."""
         return is_routine_entry(self.docket_entry)

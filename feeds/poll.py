@@ -26,7 +26,7 @@ from storage.cases import find_case, match_keys
 from storage.database import write_transaction
 from storage.events import record_event
 from storage.feeds import Feed, record_failure, record_success
-from storage.items import StoredItem, store_items
+from storage.items import StoredItem, store_items, unseen_keys
 from storage.watches import matchable_watches, watch_version
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,8 @@ def poll_feed(db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher) -> P
         record_failure(db, feed.id, reason, next_poll_at=_later(now, delay))
         log.warning("feed %r failed: %s", feed.name, reason)
         return PollOutcome(feed.name, "error", error=reason, retry_after=retry_after)
+    # Extract only what this feed has not brought before (store_items checks again, inside its transaction).
+    fresh = unseen_keys(db, feed.id, [item.key for item in parsed.items])
     entries = [
         (
             item,
@@ -101,6 +103,7 @@ def poll_feed(db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher) -> P
             ),
         )
         for item in parsed.items
+        if item.key in fresh
     ]
     # A feed's first poll brings its backlog: store it all, alert only on what is recent.
     alert_since = (now - BACKLOG_ALERT_WINDOW).isoformat(timespec="seconds") if feed.first_poll else None
@@ -143,7 +146,7 @@ def route_to_watches(
         if alert_since and stored.event_at < alert_since:
             continue
         party_keys, docket_keys = match_keys(db, stored.case_id)
-        docket_keys.update(key for docket in stored.extraction.dockets for key in (docket.key, docket.short))
+        docket_keys.update(stored.extraction.docket_keys)
         hits = index.match(
             text=f"{stored.item.title}\n{stored.item.summary}",
             party_keys=party_keys,
@@ -165,11 +168,10 @@ def watched_entries(
     index = matcher.index(db)
     kept = []
     for item, extraction in entries:
-        docket_keys = {key for docket in extraction.dockets for key in (docket.key, docket.short)}
         hits = index.match(
             text=f"{item.title}\n{item.summary}",
             party_keys=[name_key(party.name) for party in extraction.defendants],
-            docket_keys=docket_keys,
+            docket_keys=extraction.docket_keys,
             case_id=None,
         )
         if hits or find_case(db, extraction) is not None:

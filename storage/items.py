@@ -34,6 +34,21 @@ class StoredItem:
     extraction: Extraction
 
 
+def unseen_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
+    """Which of these item keys this feed has not stored yet."""
+    seen: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        seen.update(
+            key
+            for (key,) in db.execute(
+                f"SELECT item_key FROM items WHERE feed_id = ? AND item_key IN ({marks})", [feed_id, *chunk]
+            )
+        )
+    return set(keys) - seen
+
+
 def store_items(
     db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]], *, opens_cases: bool = True
 ) -> list[StoredItem]:
