@@ -67,11 +67,13 @@ def _watches(db: Database, where: str, params: list) -> list[Watch]:
         Watch(**{**row, "include_routine": bool(row["include_routine"])})
         for row in db.query(f"SELECT {_COLUMNS} FROM watches WHERE {where} ORDER BY id", params)
     ]
-    for watch in watches:
-        watch.aliases = [
-            alias
-            for (alias,) in db.execute("SELECT alias FROM watch_aliases WHERE watch_id = ? ORDER BY rowid", [watch.id])
-        ]
+    by_id = {watch.id: watch for watch in watches}
+    if by_id:
+        marks = ", ".join("?" for _ in by_id)
+        for watch_id, alias in db.execute(
+            f"SELECT watch_id, alias FROM watch_aliases WHERE watch_id IN ({marks}) ORDER BY rowid", list(by_id)
+        ):
+            by_id[watch_id].aliases.append(alias)
     return watches
 
 
