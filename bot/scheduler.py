@@ -54,8 +54,13 @@ class Scheduler:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.polling = False
         self._lock = threading.Lock()
+        # Polls get their own bounded pool; the lease and digests never wait behind a slow feed.
         self.scheduler = BackgroundScheduler(
-            timezone="UTC", executors={"default": {"type": "threadpool", "max_workers": POLL_WORKERS + 2}}
+            timezone="UTC",
+            executors={
+                "default": {"type": "threadpool", "max_workers": 2},
+                "polls": {"type": "threadpool", "max_workers": POLL_WORKERS},
+            },
         )
 
     def start(self) -> None:
@@ -119,6 +124,7 @@ class Scheduler:
             self.scheduler.add_job(
                 self._poll,
                 IntervalTrigger(seconds=interval, jitter=JITTER_SECONDS),
+                executor="polls",
                 args=[feed.id],
                 id=job_id,
                 name=f"poll {feed.name}",

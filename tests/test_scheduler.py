@@ -38,6 +38,7 @@ def test_jobs_per_feed_and_digests_at_the_configured_time(tmp_path: Path) -> Non
         poll = jobs["poll-feed-2"]
         assert poll.trigger.interval.total_seconds() == 15 * 60
         assert (poll.max_instances, poll.coalesce, poll.misfire_grace_time) == (1, True, 450)
+        assert poll.executor == "polls" and jobs["digest-daily"].executor == "default"
         daily = jobs["digest-daily"].next_run_time
         assert (daily.hour, daily.minute, str(daily.tzinfo)) == (8, 30, "America/New_York")
         weekly = jobs["digest-weekly"].next_run_time
