@@ -30,7 +30,10 @@ def _find(feeds: list[Feed], reference: str) -> Feed | None:
     wanted = reference.casefold()
     exact = [feed for feed in feeds if feed.name.casefold() == wanted]
     partial = [feed for feed in feeds if wanted in feed.name.casefold()]
-    return (exact or partial or [None])[0] if len(exact) == 1 or len(partial) == 1 else None
+    for matches in (exact, partial):  # a unique exact name, else a unique part of one
+        if len(matches) == 1:
+            return matches[0]
+    return None
 
 
 def _unique_name(databases: ThreadDatabases, name: str) -> str:
