@@ -133,32 +133,40 @@ class AlertSender:
         outbox.mark_updated(db, alert.id)
 
     def _recover(self, alert: Alert) -> None:
-        """The sender that claimed this alert died: was it posted after all?"""
+        """The sender that claimed this alert died: was it posted after all?
+        If Slack cannot tell us for now, ask again next pass rather than risk
+        a second post; if it never can (no history scope), send it again."""
         db = self.databases.get()
-        ts = self._find_posted(alert)
+        thread_ts = outbox.thread_for(db, alert.team_id, alert.channel_id, alert.case_id)
+        try:
+            ts = self._find_posted(alert, thread_ts)
+        except SlackApiError as error:
+            code = str(error.response.get("error") or error.response.status_code)
+            if code not in PERMANENT_ERRORS:
+                log.warning("cannot check yet whether alert %s was posted: %s", alert.id, code)
+                return
+            log.warning("cannot check whether alert %s was posted (%s); sending it again", alert.id, code)
+            ts = None
+        except (SlackClientError, OSError) as error:
+            log.warning("cannot check yet whether alert %s was posted: %s", alert.id, type(error).__name__)
+            return
         if ts:
-            thread_ts = outbox.thread_for(db, alert.team_id, alert.channel_id, alert.case_id)
             outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
             log.info("alert %s had been posted before a crash; recorded ts %s", alert.id, ts)
         else:
             outbox.release_stale(db, alert.id)
 
-    def _find_posted(self, alert: Alert) -> str | None:
-        db = self.databases.get()
-        thread_ts = outbox.thread_for(db, alert.team_id, alert.channel_id, alert.case_id)
-        claimed = datetime.fromisoformat(alert.claimed_at).timestamp() if alert.claimed_at else 0
-        try:
-            if thread_ts:
-                response = self.client.conversations_replies(
-                    channel=alert.channel_id, ts=thread_ts, include_all_metadata=True, limit=200
-                )
-            else:
-                response = self.client.conversations_history(
-                    channel=alert.channel_id, oldest=str(claimed - 5), include_all_metadata=True, limit=200
-                )
-        except (SlackApiError, SlackClientError, OSError) as error:
-            log.warning("could not check whether alert %s was posted: %s", alert.id, error)
-            return None
+    def _find_posted(self, alert: Alert, thread_ts: str | None) -> str | None:
+        """The ts of this alert's message in the channel, found by its metadata."""
+        if thread_ts:
+            response = self.client.conversations_replies(
+                channel=alert.channel_id, ts=thread_ts, include_all_metadata=True, limit=200
+            )
+        else:
+            claimed = datetime.fromisoformat(alert.claimed_at).timestamp() if alert.claimed_at else 0
+            response = self.client.conversations_history(
+                channel=alert.channel_id, oldest=str(claimed - 5), include_all_metadata=True, limit=200
+            )
         for message in response.get("messages", []):
             metadata = message.get("metadata") or {}
             if (
