@@ -342,6 +342,8 @@ def test_home_tab_shows_the_users_channels_watches_and_alerts(world: World) -> N
     world.serve(sec=(SEC_COMPLAINT,))
     world.poll()
     assert world.api.wait_for(lambda: len(world.api.posts()) == 1, timeout=5)
+    # Slack has the message; wait until the bot has recorded it, which is what the Home tab reads.
+    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "", channel="C0001")["text"], timeout=5)
     assert post_event(world.events_url, {"type": "app_home_opened", "user": "U0001", "tab": "home"}).status == 200
     assert world.api.wait_for(lambda: world.api.calls_of("views.publish"), timeout=5)
     view = world.api.calls_of("views.publish")[0]["view"]
