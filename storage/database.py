@@ -16,6 +16,35 @@ from storage.schema import migrations
 BUSY_TIMEOUT_MS = 10_000
 
 
+class StorageUnavailable(Exception):
+    """A write could not be made for a reason outside Casewatch (another process
+    holds the write lock past the busy timeout, the disk is full, the file is
+    read-only). ``str()`` is a short reason for people: ``storage: disk full``.
+    Nothing of the failed transaction was kept; the caller may retry later."""
+
+
+_STORAGE_REASONS = (
+    ("database is locked", "database locked"),
+    ("database table is locked", "database locked"),
+    ("disk is full", "disk full"),
+    ("disk i/o error", "disk I/O error"),
+    ("readonly database", "database is read-only"),
+)
+
+
+def storage_reason(error: BaseException) -> str | None:
+    """The short reason if ``error`` is SQLite refusing a write for an outside
+    cause (see :class:`StorageUnavailable`), else ``None`` (a bug: let it raise)."""
+    if isinstance(error, StorageUnavailable):
+        return str(error).removeprefix("storage: ")
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error).lower()
+        for marker, reason in _STORAGE_REASONS:
+            if marker in message:
+                return reason
+    return None
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -44,18 +73,28 @@ def write_transaction(db: Database) -> Iterator[Database]:
     another connection wrote meanwhile; taking the lock up front makes
     concurrent writers (poll threads, a second process) wait their turn
     within the busy timeout instead.
+
+    SQLite's refusals for outside causes (locked past the busy timeout, disk
+    full) are raised as :class:`StorageUnavailable`, after the rollback.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    db.execute("BEGIN IMMEDIATE")
     try:
-        yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            raise
+    except sqlite3.OperationalError as error:
+        reason = storage_reason(error)
+        if reason is None:
+            raise
+        raise StorageUnavailable(f"storage: {reason}") from error
 
 
 def schema_version(db: Database) -> int:
