@@ -7,6 +7,7 @@ scoring pass on a labelled set of items will refine them.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -364,6 +365,8 @@ def find_amounts(text: str) -> list[int]:
     for match in _AMOUNT.finditer(text):
         number = float(match["number"].replace(",", ""))
         scale = _SCALES.get((match["scale"] or "").lower(), 1)
+        if not math.isfinite(number * scale):
+            continue  # more digits than a float holds: not an amount anyone wrote
         amounts.add(round(number * scale))
     return sorted(amounts, reverse=True)
 
