@@ -10,6 +10,7 @@ import unicodedata
 # ``<!channel>`` or ``<https://x|y>`` survives as text and is escaped later.
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _SPACE = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
 CORPORATE_SUFFIXES = frozenset(
     [
@@ -71,7 +72,8 @@ def words(text: str) -> list[str]:
 def name_key(name: str) -> str:
     """A comparison key for a party name: folded, possessive ``'s`` and corporate
     suffixes removed. ``Binance Holdings Ltd.`` → ``binance holdings``."""
-    folded = fold(re.sub(r"['’]s\b", "", name))
+    # Decomposed first, like fold(), so the possessive is found whatever the case and normal form.
+    folded = fold(_POSSESSIVE.sub("", unicodedata.normalize("NFKD", name)))
     tokens = folded.split()
     # Dotted suffixes fold into single letters ("S.A." → "s a"); rejoin them.
     joined: list[str] = []

@@ -125,6 +125,17 @@ def test_name_key_is_idempotent_and_in_its_alphabet(name: str) -> None:
     assert len(tokens) <= 1 or tokens[-1] not in CORPORATE_SUFFIXES
 
 
+@pytest.mark.reliability("arbitrary text in name_key ignores case and Unicode normal form", kind="input")
+@PROPERTY
+@given(st.one_of(any_text, tricky_text))
+@example("BINANCE'S")  # the possessive was dropped only when written in lower case
+@example("Nowak's\u0301")  # "'s" + combining acute: NFD dropped it as a possessive, NFC ("'ś") did not
+def test_name_key_ignores_case_and_normal_form(name: str) -> None:
+    if _same_under_case_mapping(name):
+        assert name_key(name.upper()) == name_key(name.lower())
+    assert {name_key(unicodedata.normalize(form, name)) for form in ("NFC", "NFD")} == {name_key(name)}
+
+
 @pytest.mark.reliability("arbitrary text in clean_text never raises and respects its length cap", kind="input")
 @PROPERTY
 @given(any_text, st.integers(min_value=1, max_value=SUMMARY_LIMIT))
