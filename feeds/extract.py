@@ -16,20 +16,22 @@ from feeds.text import name_key
 
 # --- docket numbers ---------------------------------------------------------
 
+# Docket numbers are written in ASCII digits: ``\d`` would also take Arabic-Indic or
+# fullwidth digits and make keys that no other spelling of the docket shares.
 # 1:23-cv-01599, 1:23-cv-01599-ABJ, 23-cv-1599, 2:23-cr-00178-RAJ-1
 _FEDERAL_DOCKET = re.compile(
-    r"\b(?:(?P<office>\d):)?(?P<year>\d{2})-(?P<type>[A-Za-z]{2,4})-(?P<number>\d{1,6})"
-    r"(?P<judges>(?:-[A-Za-z]{2,4})*)(?:-\d{1,3})?\b"
+    r"\b(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<type>[A-Za-z]{2,4})-(?P<number>[0-9]{1,6})"
+    r"(?P<judges>(?:-[A-Za-z]{2,4})*)(?:-[0-9]{1,3})?\b"
 )
 # "Civil Action No. 23-1599", "Case No. 1:23-cv-01599", "Docket#: 24-2057",
 # bankruptcy "16-10992-smb" and appellate "22-3054" after such a label.
 _LABELLED_DOCKET = re.compile(
     r"\b(?P<label>Civil\s+Action|Criminal\s+Action|Criminal\s+Case|Civil\s+Case|Case|Docket|Appeal)"
-    r"\s*(?:No\.?|Number|#)\s*:?\s*(?:(?P<office>\d):)?(?P<year>\d{2})-(?P<number>\d{1,6})\b",
+    r"\s*(?:No\.?|Number|#)\s*:?\s*(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<number>[0-9]{1,6})\b",
     re.IGNORECASE,
 )
-_BARE_DOCKET = re.compile(r"^(?:(?P<office>\d):)?(?P<year>\d{2})-(?P<number>\d{1,6})(?:-[a-z]{2,4})?\b")
-_SEC_FILE_NUMBER = re.compile(r"\bFile\s+No\.?\s*:?\s*(?P<number>3-\d{4,6})\b", re.IGNORECASE)
+_BARE_DOCKET = re.compile(r"^(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<number>[0-9]{1,6})(?:-[a-z]{2,4})?\b")
+_SEC_FILE_NUMBER = re.compile(r"\bFile\s+No\.?\s*:?\s*(?P<number>3-[0-9]{4,6})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -204,6 +204,28 @@ def _keys(dockets: list[Docket]) -> set[str]:
     return {key for docket in dockets for key in (docket.key, docket.short)}
 
 
+@pytest.mark.reliability("arbitrary text in docket parsing never raises nor invents a docket", kind="input")
+@PROPERTY
+@given(
+    st.one_of(
+        any_text,
+        st.builds(
+            _in_other_digits, federal_dockets().map(lambda docket: docket[0]), st.integers(0, len(_OTHER_DIGITS) - 1)
+        ),
+    )
+)
+@example("٢٣-cv-١٥٩٩")  # Arabic-Indic digits gave the key "٢٣-cv-0١٥٩٩", which no other spelling has
+@example("Case No. २३-१५९९")
+def test_find_dockets_keys_are_normalised_and_need_digits(text: str) -> None:
+    dockets = find_dockets(text)
+    assert len({docket.key for docket in dockets}) == len(dockets)
+    for docket in dockets:
+        assert _NORMALISED_KEY.fullmatch(docket.key), docket
+        assert _NORMALISED_KEY.fullmatch(docket.short), docket
+    if not re.search("[0-9]", text):
+        assert dockets == []
+
+
 @pytest.mark.reliability("arbitrary text around a docket number does not hide it", kind="input")
 @PROPERTY
 @given(federal_dockets(), any_text, any_text)
