@@ -53,9 +53,10 @@ def escape(text: str | None, limit: int | None = None) -> str:
 
 
 def _linkable(url: str | None) -> str | None:
-    """``url`` made safe inside ``<…|…>``, or None if it is not an http(s) URL."""
+    """``url`` made safe inside ``<…|…>``, or None if it is not an http(s) URL with a host."""
     try:
-        if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+        parts = urlsplit(url or "")
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             return None
     except ValueError:
         return None

@@ -97,7 +97,7 @@ def input_links(value: object) -> set[str]:
     """Every link field of the input, unquoted, to recognise links we built from them."""
     found: set[str] = set()
     if isinstance(value, Source | TimelineEntry) and value.link:
-        found.add(unquote(value.link.strip()))
+        found.add(unquote(value.link))
     if isinstance(value, AlertView):
         for source in value.sources:
             found |= input_links(source)
