@@ -112,12 +112,13 @@ def _feeds(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    from bot.app import web_client
+    from bot.app import sender_client
     from bot.sender import AlertSender
+    from bot.slack_poster import WebApiPoster
     from storage.database import ThreadDatabases
 
     settings = settings_from_env(need_slack=True)
-    sender = AlertSender(ThreadDatabases(settings.db_path), web_client(settings))
+    sender = AlertSender(ThreadDatabases(settings.db_path), WebApiPoster(sender_client(settings)))
     modes, period = (("weekly",), "weekly") if args.weekly else (("daily",), "daily")
     posted = sender.send_digests(modes, period=period)
     print(f"{posted} {period} digest{'s' if posted != 1 else ''} posted.")

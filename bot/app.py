@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from feeds.fetch import Fetcher
@@ -15,7 +16,26 @@ from storage.database import ThreadDatabases
 
 
 def web_client(settings: Settings) -> WebClient:
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    """Bolt's client (listeners, ``respond``): retries a 429 once after its
+    Retry-After, never a dropped connection (the request may have been done)."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+def sender_client(settings: Settings) -> WebClient:
+    """The alert sender's client: no retries of its own (slack_sdk's default
+    re-sends a post after a dropped connection, when Slack may have posted it);
+    the outbox owns retries."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=settings.slack_timeout_seconds,
+        retry_handlers=[],
+    )
 
 
 def create_app(

@@ -6,6 +6,7 @@ secret's value in it.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ class Settings:
     lease_seconds: int = 30
     admins: frozenset[str] = frozenset()
     news_search_url: str = ""
+    slack_timeout_seconds: float = 10.0
+    post_interval_seconds: float = 1.0
+    auth_check_seconds: float = 300.0
 
     @property
     def socket_mode(self) -> bool:
@@ -132,6 +136,23 @@ def settings_from_env(
     ):
         problems.append("CASEWATCH_NEWS_SEARCH_URL must be an http(s) URL containing {query}")
 
+    def seconds(name: str, default: float, low: float, high: float) -> float:
+        text = env.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:
+            problems.append(f"{name} must be a number of seconds from {low:g} to {high:g} (got {text!r})")
+            return default
+        return value
+
+    slack_timeout = seconds("CASEWATCH_SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 120)
+    post_interval = seconds("CASEWATCH_POST_INTERVAL_SECONDS", 1.0, 0, 60)
+    auth_check = seconds("CASEWATCH_AUTH_CHECK_SECONDS", 300.0, 1, 86_400)
+
     settings = Settings(
         db_path=Path(env.get("CASEWATCH_DB", "").strip() or "casewatch.db"),
         feeds_path=feeds_path,
@@ -150,6 +171,9 @@ def settings_from_env(
         lease_seconds=int(lease_text) if lease_text.isdigit() else 30,
         admins=admins,
         news_search_url=news_search_url,
+        slack_timeout_seconds=slack_timeout,
+        post_interval_seconds=post_interval,
+        auth_check_seconds=auth_check,
     )
     if problems:
         raise ConfigError(problems)

@@ -1,71 +1,134 @@
 """The alert sender: delivers the outbox to Slack.
 
 It claims each due alert (so no two senders post it), posts it (threaded per
-case), and records the outcome. Slack's 429 is retried after its Retry-After;
-5xx and network errors back off exponentially; permanent errors stop retrying
-and are shown on the channel's watches. Every message carries the alert id as
-Slack message metadata, so an alert whose sender died between posting and
-recording is found in the channel instead of being posted again.
+case), and records the outcome. Its rules:
+
+- Posts to one channel are paced (one per ``post_interval`` seconds, about
+  what Slack allows); other channels do not wait behind a busy one.
+- A 429 holds the channel and the alert for its Retry-After.
+- A failure after the request may have reached Slack (a timeout, a dropped
+  connection, a 5xx, an unreadable answer) means *maybe posted*: before
+  posting again, the sender looks for the alert's metadata in the channel,
+  as it does for an alert whose sender died between posting and recording.
+  Other network errors and 5xx back off exponentially.
+- Slack refusing the message itself (``invalid_blocks``, ``msg_too_long``)
+  gets one plain-text fallback, in the same thread with the same metadata.
+- Permanent errors stop retrying and are shown on the channel's watches;
+  alerts held by an auth error are released when ``auth.test`` passes again
+  (checked at start and every ``auth_check_seconds``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-
-from handlers.alert_message import alert_message, digest_message
+from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
+from handlers.alert_message import alert_fallback, alert_message, digest_fallback, digest_message
 from storage import alerts as outbox
 from storage.alerts import Alert
 from storage.database import ThreadDatabases, write_transaction
 
 log = logging.getLogger(__name__)
 
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "no_permission",
-        "missing_scope",
-        "not_authed",
-        "restricted_action",
-        "ekm_access_denied",
-        "team_access_not_granted",
-        "invalid_blocks",
-        "msg_too_long",
-    }
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
+TOO_BIG_ERRORS = frozenset({"invalid_blocks", "msg_too_long"})
+PERMANENT_ERRORS = (
+    AUTH_ERRORS
+    | TOO_BIG_ERRORS
+    | frozenset(
+        {
+            "channel_not_found",
+            "not_in_channel",
+            "is_archived",
+            "no_permission",
+            "missing_scope",
+            "restricted_action",
+            "ekm_access_denied",
+            "team_access_not_granted",
+        }
+    )
 )
-METADATA_TYPE = "casewatch_alert"
 MAX_BACKOFF_SECONDS = 300
+RECENT_SECONDS = 5  # look this far before a claim for the message it may have posted
+MAX_ROUNDS = 100  # rounds of one pass (each posts at most once per channel)
 
 
 def backoff_seconds(attempts: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
 
 
+def iso_time(unix_time: float) -> str:
+    """An ISO time as the outbox stores it, rounded up to the second (so a wait is never cut short)."""
+    return datetime.fromtimestamp(math.ceil(unix_time), UTC).isoformat(timespec="seconds")
+
+
+class Pacer:
+    """When each channel may next be posted to: ``interval`` after its last
+    post, or later when a 429 asked us to wait. Thread-safe."""
+
+    def __init__(self, interval: float, clock: Callable[[], float]):
+        self.interval = interval
+        self.clock = clock
+        self._free_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def busy(self) -> frozenset[str]:
+        """The channels that must wait now."""
+        now = self.clock()
+        with self._lock:
+            for channel in [c for c, free_at in self._free_at.items() if free_at <= now]:
+                del self._free_at[channel]
+            return frozenset(self._free_at)
+
+    def wait_for(self, channel: str) -> float:
+        """Seconds until ``channel`` may be posted to (0 if now)."""
+        with self._lock:
+            return max(0.0, self._free_at.get(channel, 0.0) - self.clock())
+
+    def next_free_in(self) -> float | None:
+        """Seconds until the first busy channel may be posted to again (None if none is busy)."""
+        now = self.clock()
+        with self._lock:
+            return max(0.0, min(self._free_at.values()) - now) if self._free_at else None
+
+    def posted(self, channel: str) -> None:
+        self.hold(channel, self.interval)
+
+    def hold(self, channel: str, seconds: float) -> None:
+        with self._lock:
+            self._free_at[channel] = max(self._free_at.get(channel, 0.0), self.clock() + seconds)
+
+
 class AlertSender:
     def __init__(
         self,
         databases: ThreadDatabases,
-        client: WebClient,
+        slack: SlackPoster,
         *,
         stale_after: timedelta = timedelta(seconds=60),
         interval_seconds: float = 1.0,
+        post_interval: float = 1.0,
+        auth_check_seconds: float = 300.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ):
+        """``clock`` (Unix time) and ``sleep`` are injectable so that tests
+        can measure pacing exactly without waiting."""
         self.databases = databases
-        self.client = client
+        self.slack = slack
         self.stale_after = stale_after
         self.interval_seconds = interval_seconds
+        self.auth_check_seconds = auth_check_seconds
+        self.clock = clock
+        self.sleep = sleep
+        self.pacer = Pacer(post_interval, clock)
         self.wake = threading.Event()
+        self._next_auth_check = 0.0
 
     # --- the loop -------------------------------------------------------------
 
@@ -80,56 +143,155 @@ class AlertSender:
                 self.deliver_due()
             except Exception:
                 log.exception("alert sender pass failed; retrying")
-            self.wake.wait(self.interval_seconds)
+            self.wake.wait(self.pause())
             self.wake.clear()
 
+    def pause(self) -> float:
+        """How long the loop may sleep: until the next pass, or sooner when a
+        channel that had to wait may be posted to again."""
+        free_in = self.pacer.next_free_in()
+        return self.interval_seconds if free_in is None else min(self.interval_seconds, free_in)
+
     def deliver_due(self) -> int:
-        """One pass: recover crashed sends, post due alerts, refresh changed ones."""
+        """One pass: check the token when due, recover crashed sends, post due
+        alerts (at most one per channel per round, channels waiting for their
+        turn skipped), refresh changed ones. Returns alerts posted."""
+        self._check_token_when_due()
         db = self.databases.get()
         for alert in outbox.stale_sending(db, older_than=self.stale_after):
             self._recover(alert)
         sent = 0
-        for alert in outbox.due_alerts(db):
-            if outbox.claim(db, alert.id):
+        for _ in range(MAX_ROUNDS):
+            attempted = 0
+            due = outbox.due_alerts(db, now=self._now_iso(), skip_channels=self.pacer.busy())
+            for alert in due:
+                if self.pacer.wait_for(alert.channel_id) or not outbox.claim(db, alert.id):
+                    continue
+                attempted += 1
                 sent += self._send(alert)
+            if not attempted:
+                break
         for alert in outbox.alerts_to_update(db):
             self._refresh(alert)
         return sent
 
+    def _now_iso(self) -> str:
+        return datetime.fromtimestamp(math.floor(self.clock()), UTC).isoformat(timespec="seconds")
+
+    def _check_token_when_due(self) -> None:
+        """``auth.test`` at start and every ``auth_check_seconds``; when the
+        token works, release the alerts an auth error held."""
+        if self.clock() < self._next_auth_check:
+            return
+        self._next_auth_check = self.clock() + self.auth_check_seconds
+        try:
+            self.slack.check_auth()
+        except SlackFailure as failure:
+            log.warning("Slack token check failed: %s", failure.code)
+            return
+        released = outbox.requeue_failed_with(self.databases.get(), AUTH_ERRORS)
+        if released:
+            log.info("the Slack token works again; released %d held alerts", released)
+
     # --- one alert --------------------------------------------------------------
 
     def _send(self, alert: Alert) -> int:
+        """Post one claimed alert (first looking for it if it may be posted
+        already); record the outcome. Returns 1 if it is now delivered."""
         db = self.databases.get()
-        view = outbox.alert_view(db, alert)
         thread_ts = outbox.thread_for(db, alert.team_id, alert.channel_id, alert.case_id)
-        message = alert_message(view)
-        arguments: dict = {
+        if alert.maybe_posted:
+            try:
+                ts = self._earlier_post(alert, thread_ts)
+            except SlackFailure as failure:
+                log.warning("cannot check yet whether alert %s was posted: %s", alert.id, failure.code)
+                self._reschedule([alert], failure, maybe_posted=True)
+                return 0
+            if ts:
+                log.info("alert %s had been posted after all; recorded ts %s", alert.id, ts)
+                outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
+                return 1
+        view = outbox.alert_view(db, alert)
+        common: dict = {
             "channel": alert.channel_id,
-            "text": message["text"],
-            "blocks": message["blocks"],
+            "metadata": alert_metadata(alert.id),
             "unfurl_links": False,
             "unfurl_media": False,
-            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"alert_id": alert.id}},
         }
         if thread_ts:
-            arguments.update(thread_ts=thread_ts, reply_broadcast=view.major)
-        ok = self._call(lambda: self.client.chat_postMessage(**arguments), [alert])
-        if ok is None:
+            common.update(thread_ts=thread_ts, reply_broadcast=view.major)
+        try:
+            ts = self._post_or_fallback({**common, **alert_message(view)}, {**common, **alert_fallback(view)})
+        except SlackFailure as failure:
+            self._failed([alert], failure)
             return 0
-        outbox.mark_sent(db, alert, ts=ok["ts"], thread_ts=thread_ts)
+        outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts)
         return 1
 
-    def _refresh(self, alert: Alert) -> None:
-        """An event gained a source after its alert went out: edit the message."""
-        db = self.databases.get()
-        message = alert_message(outbox.alert_view(db, alert))
+    def _post_or_fallback(self, message: dict, fallback: dict) -> str:
+        """Post ``message``; if Slack refuses it for its size or its blocks,
+        post ``fallback`` (plain text) once instead. Returns the ts."""
         try:
-            self.client.chat_update(
-                channel=alert.channel_id, ts=alert.message_ts, text=message["text"], blocks=message["blocks"]
-            )
-        except (SlackApiError, SlackClientError, OSError) as error:
-            log.warning("could not update alert %s: %s", alert.id, error)
-            return
+            return self._post(message)
+        except SlackFailure as failure:
+            if failure.code not in TOO_BIG_ERRORS:
+                raise
+            log.warning("Slack refused a message (%s); posting it as plain text", failure.code)
+        return self._post(fallback)
+
+    def _post(self, message: dict) -> str:
+        """One post, paced: the channel waits its interval after it, or a 429's Retry-After."""
+        channel = message["channel"]
+        try:
+            return self.slack.post(message)
+        except SlackFailure as failure:
+            if failure.retry_after is not None:
+                self.pacer.hold(channel, failure.retry_after)
+            raise
+        finally:
+            self.pacer.posted(channel)
+
+    def _failed(self, alerts: list[Alert], failure: SlackFailure) -> None:
+        """Record a failed post of ``alerts``: wait out a 429, hold them for a
+        permanent error, else try again later (looking first if maybe posted)."""
+        db = self.databases.get()
+        if failure.retry_after is not None:
+            at = iso_time(self.clock() + failure.retry_after)
+            for alert in alerts:
+                outbox.reschedule(db, alert.id, at=at, error="rate limited (429)")
+        elif failure.code in PERMANENT_ERRORS:
+            log.warning("alerts to %s failed for good: %s", alerts[0].channel_id, failure.code)
+            for alert in alerts:
+                outbox.mark_failed(db, alert, failure.code)
+        else:
+            self._reschedule(alerts, failure, maybe_posted=failure.maybe_done)
+
+    def _reschedule(self, alerts: list[Alert], failure: SlackFailure, *, maybe_posted: bool) -> None:
+        db = self.databases.get()
+        for alert in alerts:
+            at = iso_time(self.clock() + backoff_seconds(alert.attempts + 1))
+            outbox.reschedule(db, alert.id, at=at, error=failure.code, maybe_posted=maybe_posted)
+
+    def _refresh(self, alert: Alert) -> None:
+        """An event gained a source after its alert went out: edit the message
+        (as plain text if Slack refuses the blocks). Tried again next pass
+        while Slack is unreachable or unsure; given up if Slack refuses it
+        (message deleted, too old to edit …), leaving the message as it was."""
+        db = self.databases.get()
+        view = outbox.alert_view(db, alert)
+        try:
+            try:
+                self.slack.update(alert.channel_id, alert.message_ts, alert_message(view))
+            except SlackFailure as failure:
+                if failure.code not in TOO_BIG_ERRORS:
+                    raise
+                self.slack.update(alert.channel_id, alert.message_ts, {**alert_fallback(view), "blocks": []})
+        except SlackFailure as failure:
+            log.warning("could not update alert %s: %s", alert.id, failure.code)
+            if failure.retry_after is not None:
+                self.pacer.hold(alert.channel_id, failure.retry_after)
+            if failure.retry_after is not None or not failure.refused:
+                return
         outbox.mark_updated(db, alert.id)
 
     def _recover(self, alert: Alert) -> None:
@@ -139,16 +301,9 @@ class AlertSender:
         db = self.databases.get()
         thread_ts = outbox.thread_for(db, alert.team_id, alert.channel_id, alert.case_id)
         try:
-            ts = self._find_posted(alert, thread_ts)
-        except SlackApiError as error:
-            code = str(error.response.get("error") or error.response.status_code)
-            if code not in PERMANENT_ERRORS:
-                log.warning("cannot check yet whether alert %s was posted: %s", alert.id, code)
-                return
-            log.warning("cannot check whether alert %s was posted (%s); sending it again", alert.id, code)
-            ts = None
-        except (SlackClientError, OSError) as error:
-            log.warning("cannot check yet whether alert %s was posted: %s", alert.id, type(error).__name__)
+            ts = self._earlier_post(alert, thread_ts)
+        except SlackFailure as failure:
+            log.warning("cannot check yet whether alert %s was posted: %s", alert.id, failure.code)
             return
         if ts:
             outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
@@ -156,52 +311,19 @@ class AlertSender:
         else:
             outbox.release_stale(db, alert.id)
 
-    def _find_posted(self, alert: Alert, thread_ts: str | None) -> str | None:
-        """The ts of this alert's message in the channel, found by its metadata."""
-        if thread_ts:
-            response = self.client.conversations_replies(
-                channel=alert.channel_id, ts=thread_ts, include_all_metadata=True, limit=200
-            )
-        else:
-            claimed = datetime.fromisoformat(alert.claimed_at).timestamp() if alert.claimed_at else 0
-            response = self.client.conversations_history(
-                channel=alert.channel_id, oldest=str(claimed - 5), include_all_metadata=True, limit=200
-            )
-        for message in response.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == METADATA_TYPE
-                and metadata.get("event_payload", {}).get("alert_id") == alert.id
-            ):
-                return message["ts"]
-        return None
-
-    def _call(self, post: Callable[[], dict], alerts: list[Alert]) -> dict | None:
-        """Run one Web API call for ``alerts``; on failure, reschedule or fail them."""
-        db = self.databases.get()
+    def _earlier_post(self, alert: Alert, thread_ts: str | None) -> str | None:
+        """The ts of this alert's message if an earlier attempt posted it. Raises
+        SlackFailure while Slack cannot tell; None (send again) if it never can."""
+        claimed = datetime.fromisoformat(alert.claimed_at).timestamp() if alert.claimed_at else 0.0
         try:
-            return post()
-        except SlackApiError as error:
-            status = error.response.status_code
-            code = str(error.response.get("error") or f"HTTP {status}")
-            if status == 429:
-                retry_after = error.response.headers.get("Retry-After", "1")
-                delay = float(retry_after) if str(retry_after).isdigit() else 1.0
-                for alert in alerts:
-                    outbox.reschedule(db, alert.id, delay_seconds=delay, error="rate limited (429)")
-            elif code in PERMANENT_ERRORS:
-                log.warning("alerts to %s failed for good: %s", alerts[0].channel_id, code)
-                for alert in alerts:
-                    outbox.mark_failed(db, alert, code)
-            else:
-                for alert in alerts:
-                    outbox.reschedule(db, alert.id, delay_seconds=backoff_seconds(alert.attempts + 1), error=code)
-        except (SlackClientError, OSError) as error:
-            for alert in alerts:
-                outbox.reschedule(
-                    db, alert.id, delay_seconds=backoff_seconds(alert.attempts + 1), error=type(error).__name__
-                )
-        return None
+            return self.slack.find_posted(
+                alert.channel_id, alert.id, thread_ts=thread_ts, oldest=max(0.0, claimed - RECENT_SECONDS)
+            )
+        except SlackFailure as failure:
+            if failure.code not in PERMANENT_ERRORS:
+                raise
+            log.warning("cannot check whether alert %s was posted (%s); sending it again", alert.id, failure.code)
+            return None
 
     # --- digests ------------------------------------------------------------------
 
@@ -215,16 +337,30 @@ class AlertSender:
                 batch = [a for a in outbox.digest_alerts(db, team_id, channel_id, modes) if outbox.claim(db, a.id)]
             if not batch:
                 continue
-            message = digest_message([outbox.alert_view(db, a) for a in batch], period=period)
-            ok = self._call(
-                lambda message=message, channel_id=channel_id: self.client.chat_postMessage(
-                    channel=channel_id, text=message["text"], blocks=message["blocks"], unfurl_links=False
-                ),
-                batch,
-            )
-            if ok is None:
-                continue
+            views = [outbox.alert_view(db, a) for a in batch]
+            common = {"channel": channel_id, "metadata": alert_metadata(batch[0].id), "unfurl_links": False}
+            self.sleep(self.pacer.wait_for(channel_id))
+            try:
+                ts = self._post_or_fallback(
+                    {**common, **digest_message(views, period=period)},
+                    {**common, **digest_fallback(views, period=period)},
+                )
+            except SlackFailure as failure:
+                ts = self._digest_posted_after_all(failure, batch[0])
+                if ts is None:
+                    self._failed(batch, failure)
+                    continue
             for alert in batch:
-                outbox.mark_sent(db, alert, ts=ok["ts"], thread_ts=None, record_thread=False)
+                outbox.mark_sent(db, alert, ts=ts, thread_ts=None, record_thread=False)
             posted += 1
         return posted
+
+    def _digest_posted_after_all(self, failure: SlackFailure, first: Alert) -> str | None:
+        """A digest post that may have reached Slack: look for it at once (by
+        its first alert's id), as the next digest would repeat it."""
+        if not failure.maybe_done:
+            return None
+        try:
+            return self._earlier_post(first, None)
+        except SlackFailure:
+            return None

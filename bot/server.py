@@ -19,10 +19,11 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.app import create_app, web_client
+from bot.app import create_app, sender_client, web_client
 from bot.config import Settings
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
+from bot.slack_poster import WebApiPoster
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
 from feeds.poll import default_matcher
@@ -53,7 +54,13 @@ def run(settings: Settings) -> None:
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
     client = web_client(settings)
     fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
-    sender = AlertSender(databases, client, stale_after=timedelta(seconds=settings.stale_send_seconds))
+    sender = AlertSender(
+        databases,
+        WebApiPoster(sender_client(settings)),
+        stale_after=timedelta(seconds=settings.stale_send_seconds),
+        post_interval=settings.post_interval_seconds,
+        auth_check_seconds=settings.auth_check_seconds,
+    )
     scheduler = Scheduler(databases, fetcher, default_matcher(), sender, settings)
     app = create_app(settings, databases, client, fetcher, on_feeds_changed=scheduler.reconcile)
     stop = threading.Event()

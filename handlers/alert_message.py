@@ -1,38 +1,54 @@
-"""Alert and digest messages in Block Kit. All feed text is escaped."""
+"""Alert and digest messages in Block Kit, and their plain-text fallbacks.
+
+All feed text is escaped, and every field is capped by construction to
+Slack's limits (see :mod:`handlers.mrkdwn`), so a 5,000-character link or
+title cannot make Slack refuse the message. Should Slack refuse it anyway,
+the sender posts the plain-text fallback instead.
+"""
 
 from __future__ import annotations
 
 from feeds.extract import format_amount
 from handlers.case_answer import ACTION_LABELS
-from handlers.mrkdwn import escape, link, truncate
+from handlers.mrkdwn import HEADER_LIMIT, TEXT_LIMIT, escape, join_within, link, truncate
 from storage.alerts import AlertView
 
 HEADLINE_CHARS = 200
 DIGEST_EVENTS = 40
+DIGEST_CASES = 45
+SOURCES_SHOWN = 8
+FIELD_CHARS = 200  # agency, court, docket, feed name, watched term (escaped)
+FALLBACK_CHARS = 4000  # a plain-text alert; Slack allows 40,000
 
 
 def _label(action: str) -> str:
     return ACTION_LABELS.get(action, "Update")
 
 
-def _case_line(view: AlertView) -> str:
+def _case_facts(view: AlertView) -> list[str]:
     case = view.case
     parts = []
     if case:
         if case.agency:
-            parts.append(f"*Agency:* {escape(case.agency)}")
+            parts.append(f"*Agency:* {escape(case.agency, FIELD_CHARS)}")
         if case.court:
-            parts.append(f"*Court:* {escape(case.court)}")
+            parts.append(f"*Court:* {escape(case.court, FIELD_CHARS)}")
         if case.dockets:
-            parts.append(f"*Docket:* {escape(', '.join(case.dockets[:2]))}")
-    parts.append(f"*Date:* {view.event_day}")
+            parts.append(f"*Docket:* {escape(', '.join(case.dockets[:2]), FIELD_CHARS)}")
+    parts.append(f"*Date:* {escape(view.event_day, 40)}")
     if view.amounts:
         parts.append(f"*Amounts:* {', '.join(format_amount(a) for a in view.amounts[:3])}")
-    return " · ".join(parts)
+    return parts
 
 
-def _sources(view: AlertView) -> str:
-    return ", ".join(link(source.link, source.feed) for source in view.sources[:8])
+def _sources_line(view: AlertView) -> str:
+    watched = f" · watched: {escape(view.matched_term, FIELD_CHARS)}"
+    sources = join_within(
+        [link(source.link, source.feed, label_limit=FIELD_CHARS) for source in view.sources[:SOURCES_SHOWN]],
+        TEXT_LIMIT - 400,
+        separator=", ",
+    )
+    return f"*Sources ({len(view.sources)}):* {sources}{watched}"
 
 
 def alert_message(view: AlertView) -> dict:
@@ -40,45 +56,86 @@ def alert_message(view: AlertView) -> dict:
     much, every source, and why this channel got it."""
     first = view.sources[0]
     caption = view.case.caption if view.case else None
-    title = f"*{_label(view.action)}*" + (f" · *{escape(truncate(caption, 250))}*" if caption else "")
-    headline = link(first.link, truncate(view.headline, HEADLINE_CHARS))
-    text = f"{_label(view.action)}: {escape(truncate(caption or view.headline, 150))}"
+    title = f"*{_label(view.action)}*" + (f" · *{escape(truncate(caption, 250), 600)}*" if caption else "")
+    headline = link(first.link, truncate(view.headline, HEADLINE_CHARS), label_limit=600)
+    text = f"{_label(view.action)}: {escape(truncate(caption or view.headline, 150), 600)}"
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{title}\n{headline}"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _case_line(view)}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": join_within([title, headline], TEXT_LIMIT)}},
         {
             "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"*Sources ({len(view.sources)}):* {_sources(view)} · watched: {escape(view.matched_term)}",
-                }
-            ],
+            "elements": [{"type": "mrkdwn", "text": join_within(_case_facts(view), TEXT_LIMIT, separator=" · ")}],
         },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _sources_line(view)}]},
     ]
     return {"text": text, "blocks": blocks}
 
 
-def digest_message(views: list[AlertView], *, period: str) -> dict:
-    """One summary of a channel's new events, grouped by case."""
+def alert_fallback(view: AlertView) -> dict:
+    """The alert as plain text (no blocks), short enough that Slack cannot
+    refuse it for its size: what the sender posts if Slack refuses the blocks."""
+    caption = view.case.caption if view.case else None
+    lines = [
+        f"{_label(view.action)}: {escape(truncate(caption or view.headline, 250), 600)}",
+        escape(truncate(view.headline, HEADLINE_CHARS), 600),
+        join_within(_case_facts(view), 1000, separator=" · "),
+    ]
+    first = view.sources[0]
+    shown_link = link(first.link, first.feed, label_limit=FIELD_CHARS)
+    lines.append(f"Source: {shown_link} · watched: {escape(view.matched_term, FIELD_CHARS)}")
+    return {"text": join_within(lines, FALLBACK_CHARS)}
+
+
+def _digest_heading(views: list[AlertView], cases: int, period: str) -> str:
+    count = len(views)
+    return (
+        f"Casewatch {period} digest: {count} new event{'s' if count != 1 else ''} "
+        f"in {cases} case{'s' if cases != 1 else ''}"
+    )
+
+
+def _by_case(views: list[AlertView]) -> dict[str, list[AlertView]]:
     by_case: dict[str, list[AlertView]] = {}
     for view in views[:DIGEST_EVENTS]:
         caption = view.case.caption if view.case else "Other news"
         by_case.setdefault(caption, []).append(view)
-    count = len(views)
-    heading = f"Casewatch {period} digest: {count} new event{'s' if count != 1 else ''} in {len(by_case)} case{'s' if len(by_case) != 1 else ''}"
-    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": truncate(heading, 150)}}]
-    for caption, case_views in list(by_case.items())[:45]:
-        lines = [f"*{escape(truncate(caption, 250))}*"]
-        for view in case_views:
-            first = view.sources[0]
-            lines.append(
-                f"• `{view.event_day}` *{_label(view.action)}*: {link(first.link, truncate(view.headline, 150))}"
-                f" _(watched: {escape(view.matched_term)})_"
-            )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}})
-    if count > DIGEST_EVENTS:
+    return by_case
+
+
+def _digest_line(view: AlertView) -> str:
+    first = view.sources[0]
+    return (
+        f"• `{escape(view.event_day, 40)}` *{_label(view.action)}*: "
+        f"{link(first.link, truncate(view.headline, 150), label_limit=600)}"
+        f" _(watched: {escape(view.matched_term, FIELD_CHARS)})_"
+    )
+
+
+def digest_message(views: list[AlertView], *, period: str) -> dict:
+    """One summary of a channel's new events, grouped by case."""
+    by_case = _by_case(views)
+    heading = _digest_heading(views, len(by_case), period)
+    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": truncate(heading, HEADER_LIMIT)}}]
+    for caption, case_views in list(by_case.items())[:DIGEST_CASES]:
+        lines = [f"*{escape(truncate(caption, 250), 600)}*", *(_digest_line(view) for view in case_views)]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": join_within(lines, TEXT_LIMIT)}})
+    if len(views) > DIGEST_EVENTS:
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {count - DIGEST_EVENTS} more events."}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"…and {len(views) - DIGEST_EVENTS} more events."}],
+            }
         )
     return {"text": heading, "blocks": blocks}
+
+
+def digest_fallback(views: list[AlertView], *, period: str) -> dict:
+    """The digest as plain text (no blocks), within Slack's size limits."""
+    by_case = _by_case(views)
+    lines = [_digest_heading(views, len(by_case), period)]
+    for caption, case_views in by_case.items():
+        lines.append(escape(truncate(caption, 250), 600))
+        lines += [
+            f"  • {escape(view.event_day, 40)} {_label(view.action)}: {escape(truncate(view.headline, 150), 600)}"
+            for view in case_views
+        ]
+    return {"text": join_within(lines, FALLBACK_CHARS * 3)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feeds.extract import format_amount
-from handlers.mrkdwn import escape, link, truncate
+from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, link, truncate
 from storage.cases import CaseView
 from storage.search import SearchResult
 
@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "filing": "Filing",
 }
 TITLE_CHARS = 160
+FIELD_CHARS = 300  # a detail, a source name, a query (escaped)
 
 
 def _date(iso: str | None) -> str:
@@ -106,17 +107,25 @@ def _watch_button(case: CaseView, watched: bool) -> dict:
 
 
 def _case_blocks(case: CaseView, watched: bool | None) -> list[dict]:
+    """A case card; each text is within Slack's limits and the timeline is
+    cut on whole entries, so no link is ever broken."""
     facts = card_facts(case)
-    detail_line = " · ".join(f"*{label}:* {escape(value)}" for label, value in facts.details)
-    timeline = "\n".join(
-        f"• `{day}` *{escape(action)}*: {link(url, title)} _({escape(source)})_"
-        for day, action, title, url, source in facts.timeline
+    detail_line = join_within(
+        [f"*{label}:* {escape(value, FIELD_CHARS)}" for label, value in facts.details], TEXT_LIMIT, separator=" · "
     )
+    timeline = [
+        f"• `{escape(day, 40)}` *{escape(action, 60)}*: {link(url, title)} _({escape(source, FIELD_CHARS)})_"
+        for day, action, title, url, source in facts.timeline
+    ]
+    heading = join_within([f"*{escape(facts.caption, 1000)}*", detail_line], TEXT_LIMIT)
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(facts.caption)}*\n{detail_line}"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Status:* {escape(facts.status)}"}]},
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(timeline or "_No events yet._", 2900)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(escape(facts.backing), 2900)}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": heading}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Status:* {escape(facts.status, 500)}"}]},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": join_within(timeline, TEXT_LIMIT) or "_No events yet._"},
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(facts.backing, TEXT_LIMIT)}]},
     ] + ([{"type": "actions", "elements": [_watch_button(case, watched)]}] if watched is not None else [])
 
 
@@ -125,20 +134,21 @@ def slack_answer(result: SearchResult, watched_case_ids: set[int] | None = None)
     With ``watched_case_ids``, each card gets a Watch or Unwatch button."""
     if not result.cases:
         return slack_no_match(result)
+    query = escape(result.query, FIELD_CHARS)
     blocks: list[dict] = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{_headline(result)} *{escape(result.query)}*"}]}
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{_headline(result)} *{query}*"}]}
     ]
     for case in result.cases:
         blocks.append({"type": "divider"})
         watched = None if watched_case_ids is None else case.id in watched_case_ids
         blocks.extend(_case_blocks(case, watched))
-    return {"text": f"{_headline(result)} {escape(result.query)}", "blocks": blocks}
+    return {"text": f"{_headline(result)} {query}", "blocks": blocks}
 
 
 def slack_no_match(result: SearchResult) -> dict:
     text = f"No case matches *{escape(truncate(result.query, 100))}*."
     if result.suggestions:
-        text += " Did you mean " + " or ".join(f"*{escape(s)}*" for s in result.suggestions) + "?"
+        text += " Did you mean " + " or ".join(f"*{escape(s, FIELD_CHARS)}*" for s in result.suggestions[:5]) + "?"
     text += f"\nExamples: {EXAMPLES}"
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.mrkdwn import escape, truncate
+from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, truncate
 from handlers.watch_answer import action_label, fix_for, mention_channel
 from storage.alerts import SentAlert
 from storage.watches import Watch
@@ -32,18 +32,18 @@ def home_view(watches: list[Watch], alerts: list[SentAlert]) -> dict:
         lines = [mention_channel(channel_id)]
         for watch in channel_watches[:15]:
             last = f", last alert {watch.last_alert_at[:10]}" if watch.last_alert_at else ""
-            lines.append(f"• *{escape(watch.term)}* · {watch.mode} · {watch.alerts_sent} sent{last}")
+            lines.append(f"• *{escape(watch.term, 300)}* · {watch.mode} · {watch.alerts_sent} sent{last}")
         errors = {watch.last_error for watch in channel_watches if watch.last_error}
         lines += [f":warning: {fix_for(error)}" for error in sorted(errors)]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": join_within(lines, TEXT_LIMIT)}})
     blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Latest alerts"}})
     if alerts:
         lines = [
             f"• `{alert.sent_at[:10]}` {mention_channel(alert.channel_id)} *{action_label(alert.action)}*: "
-            f"{escape(truncate(alert.caption or 'unnamed matter', 120))} _(watched: {escape(alert.matched_term)})_"
+            f"{escape(truncate(alert.caption or 'unnamed matter', 120))} _(watched: {escape(alert.matched_term, 300)})_"
             for alert in alerts
         ]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": join_within(lines, TEXT_LIMIT)}})
     else:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "No alerts yet."}})
     return {"type": "home", "blocks": blocks[:100]}

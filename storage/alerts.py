@@ -4,6 +4,10 @@ States: ``pending`` (due at ``next_attempt_at``) → ``sending`` (claimed by one
 sender) → ``sent`` (with the message ``ts``), or ``failed`` after a permanent
 Slack error, or ``cancelled`` when the watch is removed first. One alert per
 channel and event (unique), so an event is never posted twice to a channel.
+A pending alert whose last attempt may have reached Slack (a timeout, a
+dropped connection, a 5xx) is *maybe posted*: its ``last_error`` says so and
+it keeps that attempt's ``claimed_at``, so the sender looks for it in the
+channel before posting it again.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from storage.cases import CaseView, case_view
 from storage.database import now_iso, write_transaction
 
 MAJOR_ACTIONS = frozenset({"complaint", "judgment", "settlement", "ruling", "dismissal", "plea"})
+MAYBE_POSTED = "maybe posted: "
 
 
 def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: list[Hit], routine: bool) -> int:
@@ -69,11 +74,17 @@ class Alert:
     message_ts: str | None
     thread_ts: str | None
     claimed_at: str | None
+    last_error: str | None = None
+
+    @property
+    def maybe_posted(self) -> bool:
+        """The last attempt may have reached Slack: look in the channel before posting again."""
+        return bool(self.last_error and self.last_error.startswith(MAYBE_POSTED))
 
 
 _ALERT_COLUMNS = (
     "id, team_id, channel_id, event_id, case_id, watch_id, matched_term, mode, status, attempts, message_ts, "
-    "thread_ts, claimed_at"
+    "thread_ts, claimed_at, last_error"
 )
 
 
@@ -81,11 +92,17 @@ def _alerts(db: Database, where: str, params: list) -> list[Alert]:
     return [Alert(**row) for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)]
 
 
-def due_alerts(db: Database, *, limit: int = 20) -> list[Alert]:
+def due_alerts(
+    db: Database, *, now: str | None = None, skip_channels: frozenset[str] = frozenset(), limit: int = 20
+) -> list[Alert]:
+    """Instant alerts due at ``now`` (ISO time; default: the clock), oldest
+    first, leaving out ``skip_channels`` (channels waiting for their turn)."""
+    marks = ", ".join("?" for _ in skip_channels)
     return _alerts(
         db,
-        "status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        [now_iso(), limit],
+        f"status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? AND channel_id NOT IN ({marks}) "
+        "ORDER BY id LIMIT ?",
+        [now or now_iso(), *sorted(skip_channels), limit],
     )
 
 
@@ -177,11 +194,18 @@ def mark_updated(db: Database, alert_id: int) -> None:
     db.execute("UPDATE alerts SET needs_update = 0 WHERE id = ?", [alert_id])
 
 
-def reschedule(db: Database, alert_id: int, *, delay_seconds: float, error: str) -> None:
-    when = (datetime.now(UTC) + timedelta(seconds=delay_seconds)).isoformat(timespec="seconds")
+def reschedule(db: Database, alert_id: int, *, at: str, error: str, maybe_posted: bool = False) -> None:
+    """Try the alert again at ``at`` (ISO time). ``maybe_posted``: the attempt
+    may have reached Slack, so keep its claim time and say so (see module doc)."""
+    if maybe_posted:
+        db.execute(
+            "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
+            [at, (MAYBE_POSTED + error)[:300], alert_id],
+        )
+        return
     db.execute(
         "UPDATE alerts SET status = 'pending', claimed_at = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
-        [when, error[:300], alert_id],
+        [at, error[:300], alert_id],
     )
 
 
@@ -209,6 +233,21 @@ def requeue_failed(db: Database, team_id: str, channel_id: str) -> int:
             "UPDATE watches SET last_error = NULL, last_error_at = NULL WHERE team_id = ? AND channel_id = ?",
             [team_id, channel_id],
         )
+    return cursor.rowcount
+
+
+def requeue_failed_with(db: Database, errors: frozenset[str]) -> int:
+    """After the cause is fixed (the token works again): try the alerts that
+    failed with one of ``errors`` again, and only those."""
+    marks = ", ".join("?" for _ in errors)
+    codes = sorted(errors)
+    with write_transaction(db):
+        cursor = db.execute(
+            f"UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = NULL "
+            f"WHERE status = 'failed' AND last_error IN ({marks})",
+            [now_iso(), *codes],
+        )
+        db.execute(f"UPDATE watches SET last_error = NULL, last_error_at = NULL WHERE last_error IN ({marks})", codes)
     return cursor.rowcount
 
 

@@ -139,20 +139,64 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+SECTION_TEXT_LIMIT = 3000
+CONTEXT_TEXT_LIMIT = 3000
+MESSAGE_TEXT_LIMIT = 40_000
+BLOCKS_LIMIT = 50
+AUTH_ERROR = {"ok": False, "error": "invalid_auth"}
+
+
+def block_kit_error(payload: dict) -> str | None:
+    """Slack's refusal of a message that breaks its limits (None if it fits):
+    ``msg_too_long`` for ``text`` over 40,000 characters, ``invalid_blocks``
+    for more than 50 blocks or any block over its limits (section text 3,000,
+    header 150, 10 context elements of at most 3,000 characters each …), as
+    checked by slack_sdk's own Block Kit models."""
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import Block
+
+    if len(payload.get("text") or "") > MESSAGE_TEXT_LIMIT:
+        return "msg_too_long"
+    blocks = payload.get("blocks") or []
+    if len(blocks) > BLOCKS_LIMIT:
+        return "invalid_blocks"
+    for block in blocks:
+        try:
+            Block.parse(block).validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError, AttributeError):
+            return "invalid_blocks"
+        if block.get("type") == "context" and any(
+            len(element.get("text", "")) > CONTEXT_TEXT_LIMIT for element in block.get("elements", [])
+        ):
+            return "invalid_blocks"
+    return None
+
+
 class SlackApi:
     """Answers Web API calls like Slack does and records each one.
 
     ``chat.postMessage`` stores the message (with its metadata) and returns a
-    fresh ``ts``; ``conversations.history`` / ``.replies`` return stored
-    messages; ``fail(method, …)`` queues error answers (429 with Retry-After,
-    500, ``not_in_channel`` …); ``hold_posts`` makes posts wait, after being
-    stored, until released, to stand for a crash between send and record.
+    fresh ``ts``, refusing messages over Slack's limits (``invalid_blocks``,
+    ``msg_too_long``) as Slack does; ``conversations.history`` / ``.replies``
+    return stored messages; ``fail(method, …)`` queues error answers (429 with
+    Retry-After, 500, ``not_in_channel`` …); ``hold_posts`` makes posts wait,
+    after being stored, until released, to stand for a crash between send and
+    record; ``answer_late(method, seconds)`` does the work and answers only
+    after ``seconds`` (longer than the client's timeout: Slack slow to answer);
+    ``drop_connection(method)`` does the work and hangs up without answering;
+    ``auth_broken`` answers every call with ``invalid_auth`` (a revoked or
+    rotated token); ``refuse_connections()`` stops listening until
+    ``accept_connections()``.
     """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
         self.messages: list[dict] = []
+        self.post_times: list[tuple[str, float]] = []  # (channel, time.monotonic()) of each stored post
         self.failures: dict[str, list[Failure]] = {}
+        self.late_answers: dict[str, list[float]] = {}
+        self.dropped_answers: dict[str, int] = {}
+        self.auth_broken = False
         self.channels_of_user: dict[str, list[str]] = {}
         self.socket_url: str | None = None  # what apps.connections.open hands out
         self.hold_posts = threading.Event()
@@ -176,19 +220,63 @@ class SlackApi:
                     payload = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
                 method = self.path.rsplit("/", 1)[-1]
                 status, answer, headers = api.answer(method, payload)
+                if api._drops(method):
+                    self.close_connection = True  # the work is done; hang up without an answer
+                    return
+                delay = api._late_by(method)
+                if delay:
+                    time.sleep(delay)  # Slack slow to answer: behaviour under test, not synchronisation
                 body = (json.dumps(answer) if isinstance(answer, dict) else answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if isinstance(answer, dict) else "text/html")
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json" if isinstance(answer, dict) else "text/html")
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting
 
+        self._handler = Handler
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/api/"
-        self.response_url = f"http://127.0.0.1:{self.httpd.server_port}/respond/T0001"
+        self.port = self.httpd.server_port
+        self.url = f"http://127.0.0.1:{self.port}/api/"
+        self.response_url = f"http://127.0.0.1:{self.port}/respond/T0001"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def refuse_connections(self) -> None:
+        """Stop listening: connections to the API are refused until :meth:`accept_connections`."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def accept_connections(self) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def answer_late(self, method: str, seconds: float, times: int = 1) -> None:
+        """Do the work of the next ``times`` calls of ``method`` at once but answer after ``seconds``."""
+        with self._lock:
+            self.late_answers.setdefault(method, []).extend([seconds] * times)
+
+    def drop_connection(self, method: str, times: int = 1) -> None:
+        """Do the work of the next ``times`` calls of ``method``, then close the connection unanswered."""
+        with self._lock:
+            self.dropped_answers[method] = self.dropped_answers.get(method, 0) + times
+
+    def _late_by(self, method: str) -> float:
+        """Use up one queued ``answer_late`` delay of ``method`` (0 if none)."""
+        with self._lock:
+            queued = self.late_answers.get(method)
+            return queued.pop(0) if queued else 0.0
+
+    def _drops(self, method: str) -> bool:
+        """Use up one queued ``drop_connection`` of ``method``."""
+        with self._lock:
+            if self.dropped_answers.get(method, 0) <= 0:
+                return False
+            self.dropped_answers[method] -= 1
+            return True
 
     def fail(self, method: str, status: int, body: dict | str, times: int = 1, **headers: str) -> None:
         self.failures.setdefault(method, []).extend(Failure(status, body, headers) for _ in range(times))
@@ -201,6 +289,8 @@ class SlackApi:
             if queued:
                 failure = queued.pop(0)
                 return failure.status, failure.body, failure.headers
+            if self.auth_broken:
+                return 200, AUTH_ERROR, {}
             if method == "auth.test":
                 return 200, {"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}, {}
             if method in ("chat.postMessage", "chat.update"):
@@ -231,6 +321,9 @@ class SlackApi:
         for key in ("blocks", "metadata"):
             if isinstance(payload.get(key), str):
                 payload[key] = json.loads(payload[key])
+        refusal = block_kit_error(payload)
+        if refusal:
+            return 200, {"ok": False, "error": refusal}, {}
         if method == "chat.update":
             for message in self.messages:
                 if message["channel"] == payload["channel"] and message["ts"] == payload["ts"]:
@@ -239,6 +332,7 @@ class SlackApi:
         self._ts += 1
         message = {**payload, "ts": f"{self._ts}.000100"}
         self.messages.append(message)
+        self.post_times.append((payload["channel"], time.monotonic()))
         self.post_arrived.set()
         self._lock.release()
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import signal
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from tests.conftest import (
     slash_command,
     write_catalog,
 )
+from tests.reliability import Observed
 
 CAPTION = "1:23-cv-01599 Securities and Exchange Commission v. Binance Holdings Limited et al"
 SEC_LINK = "https://www.sec.gov/news/press-release/2023-101"
@@ -80,6 +82,9 @@ METADATA_NEWS = item(
     "meta-1",
     "https://news.example.org/metadata",
 )
+
+
+SLACK_TIMEOUT = 2  # the sender's Web API timeout in these tests (seconds)
 
 
 @dataclass
@@ -148,7 +153,15 @@ def world(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bo
             ("Markers", f"{feed_server.base}/flush.xml", "news"),
         ],
     )
-    env = slack_bot_env(tmp_path, slack_api, catalog, CASEWATCH_STALE_SEND_SECONDS="0")
+    env = slack_bot_env(
+        tmp_path,
+        slack_api,
+        catalog,
+        CASEWATCH_STALE_SEND_SECONDS="0",
+        CASEWATCH_SLACK_TIMEOUT_SECONDS=str(SLACK_TIMEOUT),
+        CASEWATCH_POST_INTERVAL_SECONDS="0.05",
+        CASEWATCH_AUTH_CHECK_SECONDS="1",
+    )
     world = World(slack_api, feed_server, env, tmp_path, "", start_bot)
     world.serve()
     feed_server.serve("/flush.xml", rss("https://example.org/"))
@@ -159,6 +172,16 @@ def world(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bo
 
 def text_of(message: dict) -> str:
     return json.dumps(message.get("blocks")) + message.get("text", "")
+
+
+def record_delivery(observed: Observed, api: SlackApi, channel: str, expected: int) -> None:
+    """Alerts lost and duplicated in ``channel``, counted from the stand-in's messages
+    (each alert carries its id as message metadata)."""
+    ids = [post.get("metadata", {}).get("event_payload", {}).get("alert_id") for post in api.posts(channel)]
+    lost = max(0, expected - len(set(ids)))
+    duplicated = len(ids) - len(set(ids))
+    observed.record(alerts_lost=lost, alerts_duplicated=duplicated)
+    assert (lost, duplicated) == (0, 0), ids
 
 
 def test_a_watch_alerts_once_per_event_threaded_per_case(world: World) -> None:
@@ -232,7 +255,8 @@ def test_workspaces_never_see_each_other(world: World) -> None:
     assert sorted(post["channel"] for post in world.api.posts()) == ["C0001", "C0003", "C0009"]
 
 
-def test_rate_limits_and_server_errors_are_retried_without_duplicates(world: World) -> None:
+@pytest.mark.reliability("Slack answers 429 (Retry-After), 500 and 503 to an alert", kind="slack fault")
+def test_rate_limits_and_server_errors_are_retried_without_duplicates(world: World, observed: Observed) -> None:
     world.api.fail("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, **{"Retry-After": "1"})
     world.api.fail("chat.postMessage", 500, "<html>Internal Server Error</html>")
     world.api.fail("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"})
@@ -245,10 +269,13 @@ def test_rate_limits_and_server_errors_are_retried_without_duplicates(world: Wor
     world.restart()
     world.flush()
     assert "1 alert sent" in world.command("/watchlist", "")["text"]
-    assert len(world.api.posts("C0001")) == 1
+    record_delivery(observed, world.api, "C0001", expected=1)
 
 
-def test_not_in_channel_is_explained_and_alerts_follow_the_invite(world: World) -> None:
+@pytest.mark.reliability(
+    "Slack refuses an alert for good (not_in_channel) until the bot is invited", kind="slack fault"
+)
+def test_not_in_channel_is_explained_and_alerts_follow_the_invite(world: World, observed: Observed) -> None:
     world.api.fail("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
     world.command("/watch", "binance", channel="C0005")
     world.serve(sec=(SEC_COMPLAINT,))
@@ -266,6 +293,7 @@ def test_not_in_channel_is_explained_and_alerts_follow_the_invite(world: World) 
     assert answer.status == 200
     assert world.api.wait_for(lambda: len(world.api.posts("C0005")) == 1, timeout=5)
     assert "/invite" not in world.command("/watchlist", "", channel="C0005")["text"]
+    record_delivery(observed, world.api, "C0005", expected=1)
 
 
 def test_alerts_created_while_the_bot_is_down_are_sent_after_restart(world: World) -> None:
@@ -280,8 +308,21 @@ def test_alerts_created_while_the_bot_is_down_are_sent_after_restart(world: Worl
     assert world.api.wait_for(lambda: len(world.api.posts()) == 2, timeout=5)
 
 
-@pytest.mark.parametrize("history_fails_first", [False, True])
-def test_a_crash_between_posting_and_recording_sends_nothing_twice(world: World, history_fails_first: bool) -> None:
+@pytest.mark.parametrize(
+    "history_fails_first",
+    [
+        pytest.param(False, marks=pytest.mark.reliability("kill -9 while sending an alert", kind="crash")),
+        pytest.param(
+            True,
+            marks=pytest.mark.reliability(
+                "kill -9 while sending, and Slack's history fails at first after the restart", kind="crash"
+            ),
+        ),
+    ],
+)
+def test_a_crash_between_posting_and_recording_sends_nothing_twice(
+    world: World, history_fails_first: bool, observed: Observed
+) -> None:
     world.command("/watch", "binance")
     world.api.hold_posts.clear()  # Slack stores the message but the answer never reaches the bot
     world.serve(sec=(SEC_COMPLAINT,))
@@ -294,7 +335,7 @@ def test_a_crash_between_posting_and_recording_sends_nothing_twice(world: World,
     world.restart()
     # Recording the found message settles the alert for good: no later pass can post it again.
     assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "")["text"], timeout=10)
-    assert len(world.api.posts("C0001")) == 1
+    record_delivery(observed, world.api, "C0001", expected=1)
 
 
 def test_daily_digest_groups_events_by_case_and_skips_empty_days(world: World) -> None:
@@ -376,3 +417,121 @@ def test_audit_exports_watch_changes_and_deliveries(world: World) -> None:
     assert [row["action"] for row in rows] == ["watch added", "watch changed", "alert delivered", "watch removed"]
     assert rows[0]["actor"] == "U0001" and rows[0]["channel_id"] == "C0001" and rows[0]["team_id"] == "T0001"
     assert json.loads(rows[2]["detail"])["ts"]
+
+
+# --- Slack faults: maybe posted, limits, pacing, tokens -------------------------------------------
+
+
+@pytest.mark.reliability("Slack stores an alert but answers after the bot's timeout", kind="slack fault")
+def test_an_alert_answered_after_the_timeout_is_not_posted_again(world: World, observed: Observed) -> None:
+    world.command("/watch", "binance")
+    world.api.answer_late("chat.postMessage", 12)  # beyond any client timeout the bot may use
+    world.serve(sec=(SEC_COMPLAINT,))
+    world.poll()
+    # Slack has it at once; the bot hears nothing, so it must look before posting again.
+    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "")["text"], timeout=20)
+    world.flush()
+    record_delivery(observed, world.api, "C0001", expected=1)
+
+
+@pytest.mark.reliability("Slack stores an alert, then the connection drops before the answer", kind="slack fault")
+def test_an_alert_whose_connection_dropped_is_not_posted_again(world: World, observed: Observed) -> None:
+    world.command("/watch", "binance")
+    world.api.drop_connection("chat.postMessage")
+    world.serve(sec=(SEC_COMPLAINT,))
+    world.poll()
+    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "")["text"], timeout=10)
+    world.flush()
+    record_delivery(observed, world.api, "C0001", expected=1)
+
+
+def long_link_item(length: int) -> str:
+    link = "https://www.sec.gov/news/press-release/2023-101?" + "&".join(
+        f"utm_{n}=tracking" for n in range(length // 15)
+    )
+    return item(
+        "SEC Files 13 Charges Against Binance Entities and Founder Changpeng Zhao",
+        SEC_TEXT,
+        "Mon, 05 Jun 2023 10:00:00 -0400",
+        "sec-pr-2023-101",
+        link[:length],
+    )
+
+
+@pytest.mark.reliability("a feed link of 5,000 characters (over Slack's block limits)", kind="input")
+def test_an_alert_with_a_huge_link_fits_slacks_limits(world: World, observed: Observed) -> None:
+    world.command("/watch", "binance")
+    world.serve(sec=(long_link_item(5000),))
+    world.poll()
+    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 1, timeout=10)
+    (message,) = world.api.posts("C0001")
+    assert message.get("blocks")  # the full message, not the fallback
+    assert "Binance" in text_of(message) and "utm_300" not in text_of(message)
+    world.flush()
+    record_delivery(observed, world.api, "C0001", expected=1)
+
+
+@pytest.mark.reliability("Slack refuses an alert's blocks (invalid_blocks)", kind="slack fault")
+def test_refused_blocks_fall_back_once_to_plain_text_in_the_same_thread(world: World, observed: Observed) -> None:
+    world.command("/watch", "binance")
+    world.serve(sec=(SEC_COMPLAINT,), dcd=(DCD_COMPLAINT,))
+    world.poll()
+    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 1, timeout=10)
+    world.api.fail("chat.postMessage", 200, {"ok": False, "error": "invalid_blocks"})
+    world.serve(sec=(SEC_COMPLAINT,), dcd=(DCD_RULING, DCD_COMPLAINT))
+    world.poll()
+    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 2, timeout=10)
+    first, fallback = world.api.posts("C0001")
+    assert not fallback.get("blocks") and fallback["thread_ts"] == first["ts"]
+    assert "Ruling" in fallback["text"] and "Binance" in fallback["text"]
+    assert eventually(lambda: "2 alerts sent" in world.command("/watchlist", "")["text"], timeout=5)
+    world.flush()
+    record_delivery(observed, world.api, "C0001", expected=2)
+
+
+def burst(count: int) -> tuple[str, ...]:
+    return tuple(
+        item(
+            f"Acme Widgets Inc. fined, order {n}",
+            f"In the Matter of Acme Widgets Inc., order {n}.",
+            f"Mon, {3 * n + 1:02d} Jul 2024 10:00:00 GMT",
+            f"acme-{n}",
+            f"https://www.sec.gov/acme/{n}",
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.reliability("a burst of alerts to one channel (Slack allows about one a second)", kind="slack fault")
+def test_a_burst_of_alerts_is_paced_per_channel(world: World, observed: Observed) -> None:
+    world.restart(CASEWATCH_POST_INTERVAL_SECONDS="0.4")
+    world.command("/watch", "acme widgets", channel="C0001")
+    world.command("/watch", "acme widgets", channel="C0002")
+    world.serve(sec=burst(4))
+    world.poll()
+    assert world.api.wait_for(lambda: len(world.api.posts()) == 8, timeout=15), [
+        text_of(p)[:300] for p in world.api.posts()
+    ]
+    for channel in ("C0001", "C0002"):
+        times = [at for posted_to, at in world.api.post_times if posted_to == channel]
+        assert min(later - earlier for earlier, later in itertools.pairwise(times)) >= 0.4
+    # The second channel is not held up behind the first one's pacing.
+    order = [channel for channel, _ in world.api.post_times]
+    assert order.index("C0002") < len(order) - order[::-1].index("C0001") - 1
+    record_delivery(observed, world.api, "C0001", expected=4)
+    record_delivery(observed, world.api, "C0002", expected=4)
+
+
+@pytest.mark.reliability("the bot's token fails (invalid_auth) for a while, then works again", kind="slack fault")
+def test_alerts_held_by_a_failing_token_are_sent_once_it_works_again(world: World, observed: Observed) -> None:
+    world.command("/watch", "binance")
+    world.api.auth_broken = True
+    world.serve(sec=(SEC_COMPLAINT,))
+    world.poll()
+    assert eventually(lambda: "reinstall the app" in world.command("/watchlist", "")["text"], timeout=10)
+    assert world.api.posts() == []
+    world.api.auth_broken = False
+    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 1, timeout=10)
+    assert eventually(lambda: "reinstall" not in world.command("/watchlist", "")["text"], timeout=5)
+    world.flush()
+    record_delivery(observed, world.api, "C0001", expected=1)

@@ -98,3 +98,68 @@ def test_plain_text_answer_matches_the_card() -> None:
     assert "Status: Ruling on 2024-06-28" in text
     assert "2024-06-28  Ruling:" in text
     assert "https://www.sec.gov/x?a=1&b=<2>" in text
+
+
+def case_with_timeline(entries: list[tuple[str, str | None]]) -> CaseView:
+    """A case whose timeline has these (title, link) entries, newest first."""
+    timeline = [
+        TimelineEntry(
+            event_at=f"2024-06-{28 - n % 28:02d}T20:00:00+00:00",
+            title=title,
+            summary="",
+            action="filing",
+            link=link,
+            source="D.D.C. docket",
+            amounts=[],
+            docket_entry=None,
+        )
+        for n, (title, link) in enumerate(entries)
+    ]
+    return CaseView(
+        id=1,
+        caption="SEC v. Binance Holdings Ltd.",
+        agency="SEC",
+        court="D.D.C.",
+        dockets=["1:23-cv-01599"],
+        defendants=["Binance Holdings Ltd."],
+        first_event_at="2023-06-05T14:00:00+00:00",
+        last_event_at="2024-06-28T20:00:00+00:00",
+        latest_action="filing",
+        latest_action_at="2024-06-28T20:00:00+00:00",
+        sources=1,
+        items=len(entries),
+        timeline=timeline,
+    )
+
+
+def timeline_text(message: dict) -> str:
+    (timeline,) = [
+        b["text"]["text"] for b in message["blocks"] if b["type"] == "section" and "• `" in b["text"]["text"]
+    ]
+    return timeline
+
+
+def test_a_long_timeline_is_cut_on_whole_entries_and_no_link_is_broken() -> None:
+    entries = [
+        (f"Order number {n} " + "x" * 150, f"https://ecf.dcd.uscourts.gov/doc/{n}?" + "q" * 300) for n in range(30)
+    ]
+    text = timeline_text(slack_answer(SearchResult(query="binance", cases=[case_with_timeline(entries)], total=1)))
+    assert len(text) <= 3000
+    shown = [line for line in text.split("\n") if line.startswith("• ")]
+    assert 0 < len(shown) < 30 and text.endswith(f"…and {30 - len(shown)} more")
+    for line in shown:  # every shown entry is whole: its link opens and closes, its source follows
+        assert line.count("<") == line.count(">") == 1 and line.endswith("_(D.D.C. docket)_")
+
+
+def test_a_first_entry_longer_than_a_section_still_shows_and_fits() -> None:
+    entries = [
+        ("&" * 3000, "https://ecf.dcd.uscourts.gov/" + "a" * 5000),
+        ("Next order", "https://ecf.dcd.uscourts.gov/2"),
+    ]
+    message = slack_answer(SearchResult(query="binance", cases=[case_with_timeline(entries)], total=1))
+    for block in message["blocks"]:
+        if block["type"] == "section":
+            assert 0 < len(block["text"]["text"]) <= 3000
+    text = timeline_text(message)
+    assert "&amp;&amp;" in text and "Next order" in text
+    assert "a" * 1001 not in text  # a link too long to be one is shown unlinked, with its host
