@@ -47,6 +47,12 @@ class Settings:
     lease_seconds: int = 30
     admins: frozenset[str] = frozenset()
     news_search_url: str = ""
+    fetch_deadline_seconds: float = 60.0
+    busy_timeout_seconds: float = 10.0
+
+    @property
+    def busy_timeout_ms(self) -> int:
+        return round(self.busy_timeout_seconds * 1000)
 
     @property
     def socket_mode(self) -> bool:
@@ -63,6 +69,19 @@ def settings_from_env(
 ) -> Settings:
     env = os.environ if env is None else env
     problems: list[str] = []
+
+    def seconds(name: str, default: float, low: float, high: float) -> float:
+        text = env.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not low <= value <= high:  # also refuses nan
+            problems.append(f"{name} must be a number of seconds from {low:g} to {high:g} (got {text!r})")
+            return default
+        return value
 
     def flag(name: str) -> bool:
         value = env.get(name, "").strip().lower()
@@ -150,6 +169,8 @@ def settings_from_env(
         lease_seconds=int(lease_text) if lease_text.isdigit() else 30,
         admins=admins,
         news_search_url=news_search_url,
+        fetch_deadline_seconds=seconds("CASEWATCH_FETCH_DEADLINE_SECONDS", 60.0, 0.5, 3600),
+        busy_timeout_seconds=seconds("CASEWATCH_BUSY_TIMEOUT_SECONDS", 10.0, 0.05, 600),
     )
     if problems:
         raise ConfigError(problems)

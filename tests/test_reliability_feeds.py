@@ -5,18 +5,32 @@ rebinding. Real processes, real sockets on 127.0.0.1, real SQLite."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 import pytest
+from slack_sdk import WebClient
 
+from bot.config import settings_from_env
+from bot.scheduler import Scheduler
+from bot.sender import AlertSender
+from feeds.catalog import FeedSpec
+from feeds.fetch import Fetcher
+from feeds.poll import PollOutcome, default_matcher, poll_feeds
+from handlers.feeds_answer import feed_statuses
 from handlers.watch_request import parse_watch
-from storage.database import open_database
+from storage.database import ThreadDatabases, open_database
+from storage.feeds import enabled_feeds, sync_catalog
 from storage.watches import add_watch
-from tests.conftest import FeedServer, bot_env, run_bot, write_catalog
+from tests.conftest import FIXTURES, FeedServer, bot_env, eventually, run_bot, write_catalog
 from tests.reliability import Observed
+
+GOOD = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
 
 
 def rss_item(title: str, *, guid: str, date: str | None = None, description: str = "") -> str:
@@ -197,3 +211,107 @@ def test_alerts_queued_counts_new_alerts_only(tmp_path: Path, feed_server: FeedS
     observed.record(alerts_duplicated=queued - 2)
     assert queued == 2
     assert "SEC: 1 new of 1, 2 alerts queued" in result.stdout.splitlines()
+
+
+# --- stalling servers -------------------------------------------------------------------
+
+DEADLINE = 1.5
+
+
+@dataclass
+class StallWorld:
+    """Feeds that drip one byte at a time, four on hosts of their own and three
+    sharing one host, listed before two healthy feeds on other hosts."""
+
+    servers: list[FeedServer]
+    healthy: list[FeedServer]
+    specs: list[FeedSpec]
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.close()
+
+
+@pytest.fixture
+def stall_world() -> Iterator[StallWorld]:
+    own_hosts = [FeedServer() for _ in range(4)]
+    shared_host = FeedServer()
+    healthy = [FeedServer() for _ in range(2)]
+    specs = [
+        FeedSpec(f"Drip {n}", s.serve("/drip.xml", GOOD, drip=0.2), "SEC", "regulator", 10)
+        for n, s in enumerate(own_hosts)
+    ]
+    specs += [
+        FeedSpec(f"Shared drip {n}", shared_host.serve(f"/drip{n}.xml", GOOD, drip=0.2), "SEC", "regulator", 10)
+        for n in range(3)
+    ]
+    specs += [
+        FeedSpec(f"Healthy {n}", s.serve("/ok.xml", GOOD.replace(b"LR-", f"H{n}-".encode())), "SEC", "regulator", 10)
+        for n, s in enumerate(healthy)
+    ]
+    world = StallWorld([*own_hosts, shared_host, *healthy], healthy, specs)
+    yield world
+    world.close()
+
+
+def healthy_items(databases: ThreadDatabases) -> int:
+    return (
+        databases.get()
+        .execute("SELECT count(*) FROM items JOIN feeds ON feeds.id = items.feed_id WHERE feeds.name LIKE 'Healthy %'")
+        .fetchone()[0]
+    )
+
+
+@pytest.mark.reliability("seven feed servers dripping a byte every 0.2 s, in one poll round", kind="feed fault")
+def test_dripping_feeds_stall_no_other_feed_in_a_round(
+    tmp_path: Path, stall_world: StallWorld, observed: Observed
+) -> None:
+    databases = ThreadDatabases(tmp_path / "stall.db")
+    sync_catalog(databases.get(), stall_world.specs)
+    fetcher = Fetcher(contact="t@example.com", allow_private=True, deadline=DEADLINE)
+    results: list[list[PollOutcome]] = []
+    round_ = threading.Thread(
+        target=lambda: results.append(poll_feeds(databases, fetcher, enabled_feeds(databases.get()), default_matcher()))
+    )
+    round_.start()
+    try:
+        # Seven dripping feeds are ahead of them, three on one host: the healthy feeds go first anyway.
+        assert all(server.wait_for_request("/ok.xml", timeout=DEADLINE + 1) for server in stall_world.healthy)
+    finally:
+        round_.join(timeout=60)
+    outcomes = {outcome.feed: outcome for outcome in results[0]}
+    observed.record(items_lost=24 - healthy_items(databases))
+    assert healthy_items(databases) == 24
+    assert [outcomes[f"Healthy {n}"].status for n in range(2)] == ["new", "new"]
+    stalled = [outcome for name, outcome in outcomes.items() if "rip" in name]
+    assert {outcome.error for outcome in stalled} == {"timed out after 1.5 s"}
+    statuses = {status.feed.name: status.health.describe() for status in feed_statuses(databases.get())}
+    assert "timed out after 1.5 s" in statuses["Shared drip 2"] and statuses["Healthy 0"] == "ok"
+
+
+@pytest.mark.reliability("seven feed servers dripping a byte every 0.2 s, under the scheduler", kind="feed fault")
+def test_dripping_feeds_stall_no_other_feed_under_the_scheduler(
+    tmp_path: Path, stall_world: StallWorld, observed: Observed
+) -> None:
+    databases = ThreadDatabases(tmp_path / "stall.db")
+    sync_catalog(databases.get(), stall_world.specs)
+    scheduler = Scheduler(
+        databases,
+        Fetcher(contact="t@example.com", allow_private=True, deadline=DEADLINE),
+        default_matcher(),
+        AlertSender(databases, WebClient(base_url="http://127.0.0.1:9/api/")),
+        settings_from_env({}),
+    )
+    scheduler.start()  # each feed's first poll a second after the one before it
+    try:
+        # The healthy feeds' first runs are due 8 and 9 s in, behind eight dripping feeds on four workers.
+        assert eventually(lambda: healthy_items(databases) == 24, timeout=9 + DEADLINE + 2)
+        observed.record(items_lost=24 - healthy_items(databases))
+
+        def all_drips_failing() -> bool:
+            described = [s.health.describe() for s in feed_statuses(databases.get()) if "rip" in s.feed.name]
+            return all("timed out after 1.5 s" in text for text in described)
+
+        assert eventually(all_drips_failing, timeout=4 * (DEADLINE + 5) + 5)  # the shared host's one at a time
+    finally:
+        scheduler.shutdown()
