@@ -4,6 +4,7 @@ rebinding. Real processes, real sockets on 127.0.0.1, real SQLite."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 from slack_sdk import WebClient
+from sqlite_utils import Database
 
 from bot.config import settings_from_env
 from bot.scheduler import Scheduler
@@ -315,3 +317,126 @@ def test_dripping_feeds_stall_no_other_feed_under_the_scheduler(
         assert eventually(all_drips_failing, timeout=4 * (DEADLINE + 5) + 5)  # the shared host's one at a time
     finally:
         scheduler.shutdown()
+
+
+# --- a locked or full database ------------------------------------------------------------
+
+
+def numbered_feed(count: int, prefix: str = "item") -> str:
+    return rss(
+        *(rss_item(f"SEC charges Acme Widgets {prefix} {n}", guid=f"{prefix}-{n}", date=recent()) for n in range(count))
+    )
+
+
+def integrity(db_path: Path) -> str:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@pytest.mark.reliability("another process holds the database's write lock while poll --once runs", kind="storage fault")
+def test_poll_once_survives_a_locked_database_and_stores_everything_later(
+    tmp_path: Path, feed_server: FeedServer, observed: Observed
+) -> None:
+    url = feed_server.serve("/a.xml", numbered_feed(3))
+    catalog = write_catalog(
+        tmp_path / "feeds.toml",
+        [("A", url, "regulator"), ("B", feed_server.serve("/b.xml", numbered_feed(2, "b")), "regulator")],
+    )
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog), CASEWATCH_BUSY_TIMEOUT_SECONDS="0.2")
+    assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
+    feed_server.serve("/a.xml", numbered_feed(8))
+    db_path = tmp_path / "casewatch.db"
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        locked = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    finally:
+        locker.rollback()
+        locker.close()
+    assert "Traceback" not in locked.stderr, locked.stderr
+    assert "A: error: storage: database locked" in locked.stdout.splitlines()
+    assert "could not record its failure (storage: database locked)" in locked.stderr
+    assert len(stored_keys(db_path, "A")) == 3  # nothing half-written
+    again = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    assert "A: 5 new of 8" in again.stdout.splitlines()
+    stored = stored_keys(db_path, "A")
+    observed.record(items_lost=8 - len(set(stored)))
+    assert sorted(stored) == sorted(f"item-{n}" for n in range(8))
+    assert integrity(db_path) == "ok"
+
+
+class _ReleaseWhenLogged(logging.Handler):
+    """Lets the lock go as soon as the poller reports the failed write, so that
+    its failure record (written right after) finds the database free."""
+
+    def __init__(self, lock: sqlite3.Connection) -> None:
+        super().__init__()
+        self.holder = lock
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "storage: database locked" in record.getMessage() and self.holder.in_transaction:
+            self.holder.rollback()
+
+
+@pytest.mark.reliability("the database is locked while a feed's items are stored", kind="storage fault")
+def test_a_feed_whose_items_meet_a_locked_database_is_failing_until_stored(
+    tmp_path: Path, feed_server: FeedServer, observed: Observed
+) -> None:
+    databases = ThreadDatabases(tmp_path / "lock.db", busy_timeout_ms=200)
+    sync_catalog(
+        databases.get(), [FeedSpec("A", feed_server.serve("/a.xml", numbered_feed(4)), "SEC", "regulator", 10)]
+    )
+    fetcher = Fetcher(contact="t@example.com", allow_private=True)
+    lock = sqlite3.connect(tmp_path / "lock.db", isolation_level=None, check_same_thread=False)
+    lock.execute("BEGIN IMMEDIATE")
+    handler = _ReleaseWhenLogged(lock)
+    logging.getLogger("feeds.poll").addHandler(handler)
+    try:
+        (outcome,) = poll_feeds(databases, fetcher, enabled_feeds(databases.get()), default_matcher())
+    finally:
+        logging.getLogger("feeds.poll").removeHandler(handler)
+        lock.close()
+    assert outcome.error == "storage: database locked"
+    (status,) = feed_statuses(databases.get())
+    assert status.health.describe().endswith("UTC: storage: database locked")
+    assert stored_keys(tmp_path / "lock.db", "A") == []
+    (outcome,) = poll_feeds(databases, fetcher, enabled_feeds(databases.get()), default_matcher())
+    observed.record(items_lost=4 - len(stored_keys(tmp_path / "lock.db", "A")))
+    assert (outcome.status, outcome.new_items) == ("new", 4)
+    assert feed_statuses(databases.get())[0].health.state == "ok"
+
+
+class FullDisk(ThreadDatabases):
+    """Connections that may not grow the file by a page: SQLite's own "database or disk is full"."""
+
+    def get(self) -> Database:
+        db = super().get()
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages}")
+        return db
+
+
+@pytest.mark.reliability("the disk is full while poll stores a feed's items", kind="storage fault")
+def test_a_full_disk_fails_the_feed_and_keeps_the_database_whole(
+    tmp_path: Path, feed_server: FeedServer, observed: Observed
+) -> None:
+    path = tmp_path / "full.db"
+    sync_catalog(
+        ThreadDatabases(path).get(),
+        [FeedSpec("A", feed_server.serve("/a.xml", numbered_feed(2)), "SEC", "regulator", 10)],
+    )
+    fetcher = Fetcher(contact="t@example.com", allow_private=True)
+    poll_feeds(ThreadDatabases(path), fetcher, enabled_feeds(ThreadDatabases(path).get()), default_matcher())
+    feed_server.serve("/a.xml", numbered_feed(300))
+    full = FullDisk(path)
+    (outcome,) = poll_feeds(full, fetcher, enabled_feeds(full.get()), default_matcher())
+    assert outcome.error == "storage: disk full"
+    (status,) = feed_statuses(full.get())
+    assert status.health.describe().endswith("UTC: storage: disk full")
+    assert len(stored_keys(path, "A")) == 2 and integrity(path) == "ok"
+    roomy = ThreadDatabases(path)
+    (outcome,) = poll_feeds(roomy, fetcher, enabled_feeds(roomy.get()), default_matcher())
+    stored = stored_keys(path, "A")
+    observed.record(items_lost=300 - len(set(stored)))
+    assert (outcome.new_items, len(stored), len(set(stored))) == (298, 300, 300)
+    assert feed_statuses(roomy.get())[0].health.state == "ok" and integrity(path) == "ok"
