@@ -43,6 +43,7 @@ def test_response_size_is_capped(feed_server: FeedServer) -> None:
         Fetcher(contact="c@example.com", allow_private=True, max_bytes=1000).fetch(url)
 
 
+@pytest.mark.reliability("a feed server that accepts the connection and never answers", kind="feed fault")
 def test_slow_server_times_out(feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fetch_module, "READ_TIMEOUT", 0.2)
     url = feed_server.serve("/slow.xml", FEED, delay=1.0)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -440,3 +441,142 @@ def test_a_full_disk_fails_the_feed_and_keeps_the_database_whole(
     observed.record(items_lost=300 - len(set(stored)))
     assert (outcome.new_items, len(stored), len(set(stored))) == (298, 300, 300)
     assert feed_statuses(roomy.get())[0].health.state == "ok" and integrity(path) == "ok"
+
+
+# --- hostile and broken feed bodies ---------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def gzip_bomb(decoded_size: int) -> bytes:
+    """``decoded_size`` zero bytes, gzipped (about a thousandth of the size), made without holding them."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = bytes(MB)
+    return b"".join(packer.compress(chunk) for _ in range(decoded_size // MB)) + packer.flush()
+
+
+def billion_laughs() -> bytes:
+    entities = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(2, 10))
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol1 "lol">{entities}]>'
+        "<rss version='2.0'><channel><title>t</title><item><title>&lol9;</title><guid>lol</guid></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b"<rss version='2.0'><channel><title>t</title><item><title>SEC v. Acme &xxe;</title><guid>xxe</guid></item>"
+    b"</channel></rss>"
+)
+MISLABELLED = (
+    "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
+    "<item><title>SEC v. Société Générale</title><guid>latin</guid></item></channel></rss>"
+).encode("latin-1")
+UNKNOWN_ENCODING = (
+    b"<?xml version='1.0' encoding='x-no-such-encoding'?><rss version='2.0'><channel><title>t</title>"
+    b"<item><title>SEC v. Acme Widgets</title><guid>bogus</guid></item></channel></rss>"
+)
+
+
+def one_mb_titles() -> bytes:
+    return rss(*(rss_item("SEC v. Acme " + "x" * MB, guid=f"long-{n}", date=recent()) for n in range(3))).encode()
+
+
+HOSTILE = [
+    pytest.param(
+        lambda: b"<rss>" + b"x" * (100 * MB),
+        {},
+        "response too large (104,857,605 bytes; the limit is 10,485,760)",
+        0,
+        marks=pytest.mark.reliability("a 100 MB feed body", kind="abuse"),
+        id="100MB",
+    ),
+    pytest.param(
+        lambda: gzip_bomb(200 * MB),
+        {"Content-Encoding": "gzip"},
+        "response too large (over 10,485,760 bytes)",
+        0,
+        marks=pytest.mark.reliability("a gzip bomb (200 KB that inflate to 200 MB)", kind="abuse"),
+        id="gzip-bomb",
+    ),
+    pytest.param(
+        billion_laughs,
+        {},
+        "malformed XML",
+        1,
+        marks=pytest.mark.reliability("billion laughs (nested XML entities)", kind="abuse"),
+        id="billion-laughs",
+    ),
+    pytest.param(
+        lambda: XXE,
+        {},
+        None,
+        1,
+        marks=pytest.mark.reliability("XXE: an external entity naming /etc/passwd", kind="abuse"),
+        id="xxe",
+    ),
+    pytest.param(
+        lambda: MISLABELLED,
+        {},
+        None,
+        1,
+        marks=pytest.mark.reliability("a feed in Latin-1 that says it is UTF-8", kind="input"),
+        id="mislabelled-encoding",
+    ),
+    pytest.param(
+        lambda: UNKNOWN_ENCODING,
+        {},
+        None,
+        1,
+        marks=pytest.mark.reliability("a feed declaring an encoding that does not exist", kind="input"),
+        id="unknown-encoding",
+    ),
+    pytest.param(
+        one_mb_titles,
+        {},
+        None,
+        3,
+        marks=pytest.mark.reliability("feed items with 1 MB titles", kind="input"),
+        id="1MB-titles",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "headers", "error", "items"), HOSTILE)
+def test_a_hostile_feed_harms_nothing_and_its_neighbour_is_stored(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    observed: Observed,
+    body: Callable[[], bytes],
+    headers: dict[str, str],
+    error: str | None,
+    items: int,
+) -> None:
+    databases = ThreadDatabases(tmp_path / "hostile.db")
+    hostile = feed_server.serve("/hostile.xml", body(), headers=headers)
+    neighbour = FeedServer()
+    try:
+        specs = [
+            FeedSpec("Hostile", hostile, "SEC", "regulator", 10),
+            FeedSpec("Neighbour", neighbour.serve("/ok.xml", GOOD), "SEC", "regulator", 10),
+        ]
+        sync_catalog(databases.get(), specs)
+        fetcher = Fetcher(contact="t@example.com", allow_private=True)
+        hostile_outcome, neighbour_outcome = poll_feeds(
+            databases, fetcher, enabled_feeds(databases.get()), default_matcher()
+        )
+    finally:
+        neighbour.close()
+    db = databases.get()
+    stored = db.execute("SELECT title, summary FROM items WHERE feed_id = 1").fetchall()
+    observed.record(items_lost=(items - len(stored)) + (12 - neighbour_outcome.new_items))
+    assert neighbour_outcome.new_items == 12 and len(stored) == items
+    if error is None:
+        assert hostile_outcome.error is None
+    else:
+        assert error in (hostile_outcome.error or "")
+    text = " ".join(title + summary for title, summary in stored)
+    assert "root:" not in text and "lol" * 100 not in text
+    assert all(len(title) <= 500 for title, _ in stored)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
