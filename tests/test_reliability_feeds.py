@@ -5,7 +5,10 @@ rebinding. Real processes, real sockets on 127.0.0.1, real SQLite."""
 from __future__ import annotations
 
 import logging
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -580,3 +583,116 @@ def test_a_hostile_feed_harms_nothing_and_its_neighbour_is_stored(
     assert "root:" not in text and "lol" * 100 not in text
     assert all(len(title) <= 500 for title, _ in stored)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# --- big feeds, crashes and two pollers ----------------------------------------------------------
+
+
+@pytest.mark.reliability("a feed of 10,000 items", kind="input")
+def test_a_ten_thousand_item_feed_is_stored_whole(tmp_path: Path, feed_server: FeedServer, observed: Observed) -> None:
+    catalog = write_catalog(
+        tmp_path / "feeds.toml", [("Big", feed_server.serve("/big.xml", numbered_feed(10_000)), "regulator")]
+    )
+    result = run_bot(["poll", "--once"], bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog)), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    stored = stored_keys(tmp_path / "casewatch.db", "Big")
+    observed.record(items_lost=10_000 - len(set(stored)))
+    assert "Big: 10000 new of 10000" in result.stdout.splitlines()
+    assert len(stored) == len(set(stored)) == 10_000
+
+
+def acme_feed(count: int, prefix: str) -> str:
+    return rss(
+        "".join(
+            f"<item><title>Acme {prefix} {n}</title><guid isPermaLink='false'>{prefix}-{n}</guid></item>"
+            for n in range(count)
+        )
+    )
+
+
+def alert_figures(db_path: Path) -> tuple[int, int]:
+    """(alerts written, events they are for)."""
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT count(*), count(DISTINCT event_id) FROM alerts").fetchone()
+
+
+def start_poll(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "poll", "--once"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.reliability("kill -9 of poll --once while it stores", kind="crash")
+def test_kill_9_while_polling_then_the_next_poll_stores_everything_once(
+    tmp_path: Path, feed_server: FeedServer, observed: Observed
+) -> None:
+    db_path = tmp_path / "casewatch.db"
+    first_poll_done(tmp_path, bot_env(tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "empty.toml", []))))
+    watch(db_path, "acme")
+    other_host = FeedServer()
+    try:
+        catalog = write_catalog(
+            tmp_path / "feeds.toml",
+            [
+                ("Small", feed_server.serve("/small.xml", acme_feed(5, "small")), "regulator"),
+                ("Big", other_host.serve("/big.xml", acme_feed(3000, "big")), "regulator"),
+            ],
+        )
+        env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
+        poller = start_poll(tmp_path, env)
+        assert eventually(lambda: len(stored_keys(db_path, "Small")) == 5, timeout=30)
+        poller.kill()  # SIGKILL while the big feed is being parsed or stored
+        poller.communicate()
+        assert poller.returncode == -signal.SIGKILL
+        killed_with = len(stored_keys(db_path, "Big"))
+        again = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    finally:
+        other_host.close()
+    assert again.returncode == 0, again.stderr
+    assert f"Big: {3000 - killed_with} new of 3000" in again.stdout or killed_with == 3000
+    stored = stored_keys(db_path, "Big") + stored_keys(db_path, "Small")
+    alerts, events = alert_figures(db_path)
+    observed.record(items_lost=3005 - len(set(stored)), alerts_lost=3005 - events, alerts_duplicated=alerts - events)
+    assert len(stored) == len(set(stored)) == 3005
+    assert alerts == events == 3005
+    assert integrity(db_path) == "ok"
+
+
+@pytest.mark.reliability("two poll --once processes at the same time on one database", kind="crash")
+def test_two_pollers_at_once_store_each_item_and_alert_once(
+    tmp_path: Path, feed_server: FeedServer, observed: Observed
+) -> None:
+    db_path = tmp_path / "casewatch.db"
+    first_poll_done(tmp_path, bot_env(tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "empty.toml", []))))
+    watch(db_path, "acme")
+    catalog = write_catalog(
+        tmp_path / "feeds.toml",
+        [
+            ("A", feed_server.serve("/a.xml", acme_feed(400, "a")), "regulator"),
+            ("B", feed_server.serve("/b.xml", acme_feed(400, "b")), "news"),
+        ],
+    )
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
+    pollers = [start_poll(tmp_path, env) for _ in range(2)]
+    results = [poller.communicate(timeout=120) for poller in pollers]
+    assert [poller.returncode for poller in pollers] == [0, 0], results
+    assert all("Traceback" not in stderr for _, stderr in results)
+    stored = stored_keys(db_path, "A") + stored_keys(db_path, "B")
+    alerts, events = alert_figures(db_path)
+    observed.record(items_lost=800 - len(set(stored)), alerts_lost=800 - events, alerts_duplicated=alerts - events)
+    assert len(stored) == len(set(stored)) == 800
+    assert alerts == events == 800
+    assert (
+        sum(
+            int(line.split(": ")[1].split()[0])
+            for out, _ in results
+            for line in out.splitlines()
+            if line.startswith("A: ") and " new of " in line
+        )
+        == 400
+    )
