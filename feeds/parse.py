@@ -89,7 +89,8 @@ def safe_date(parsed: Sequence[object] | None, fetched_at: datetime) -> datetime
 
 
 def _published(entry: feedparser.FeedParserDict, fetched_at: datetime) -> str | None:
-    when = safe_date(entry.get("published_parsed") or entry.get("updated_parsed"), fetched_at)
+    # dict.get: feedparser's own get() maps a missing published date to the updated one, with a warning.
+    when = safe_date(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"), fetched_at)
     return when.isoformat(timespec="seconds") if when else None
 
 

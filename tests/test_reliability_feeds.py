@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slack_sdk import WebClient
 from sqlite_utils import Database
 
@@ -27,6 +30,7 @@ from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
+from feeds.parse import EARLIEST_DATE, FUTURE_GRACE, parse_feed, safe_date
 from feeds.poll import PollOutcome, default_matcher, poll_feeds
 from handlers.feeds_answer import feed_statuses
 from handlers.watch_request import parse_watch
@@ -696,3 +700,55 @@ def test_two_pollers_at_once_store_each_item_and_alert_once(
         )
         == 400
     )
+
+
+# --- dates, property-based -----------------------------------------------------------------------
+
+FETCHED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def sane(when: datetime | None, fetched_at: datetime = FETCHED_AT) -> bool:
+    return when is None or (when.tzinfo is not None and EARLIEST_DATE <= when <= fetched_at + FUTURE_GRACE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(), st.integers(-100, 100_000)), min_size=0, max_size=9))
+def test_any_struct_time_gives_none_or_a_sane_aware_date(parts: list[int]) -> None:
+    assert sane(safe_date(time.struct_time((*parts, *[0] * 9)[:9]) if parts else None, FETCHED_AT))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            "{}, {:02d} {} {:04d} {:02d}:{:02d}:{:02d} {}".format,
+            st.sampled_from(["Mon", "Fri", "Xyz", ""]),
+            st.integers(-5, 99),
+            st.sampled_from(["Jan", "Feb", "Dec", "Foo", "13"]),
+            st.integers(0, 99_999),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.sampled_from(["+0000", "-0100", "+1400", "-9999", "GMT", "EST", "Z", ""]),
+        ),
+        st.builds(
+            "{:04d}-{:02d}-{:02d}T{:02d}:00:00{}".format,
+            st.integers(0, 99_999),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.integers(0, 99),
+            st.sampled_from(["Z", "+00:00", "-12:00", ""]),
+        ),
+    )
+)
+@pytest.mark.reliability("arbitrary date strings in a feed (property-based)", kind="input")
+def test_any_date_string_in_a_feed_gives_none_or_a_sane_date(text: str) -> None:
+    clean = "".join(ch for ch in text if ch in "\t\n\r" or " " <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd")
+    body = rss(
+        rss_item("SEC v. Acme", guid="g", date=xml_escape(clean)),
+        f"<entry><updated>{xml_escape(clean)}</updated></entry>",
+    )
+    parsed = parse_feed(body.encode(), base_url="https://example.org/", court_feed=False, fetched_at=FETCHED_AT)
+    for item in parsed.items:
+        assert item.published_at is None or sane(datetime.fromisoformat(item.published_at))
