@@ -366,3 +366,17 @@ def test_courtlistener_and_cmecf_addresses_are_courts() -> None:
     assert classify("https://ecf.dcd.uscourts.gov/cgi-bin/rss_outside.pl") == ("court", "DCD")
     assert classify("https://www.sec.gov/news/pressreleases.rss") == ("regulator", "SEC")
     assert classify("https://news.example.org/rss") == ("news", "News")
+
+
+def test_fetch_deadline_and_busy_timeout_are_settings() -> None:
+    from bot.config import ConfigError
+
+    assert (settings_from_env({}).fetch_deadline_seconds, settings_from_env({}).busy_timeout_ms) == (60.0, 10_000)
+    tuned = settings_from_env({"CASEWATCH_FETCH_DEADLINE_SECONDS": "2", "CASEWATCH_BUSY_TIMEOUT_SECONDS": "0.25"})
+    assert (tuned.fetch_deadline_seconds, tuned.busy_timeout_ms) == (2.0, 250)
+    with pytest.raises(ConfigError) as refused:
+        settings_from_env({"CASEWATCH_FETCH_DEADLINE_SECONDS": "soon", "CASEWATCH_BUSY_TIMEOUT_SECONDS": "nan"})
+    assert refused.value.problems == [
+        "CASEWATCH_FETCH_DEADLINE_SECONDS must be a number of seconds from 0.5 to 3600 (got 'soon')",
+        "CASEWATCH_BUSY_TIMEOUT_SECONDS must be a number of seconds from 0.05 to 600 (got 'nan')",
+    ]
