@@ -275,7 +275,9 @@ def poll_feeds(
     only joins the cases that regulators and courts open. Outcomes in feed order.
 
     Feeds of one host are polled one after the other, and a feed whose host is
-    busy waits in the queue, not on a worker: feeds of other hosts go first."""
+    busy waits in the queue, not on a worker: feeds of other hosts go first.
+    (A request to the host from outside the round, such as ``/feeds poll``,
+    is waited for on the worker, at most one fetch deadline.)"""
 
     def poll(feed: Feed) -> PollOutcome:
         try:
