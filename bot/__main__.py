@@ -33,18 +33,26 @@ def _poll(args: argparse.Namespace) -> int:
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
     from feeds.poll import default_matcher, poll_feeds
-    from storage.database import ThreadDatabases
+    from storage.database import StorageUnavailable, ThreadDatabases
     from storage.feeds import enabled_feeds, sync_catalog
 
     settings = settings_from_env(need_contact=True)
-    databases = ThreadDatabases(settings.db_path)
+    databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
     db = databases.get()
-    sync_catalog(db, load_catalog(settings.feeds_path))
+    specs = load_catalog(settings.feeds_path)
+    try:
+        sync_catalog(db, specs)
+    except StorageUnavailable as error:
+        print(f"casewatch: could not update the feeds from the catalog ({error}); polling the feeds known")
     feeds = enabled_feeds(db)
     if not feeds:
         print(f"No enabled feeds in {settings.feeds_path}.", file=sys.stderr)
         return 1
-    fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
+    fetcher = Fetcher(
+        contact=settings.contact,
+        allow_private=settings.allow_private_feeds,
+        deadline=settings.fetch_deadline_seconds,
+    )
     outcomes = poll_feeds(databases, fetcher, feeds, default_matcher())
     for outcome in outcomes:
         print(outcome.summary())
@@ -91,7 +99,11 @@ def _feeds(args: argparse.Namespace) -> int:
     if args.action == "check":
         settings = settings_from_env(need_contact=True)
         specs = load_catalog(settings.feeds_path)
-        fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
+        fetcher = Fetcher(
+            contact=settings.contact,
+            allow_private=settings.allow_private_feeds,
+            deadline=settings.fetch_deadline_seconds,
+        )
         failed = 0
         for position, spec in enumerate(specs, 1):
             print(f"[{position}/{len(specs)}] {spec.name} … ", end="", flush=True)
@@ -118,7 +130,10 @@ def _digest(args: argparse.Namespace) -> int:
     from storage.database import ThreadDatabases
 
     settings = settings_from_env(need_slack=True)
-    sender = AlertSender(ThreadDatabases(settings.db_path), WebApiPoster(sender_client(settings)))
+    sender = AlertSender(
+        ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms),
+        WebApiPoster(sender_client(settings)),
+    )
     modes, period = (("weekly",), "weekly") if args.weekly else (("daily",), "daily")
     posted = sender.send_digests(modes, period=period)
     print(f"{posted} {period} digest{'s' if posted != 1 else ''} posted.")

@@ -6,7 +6,6 @@ secret's value in it.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,6 +50,12 @@ class Settings:
     slack_timeout_seconds: float = 10.0
     post_interval_seconds: float = 1.0
     auth_check_seconds: float = 300.0
+    fetch_deadline_seconds: float = 60.0
+    busy_timeout_seconds: float = 10.0
+
+    @property
+    def busy_timeout_ms(self) -> int:
+        return round(self.busy_timeout_seconds * 1000)
 
     @property
     def socket_mode(self) -> bool:
@@ -67,6 +72,19 @@ def settings_from_env(
 ) -> Settings:
     env = os.environ if env is None else env
     problems: list[str] = []
+
+    def seconds(name: str, default: float, low: float, high: float) -> float:
+        text = env.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not low <= value <= high:  # also refuses nan
+            problems.append(f"{name} must be a number of seconds from {low:g} to {high:g} (got {text!r})")
+            return default
+        return value
 
     def flag(name: str) -> bool:
         value = env.get(name, "").strip().lower()
@@ -136,19 +154,6 @@ def settings_from_env(
     ):
         problems.append("CASEWATCH_NEWS_SEARCH_URL must be an http(s) URL containing {query}")
 
-    def seconds(name: str, default: float, low: float, high: float) -> float:
-        text = env.get(name, "").strip()
-        if not text:
-            return default
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not low <= value <= high:
-            problems.append(f"{name} must be a number of seconds from {low:g} to {high:g} (got {text!r})")
-            return default
-        return value
-
     slack_timeout = seconds("CASEWATCH_SLACK_TIMEOUT_SECONDS", 10.0, 0.1, 120)
     post_interval = seconds("CASEWATCH_POST_INTERVAL_SECONDS", 1.0, 0, 60)
     auth_check = seconds("CASEWATCH_AUTH_CHECK_SECONDS", 300.0, 1, 86_400)
@@ -174,6 +179,8 @@ def settings_from_env(
         slack_timeout_seconds=slack_timeout,
         post_interval_seconds=post_interval,
         auth_check_seconds=auth_check,
+        fetch_deadline_seconds=seconds("CASEWATCH_FETCH_DEADLINE_SECONDS", 60.0, 0.5, 3600),
+        busy_timeout_seconds=seconds("CASEWATCH_BUSY_TIMEOUT_SECONDS", 10.0, 0.05, 600),
     )
     if problems:
         raise ConfigError(problems)

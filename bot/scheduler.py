@@ -19,13 +19,14 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.sender import AlertSender
 from feeds.fetch import Fetcher
 from feeds.match import Matcher
-from feeds.poll import poll_feed
+from feeds.poll import failure_reason, poll_feed
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, get_feed
 from storage.leases import hold, release
@@ -33,6 +34,7 @@ from storage.leases import hold, release
 log = logging.getLogger(__name__)
 JITTER_SECONDS = 30
 POLL_WORKERS = 4
+HOST_BUSY_RETRY_SECONDS = 5
 LEASE = "poller"
 
 
@@ -156,13 +158,35 @@ class Scheduler:
             )
 
     def _poll(self, feed_id: int) -> None:
-        db = self.databases.get()
-        feed = get_feed(db, feed_id)
-        if feed is None or not feed.enabled or feed.paused:
+        """One feed's job. A feed whose host is busy with another request is
+        not waited for (that would hold a worker other hosts' feeds need):
+        it is polled again a few seconds later."""
+        try:
+            db = self.databases.get()
+            feed = get_feed(db, feed_id)
+            if feed is None or not feed.enabled or feed.paused:
+                return
+            if feed.failing_since and feed.next_poll_at and feed.next_poll_at > datetime.now(UTC).isoformat():
+                return  # backing off after failures, or as the server's Retry-After asked
+            outcome = poll_feed(db, self.fetcher, feed, self.matcher, host_wait=0)
+        except Exception as error:  # poll_feed records its own failures; this is e.g. the database unreadable
+            log.warning("poll of feed %s failed: %s", feed_id, failure_reason(error))
             return
-        if feed.failing_since and feed.next_poll_at and feed.next_poll_at > datetime.now(UTC).isoformat():
-            return  # backing off after failures, or as the server's Retry-After asked
-        outcome = poll_feed(db, self.fetcher, feed, self.matcher)
+        if outcome.status == "busy":
+            self._poll_again_soon(feed_id)
+            return
         log.info("poll %s", outcome.summary())
         if outcome.alerts:
             self.sender.wake.set()
+
+    def _poll_again_soon(self, feed_id: int) -> None:
+        self.scheduler.add_job(
+            self._poll,
+            DateTrigger(datetime.now(UTC) + timedelta(seconds=HOST_BUSY_RETRY_SECONDS)),
+            executor="polls",
+            args=[feed_id],
+            id=f"retry-feed-{feed_id}",
+            name=f"poll feed {feed_id} again (its host was busy)",
+            replace_existing=True,
+            misfire_grace_time=60,
+        )

@@ -50,10 +50,14 @@ def wsgi_application(app: App, status: Callable[[], dict]) -> Callable:
 
 
 def run(settings: Settings) -> None:
-    databases = ThreadDatabases(settings.db_path)
+    databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
     client = web_client(settings)
-    fetcher = Fetcher(contact=settings.contact, allow_private=settings.allow_private_feeds)
+    fetcher = Fetcher(
+        contact=settings.contact,
+        allow_private=settings.allow_private_feeds,
+        deadline=settings.fetch_deadline_seconds,
+    )
     sender = AlertSender(
         databases,
         WebApiPoster(sender_client(settings)),

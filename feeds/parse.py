@@ -6,21 +6,27 @@ feedparser's own fetching has no timeout.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
+import logging
 import re
+import traceback
 import xml.sax
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
 
 from feeds.text import clean_text
 
+log = logging.getLogger(__name__)
 _HTML_PAGE = re.compile(rb"<!doctype html|<html[\s>]", re.IGNORECASE)
 TITLE_LIMIT = 500
 SUMMARY_LIMIT = 4000
+EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
+FUTURE_GRACE = timedelta(days=1)
 
 
 class FeedParseError(Exception):
@@ -47,6 +53,8 @@ class ParsedFeed:
     items: list[FeedItem]
     problem: str | None = None
     """Set when the XML is malformed but some items could still be read."""
+    skipped: tuple[str, ...] = ()
+    """Entries that could not be read at all, each as ``'guid': reason``."""
 
 
 def safe_link(url: str | None) -> str | None:
@@ -60,11 +68,30 @@ def safe_link(url: str | None) -> str | None:
     return url
 
 
-def _published(entry: feedparser.FeedParserDict) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+def safe_date(parsed: Sequence[object] | None, fetched_at: datetime) -> datetime | None:
+    """An entry's date (feedparser's UTC ``struct_time``) as an aware datetime,
+    or None when it is missing or impossible (year 0 or 1, month 13 …).
+
+    Dates before 1900 are taken for placeholders and dropped; dates more than a
+    day after ``fetched_at`` are clamped to it, so a wrong year cannot pin a
+    case to the top of ``/case`` (a day's grace covers time zones).
+    """
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat(timespec="seconds")
+    try:
+        year, month, day, hour, minute, second = (int(part) for part in parsed[:6])  # type: ignore[call-overload]
+        when = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if when < EARLIEST_DATE:
+        return None
+    return fetched_at if when > fetched_at + FUTURE_GRACE else when
+
+
+def _published(entry: feedparser.FeedParserDict, fetched_at: datetime) -> str | None:
+    # dict.get: feedparser's own get() maps a missing published date to the updated one, with a warning.
+    when = safe_date(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"), fetched_at)
+    return when.isoformat(timespec="seconds") if when else None
 
 
 def item_key(guid: str | None, link: str | None, entry_text: str, entry_text_identifies: bool) -> str:
@@ -80,8 +107,12 @@ def item_key(guid: str | None, link: str | None, entry_text: str, entry_text_ide
     return base
 
 
-def parse_feed(body: bytes, *, base_url: str, court_feed: bool) -> ParsedFeed:
-    """Parse ``body``; raise :class:`FeedParseError` when it holds no feed."""
+def parse_feed(body: bytes, *, base_url: str, court_feed: bool, fetched_at: datetime | None = None) -> ParsedFeed:
+    """Parse ``body``; raise :class:`FeedParseError` when it holds no feed.
+
+    An entry that cannot be read is left out (and named in ``skipped``); the
+    others are kept."""
+    fetched_at = fetched_at or datetime.now(UTC)
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
     if not parsed.entries and not parsed.get("version"):
         if _HTML_PAGE.search(body[:4096]):
@@ -89,24 +120,14 @@ def parse_feed(body: bytes, *, base_url: str, court_feed: bool) -> ParsedFeed:
         if parsed.bozo:
             raise FeedParseError(f"not a feed: {parsed.get('bozo_exception')}"[:300])
         raise FeedParseError("not a feed: no RSS or Atom document found")
-    items = []
+    items, skipped = [], []
     for entry in parsed.entries:
-        summary = clean_text(entry.get("summary") or entry.get("description"), SUMMARY_LIMIT)
-        title = clean_text(entry.get("title"), TITLE_LIMIT) or summary[:120] or "(untitled)"
-        guid = (entry.get("id") or "").strip()[:1000] or None
-        link = safe_link(entry.get("link"))
-        published_at = _published(entry)
-        items.append(
-            FeedItem(
-                key=item_key(guid, link, f"{title}\n{summary}\n{published_at}", court_feed),
-                guid=guid,
-                link=link,
-                title=title,
-                summary=summary,
-                author=clean_text(entry.get("author"), 200) or None,
-                published_at=published_at,
-            )
-        )
+        try:
+            items.append(_item(entry, court_feed, fetched_at))
+        except Exception as error:  # one unreadable entry must not cost the feed
+            label = str(entry.get("id") or entry.get("link") or "(no guid)")[:100]
+            skipped.append(f"{label!r}: {describe_error(error)}")
+            log.warning("feed %s: skipped entry %r: %s", base_url, label, describe_error(error))
     problem = None
     if parsed.bozo and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
         problem = f"malformed XML ({parsed.bozo_exception})"[:300]
@@ -115,4 +136,31 @@ def parse_feed(body: bytes, *, base_url: str, court_feed: bool) -> ParsedFeed:
         link=safe_link(parsed.feed.get("link")),
         items=items,
         problem=problem,
+        skipped=tuple(skipped),
     )
+
+
+def _item(entry: feedparser.FeedParserDict, court_feed: bool, fetched_at: datetime) -> FeedItem:
+    summary = clean_text(entry.get("summary") or entry.get("description"), SUMMARY_LIMIT)
+    title = clean_text(entry.get("title"), TITLE_LIMIT) or summary[:120] or "(untitled)"
+    guid = (entry.get("id") or "").strip()[:1000] or None
+    link = safe_link(entry.get("link"))
+    published_at = _published(entry, fetched_at)
+    return FeedItem(
+        key=item_key(guid, link, f"{title}\n{summary}\n{published_at}", court_feed),
+        guid=guid,
+        link=link,
+        title=title,
+        summary=summary,
+        author=clean_text(entry.get("author"), 200) or None,
+        published_at=published_at,
+    )
+
+
+def describe_error(error: BaseException) -> str:
+    """One line naming an unexpected error and where it was raised, for logs and feed health."""
+    where = ""
+    if error.__traceback__ is not None:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        where = f" at {Path(frame.filename).name}:{frame.lineno}"
+    return f"{type(error).__name__}: {error}"[:200] + where

@@ -37,20 +37,29 @@ def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: list[Hit]
         watch = hit.watch
         if routine and not watch.include_routine:
             continue
-        cursor = db.execute(
+        inserted = db.execute(
             """
             INSERT INTO alerts (team_id, channel_id, event_id, case_id, watch_id, matched_term, mode, status,
                                 next_attempt_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-            ON CONFLICT (team_id, channel_id, event_id) DO UPDATE SET
-                matched_term = CASE WHEN instr(', ' || matched_term || ', ', ', ' || excluded.matched_term || ', ')
-                                    THEN matched_term ELSE matched_term || ', ' || excluded.matched_term END,
-                mode = CASE WHEN excluded.mode = 'instant' THEN 'instant' ELSE mode END
-            WHERE alerts.status = 'pending'
+            ON CONFLICT (team_id, channel_id, event_id) DO NOTHING
             """,
             [watch.team_id, watch.channel_id, event_id, case_id, watch.id, hit.matched, watch.mode, now, now],
+        ).rowcount
+        if inserted:
+            created += 1
+            continue
+        # Another watch of this channel already asked for this event's alert: name this one's term too.
+        db.execute(
+            """
+            UPDATE alerts SET
+                matched_term = CASE WHEN instr(', ' || matched_term || ', ', ', ' || ? || ', ')
+                                    THEN matched_term ELSE matched_term || ', ' || ? END,
+                mode = CASE WHEN ? = 'instant' THEN 'instant' ELSE mode END
+            WHERE team_id = ? AND channel_id = ? AND event_id = ? AND status = 'pending'
+            """,
+            [hit.matched, hit.matched, watch.mode, watch.team_id, watch.channel_id, event_id],
         )
-        created += cursor.rowcount
     return created
 
 

@@ -49,14 +49,15 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def open_database(path: str | Path) -> Database:
+def open_database(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
     """Open (creating if need be) the database at ``path`` and bring its schema
-    up to date. Each thread must open its own (see :class:`ThreadDatabases`)."""
+    up to date. Each thread must open its own (see :class:`ThreadDatabases`).
+    A write waits up to ``busy_timeout_ms`` for another writer's lock."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
     db = Database(conn)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
     db.enable_wal()
@@ -97,6 +98,21 @@ def write_transaction(db: Database) -> Iterator[Database]:
         raise StorageUnavailable(f"storage: {reason}") from error
 
 
+@contextmanager
+def savepoint(db: Database, name: str = "one_item") -> Iterator[Database]:
+    """Inside a transaction: undo only this block's writes if it raises (the
+    error still propagates), keeping the rest of the transaction."""
+    db.execute(f"SAVEPOINT {name}")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:  # SQLite may have rolled back everything itself (disk full)
+            db.execute(f"ROLLBACK TO {name}")
+            db.execute(f"RELEASE {name}")
+        raise
+    db.execute(f"RELEASE {name}")
+
+
 def schema_version(db: Database) -> int:
     return len(migrations.applied(db))
 
@@ -105,14 +121,15 @@ class ThreadDatabases:
     """One connection per thread to the same file (SQLite connections must not
     be shared across threads while in use)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        open_database(path).close()  # migrate once, up front
+        open_database(path, busy_timeout_ms=busy_timeout_ms).close()  # migrate once, up front
 
     def get(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = open_database(self.path)
+            db = open_database(self.path, busy_timeout_ms=self.busy_timeout_ms)
             self._local.db = db
         return db

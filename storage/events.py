@@ -9,7 +9,7 @@ told apart by their text, since one case can have several filings a day.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -32,11 +32,21 @@ def _identity(stored: StoredItem) -> str:
     return ""
 
 
+def _event_day(event_at: str) -> date:
+    """The day of an item's time, which the feed parser keeps within 1900 and
+    tomorrow; the day it was stored if that is somehow not so."""
+    try:
+        day = date.fromisoformat(event_at[:10])
+    except ValueError:
+        day = datetime.now(UTC).date()
+    return min(max(day, date.min + timedelta(days=SAME_EVENT_DAYS)), date.max - timedelta(days=SAME_EVENT_DAYS))
+
+
 def record_event(db: Database, stored: StoredItem) -> tuple[int, bool]:
     """Attach a newly stored item to its event; returns (event id, whether the event is new)."""
     action = stored.extraction.action or "update"
     identity = _identity(stored)
-    day = date.fromisoformat(stored.event_at[:10])
+    day = _event_day(stored.event_at)
     found = db.execute(
         "SELECT id FROM events WHERE case_id IS ? AND action = ? AND identity = ? AND event_day BETWEEN ? AND ? "
         "ORDER BY id LIMIT 1",

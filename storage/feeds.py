@@ -130,28 +130,31 @@ def record_success(
     db: Database, feed_id: int, *, etag: str | None, last_modified: str | None, new_items: int, next_poll_at: str
 ) -> None:
     now = now_iso()
-    db.execute(
-        """
-        UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,
-               last_new_item_at = CASE WHEN ? > 0 THEN ? ELSE last_new_item_at END,
-               last_error = NULL, failing_since = NULL, consecutive_failures = 0, next_poll_at = ?
-        WHERE id = ?
-        """,
-        [etag, last_modified, now, now, new_items, now, next_poll_at, feed_id],
-    )
+    with write_transaction(db):
+        db.execute(
+            """
+            UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?, last_success_at = ?,
+                   last_new_item_at = CASE WHEN ? > 0 THEN ? ELSE last_new_item_at END,
+                   last_error = NULL, failing_since = NULL, consecutive_failures = 0, next_poll_at = ?
+            WHERE id = ?
+            """,
+            [etag, last_modified, now, now, new_items, now, next_poll_at, feed_id],
+        )
 
 
 def record_failure(db: Database, feed_id: int, reason: str, *, next_poll_at: str) -> None:
+    """Mark the feed failing; raises StorageUnavailable when even that cannot be written."""
     now = now_iso()
-    db.execute(
-        """
-        UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ?,
-               failing_since = coalesce(failing_since, ?), consecutive_failures = consecutive_failures + 1,
-               next_poll_at = ?
-        WHERE id = ?
-        """,
-        [now, reason[:500], now, now, next_poll_at, feed_id],
-    )
+    with write_transaction(db):
+        db.execute(
+            """
+            UPDATE feeds SET last_polled_at = ?, last_error = ?, last_error_at = ?,
+                   failing_since = coalesce(failing_since, ?), consecutive_failures = consecutive_failures + 1,
+                   next_poll_at = ?
+            WHERE id = ?
+            """,
+            [now, reason[:500], now, now, next_poll_at, feed_id],
+        )
 
 
 # --- changes by command ---------------------------------------------------------

@@ -55,46 +55,52 @@ def store_items(
     """Store the entries not seen before from this feed, in one transaction
     (or inside the caller's). Returns the new items, in feed order. Items of a
     feed that ``opens_cases`` false (news) only join cases that exist."""
-    new_items = []
     seen_at = now_iso()
     with write_transaction(db):
-        for item, extraction in entries:
-            known = db.execute("SELECT 1 FROM items WHERE feed_id = ? AND item_key = ?", [feed_id, item.key]).fetchone()
-            if known:
-                continue
-            event_at = item.published_at or seen_at
-            case_id = assign_case(db, extraction, event_at, may_open=opens_cases)
-            item_id = db.execute(
-                """
-                INSERT INTO items (feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
-                                   event_at, agency, action, caption, court, release_no, docket_entry, amounts,
-                                   case_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    feed_id,
-                    item.key,
-                    item.guid,
-                    item.link,
-                    item.title,
-                    item.summary,
-                    item.author,
-                    item.published_at,
-                    seen_at,
-                    event_at,
-                    extraction.agency,
-                    extraction.action,
-                    extraction.caption,
-                    extraction.court,
-                    extraction.release_no,
-                    extraction.docket_entry,
-                    json.dumps(extraction.amounts),
-                    case_id,
-                ],
-            ).lastrowid
-            db.execute(
-                "INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)",
-                [item_id, item.title, item.summary],
-            )
-            new_items.append(StoredItem(item_id, case_id, event_at, item, extraction))
-    return new_items
+        stored = (
+            store_item(db, feed_id, item, extraction, opens_cases=opens_cases, seen_at=seen_at)
+            for item, extraction in entries
+        )
+        return [item for item in stored if item is not None]
+
+
+def store_item(
+    db: Database, feed_id: int, item: StorableItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
+) -> StoredItem | None:
+    """Store one item inside the caller's transaction, unless this feed brought
+    it before (then None). An item without a date happened when it was seen."""
+    known = db.execute("SELECT 1 FROM items WHERE feed_id = ? AND item_key = ?", [feed_id, item.key]).fetchone()
+    if known:
+        return None
+    event_at = item.published_at or seen_at
+    case_id = assign_case(db, extraction, event_at, may_open=opens_cases)
+    item_id = db.execute(
+        """
+        INSERT INTO items (feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
+                           event_at, agency, action, caption, court, release_no, docket_entry, amounts,
+                           case_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            feed_id,
+            item.key,
+            item.guid,
+            item.link,
+            item.title,
+            item.summary,
+            item.author,
+            item.published_at,
+            seen_at,
+            event_at,
+            extraction.agency,
+            extraction.action,
+            extraction.caption,
+            extraction.court,
+            extraction.release_no,
+            extraction.docket_entry,
+            json.dumps(extraction.amounts),
+            case_id,
+        ],
+    ).lastrowid
+    db.execute("INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)", [item_id, item.title, item.summary])
+    return StoredItem(item_id, case_id, event_at, item, extraction)

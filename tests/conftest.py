@@ -45,6 +45,7 @@ class Route:
     delay: float = 0.0
     gzip: bool = False
     answer_after: str | None = None  # answer only once a request for this other path has arrived
+    drip: float = 0.0  # seconds between the body's bytes: a stalling peer that never trips a read timeout
 
 
 class FeedServer:
@@ -57,6 +58,7 @@ class FeedServer:
         self._changed = shares_log_with._changed if shares_log_with else threading.Condition()
         self.in_flight = 0
         self.most_in_flight = 0
+        self.closing = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,7 +82,21 @@ class FeedServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                route = server.routes.get(self.path)
+                if route and route.drip:
+                    self.drip(body, route.drip)
+                else:
+                    self.wfile.write(body)
+
+            def drip(self, body: bytes, every: float) -> None:
+                for offset in range(len(body)):
+                    if server.closing.wait(every):  # the peer is slow: behaviour under test
+                        return
+                    try:
+                        self.wfile.write(body[offset : offset + 1])
+                        self.wfile.flush()
+                    except OSError:
+                        return  # the client gave up
 
             def answer(self) -> tuple[int, dict[str, str], bytes]:
                 route = server.routes.get(self.path)
@@ -118,6 +134,7 @@ class FeedServer:
         return self.serve(path, (FIXTURES / fixture).read_bytes(), **options)
 
     def close(self) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -23,6 +23,7 @@ from storage.feeds import change_feed, enabled_feeds, get_feed, sync_catalog
 from storage.leases import hold
 from storage.watches import WatchSpec, add_watch
 from tests.conftest import FIXTURES, FeedServer
+from tests.reliability import Observed
 
 GOOD = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
 
@@ -91,22 +92,47 @@ def test_quiet_means_far_longer_than_the_usual_rhythm() -> None:
 @pytest.mark.parametrize(
     ("route", "reason"),
     [
-        ({"body": "oops", "status": 500}, "HTTP 500"),
-        ({"body": "gone", "status": 404}, "HTTP 404"),
-        ({"body": "<?xml version='1.0'?><rss><channel><item><title>a</item></rss>"}, "malformed XML"),
-        ({"body": "<!doctype html><html><body>Moved</body></html>"}, "HTML page"),
-        ({"body": "", "status": 302, "headers": {"Location": "/bad.xml"}}, "too many redirects"),
-        ({"body": "busy", "status": 503, "headers": {"Retry-After": "60"}}, "HTTP 503"),
+        pytest.param(
+            {"body": "oops", "status": 500},
+            "HTTP 500",
+            marks=pytest.mark.reliability("a feed server answering 500", kind="feed fault"),
+        ),
+        pytest.param(
+            {"body": "gone", "status": 404},
+            "HTTP 404",
+            marks=pytest.mark.reliability("a feed URL that is gone (404)", kind="feed fault"),
+        ),
+        pytest.param(
+            {"body": "<?xml version='1.0'?><rss><channel><item><title>a</item></rss>"},
+            "malformed XML",
+            marks=pytest.mark.reliability("truncated or malformed XML", kind="feed fault"),
+        ),
+        pytest.param(
+            {"body": "<!doctype html><html><body>Moved</body></html>"},
+            "HTML page",
+            marks=pytest.mark.reliability("an HTML page instead of a feed", kind="feed fault"),
+        ),
+        pytest.param(
+            {"body": "", "status": 302, "headers": {"Location": "/bad.xml"}},
+            "too many redirects",
+            marks=pytest.mark.reliability("a redirect loop", kind="feed fault"),
+        ),
+        pytest.param(
+            {"body": "busy", "status": 503, "headers": {"Retry-After": "60"}},
+            "HTTP 503",
+            marks=pytest.mark.reliability("a feed server overloaded (503 with Retry-After)", kind="feed fault"),
+        ),
     ],
 )
 def test_a_bad_feed_is_recorded_and_the_others_go_on(
-    databases: ThreadDatabases, feed_server: FeedServer, route: dict, reason: str
+    databases: ThreadDatabases, feed_server: FeedServer, route: dict, reason: str, observed: Observed
 ) -> None:
     good = feed_server.serve("/good.xml", GOOD)
     bad = feed_server.serve("/bad.xml", **route)
     sync_catalog(databases.get(), [spec("Good", good), spec("Bad", bad)])
     fetcher = Fetcher(contact="t@example.com", allow_private=True)
     outcomes = poll_feeds(databases, fetcher, enabled_feeds(databases.get()), default_matcher())
+    observed.record(items_lost=12 - outcomes[0].new_items)
     assert [o.status for o in outcomes] == ["new", "error"]
     statuses = {s.feed.name: s for s in feed_statuses(databases.get())}
     assert statuses["Good"].health.state == "ok"
@@ -340,3 +366,17 @@ def test_courtlistener_and_cmecf_addresses_are_courts() -> None:
     assert classify("https://ecf.dcd.uscourts.gov/cgi-bin/rss_outside.pl") == ("court", "DCD")
     assert classify("https://www.sec.gov/news/pressreleases.rss") == ("regulator", "SEC")
     assert classify("https://news.example.org/rss") == ("news", "News")
+
+
+def test_fetch_deadline_and_busy_timeout_are_settings() -> None:
+    from bot.config import ConfigError
+
+    assert (settings_from_env({}).fetch_deadline_seconds, settings_from_env({}).busy_timeout_ms) == (60.0, 10_000)
+    tuned = settings_from_env({"CASEWATCH_FETCH_DEADLINE_SECONDS": "2", "CASEWATCH_BUSY_TIMEOUT_SECONDS": "0.25"})
+    assert (tuned.fetch_deadline_seconds, tuned.busy_timeout_ms) == (2.0, 250)
+    with pytest.raises(ConfigError) as refused:
+        settings_from_env({"CASEWATCH_FETCH_DEADLINE_SECONDS": "soon", "CASEWATCH_BUSY_TIMEOUT_SECONDS": "nan"})
+    assert refused.value.problems == [
+        "CASEWATCH_FETCH_DEADLINE_SECONDS must be a number of seconds from 0.5 to 3600 (got 'soon')",
+        "CASEWATCH_BUSY_TIMEOUT_SECONDS must be a number of seconds from 0.05 to 600 (got 'nan')",
+    ]

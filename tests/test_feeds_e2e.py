@@ -75,10 +75,27 @@ def test_anyone_lists_only_admins_change(
 @pytest.mark.parametrize(
     ("address", "message"),
     [
-        ("file:///etc/passwd", "only http and https feeds are allowed, not file:"),
+        pytest.param(
+            "file:///etc/passwd",
+            "only http and https feeds are allowed, not file:",
+            marks=pytest.mark.reliability("/feeds add file:///etc/passwd", kind="abuse"),
+        ),
         ("ftp://ftp.example.org/feed.xml", "only http and https feeds are allowed, not ftp:"),
-        ("http://127.0.0.1:9/feed.xml", "resolves to an internal address (127.0.0.1)"),
-        ("http://169.254.169.254/latest/meta-data/", "resolves to an internal address (169.254.169.254)"),
+        pytest.param(
+            "http://127.0.0.1:9/feed.xml",
+            "resolves to an internal address (127.0.0.1)",
+            marks=pytest.mark.reliability("/feeds add of a loopback address", kind="abuse"),
+        ),
+        pytest.param(
+            "http://169.254.169.254/latest/meta-data/",
+            "resolves to an internal address (169.254.169.254)",
+            marks=pytest.mark.reliability("/feeds add of the cloud metadata address", kind="abuse"),
+        ),
+        pytest.param(
+            "http://[::ffff:127.0.0.1]:9/feed.xml",
+            "resolves to an internal address (::ffff:7f00:1)",
+            marks=pytest.mark.reliability("/feeds add of an IPv4-mapped IPv6 loopback address", kind="abuse"),
+        ),
     ],
 )
 def test_feeds_add_refuses_unsafe_addresses(

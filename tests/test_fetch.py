@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from feeds import fetch as fetch_module
@@ -40,6 +43,7 @@ def test_response_size_is_capped(feed_server: FeedServer) -> None:
         Fetcher(contact="c@example.com", allow_private=True, max_bytes=1000).fetch(url)
 
 
+@pytest.mark.reliability("a feed server that accepts the connection and never answers", kind="feed fault")
 def test_slow_server_times_out(feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fetch_module, "READ_TIMEOUT", 0.2)
     url = feed_server.serve("/slow.xml", FEED, delay=1.0)
@@ -91,17 +95,88 @@ def test_non_http_schemes_are_refused(url: str) -> None:
         check_address(url, allow_private=True)
 
 
+@pytest.mark.reliability("a feed redirecting to a private or metadata address", kind="abuse")
 def test_redirect_to_an_internal_address_is_refused(feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every hop is checked: a public-looking first hop cannot bounce us inside."""
-    checked: list[str] = []
-
-    def policy(url: str, *, allow_private: bool) -> None:
-        checked.append(url)
-        if len(checked) > 1:
-            raise FetchError("resolves to an internal address")
-
-    monkeypatch.setattr(fetch_module, "check_address", policy)
+    """Every hop is checked: a public-looking first hop cannot bounce us inside.
+    (127.0.0.1 stands for a public server here: it is where the test's server is.)"""
+    policy = fetch_module.is_internal
+    monkeypatch.setattr(fetch_module, "is_internal", lambda address: str(address) != "127.0.0.1" and policy(address))
     url = feed_server.serve("/hop", "", status=302, headers={"Location": "http://169.254.169.254/latest/"})
-    with pytest.raises(FetchError, match="internal address"):
+    with pytest.raises(FetchError, match=r"internal address \(169.254.169.254\)"):
         Fetcher(contact="c@example.com", allow_private=False).fetch(url)
-    assert checked[-1] == "http://169.254.169.254/latest/"
+    assert feed_server.count("/hop") == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1]/x",
+        "http://[::127.0.0.1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://[::ffff:7f00:1]/x",
+        "http://[::ffff:a9fe:a9fe]/latest/",
+        "http://[64:ff9b::7f00:1]/x",
+        "http://[64:ff9b::10.0.0.1]/x",
+        "http://[2002:7f00:1::]/x",
+        "http://[fe80::1]/x",
+        "http://0x7f000001/x",
+    ],
+)
+@pytest.mark.reliability("a feed URL naming a private address in an IPv6 or numeric disguise", kind="abuse")
+def test_disguised_internal_addresses_are_refused(url: str) -> None:
+    with pytest.raises(FetchError, match="internal address"):
+        check_address(url, allow_private=False)
+
+
+def test_public_addresses_in_ipv6_forms_are_allowed() -> None:
+    for url in ("http://[64:ff9b::808:808]/x", "http://[::ffff:8.8.8.8]/x", "http://[2606:4700::1111]/x"):
+        check_address(url, allow_private=False)
+
+
+@pytest.mark.reliability("DNS rebinding: a public address when checked, 127.0.0.1 when connecting", kind="abuse")
+def test_dns_rebinding_is_refused_before_any_request(feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name answers a public address to the check and the loopback address
+    afterwards (a DNS server outside the machine, stood in for here)."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["93.184.216.34"])
+
+    def rebinding_dns(host: str, *args: object, **kwargs: object) -> list:
+        if host != "rebind.example":
+            return real_getaddrinfo(host, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, feed_server.httpd.server_port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    feed_server.serve("/feed.xml", FEED)
+    url = f"http://rebind.example:{feed_server.httpd.server_port}/feed.xml"
+    with pytest.raises(FetchError, match=r"internal address \(127.0.0.1\)"):
+        Fetcher(contact="c@example.com", allow_private=False).fetch(url)
+    assert feed_server.requests == []
+
+
+def test_the_resolver_is_a_constructor_argument(feed_server: FeedServer) -> None:
+    """A resolver that rebinds through the hook is refused the same way; with
+    private feeds allowed it is what the connection uses."""
+    feed_server.serve("/feed.xml", FEED)
+    url = f"http://feeds.example:{feed_server.httpd.server_port}/feed.xml"
+    calls: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return ["93.184.216.34"] if len(calls) == 1 else ["::ffff:127.0.0.1"]
+
+    with pytest.raises(FetchError, match="internal address"):
+        Fetcher(contact="c@example.com", resolve=rebinding).fetch(url)
+    assert feed_server.requests == []
+    local = Fetcher(contact="c@example.com", allow_private=True, resolve=lambda host, port: ["127.0.0.1"])
+    assert local.fetch(url).body == FEED.encode()
+    assert feed_server.requests[0][1]["Host"] == f"feeds.example:{feed_server.httpd.server_port}"
+
+
+@pytest.mark.reliability("a feed server dripping one byte at a time", kind="feed fault")
+def test_a_dripping_server_is_cut_off_at_the_deadline(feed_server: FeedServer) -> None:
+    url = feed_server.serve("/drip.xml", FEED, drip=0.1)  # about 8 s for the whole answer
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"^timed out after 1 s$"):
+        Fetcher(contact="c@example.com", allow_private=True, deadline=1).fetch(url)
+    assert time.monotonic() - started < 3
