@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_REQUEST_BYTES = 1024 * 1024
 JSON = {"Content-Type": ["application/json"]}
+TEXT = {"Content-Type": ["text/plain; charset=utf-8"]}
 
 
 def bolt_request(text: str, found: dict, environ: dict) -> BoltRequest:
@@ -59,26 +60,29 @@ def wsgi_application(app: App, status: Callable[[], dict], signing_secret: str) 
     a signed one that is malformed 400 (see :mod:`bot.slack_request`), before
     Bolt reads it."""
 
-    def answer(start_response: Callable, code: int, body: str = "", headers: dict | None = None) -> Iterable[bytes]:
-        response = WsgiHttpResponse(status=code, headers=headers, body=body or HTTPStatus(code).phrase)
+    def answer(start_response: Callable, code: int, body: str, headers: dict | None = None) -> Iterable[bytes]:
+        response = WsgiHttpResponse(status=code, headers=headers, body=body)
         start_response(response.status, response.get_headers())
         return response.get_body()
+
+    def refuse(start_response: Callable, code: int) -> Iterable[bytes]:
+        return answer(start_response, code, HTTPStatus(code).phrase, TEXT)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             return answer(start_response, 200, json.dumps({"ok": True, **status()}), JSON)
         if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
-            return answer(start_response, 404)
+            return refuse(start_response, 404)
         length = environ.get("CONTENT_LENGTH") or "0"
         body = environ["wsgi.input"].read(int(length)) if length.isdigit() else b""
         stamp, signature = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE")
         if not signed(body, stamp, signature, signing_secret):
-            return answer(start_response, 401)
+            return refuse(start_response, 401)
         try:
             found = parse(body, environ.get("CONTENT_TYPE") or "")
         except MalformedRequest as problem:
             log.warning("refused a malformed Slack request: %s", problem)
-            return answer(start_response, 400)
+            return refuse(start_response, 400)
         response = app.dispatch(bolt_request(body.decode(), found, environ))
         return answer(start_response, response.status, response.body, response.headers)
 

@@ -122,6 +122,8 @@ def check_shape(request: dict, where: str = "") -> None:
     for name in REQUIRED.get(kind, ()):
         if not request.get(name):
             raise MalformedRequest(f"a {kind} request without {name}")
+    if kind == "block_actions" and not isinstance(request["user"], dict):
+        raise MalformedRequest("block_actions user is not an object")
     event = request.get("event")
     if event is not None:
         if not isinstance(event, dict):

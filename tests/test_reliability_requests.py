@@ -204,6 +204,7 @@ MALFORMED = {
     "a payload that is a list": (_form(payload="[1, 2]"), FORM),
     "block actions without actions": (_form(payload=json.dumps(_block_actions(actions=None))), FORM),
     "block actions with an action that is text": (_form(payload=json.dumps(_block_actions(actions=["x"]))), FORM),
+    "block actions with a user that is text": (_form(payload=json.dumps(_block_actions(user="U0001"))), FORM),
     "block actions with a team that is a list": (_form(payload=json.dumps(_block_actions(team=["T0001"]))), FORM),
     "a slash command without a channel": (_form(command="/watch", team_id="T0001", user_id="U0001", text="x"), FORM),
 }
@@ -216,6 +217,8 @@ def test_malformed_signed_requests_get_400_and_one_log_line(start: Callable[...,
         answer = post_signed(bot.url, body, content_type)
         assert answer.status == 400, (case, answer)
     assert "No case matches" in bot.answer("/case", "binance")  # still serving
+    well_formed = post_signed(bot.url, _event(), "application/json")
+    assert (well_formed.status, well_formed.body) == (200, "")  # acknowledged, with nothing for Slack to show
     log = bot.stop_and_read_log()
     assert "Traceback" not in log and SIGNING_SECRET not in log
     refusals = [line for line in log.splitlines() if "malformed Slack request" in line]
