@@ -25,6 +25,7 @@ from tests.conftest import (
     FeedServer,
     SlackApi,
     eventually,
+    post_event,
     post_signed,
     post_slack,
     slack_bot_env,
@@ -152,6 +153,8 @@ def test_a_locked_database_gets_a_clear_answer_and_nothing_half_written(
         listed = bot.answer("/watchlist", "")  # reading still works
         assert "*coinbase*" in listed and "*binance*" not in listed
         assert "No case matches" not in bot.answer("/case", "binance")
+        joined = post_event(bot.url, {"type": "member_joined_channel", "user": "UBOT", "channel": "C0001"})
+        assert joined.status == 500  # not done: Slack will send the event again
         assert bot.answer("/feeds", "poll SEC press", **admin(slack_api)).startswith("Polling")
         assert slack_api.wait_for(lambda: responses(slack_api), timeout=30), "the poll was never reported"
         (report,) = responses(slack_api)
@@ -163,6 +166,9 @@ def test_a_locked_database_gets_a_clear_answer_and_nothing_half_written(
     listed = bot.answer("/watchlist", "")
     assert "*coinbase*" in listed and "*binance*" in listed and "This channel's watches (2)" in listed
     assert "paused" not in bot.answer("/feeds", "")
+    assert post_event(bot.url, {"type": "member_joined_channel", "user": "UBOT", "channel": "C0001"}).status == 200
+    log = bot.stop_and_read_log()
+    assert "Traceback" not in log and "database locked" in log
 
 
 # --- 9: malformed requests ---------------------------------------------------------
