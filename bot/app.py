@@ -12,6 +12,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.config import Settings
 from feeds.fetch import Fetcher
 from handlers import actions, commands, events, feed_commands
+from handlers.background import BackgroundWork
+from handlers.interactive import answer_errors
 from storage.database import ThreadDatabases
 
 
@@ -45,14 +47,22 @@ def create_app(
     fetcher: Fetcher,
     on_feeds_changed: Callable[[], None],
 ) -> App:
+    """The Bolt app. Listeners run before the request is answered
+    (``process_before_response``), so a command's answer is in the HTTP
+    response itself; whatever may take long (fetching a feed, Slack's Web API)
+    runs after it: as a lazy listener or as :class:`BackgroundWork`."""
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         # Socket Mode requests arrive over an authenticated WebSocket, unsigned.
         request_verification_enabled=not settings.socket_mode,
+        process_before_response=True,
     )
+    app.error(answer_errors)
     commands.register(app, databases, news_search=settings.news_search_url, on_feeds_changed=on_feeds_changed)
     actions.register(app, databases)
     events.register(app, databases)
-    feed_commands.register(app, databases, fetcher, admins=settings.admins, on_change=on_feeds_changed)
+    feed_commands.register(
+        app, databases, fetcher, admins=settings.admins, on_change=on_feeds_changed, background=BackgroundWork()
+    )
     return app

@@ -1,4 +1,9 @@
-"""Slash commands: /case, /watch, /unwatch, /watchlist. ``register`` names them."""
+"""Slash commands: /case, /watch, /unwatch, /watchlist. ``register`` names them.
+
+Each is answered in its acknowledgement (Bolt runs it before answering the
+HTTP request), so it must be quick: database writes wait at most a moment for
+the lock, and say so when they cannot be made.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,27 @@ from collections.abc import Callable
 from urllib.parse import quote_plus
 
 from slack_bolt import Ack, App
+from sqlite_utils import Database
 
 from handlers.case_answer import slack_answer, slack_usage
-from handlers.watch_answer import ephemeral, unwatched, watch_confirmation, watchlist
-from handlers.watch_request import WATCH_EXAMPLES, BadRequest, parse_watch, unwatch_target
-from storage.database import ThreadDatabases
+from handlers.interactive import could_not, request_database
+from handlers.watch_answer import already_removed, ephemeral, unwatched, watch_confirmation, watchlist
+from handlers.watch_request import (
+    WATCH_EXAMPLES,
+    BadRequest,
+    invisible_refusal,
+    only_invisible,
+    parse_watch,
+    unwatch_target,
+    visible_text,
+)
+from storage.database import StorageUnavailable, ThreadDatabases, write_transaction
 from storage.feeds import follow_news_search, retire_news_search
 from storage.search import search_cases
 from storage.watches import (
     TooManyWatches,
+    Watch,
+    WatchSpec,
     add_watch,
     case_watch_in_channel,
     channel_watches,
@@ -32,10 +49,49 @@ def news_search_url(template: str, term: str) -> str:
 def register(
     app: App, databases: ThreadDatabases, *, news_search: str = "", on_feeds_changed: Callable[[], None] = lambda: None
 ) -> None:
+    def save_watch(db: Database, command: dict, spec: WatchSpec) -> tuple[Watch, bool, bool]:
+        """The watch and its news search feed, both or neither. Returns the
+        watch, whether it is new, and whether a news search feed was added."""
+        with write_transaction(db):
+            watch, created = add_watch(
+                db, team_id=command["team_id"], channel_id=command["channel_id"], user_id=command["user_id"], spec=spec
+            )
+            followed = bool(news_search) and watch.kind == "name"
+            if followed:
+                url = news_search_url(news_search, watch.term)
+                followed = follow_news_search(db, term=watch.term, url=url, team_id=command["team_id"])
+        return watch, created, followed
+
+    def drop_watch(db: Database, command: dict, target: tuple[str, str] | int) -> tuple[Watch | None, bool]:
+        """Remove the watch (by number, or by kind and key) and, when no watch
+        needs it any more, its news search feed; both or neither. Returns the
+        removed watch, and whether a news search feed was retired."""
+        team_id, channel_id = command["team_id"], command["channel_id"]
+        with write_transaction(db):
+            if isinstance(target, int):
+                watch_id: int | None = target
+            else:
+                kind, key = target
+                watches = channel_watches(db, team_id, channel_id)
+                watch_id = next((w.id for w in watches if w.kind == kind and w.term_key == key), None)
+            if watch_id is None:
+                return None, False
+            removed = remove_watch(
+                db, team_id=team_id, channel_id=channel_id, watch_id=watch_id, user_id=command["user_id"]
+            )
+            retired = False
+            if removed and news_search and removed.kind == "name":
+                still = is_watched_anywhere(db, "name", removed.term_key)
+                retired = retire_news_search(db, url=news_search_url(news_search, removed.term), still_watched=still)
+        return removed, retired
+
     def case_command(ack: Ack, command: dict) -> None:
-        """``/case QUERY``: answered in the acknowledgement itself, so the user
-        sees it well inside Slack's 3-second window; ephemeral."""
-        query = (command.get("text") or "").strip()
+        """``/case QUERY``: answered in the acknowledgement itself; ephemeral."""
+        text = command.get("text") or ""
+        if only_invisible(text):
+            ack(**ephemeral(invisible_refusal("/case binance").message))
+            return
+        query = visible_text(text).strip()
         if not query:
             ack(response_type="ephemeral", **slack_usage())
             return
@@ -53,47 +109,40 @@ def register(
         if isinstance(spec, BadRequest):
             ack(**ephemeral(f"{spec.message}\nExamples: {WATCH_EXAMPLES}"))
             return
-        db = databases.get()
-        team_id, channel_id = command["team_id"], command["channel_id"]
         try:
-            watch, created = add_watch(
-                db, team_id=team_id, channel_id=channel_id, user_id=command["user_id"], spec=spec
-            )
+            with request_database(databases) as db:
+                watch, created, followed = save_watch(db, command, spec)
         except TooManyWatches as error:
             ack(**ephemeral(f"Not added: {error}. Remove some with `/unwatch`."))
             return
+        except StorageUnavailable as error:
+            ack(**could_not("save the watch", error))
+            return
+        if followed:
+            on_feeds_changed()
         known = search_cases(db, watch.term)
-        elsewhere = other_channels_watching(db, team_id, watch.kind, watch.term_key, channel_id)
+        elsewhere = other_channels_watching(db, command["team_id"], watch.kind, watch.term_key, command["channel_id"])
         ack(**ephemeral(watch_confirmation(watch, created, known, elsewhere)))
-        if news_search and watch.kind == "name":
-            url = news_search_url(news_search, watch.term)
-            if follow_news_search(db, term=watch.term, url=url, team_id=team_id):
-                on_feeds_changed()
 
     def unwatch_command(ack: Ack, command: dict) -> None:
         target = unwatch_target(command.get("text") or "")
         if isinstance(target, BadRequest):
-            ack(**ephemeral(f"{target.message}\nExample: `/unwatch binance` or `/unwatch 2`"))
+            ack(**ephemeral(f"{target.message}\nExample: `/unwatch binance` or `/unwatch 12`"))
             return
-        db = databases.get()
-        team_id, channel_id = command["team_id"], command["channel_id"]
-        watches = channel_watches(db, team_id, channel_id)
-        if isinstance(target, int):
-            chosen = watches[target - 1] if 0 < target <= len(watches) else None
+        try:
+            with request_database(databases) as db:
+                removed, retired = drop_watch(db, command, target)
+        except StorageUnavailable as error:
+            ack(**could_not("remove the watch", error))
+            return
+        if retired:
+            on_feeds_changed()
+        if removed:
+            ack(**ephemeral(unwatched(removed)))
+        elif isinstance(target, int):
+            ack(**ephemeral(already_removed(target)))
         else:
-            kind, key = target
-            chosen = next((w for w in watches if w.kind == kind and w.term_key == key), None)
-        if chosen is None:
-            ack(**ephemeral("This channel has no such watch. `/watchlist` shows them, numbered."))
-            return
-        removed = remove_watch(
-            db, team_id=team_id, channel_id=channel_id, watch_id=chosen.id, user_id=command["user_id"]
-        )
-        ack(**ephemeral(unwatched(removed) if removed else "That watch was already removed."))
-        if removed and news_search and removed.kind == "name":
-            still = is_watched_anywhere(db, "name", removed.term_key)
-            if retire_news_search(db, url=news_search_url(news_search, removed.term), still_watched=still):
-                on_feeds_changed()
+            ack(**ephemeral("This channel has no such watch. `/watchlist` shows them, with their numbers."))
 
     def watchlist_command(ack: Ack, command: dict) -> None:
         ack(**ephemeral(watchlist(channel_watches(databases.get(), command["team_id"], command["channel_id"]))))

@@ -1,4 +1,9 @@
-"""Events: the Home tab, and held alerts released when the bot joins a channel."""
+"""Events: the Home tab, and held alerts released when the bot joins a channel.
+
+The Home tab is built after the event is acknowledged (a Bolt lazy listener):
+it waits on Slack's Web API. Releasing held alerts is one quick write, made
+before the acknowledgement: if it fails, Slack is told so and sends the event again.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.home import home_view
+from handlers.interactive import acknowledge, request_database
 from storage.alerts import latest_alerts, requeue_failed
 from storage.database import ThreadDatabases
 from storage.watches import watches_in_channels
@@ -49,9 +55,10 @@ def register(app: App, databases: ThreadDatabases) -> None:
     def member_joined_channel(event: dict, context: BoltContext) -> None:
         if event.get("user") != context.bot_user_id:
             return
-        released = requeue_failed(databases.get(), context.team_id, event["channel"])
+        with request_database(databases) as db:
+            released = requeue_failed(db, context.team_id, event["channel"])
         if released:
             log.info("released %d held alerts for %s", released, event["channel"])
 
-    app.event("app_home_opened")(app_home_opened)
+    app.event("app_home_opened")(ack=acknowledge, lazy=[app_home_opened])
     app.event("member_joined_channel")(member_joined_channel)

@@ -1,5 +1,9 @@
 """/feeds: everyone may list the feeds; admins (CASEWATCH_ADMINS) may add,
-pause, resume, remove and poll them. Every change is audited."""
+pause, resume, remove and poll them. Every change is audited.
+
+Adding and polling fetch a feed, which can take long: they are acknowledged
+at once and run as :class:`BackgroundWork`, reporting through ``respond``.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,29 @@ import shlex
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
+from sqlite_utils import Database
 
 from feeds.catalog import DEFAULT_INTERVAL_MINUTES
 from feeds.fetch import Fetcher, FetchError, check_address
 from feeds.poll import default_matcher, poll_feed
 from feeds.probe import NotAFeed, probe
+from handlers.background import BackgroundWork
 from handlers.feeds_answer import FEEDS_HELP, feed_statuses, slack_feed_list
+from handlers.interactive import could_not, request_database, storage_problem
 from handlers.mrkdwn import escape, truncate
 from handlers.watch_answer import ephemeral
-from storage.database import ThreadDatabases
+from handlers.watch_request import written_number
+from storage.database import StorageUnavailable, ThreadDatabases, write_transaction
 from storage.feeds import Feed, add_feed, change_feed, listed_feeds, name_taken
 
 log = logging.getLogger(__name__)
 CHANGES = ("pause", "resume", "remove")
+BUSY = "Casewatch is busy with other feed checks; please try again in a minute."
 
 
 def _find(feeds: list[Feed], reference: str) -> Feed | None:
-    if reference.isdigit():
-        position = int(reference)
+    position = written_number(reference)
+    if position is not None:
         return feeds[position - 1] if 0 < position <= len(feeds) else None
     wanted = reference.casefold()
     exact = [feed for feed in feeds if feed.name.casefold() == wanted]
@@ -36,16 +45,40 @@ def _find(feeds: list[Feed], reference: str) -> Feed | None:
     return None
 
 
-def _unique_name(databases: ThreadDatabases, name: str) -> str:
-    db = databases.get()
+def _unique_name(db: Database, name: str) -> str:
     candidate, number = name[:120], 2
     while name_taken(db, candidate):
         candidate, number = f"{name[:110]} ({number})", number + 1
     return candidate
 
 
+def _reporting(respond: Respond, doing: str, job: Callable[[], None]) -> Callable[[], None]:
+    """``job``, made to answer the user whatever happens: a storage problem or
+    a bug (logged) is reported as such, rather than leaving them waiting.
+    ``doing`` is mrkdwn, already escaped: ``poll *SEC press*``."""
+
+    def run() -> None:
+        try:
+            job()
+        except Exception as error:
+            if storage_problem(error) is None:
+                log.exception("could not %s", doing)
+                respond(**ephemeral(f"Could not {doing}: something went wrong (the details are in Casewatch's log)."))
+            else:
+                log.warning("could not %s: %s", doing, error)
+                respond(**could_not(doing, error))
+
+    return run
+
+
 def register(
-    app: App, databases: ThreadDatabases, fetcher: Fetcher, *, admins: frozenset[str], on_change: Callable[[], None]
+    app: App,
+    databases: ThreadDatabases,
+    fetcher: Fetcher,
+    *,
+    admins: frozenset[str],
+    on_change: Callable[[], None],
+    background: BackgroundWork,
 ) -> None:
     matcher = default_matcher()
 
@@ -60,16 +93,18 @@ def register(
                 )
             )
             return
-        feed = add_feed(
-            databases.get(),
-            name=_unique_name(databases, name or found.title),
-            url=found.url,
-            agency=found.agency,
-            kind=found.kind,
-            interval_minutes=DEFAULT_INTERVAL_MINUTES[found.kind],
-            actor=user_id,
-            team_id=team_id,
-        )
+        db = databases.get()
+        with write_transaction(db):  # no other add can take the name between choosing and adding
+            feed = add_feed(
+                db,
+                name=_unique_name(db, name or found.title),
+                url=found.url,
+                agency=found.agency,
+                kind=found.kind,
+                interval_minutes=DEFAULT_INTERVAL_MINUTES[found.kind],
+                actor=user_id,
+                team_id=team_id,
+            )
         on_change()
         latest = "\n".join(f"• {escape(truncate(item.title, 150))}" for item in found.items[:3])
         respond(
@@ -112,8 +147,9 @@ def register(
                     )
                 )
                 return
-            ack(**ephemeral(f"Checking {escape(rest[0])} …"))
-            add(rest[0], " ".join(rest[1:]) or None, user_id, team_id, respond)
+            url, name = rest[0], " ".join(rest[1:]) or None
+            job = _reporting(respond, f"add {escape(url)}", lambda: add(url, name, user_id, team_id, respond))
+            ack(**ephemeral(f"Checking {escape(url)} …" if background.submit(job) else BUSY))
             return
         feed = _find(listed_feeds(databases.get()), " ".join(rest))
         if feed is None:
@@ -124,10 +160,15 @@ def register(
             )
             return
         if verb == "poll":
-            ack(**ephemeral(f"Polling *{escape(feed.name)}* …"))
-            poll_now(feed, respond)
+            job = _reporting(respond, f"poll *{escape(feed.name)}*", lambda: poll_now(feed, respond))
+            ack(**ephemeral(f"Polling *{escape(feed.name)}* …" if background.submit(job) else BUSY))
             return
-        change_feed(databases.get(), feed, change=verb, actor=user_id, team_id=team_id)
+        try:
+            with request_database(databases) as db:
+                change_feed(db, feed, change=verb, actor=user_id, team_id=team_id)
+        except StorageUnavailable as error:
+            ack(**could_not("change the feed", error))
+            return
         on_change()
         ack(**ephemeral(f"*{escape(feed.name)}* {verb}d."))
 

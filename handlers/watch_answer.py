@@ -80,11 +80,13 @@ def watch_confirmation(watch: Watch, created: bool, known: SearchResult, elsewhe
     return "\n".join(lines)
 
 
-def watch_line(position: int, watch: Watch) -> str:
+def watch_line(watch: Watch) -> str:
+    """One watch of ``/watchlist``, headed by its number: its id, which never
+    changes or passes to another watch, so ``/unwatch 12`` means this one."""
     aliases = f" (aka {', '.join(escape(a) for a in watch.aliases)})" if watch.aliases else ""
     kind = {"name": "name", "docket": "docket", "case": "case"}[watch.kind]
     line = (
-        f"*{position}.* *{escape(watch.term)}*{aliases} · {kind} · {_mode(watch.mode, watch.include_routine)}"
+        f"`#{watch.id}` *{escape(watch.term)}*{aliases} · {kind} · {_mode(watch.mode, watch.include_routine)}"
         f"\n    added by {mention_user(watch.created_by)} on {watch.created_at[:10]} · "
         f"{watch.alerts_sent} alert{'s' if watch.alerts_sent != 1 else ''} sent"
         + (f", last on {watch.last_alert_at[:10]}" if watch.last_alert_at else "")
@@ -98,9 +100,16 @@ def watchlist(watches: list[Watch]) -> str:
     if not watches:
         return f"This channel watches nothing yet. Try {WATCH_EXAMPLES}."
     lines = [f"This channel's watches ({len(watches)}):"]
-    lines += [watch_line(position, watch) for position, watch in enumerate(watches, 1)]
-    lines.append("Remove one with `/unwatch 2` or `/unwatch binance`.")
+    lines += [watch_line(watch) for watch in watches]
+    lines.append(f"Remove one by its number, `/unwatch {watches[0].id}`, or by name, `/unwatch binance`.")
     return "\n".join(lines)
+
+
+def already_removed(number: int) -> str:
+    return (
+        f"This channel has no such watch (#{number}): it was already removed, or is another channel's. "
+        "Nothing was changed; `/watchlist` shows this channel's watches and their numbers."
+    )
 
 
 def unwatched(watch: Watch) -> str:

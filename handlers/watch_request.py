@@ -7,7 +7,9 @@ docket entries too).
 
 from __future__ import annotations
 
+import re
 import shlex
+import unicodedata
 from dataclasses import dataclass
 
 from feeds.extract import find_dockets, leading_docket
@@ -20,12 +22,46 @@ OPTION_WORDS = {"daily", "weekly", "instant", "all"}
 WATCH_EXAMPLES = '`/watch binance` · `/watch "Changpeng Zhao" aka CZ` · `/watch 1:23-cv-01599` · `/watch binance daily`'
 
 
+_NUMBER = re.compile(r"#?([0-9]{1,12})")
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs"}  # controls; zero-width and direction marks; lone surrogates
+
+
 @dataclass(frozen=True)
 class BadRequest:
     message: str
 
 
+def visible_text(text: str) -> str:
+    """``text`` without the characters nobody can see and no feed will contain
+    (controls, zero-width characters, bidi overrides, byte-order marks: Unicode
+    categories Cc and Cf); line breaks, tabs and other separators become spaces."""
+    return "".join(
+        " " if char.isspace() else char
+        for char in text
+        if char.isspace() or unicodedata.category(char) not in INVISIBLE_CATEGORIES
+    )
+
+
+def only_invisible(text: str) -> bool:
+    """Whether ``text`` had something in it, but nothing visible."""
+    return bool(text.strip()) and not visible_text(text).strip()
+
+
+def invisible_refusal(example: str) -> BadRequest:
+    return BadRequest(
+        "That text has only invisible characters (control, zero-width or text-direction marks), "
+        f"which no feed can match. Type the name itself, e.g. `{example}`."
+    )
+
+
+def written_number(text: str) -> int | None:
+    """``12`` or ``#12`` (ASCII digits only) as a number, else ``None``."""
+    found = _NUMBER.fullmatch(text.strip())
+    return int(found.group(1)) if found else None
+
+
 def _words(text: str) -> list[str] | BadRequest:
+    text = visible_text(text)
     text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
     try:
         return shlex.split(text)
@@ -34,6 +70,8 @@ def _words(text: str) -> list[str] | BadRequest:
 
 
 def parse_watch(text: str) -> WatchSpec | BadRequest:
+    if only_invisible(text):
+        return invisible_refusal("/watch binance")
     words = _words(text.strip()[:1000])
     if isinstance(words, BadRequest):
         return words
@@ -83,15 +121,18 @@ def _docket(term: str):
 
 
 def unwatch_target(text: str) -> tuple[str, str] | int | BadRequest:
-    """A list number, or (kind, key) of the watch to remove."""
+    """A watch number (its id), or (kind, key) of the watch to remove."""
+    if only_invisible(text):
+        return invisible_refusal("/unwatch binance")
     words = _words(text.strip()[:1000])
     if isinstance(words, BadRequest):
         return words
     term = " ".join(words).strip()
     if not term:
         return BadRequest("Say which watch to remove: its name, its docket number or its number in `/watchlist`.")
-    if term.lstrip("#").isdigit():
-        return int(term.lstrip("#"))
+    number = written_number(term)
+    if number is not None:
+        return number
     docket = _docket(term)
     if docket:
         return ("docket", docket.key)

@@ -86,6 +86,21 @@ def watch_version(db: Database) -> int:
     return int(value)
 
 
+def _new_watch_id(db: Database) -> int:
+    """One more than the highest watch id ever given, so that a number is never
+    reused: people remove watches by number, and a replayed ``/unwatch 5``
+    must not remove a newer watch that took the number of a removed one."""
+    (highest,) = db.execute("SELECT coalesce(max(id), 0) FROM watches").fetchone()
+    given = db.execute("SELECT value FROM meta WHERE key = 'last_watch_id'").fetchone()
+    watch_id = max(highest, int(given[0]) if given else 0) + 1
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('last_watch_id', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [str(watch_id)],
+    )
+    return watch_id
+
+
 def add_watch(db: Database, *, team_id: str, channel_id: str, user_id: str, spec: WatchSpec) -> tuple[Watch, bool]:
     """Create the watch, or update the mode and aliases of the same watch.
     Returns the watch and whether it is new."""
@@ -107,10 +122,12 @@ def add_watch(db: Database, *, team_id: str, channel_id: str, user_id: str, spec
             ).fetchone()
             if count >= MAX_WATCHES_PER_CHANNEL:
                 raise TooManyWatches(f"this channel already has {count} watches, the most allowed")
-            watch_id = db.execute(
-                "INSERT INTO watches (team_id, channel_id, kind, term, term_key, case_id, mode, include_routine, "
-                "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            watch_id = _new_watch_id(db)
+            db.execute(
+                "INSERT INTO watches (id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine, "
+                "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
+                    watch_id,
                     team_id,
                     channel_id,
                     spec.kind,
@@ -122,7 +139,7 @@ def add_watch(db: Database, *, team_id: str, channel_id: str, user_id: str, spec
                     user_id,
                     now_iso(),
                 ],
-            ).lastrowid
+            )
             action = "watch added"
         for alias, alias_key in spec.aliases:
             db.execute(

@@ -385,8 +385,9 @@ def slack_api() -> Iterator[SlackApi]:
 # --- signed Slack requests -----------------------------------------------------
 
 
-def slack_signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
-    base = f"v0:{timestamp}:{body}".encode()
+def slack_signature(body: str | bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:
+    raw = body if isinstance(body, bytes) else body.encode()
+    base = f"v0:{timestamp}:".encode() + raw
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
@@ -400,13 +401,13 @@ class HttpAnswer:
 
 
 def post_signed(
-    url: str, body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+    url: str, body: str | bytes, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | str | None = None
 ) -> HttpAnswer:
-    """POST ``body`` with Slack's signature headers, as Slack signs requests."""
+    """POST ``body`` (text, or raw bytes as sent) with Slack's signature headers, as Slack signs requests."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     request = urllib.request.Request(
         url,
-        data=body.encode(),
+        data=body if isinstance(body, bytes) else body.encode(),
         method="POST",
         headers={
             "Content-Type": content_type,
@@ -416,9 +417,9 @@ def post_signed(
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return HttpAnswer(response.status, response.read().decode())
+            return HttpAnswer(response.status, response.read().decode(errors="replace"))
     except urllib.error.HTTPError as error:
-        return HttpAnswer(error.code, error.read().decode())
+        return HttpAnswer(error.code, error.read().decode(errors="replace"))
 
 
 def post_slack(

@@ -242,6 +242,7 @@ def test_routine_entries_alert_only_watches_that_ask_for_all(world: World) -> No
     assert "*Ruling*" in text_of(world.api.posts("C0002")[0])
 
 
+@pytest.mark.reliability("a workspace sees or is alerted for another workspace's watches", kind="abuse")
 def test_workspaces_never_see_each_other(world: World) -> None:
     world.command("/watch", "binance", team="T0001", channel="C0001")
     answer = world.command("/watch", "binance", team="T0002", channel="C0009")

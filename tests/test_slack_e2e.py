@@ -96,19 +96,23 @@ def test_no_match_gets_suggestions(slack_bot: str) -> None:
     assert "No case matches" in message["text"] and "Did you mean" in message["text"]
 
 
-@pytest.mark.parametrize("query", ['"', "NEAR(", "x" * 5000, "*-OR"])
+@pytest.mark.reliability("hostile /case queries (FTS5 syntax, 5,000 characters) on a populated index", kind="abuse")
+@pytest.mark.parametrize("query", ['"', "NEAR(", "x" * 5000, "*-OR", '"binance" OR "coinbase"', "<!channel>"])
 def test_hostile_queries_get_an_answer_not_an_error(slack_bot: str, query: str) -> None:
     answer = post_slack(slack_bot, slash_command("/case", query))
     assert answer.status == 200
     assert answer.json()["response_type"] == "ephemeral"
+    assert "<!channel>" not in answer.body
 
 
+@pytest.mark.reliability("a request with a forged signature", kind="abuse")
 def test_wrong_signature_is_refused(slack_bot: str) -> None:
     answer = post_slack(slack_bot, slash_command("/case", "binance"), secret="not-the-secret")
     assert answer.status == 401
     assert "Binance" not in answer.body
 
 
+@pytest.mark.reliability("a replayed request with a stale timestamp", kind="abuse")
 def test_stale_timestamp_is_refused(slack_bot: str) -> None:
     answer = post_slack(slack_bot, slash_command("/case", "binance"), timestamp=int(time.time()) - 600)
     assert answer.status == 401
