@@ -27,7 +27,7 @@ from bot.sender import AlertSender
 from feeds.fetch import Fetcher
 from feeds.match import Matcher
 from feeds.poll import failure_reason, poll_feed
-from storage.database import ThreadDatabases
+from storage.database import StorageUnavailable, ThreadDatabases
 from storage.feeds import enabled_feeds, get_feed
 from storage.leases import hold, release
 
@@ -87,7 +87,11 @@ class Scheduler:
     # --- leadership -------------------------------------------------------------
 
     def _keep_lease(self) -> None:
-        leader = hold(self.databases.get(), LEASE, self.holder, self.lease_ttl)
+        try:
+            leader = hold(self.databases.get(), LEASE, self.holder, self.lease_ttl)
+        except StorageUnavailable as error:  # nothing changes until the database can be written again
+            log.warning("could not renew the polling lease (%s); trying again at the next renewal", error)
+            return
         with self._lock:
             if leader and not self.polling:
                 log.info("this process now polls the feeds (%s)", self.holder)

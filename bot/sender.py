@@ -31,7 +31,7 @@ from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
 from handlers.alert_message import alert_fallback, alert_message, digest_fallback, digest_message
 from storage import alerts as outbox
 from storage.alerts import Alert
-from storage.database import ThreadDatabases, write_transaction
+from storage.database import ThreadDatabases, storage_reason, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +141,12 @@ class AlertSender:
         while not stop.is_set():
             try:
                 self.deliver_due()
-            except Exception:
-                log.exception("alert sender pass failed; retrying")
+            except Exception as error:
+                reason = storage_reason(error)  # locked by another process, or the disk is full
+                if reason is None:
+                    log.exception("alert sender pass failed; retrying")
+                else:
+                    log.warning("alert sender pass stopped (storage: %s); retrying", reason)
             self.wake.wait(self.pause())
             self.wake.clear()
 

@@ -5,7 +5,7 @@ sender) → ``sent`` (with the message ``ts``), or ``failed`` after a permanent
 Slack error, or ``cancelled`` when the watch is removed first. One alert per
 channel and event (unique), so an event is never posted twice to a channel.
 A pending alert whose last attempt may have reached Slack (a timeout, a
-dropped connection, a 5xx) is *maybe posted*: its ``last_error`` says so and
+dropped connection, a 5xx) is *maybe posted* (its ``maybe_posted`` flag) and
 it keeps that attempt's ``claimed_at``, so the sender looks for it in the
 channel before posting it again.
 """
@@ -24,7 +24,6 @@ from storage.cases import CaseView, case_view
 from storage.database import now_iso, write_transaction
 
 MAJOR_ACTIONS = frozenset({"complaint", "judgment", "settlement", "ruling", "dismissal", "plea"})
-MAYBE_POSTED = "maybe posted: "
 
 
 def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: list[Hit], routine: bool) -> int:
@@ -84,21 +83,20 @@ class Alert:
     thread_ts: str | None
     claimed_at: str | None
     last_error: str | None = None
-
-    @property
-    def maybe_posted(self) -> bool:
-        """The last attempt may have reached Slack: look in the channel before posting again."""
-        return bool(self.last_error and self.last_error.startswith(MAYBE_POSTED))
+    maybe_posted: bool = False  # the last attempt may have reached Slack: look in the channel before posting again
 
 
 _ALERT_COLUMNS = (
     "id, team_id, channel_id, event_id, case_id, watch_id, matched_term, mode, status, attempts, message_ts, "
-    "thread_ts, claimed_at, last_error"
+    "thread_ts, claimed_at, last_error, maybe_posted"
 )
 
 
 def _alerts(db: Database, where: str, params: list) -> list[Alert]:
-    return [Alert(**row) for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)]
+    return [
+        Alert(**{**row, "maybe_posted": bool(row["maybe_posted"])})
+        for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)
+    ]
 
 
 def due_alerts(
@@ -175,7 +173,7 @@ def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None, rec
     now = now_iso()
     with write_transaction(db):
         db.execute(
-            "UPDATE alerts SET status = 'sent', message_ts = ?, thread_ts = ?, sent_at = ?, last_error = NULL, "
+            "UPDATE alerts SET status = 'sent', message_ts = ?, thread_ts = ?, sent_at = ?, last_error = NULL, maybe_posted = 0, "
             "needs_update = 0 WHERE id = ?",
             [ts, thread_ts, now, alert.id],
         )
@@ -206,15 +204,10 @@ def mark_updated(db: Database, alert_id: int) -> None:
 def reschedule(db: Database, alert_id: int, *, at: str, error: str, maybe_posted: bool = False) -> None:
     """Try the alert again at ``at`` (ISO time). ``maybe_posted``: the attempt
     may have reached Slack, so keep its claim time and say so (see module doc)."""
-    if maybe_posted:
-        db.execute(
-            "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
-            [at, (MAYBE_POSTED + error)[:300], alert_id],
-        )
-        return
     db.execute(
-        "UPDATE alerts SET status = 'pending', claimed_at = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
-        [at, error[:300], alert_id],
+        "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ?, maybe_posted = ?, "
+        "claimed_at = CASE WHEN ? THEN claimed_at END WHERE id = ?",
+        [at, error[:300], int(maybe_posted), int(maybe_posted), alert_id],
     )
 
 

@@ -246,3 +246,10 @@ def m005_search_terms(db: Database) -> None:
 def m006_drop_case_docket(db: Database) -> None:
     # The case's docket numbers live in case_dockets; this copy was never read.
     db.execute("ALTER TABLE cases DROP COLUMN docket")
+
+
+@migrations()
+def m007_alert_maybe_posted(db: Database) -> None:
+    # An alert whose last attempt may have reached Slack (a timeout, a dropped
+    # connection): the sender looks for it in the channel before posting again.
+    db.execute("ALTER TABLE alerts ADD COLUMN maybe_posted INTEGER NOT NULL DEFAULT 0")
