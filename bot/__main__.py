@@ -1,4 +1,4 @@
-"""The ``python -m bot`` command line: demo, poll, case, run."""
+"""The ``python -m bot`` command line: demo, poll, case, extract, run."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, load_dotenv_file, settings_from_env
 from feeds.catalog import CatalogError
@@ -77,6 +78,55 @@ def _case(args: argparse.Namespace) -> int:
         return 1
     db = open_database(settings.db_path)
     print(plain_answer(search_cases(db, " ".join(args.query))))
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    import json
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from feeds.fetch import Fetcher, FetchError
+    from feeds.parse import FeedParseError
+    from feeds.record import FeedSource, case_of, extraction_record, read_feed
+    from feeds.sources import classify
+
+    if args.source.startswith(("http://", "https://")):
+        settings = settings_from_env(need_contact=True)
+        fetcher = Fetcher(
+            contact=settings.contact,
+            allow_private=settings.allow_private_feeds,
+            deadline=settings.fetch_deadline_seconds,
+        )
+        try:
+            fetched = fetcher.fetch(args.source)
+        except FetchError as error:
+            print(f"casewatch: could not fetch {args.source}: {error}", file=sys.stderr)
+            return 1
+        body, url = fetched.body, args.url or fetched.url
+    else:
+        path = Path(args.source)
+        if not path.is_file():
+            print(f"casewatch: no such file: {path}", file=sys.stderr)
+            return 1
+        body, url = path.read_bytes(), args.url or path.resolve().as_uri()
+    kind, agency = classify(url)
+    source = FeedSource(url, args.kind or kind, args.agency or agency)
+    db = None
+    if args.db:
+        if not args.db.is_file():
+            print(f"casewatch: no database at {args.db}", file=sys.stderr)
+            return 1
+        db = Database(sqlite3.connect(f"{args.db.resolve().as_uri()}?mode=ro", uri=True))
+    try:
+        read = read_feed(body, source)
+    except FeedParseError as error:
+        print(f"casewatch: {error}", file=sys.stderr)
+        return 1
+    for item in read:
+        case = case_of(db, item.extraction) if item.extraction else None
+        print(json.dumps(extraction_record(item, case=case), ensure_ascii=False))
     return 0
 
 
@@ -173,6 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     case = commands.add_parser("case", help="print the answer to /case QUERY")
     case.add_argument("query", nargs="+")
     case.set_defaults(handler=_case)
+    extract = commands.add_parser(
+        "extract", help="print what Casewatch reads from each item of a feed file or URL, one JSON line per item"
+    )
+    extract.add_argument("source", metavar="FILE_OR_URL")
+    extract.add_argument("--url", help="the address the file was published at (the court can come from the host)")
+    extract.add_argument("--kind", choices=["court", "regulator", "news"], help="default: guessed from the URL")
+    extract.add_argument("--agency", help="the feed's agency as in the catalog (default: guessed from the URL)")
+    extract.add_argument("--db", type=Path, help="show the case each item would join in this database (read only)")
+    extract.set_defaults(handler=_extract)
     run = commands.add_parser("run", help="serve Slack (HTTP or Socket Mode) and poll on a schedule")
     run.set_defaults(handler=_run)
     feeds = commands.add_parser("feeds", help="list the feeds with their health; `feeds check` tests every catalog URL")

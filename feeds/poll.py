@@ -18,11 +18,12 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
-from feeds.extract import Extraction, extract
+from feeds.extract import Extraction
 from feeds.fetch import Fetcher, FetchError, HostBusy, host_key
 from feeds.health import backoff
 from feeds.match import Matcher, WatchIndex
 from feeds.parse import FeedItem, FeedParseError, ParsedFeed, describe_error, parse_feed
+from feeds.record import FeedSource, extract_item
 from feeds.text import name_key
 from storage.alerts import enqueue, mark_event_changed
 from storage.cases import find_case, match_keys
@@ -179,15 +180,7 @@ def _extracted(db: Database, feed: Feed, parsed: ParsedFeed, skipped: list[str])
         if item.key not in fresh:
             continue
         try:
-            extraction = extract(
-                title=item.title,
-                summary=item.summary,
-                author=item.author,
-                feed_agency=feed.agency,
-                feed_kind=feed.kind,
-                feed_url=f"{feed.url} {parsed.link or ''}",
-                feed_title=parsed.title,
-            )
+            extraction = extract_item(item, FeedSource(feed.url, feed.kind, feed.agency), parsed)
         except Exception as error:  # costs this item only
             _skip(feed, item, error, skipped)
             continue

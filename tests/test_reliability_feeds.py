@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from slack_sdk import WebClient
 from sqlite_utils import Database
 
-import feeds.poll
+import feeds.record
 from bot.config import settings_from_env
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
@@ -198,14 +198,14 @@ def test_an_item_that_breaks_extraction_costs_only_that_item(
     """No real text is known to break extraction any more (the properties in
     test_properties.py hunt for it), so the fault is injected: extraction of
     one item raises, as a future bug would."""
-    real_extract = feeds.poll.extract
+    real_extract = feeds.record.extract
 
     def extract_with_a_bug(**fields: str) -> object:
         if "poison" in fields["title"]:
             raise RuntimeError("a bug in extraction")
         return real_extract(**fields)
 
-    monkeypatch.setattr(feeds.poll, "extract", extract_with_a_bug)
+    monkeypatch.setattr(feeds.record, "extract", extract_with_a_bug)
     poison = rss_item("SEC v. poison", guid="poison", date=recent())
     good = [rss_item(f"SEC charges Acme {n}", guid=f"g{n}", date=recent()) for n in range(3)]
     databases = ThreadDatabases(tmp_path / "bug.db")

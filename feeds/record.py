@@ -1,0 +1,115 @@
+"""What Casewatch reads from one feed item, as a plain JSON-ready record.
+
+``python -m bot extract`` prints these records and ``bench.extraction`` scores
+them against the labelled set, so both see exactly what polling sees: the item
+goes through :func:`extract_item`, the one call that polling makes too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from feeds.extract import Extraction, extract
+from feeds.parse import FeedItem, ParsedFeed, parse_feed
+from storage.cases import find_case
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """Where a feed was published and what kind of source it is (as in the catalog)."""
+
+    url: str
+    kind: str
+    agency: str | None
+
+
+def extract_item(item: FeedItem, source: FeedSource, parsed: ParsedFeed) -> Extraction:
+    """Extract one parsed item the way polling does (``feeds.poll`` calls this)."""
+    return extract(
+        title=item.title,
+        summary=item.summary,
+        author=item.author,
+        feed_agency=source.agency,
+        feed_kind=source.kind,
+        feed_url=f"{source.url} {parsed.link or ''}",
+        feed_title=parsed.title,
+    )
+
+
+@dataclass(frozen=True)
+class ReadItem:
+    """One item of a feed with what was read from it (``error`` when extraction failed)."""
+
+    index: int
+    item: FeedItem
+    extraction: Extraction | None
+    error: str | None = None
+
+
+def read_feed(body: bytes, source: FeedSource, *, fetched_at: datetime | None = None) -> list[ReadItem]:
+    """Parse ``body`` and extract every item, in feed order. An item whose
+    extraction raises is kept with its error (polling would skip it)."""
+    parsed = parse_feed(body, base_url=source.url, court_feed=source.kind == "court", fetched_at=fetched_at)
+    read = []
+    for index, item in enumerate(parsed.items):
+        try:
+            read.append(ReadItem(index, item, extract_item(item, source, parsed)))
+        except Exception as error:  # one bad item is reported, not fatal
+            read.append(ReadItem(index, item, None, f"{type(error).__name__}: {error}"))
+    return read
+
+
+def parties(extraction: Extraction) -> list[dict[str, Any]]:
+    """Every party with its role and aliases (plaintiffs first)."""
+    named = [{"name": name, "role": "plaintiff", "aliases": []} for name in extraction.plaintiffs]
+    named += [
+        {"name": party.name, "role": "defendant", "aliases": list(party.aliases)} for party in extraction.defendants
+    ]
+    return named
+
+
+def amounts(extraction: Extraction) -> list[dict[str, Any]]:
+    """Money amounts with their kind; the extractor does not tell kinds apart yet."""
+    return [{"value": value, "kind": "other"} for value in extraction.amounts]
+
+
+def case_of(db: Database | None, extraction: Extraction) -> dict[str, Any] | None:
+    """The case in ``db`` this item would join (read only), or None."""
+    if db is None:
+        return None
+    case_id = find_case(db, extraction)
+    if case_id is None:
+        return None
+    row = db.execute("SELECT caption FROM cases WHERE id = ?", [case_id]).fetchone()
+    return {"id": case_id, "caption": row[0] if row else None}
+
+
+def extraction_record(read: ReadItem, *, case: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The extraction record of the issue-8 contract for one item."""
+    item, extraction = read.item, read.extraction
+    record: dict[str, Any] = {
+        "index": read.index,
+        "title": item.title,
+        "link": item.link,
+        "published": item.published_at,
+    }
+    if extraction is None:
+        return record | {"error": read.error}
+    named = parties(extraction)
+    return record | {
+        "dockets": [docket.display for docket in extraction.dockets],
+        "docket_keys": [docket.key for docket in extraction.dockets],
+        "court": extraction.court,
+        "caption": extraction.caption,
+        "parties": named,
+        "aliases": [alias for party in named for alias in party["aliases"]],
+        "action": extraction.action,
+        "action_detail": None,
+        "amounts": amounts(extraction),
+        "case": case,
+        "mentions": [],
+    }
