@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as error:
         print(f"casewatch: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (`… | head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail again
+        return 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import FIXTURES, FeedServer, bot_env, run_bot, write_catalog
@@ -82,3 +84,22 @@ def test_extract_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:
         tmp_path,
     )
     assert no_db.returncode == 1 and "no database" in no_db.stderr
+
+
+def test_extract_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    """``python -m bot extract FILE | head -1``: the reader closes the pipe; no traceback."""
+    env = bot_env(tmp_path)
+    reader = subprocess.Popen(["head", "-n", "1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    writer = subprocess.run(
+        [sys.executable, "-m", "bot", "extract", str(FIXTURES / "pacer/sdny_1.xml")],
+        env=env,
+        cwd=tmp_path,
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    reader.stdin.close()
+    first, _ = reader.communicate(timeout=30)
+    assert json.loads(first)["index"] == 0
+    assert "Traceback" not in writer.stderr, writer.stderr
