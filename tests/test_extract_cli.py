@@ -100,6 +100,7 @@ def test_extract_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Pat
         timeout=120,
     )
     reader.stdin.close()
-    first, _ = reader.communicate(timeout=30)
+    first = reader.stdout.read()
+    reader.wait(timeout=30)
     assert json.loads(first)["index"] == 0
     assert "Traceback" not in writer.stderr, writer.stderr
