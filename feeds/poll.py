@@ -187,6 +187,7 @@ def _extracted(db: Database, feed: Feed, parsed: ParsedFeed, skipped: list[str])
                 feed_kind=feed.kind,
                 feed_url=f"{feed.url} {parsed.link or ''}",
                 feed_title=parsed.title,
+                link=item.link or "",
             )
         except Exception as error:  # costs this item only
             _skip(feed, item, error, skipped)
