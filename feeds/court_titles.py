@@ -58,6 +58,24 @@ _DOCUMENT_ACTIONS = (
 )
 
 
+# A docket entry that is a paper a party filed or a record of a hearing, named by its first
+# words: "MOTION for Temporary Restraining Order" is a filing, not an order.
+_FILED_PAPER = re.compile(
+    r"^\s*(?:minute\s+entry|(?:(?:emergency|joint|consent|unopposed)\s+)?motion|notice|request|letter|reply|response|"
+    r"memorandum\s+(?:in|of\s+law)|brief|declaration|affidavit|exhibit|transcript|summons|statement|objection|"
+    r"certificate|appearance)\b",
+    re.I,
+)
+_DISMISSAL = re.compile(r"\b(?:voluntary\s+dismissal|stipulation\s+of\s+dismissal)\b", re.I)
+
+
+def docket_entry_action(text: str) -> str:
+    """The kind of action of one docket entry's text."""
+    if _FILED_PAPER.match(text) and not _DISMISSAL.search(text):
+        return "filing"
+    return action_type(text) or "filing"
+
+
 @dataclass(frozen=True)
 class CourtItem:
     """What a court-website item says: dockets, caption and kind of action."""
@@ -198,7 +216,7 @@ def read_court_feed_item(
         result.caption = tidy_caption(entry.case_name) if entry.case_name else None
         result.entry_number = entry.entry_number
         result.docket_entry = summary or None
-        result.action = action_type(summary) or "filing"
+        result.action = docket_entry_action(summary)
         return
     item = read_court_item(title=title, summary=summary, link=link, feed_title=feed_title)
     result.dockets, result.caption = item.dockets, item.caption

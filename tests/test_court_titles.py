@@ -3,12 +3,13 @@ dockets, captions, parties, court and kind of action, one general rule per test.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from feeds.court_titles import clean_caption, docket_from_link, read_court_item
+from feeds.court_titles import clean_caption, docket_entry_action, docket_from_link, read_court_item
 from feeds.courtlistener import is_entry_link, read_entry, split_case_title
 from feeds.extract import Extraction, extract
 from feeds.parse import parse_feed
@@ -339,3 +340,87 @@ def test_courtlistener_entry_number_from_title_or_link_and_case_from_the_feed_wh
 )
 def test_only_a_courtlistener_entry_link_identifies_an_entry(link: str | None, identifies: bool) -> None:
     assert is_entry_link(link) == identifies
+
+
+# --- the labelled court-website and CourtListener items ------------------------------
+
+LABELS = Path(__file__).parent / "data" / "extraction" / "labels"
+
+
+def _labelled(domain: str) -> list[dict]:
+    return [json.loads(line) for line in (LABELS / f"{domain}.jsonl").read_text().splitlines() if line.strip()]
+
+
+def _extract_labelled(label: dict) -> Extraction:
+    parsed = parse_feed(
+        (DATA / label["feed"]).read_bytes(),
+        base_url=label["url"],
+        court_feed=True,
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    item = parsed.items[label["index"]]
+    assert item.title == label["title"]
+    return extract(
+        title=item.title,
+        summary=item.summary,
+        author=item.author,
+        feed_agency=label["agency"],
+        feed_kind="court",
+        feed_url=f"{label['url']} {parsed.link or ''}",
+        feed_title=parsed.title,
+        link=item.link or "",
+    )
+
+
+@pytest.mark.parametrize(
+    "label", _labelled("court_website") + _labelled("courtlistener"), ids=lambda label: label["title"][:60]
+)
+def test_labelled_court_items_are_read_as_labelled(label: dict) -> None:
+    result = _extract_labelled(label)
+    assert [d.display for d in result.dockets] == label["dockets"]
+    assert result.court == label["court"]
+    assert result.caption == label["caption"]
+    assert result.action == label["action"]
+    names = result.plaintiffs + [party.name for party in result.defendants]
+    assert names == [party["name"] for party in label["parties"]]
+    if label["source_kind"] == "courtlistener":
+        assert result.entry_number == label["entry_number"]
+
+
+def test_every_item_of_a_labelled_feed_is_labelled() -> None:
+    labels = _labelled("court_website") + _labelled("courtlistener")
+    for feed in {label["feed"] for label in labels}:
+        count = len(parse_feed((DATA / feed).read_bytes(), base_url="https://x.invalid/", court_feed=True).items)
+        assert sorted(label["index"] for label in labels if label["feed"] == feed) == list(range(count)), feed
+
+
+def test_courtlistener_entries_of_one_day_are_separate_items_stored_under_their_link() -> None:
+    parsed = parse_feed(
+        (DATA / "courtlistener" / "sdny_valentin_docket.atom").read_bytes(),
+        base_url="https://www.courtlistener.com/docket/6327001/feed/",
+        court_feed=True,
+    )
+    assert len({item.published_at for item in parsed.items}) == 1  # all filed on one day
+    assert [item.key for item in parsed.items] == [item.link for item in parsed.items]
+    assert len({item.key for item in parsed.items}) == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        (
+            "Minute Entry for proceedings held before Judge X: Motion Hearing re Motion for Temporary Restraining Order",
+            "filing",
+        ),
+        ("MOTION for Temporary Restraining Order by SECURITIES AND EXCHANGE COMMISSION", "filing"),
+        ("Letter MOTION for Extension of Time to File Answer addressed to Judge Y", "filing"),
+        ("NOTICE of Voluntary Dismissal by Jose Valentin", "dismissal"),
+        ("JOINT STIPULATION of Dismissal with prejudice", "dismissal"),
+        ("ORDER granting in part and denying in part the Motions to Dismiss", "ruling"),
+        ("COMPLAINT against Binance Holdings Limited filed by SEC", "complaint"),
+        ("Complaint (fee)", "complaint"),
+        ("Civil Cover Sheet", "filing"),
+    ],
+)
+def test_docket_entry_kind_of_action_follows_its_first_words(text: str, action: str) -> None:
+    assert docket_entry_action(text) == action
