@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo import serve_directory
+from feeds.catalog import FeedSpec
 from feeds.court_titles import clean_caption, docket_entry_action, docket_from_link, read_court_item
 from feeds.courtlistener import is_entry_link, read_entry, split_case_title
 from feeds.extract import Extraction, extract
+from feeds.fetch import Fetcher
 from feeds.parse import parse_feed
+from feeds.poll import default_matcher, poll_feeds
+from storage.database import ThreadDatabases
+from storage.feeds import enabled_feeds, sync_catalog
+from storage.search import search_cases
 
 DATA = Path(__file__).parent / "data" / "extraction" / "feeds"
 
@@ -424,3 +431,20 @@ def test_courtlistener_entries_of_one_day_are_separate_items_stored_under_their_
 )
 def test_docket_entry_kind_of_action_follows_its_first_words(text: str, action: str) -> None:
     assert docket_entry_action(text) == action
+
+
+def test_a_polled_courtlistener_feed_stores_each_entry_once_in_one_case_with_the_catalog_court(tmp_path: Path) -> None:
+    databases = ThreadDatabases(tmp_path / "courtlistener.db")
+    db = databases.get()
+    with serve_directory(DATA / "courtlistener") as base:
+        url = f"{base}/dcd_sec_v_binance_docket.atom"
+        sync_catalog(db, [FeedSpec("SEC v. Binance docket", url, "D.D.C.", "court", 10)])
+        fetcher = Fetcher(contact="t@example.com", allow_private=True)
+        first = poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher())
+        second = poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher())
+    assert [outcome.new_items for outcome in first] == [6]
+    assert [outcome.status for outcome in second] == ["unchanged"]
+    cases = search_cases(db, "1:23-cv-01599").cases
+    assert [(case.caption, case.court, case.items) for case in cases] == [
+        ("Securities and Exchange Commission v. Binance Holdings Limited", "D.D.C.", 6)
+    ]
