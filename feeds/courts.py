@@ -1,113 +1,252 @@
-"""Recognise US federal courts in text and CM/ECF addresses, named the way
-lawyers cite them (``D.D.C.``, ``S.D.N.Y.``, ``N.D. Ill.``, ``2d Cir.``)."""
+"""Recognise US federal courts in addresses and text, named the way lawyers
+cite them (``D.D.C.``, ``S.D.N.Y.``, ``N.D. Ill.``, ``2d Cir.``, ``Bankr. D. Del.``).
+
+The table is keyed by the court codes the judiciary uses in its host names
+(``ecf.nysd.uscourts.gov``, ``www.ca9.uscourts.gov``). It lists only courts
+that exist; ``tests/test_courts.py`` checks it against Free Law Project's
+``courts-db``, whose ids are mostly the same codes but whose citations are
+uneven (``SCOTUS``, ``N.D.W. Va.``) and whose text matching misses common
+forms (``S.D.N.Y.``, ``Northern District of Illinois``).
+"""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-_STATES = {
-    "Alabama": ("Ala.", "al"),
-    "Alaska": ("Alaska", "ak"),
-    "Arizona": ("Ariz.", "az"),
-    "Arkansas": ("Ark.", "ar"),
-    "California": ("Cal.", "ca"),
-    "Colorado": ("Colo.", "co"),
-    "Connecticut": ("Conn.", "ct"),
-    "Delaware": ("Del.", "de"),
-    "Florida": ("Fla.", "fl"),
-    "Georgia": ("Ga.", "ga"),
-    "Hawaii": ("Haw.", "hi"),
-    "Idaho": ("Idaho", "id"),
-    "Illinois": ("Ill.", "il"),
-    "Indiana": ("Ind.", "in"),
-    "Iowa": ("Iowa", "ia"),
-    "Kansas": ("Kan.", "ks"),
-    "Kentucky": ("Ky.", "ky"),
-    "Louisiana": ("La.", "la"),
-    "Maine": ("Me.", "me"),
-    "Maryland": ("Md.", "md"),
-    "Massachusetts": ("Mass.", "ma"),
-    "Michigan": ("Mich.", "mi"),
-    "Minnesota": ("Minn.", "mn"),
-    "Mississippi": ("Miss.", "ms"),
-    "Missouri": ("Mo.", "mo"),
-    "Montana": ("Mont.", "mt"),
-    "Nebraska": ("Neb.", "ne"),
-    "Nevada": ("Nev.", "nv"),
-    "New Hampshire": ("N.H.", "nh"),
-    "New Jersey": ("N.J.", "nj"),
-    "New Mexico": ("N.M.", "nm"),
-    "New York": ("N.Y.", "ny"),
-    "North Carolina": ("N.C.", "nc"),
-    "North Dakota": ("N.D.", "nd"),
-    "Ohio": ("Ohio", "oh"),
-    "Oklahoma": ("Okla.", "ok"),
-    "Oregon": ("Or.", "or"),
-    "Pennsylvania": ("Pa.", "pa"),
-    "Puerto Rico": ("P.R.", "pr"),
-    "Rhode Island": ("R.I.", "ri"),
-    "South Carolina": ("S.C.", "sc"),
-    "South Dakota": ("S.D.", "sd"),
-    "Tennessee": ("Tenn.", "tn"),
-    "Texas": ("Tex.", "tx"),
-    "Utah": ("Utah", "ut"),
-    "Vermont": ("Vt.", "vt"),
-    "Virginia": ("Va.", "va"),
-    "Washington": ("Wash.", "wa"),
-    "West Virginia": ("W. Va.", "wv"),
-    "Wisconsin": ("Wis.", "wi"),
-    "Wyoming": ("Wyo.", "wy"),
+# State or territory: (citation abbreviation, court-code prefix, districts).
+# "NS" means a Northern and a Southern district; "" a single district.
+_STATES: dict[str, tuple[str, str, str]] = {
+    "Alabama": ("Ala.", "al", "NMS"),
+    "Alaska": ("Alaska", "ak", ""),
+    "Arizona": ("Ariz.", "az", ""),
+    "Arkansas": ("Ark.", "ar", "EW"),
+    "California": ("Cal.", "ca", "NECS"),
+    "Colorado": ("Colo.", "co", ""),
+    "Connecticut": ("Conn.", "ct", ""),
+    "Delaware": ("Del.", "de", ""),
+    "Florida": ("Fla.", "fl", "NMS"),
+    "Georgia": ("Ga.", "ga", "NMS"),
+    "Guam": ("Guam", "gu", ""),
+    "Hawaii": ("Haw.", "hi", ""),
+    "Idaho": ("Idaho", "id", ""),
+    "Illinois": ("Ill.", "il", "NCS"),
+    "Indiana": ("Ind.", "in", "NS"),
+    "Iowa": ("Iowa", "ia", "NS"),
+    "Kansas": ("Kan.", "ks", ""),
+    "Kentucky": ("Ky.", "ky", "EW"),
+    "Louisiana": ("La.", "la", "EMW"),
+    "Maine": ("Me.", "me", ""),
+    "Maryland": ("Md.", "md", ""),
+    "Massachusetts": ("Mass.", "ma", ""),
+    "Michigan": ("Mich.", "mi", "EW"),
+    "Minnesota": ("Minn.", "mn", ""),
+    "Mississippi": ("Miss.", "ms", "NS"),
+    "Missouri": ("Mo.", "mo", "EW"),
+    "Montana": ("Mont.", "mt", ""),
+    "Nebraska": ("Neb.", "ne", ""),
+    "Nevada": ("Nev.", "nv", ""),
+    "New Hampshire": ("N.H.", "nh", ""),
+    "New Jersey": ("N.J.", "nj", ""),
+    "New Mexico": ("N.M.", "nm", ""),
+    "New York": ("N.Y.", "ny", "NSEW"),
+    "North Carolina": ("N.C.", "nc", "EMW"),
+    "North Dakota": ("N.D.", "nd", ""),
+    "Northern Mariana Islands": ("N. Mar. I.", "nmi", ""),
+    "Ohio": ("Ohio", "oh", "NS"),
+    "Oklahoma": ("Okla.", "ok", "NEW"),
+    "Oregon": ("Or.", "or", ""),
+    "Pennsylvania": ("Pa.", "pa", "EMW"),
+    "Puerto Rico": ("P.R.", "pr", ""),
+    "Rhode Island": ("R.I.", "ri", ""),
+    "South Carolina": ("S.C.", "sc", ""),
+    "South Dakota": ("S.D.", "sd", ""),
+    "Tennessee": ("Tenn.", "tn", "EMW"),
+    "Texas": ("Tex.", "tx", "NSEW"),
+    "Utah": ("Utah", "ut", ""),
+    "Vermont": ("Vt.", "vt", ""),
+    "Virgin Islands": ("V.I.", "vi", ""),
+    "Virginia": ("Va.", "va", "EW"),
+    "Washington": ("Wash.", "wa", "EW"),
+    "West Virginia": ("W. Va.", "wv", "NS"),
+    "Wisconsin": ("Wis.", "wi", "EW"),
+    "Wyoming": ("Wyo.", "wy", ""),
 }
 _DIRECTIONS = {"Northern": "N", "Southern": "S", "Eastern": "E", "Western": "W", "Middle": "M", "Central": "C"}
+_CIRCUIT_WORDS = (
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
+    "Eleventh",
+)
 _ORDINALS = {1: "1st", 2: "2d", 3: "3d"}
+SUPREME_COURT = "U.S."
 
 
-def _citation(direction: str | None, state_abbr: str) -> str:
+def _district_citation(direction: str | None, state_abbr: str) -> str:
     prefix = f"{direction}.D." if direction else "D."
     # "S.D." + "N.Y." → "S.D.N.Y."; "N.D." + "Ill." → "N.D. Ill."
     return f"{prefix}{state_abbr}" if re.fullmatch(r"(?:[A-Z]\.)+", state_abbr) else f"{prefix} {state_abbr}"
 
 
-def _build_cmecf_ids() -> dict[str, str]:
-    ids = {"dcd": "D.D.C.", "dcb": "Bankr. D.D.C.", "cadc": "D.C. Cir.", "cafc": "Fed. Cir."}
-    for number in range(1, 12):
-        ids[f"ca{number}"] = f"{_ORDINALS.get(number, f'{number}th')} Cir."
-    for abbr, code in _STATES.values():
-        ids[f"{code}d"] = _citation(None, abbr)
-        ids[f"{code}b"] = f"Bankr. {_citation(None, abbr)}"
-        for direction in _DIRECTIONS.values():
-            letter = direction.lower()
-            ids[f"{code}{letter}d"] = _citation(direction, abbr)
-            ids[f"{code}{letter}b"] = f"Bankr. {_citation(direction, abbr)}"
-    # CM/ECF hosts that do not follow the pattern above.
-    ids.update({"nysd": "S.D.N.Y.", "nysb": "Bankr. S.D.N.Y.", "mdb": "Bankr. D. Md."})
-    return ids
+def _circuit_citation(number: int) -> str:
+    return f"{_ORDINALS.get(number, f'{number}th')} Cir."
 
 
-CMECF_COURTS = _build_cmecf_ids()
+def _build_courts() -> dict[str, str]:
+    """Court code → citation, for every federal court that has a code."""
+    courts = {"dcd": "D.D.C.", "dcb": "Bankr. D.D.C.", "cadc": "D.C. Cir.", "cafc": "Fed. Cir."}
+    courts.update({f"ca{number}": _circuit_citation(number) for number in range(1, 12)})
+    for abbr, code, directions in _STATES.values():
+        for direction in directions or [None]:
+            district = _district_citation(direction, abbr)
+            letter = direction.lower() if direction else ""
+            courts[f"{code}{letter}d"] = district
+            courts[f"{code}{letter}b"] = f"Bankr. {district}"
+    courts.update(
+        {
+            "scotus": SUPREME_COURT,
+            "cit": "Ct. Int'l Trade",
+            "uscfc": "Fed. Cl.",
+            "cofc": "Fed. Cl.",  # the Court of Federal Claims' CM/ECF host
+            "jpml": "J.P.M.L.",
+        }
+    )
+    return courts
 
-_CMECF_HOST = re.compile(r"\becf\.(?P<court>[a-z0-9]+)\.uscourts\.gov\b", re.IGNORECASE)
+
+COURTS = _build_courts()
+CMECF_COURTS = COURTS  # the name earlier code used; the codes are the CM/ECF host codes
+_CITATIONS = frozenset(COURTS.values())
+
+# --- addresses --------------------------------------------------------------
+
+_URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
+_COURT_SITES = {"supremecourt.gov": SUPREME_COURT}
+
+
+def court_from_host(urls: str) -> str | None:
+    """The court whose own site serves any address in ``urls``: the label
+    before ``uscourts.gov`` is the court code (``ecf.nysd``, ``www.ca9``,
+    ``cdn.ca9``, ``media-oa.ca8``, ``cafc``); other courts' sites are listed."""
+    for match in _URL.finditer(urls):
+        host = (urlsplit(match[0]).hostname or "").lower()
+        labels = host.split(".")
+        if host.endswith(".uscourts.gov") and len(labels) >= 3 and labels[-3] in COURTS:
+            return COURTS[labels[-3]]
+        for site, court in _COURT_SITES.items():
+            if host == site or host.endswith(f".{site}"):
+                return court
+    return None
+
+
+def _is_cmecf_host(host: str) -> bool:
+    return host.startswith(("ecf.", "pacer.")) and host.endswith(".uscourts.gov")
+
+
+def is_court_site_feed(urls: str) -> bool:
+    """Whether ``urls`` (a feed's addresses) is a court's own website or
+    CourtListener rather than CM/ECF: such feeds title their items otherwise."""
+    hosts = [(urlsplit(match[0]).hostname or "").lower() for match in _URL.finditer(urls)]
+    if any(_is_cmecf_host(host) for host in hosts):
+        return False
+    return any(host == "courtlistener.com" or host.endswith(".courtlistener.com") for host in hosts) or bool(
+        court_from_host(urls)
+    )
+
+
+# --- text -------------------------------------------------------------------
+
+_STATE_NAMES = "|".join(sorted(map(re.escape, [*_STATES, "Columbia"]), key=len, reverse=True))
 _DISTRICT_NAME = re.compile(
+    r"(?P<bankruptcy>Bankruptcy\s+Court\s+(?:for\s+)?(?:the\s+)?)?"
     r"\b(?:(?P<direction>Northern|Southern|Eastern|Western|Middle|Central)\s+)?District\s+of\s+"
-    r"(?P<state>" + "|".join(sorted(map(re.escape, [*_STATES, "Columbia"]), key=len, reverse=True)) + r")\b"
+    r"(?:the\s+)?(?P<state>" + _STATE_NAMES + r")\b(?!\s+Circuit)"
 )
+_CIRCUIT_NAME = re.compile(
+    r"\b(?:(?P<word>" + "|".join(_CIRCUIT_WORDS) + r")|(?P<number>1[01]|[1-9])(?:st|nd|rd|th|d)"
+    r"|(?P<dc>D\.\s?C\.|District\s+of\s+Columbia)|(?P<federal>Federal))\s+(?:Judicial\s+)?Circuit\b",
+    re.IGNORECASE,
+)
+_OTHER_COURT_NAME = (
+    (
+        re.compile(
+            r"\b(?:Supreme\s+Court\s+of\s+the\s+United\s+States|(?:U\.\s?S\.|United\s+States)\s+Supreme\s+Court)\b",
+            re.I,
+        ),
+        SUPREME_COURT,
+    ),
+    (re.compile(r"\bCourt\s+of\s+International\s+Trade\b", re.I), "Ct. Int'l Trade"),
+    (re.compile(r"\bCourt\s+of\s+Federal\s+Claims\b", re.I), "Fed. Cl."),
+    (re.compile(r"\bJudicial\s+Panel\s+on\s+Multidistrict\s+Litigation\b", re.I), "J.P.M.L."),
+)
+
+
+def _loose(citation: str) -> str:
+    """A pattern for ``citation`` that allows or drops the spaces between its parts."""
+    parts = re.split(r"(?<=\.)\s*", citation)
+    return r"\s?".join(re.escape(part) for part in parts if part)
+
+
+# Any citation in the table, written as lawyers do ("S.D.N.Y.", "N.D.Ill.", "9th Cir."),
+# except "U.S.", which is far more often the country than the Supreme Court.
 _CITATION = re.compile(
-    r"\((?P<cite>(?:[NSEWMC]\.)?D\.\s?(?:[A-Z][a-z]*\.\s?)+)\)|\b(?P<bare>[NSEWMC]\.D\.N\.Y\.|D\.D\.C\.)"
+    r"(?<![\w.])(?P<cite>"
+    + "|".join(_loose(c) for c in sorted(_CITATIONS - {SUPREME_COURT}, key=len, reverse=True))
+    + r")(?!\w)"
 )
+_SPACELESS = {re.sub(r"\s", "", citation): citation for citation in _CITATIONS}
+
+
+def _district(match: re.Match[str]) -> str:
+    if match["state"] == "Columbia":
+        citation = "D.D.C."
+    else:
+        citation = _district_citation(_DIRECTIONS.get(match["direction"] or ""), _STATES[match["state"]][0])
+    return f"Bankr. {citation}" if match["bankruptcy"] else citation
+
+
+def _circuit(match: re.Match[str]) -> str:
+    if match["federal"]:
+        return "Fed. Cir."
+    if match["dc"]:
+        return "D.C. Cir."
+    number = int(match["number"]) if match["number"] else _CIRCUIT_WORDS.index(match["word"].title()) + 1
+    return _circuit_citation(number)
+
+
+def _named_courts(text: str) -> list[tuple[int, str]]:
+    """(position, citation) of every court named in ``text``."""
+    found = [(m.start(), _SPACELESS[re.sub(r"\s", "", m["cite"])]) for m in _CITATION.finditer(text)]
+    found += [(m.start(), _district(m)) for m in _DISTRICT_NAME.finditer(text)]
+    found += [(m.start(), _circuit(m)) for m in _CIRCUIT_NAME.finditer(text)]
+    found += [(m.start(), court) for pattern, court in _OTHER_COURT_NAME for m in pattern.finditer(text)]
+    return sorted(found)
 
 
 def court_from_text(text: str) -> str | None:
-    """The court named in ``text`` (a CM/ECF address, a citation such as
-    ``(D.D.C.)``, or ``Northern District of Illinois``), as a citation."""
-    host = _CMECF_HOST.search(text)
-    if host and host["court"].lower() in CMECF_COURTS:
-        return CMECF_COURTS[host["court"].lower()]
-    cite = _CITATION.search(text)
-    if cite:
-        return re.sub(r"\s+", " ", (cite["cite"] or cite["bare"]).strip())
-    name = _DISTRICT_NAME.search(text)
-    if name:
-        if name["state"] == "Columbia":
-            return "D.D.C."
-        return _citation(_DIRECTIONS.get(name["direction"] or ""), _STATES[name["state"]][0])
-    return None
+    """The court named in ``text``: a court's address, else the first court
+    named (``(D.D.C.)``, ``S.D.N.Y.``, ``Northern District of Illinois``,
+    ``U.S. Court of Appeals for the Ninth Circuit``, ``Bankruptcy Court for
+    the District of Delaware``), as a citation."""
+    from_host = court_from_host(text)
+    if from_host:
+        return from_host
+    named = _named_courts(text)
+    return named[0][1] if named else None
+
+
+def court_from_agency(agency: str | None) -> str | None:
+    """The court a catalog agency names (``D.D.C.``, ``PACER S.D.N.Y.``, ``9th Cir.``)."""
+    if not agency:
+        return None
+    if agency.strip() in _CITATIONS:
+        return agency.strip()
+    return court_from_text(agency)

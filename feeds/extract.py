@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from feeds.courts import court_from_text
+from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
 from feeds.text import name_key
 
 # --- docket numbers ---------------------------------------------------------
@@ -147,7 +147,7 @@ _ET_AL = re.compile(r",?\s*\bet\s+al\b\.?", re.IGNORECASE)
 _AKA = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+", re.IGNORECASE)
 _NAME_SUFFIX = re.compile(
     r"^(?:Inc|Incorporated|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|Ltd|Limited|Corp|Corporation|Co|Company|PLC|plc|"
-    r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|CPA|Esq|CFA|MD|PhD|et\s+al)\.?$",
+    r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|CPA|Esq|CFA|MD|PhD|et\s+al|In)\.?$",
     re.IGNORECASE,
 )
 _AGENCY_BY_PLAINTIFF = (
@@ -252,7 +252,8 @@ def parse_parties(names: str) -> list[Party]:
     names = _ET_AL.sub("", names).strip(" ,;")
     parties: list[Party] = []
     for chunk in re.split(r"\s*;\s*", names):
-        for group in re.split(r",?\s+(?:and|&)\s+(?=[A-Z0-9\"“])", chunk):
+        # "&" joins the words of one name ("Procter & Gamble Co."); only "and" joins two parties.
+        for group in re.split(r",?\s+and\s+(?=[A-Z0-9\"“])", chunk):
             pieces: list[str] = []
             for piece in re.split(r"\s*,\s*", group):
                 piece = _strip_final_period(piece.strip(" ,"))
@@ -423,6 +424,9 @@ class Extraction:
     amounts: list[int] = field(default_factory=list)
     release_no: str | None = None
     docket_entry: str | None = None
+    action_detail: str | None = None
+    entry_number: int | None = None
+    """The docket entry's number, where the feed gives it (CourtListener)."""
 
     @property
     def docket_keys(self) -> set[str]:
@@ -460,6 +464,7 @@ def extract(
     feed_kind: str,
     feed_url: str,
     feed_title: str = "",
+    link: str = "",
 ) -> Extraction:
     """Extract agency, caption, parties, dockets, court, action and amounts from
     one cleaned item. ``feed_*`` describe the feed it came from (``feed_url``
@@ -469,7 +474,14 @@ def extract(
     result = Extraction(release_no=release_number(author))
     text = f"{title}\n{summary}"
 
-    if feed_kind == "court":
+    if feed_kind == "court" and is_court_site_feed(f"{feed_url} {link}"):
+        from feeds.court_titles import read_court_feed_item  # it imports this module
+
+        read_court_feed_item(result, title=title, summary=summary, link=link, feed_url=feed_url, feed_title=feed_title)
+        result.court = (
+            court_from_host(f"{feed_url} {link}") or court_from_text(feed_title) or court_from_agency(feed_agency)
+        )
+    elif feed_kind == "court":
         docket, rest = leading_docket(title)
         entry = _DOCKET_ENTRY.search(summary)
         result.docket_entry = entry["entry"] if entry else None

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
+from feeds.courtlistener import is_entry_link
 from feeds.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,8 @@ def _item(entry: feedparser.FeedParserDict, court_feed: bool, fetched_at: dateti
     link = safe_link(entry.get("link"))
     published_at = _published(entry, fetched_at)
     return FeedItem(
-        key=item_key(guid, link, f"{title}\n{summary}\n{published_at}", court_feed),
+        # A CourtListener entry's link names the entry itself; CM/ECF guids do not.
+        key=item_key(guid, link, f"{title}\n{summary}\n{published_at}", court_feed and not is_entry_link(link)),
         guid=guid,
         link=link,
         title=title,

@@ -37,6 +37,7 @@ def extract_item(item: FeedItem, source: FeedSource, parsed: ParsedFeed) -> Extr
         feed_kind=source.kind,
         feed_url=f"{source.url} {parsed.link or ''}",
         feed_title=parsed.title,
+        link=item.link or "",
     )
 
 
