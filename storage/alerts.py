@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from feeds.match import Hit
 from storage import audit
-from storage.cases import CaseView, case_view
+from storage.cases import CaseView, case_view, entry_headline
 from storage.database import now_iso, write_transaction
 from storage.related import RelatedCase, watched_related
 
@@ -298,9 +298,7 @@ def alert_view(db: Database, alert: Alert) -> AlertView:
         watched_related(db, alert.team_id, alert.channel_id, alert.case_id) if alert.case_id is not None else ([], 0)
     )
     first = rows[0]
-    headline = first["title"]
-    if first["docket_entry"]:
-        headline = first["docket_entry"]
+    headline = entry_headline(first["title"], first["summary"], first["docket_entry"])
     amounts: set[int] = set()
     for row in rows:
         amounts.update(json.loads(row["amounts"]))

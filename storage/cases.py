@@ -193,15 +193,19 @@ class TimelineEntry:
 
     @property
     def headline(self) -> str:
-        """What happened, in one line: a court entry's own text (its title is
-        only the caption), else the item's title."""
-        if not self.docket_entry:
-            return self.title
-        rest = self.summary.split("]", 1)[1] if "]" in self.summary else ""
-        rest = re.sub(r"\(\s*(\d+)\s*\)", r"(doc. \1)", rest).strip()
-        if not rest:
-            return self.docket_entry
-        return f"{self.docket_entry} {rest}" if rest.startswith("(") else f"{self.docket_entry}: {rest}"
+        return entry_headline(self.title, self.summary, self.docket_entry)
+
+
+def entry_headline(title: str, summary: str, docket_entry: str | None) -> str:
+    """What happened, in one line: a court entry's own text with its document
+    number (its title is only the caption), else the item's title."""
+    if not docket_entry:
+        return title
+    rest = summary.split("]", 1)[1] if "]" in summary else ""
+    rest = re.sub(r"\(\s*(\d+)\s*\)", r"(doc. \1)", rest).strip()
+    if not rest:
+        return docket_entry
+    return f"{docket_entry} {rest}" if rest.startswith("(") else f"{docket_entry}: {rest}"
 
 
 @dataclass
