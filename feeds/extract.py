@@ -421,6 +421,7 @@ class Extraction:
     dockets: list[Docket] = field(default_factory=list)
     court: str | None = None
     action: str | None = None
+    action_detail: str | None = None  # finer kind of action: "partial dismissal", "summary judgment" …
     amounts: list[int] = field(default_factory=list)
     release_no: str | None = None
     docket_entry: str | None = None

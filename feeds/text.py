@@ -10,6 +10,10 @@ import unicodedata
 # ``<!channel>`` or ``<https://x|y>`` survives as text and is escaped later.
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _SPACE = re.compile(r"\s+")
+# Left in item text by feeds that wrap or escape twice: a comment goes, CDATA's
+# markers go (its content is the text). An unclosed comment loses its marker only.
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_CDATA_MARKER = re.compile(r"<!\[CDATA\[|\]\]>")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
 CORPORATE_SUFFIXES = frozenset(
@@ -50,6 +54,8 @@ def clean_text(raw: str | None, limit: int) -> str:
     if not raw:
         return ""
     text = html.unescape(html.unescape(raw))
+    text = _CDATA_MARKER.sub(" ", text)
+    text = _COMMENT.sub(lambda comment: " " if comment[0].endswith("-->") else comment[0][4:], text)
     text = _TAG.sub(" ", text)
     text = _SPACE.sub(" ", text).strip()
     if len(text) > limit:
@@ -57,11 +63,35 @@ def clean_text(raw: str | None, limit: int) -> str:
     return text
 
 
+# Lower-case letters that Unicode does not decompose into a base letter and a
+# mark, spelled as an English reader types them (``Ørsted`` → ``orsted``).
+_UNDECOMPOSED = str.maketrans(
+    {
+        "ø": "o",
+        "ł": "l",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+        "ĸ": "k",
+        "ŋ": "n",
+        "ƒ": "f",
+        "ɨ": "i",
+        "ʉ": "u",
+    }
+)
+
+
 def fold(text: str) -> str:
-    """Lower-case, strip accents, turn punctuation into spaces."""
+    """Lower-case, strip accents (``ø``, ``ł``, ``æ`` … too), turn punctuation into spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
     no_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACE.sub(" ", re.sub(r"[\W_]+", " ", no_marks.casefold())).strip()
+    plain = no_marks.casefold().translate(_UNDECOMPOSED)
+    return _SPACE.sub(" ", re.sub(r"[\W_]+", " ", plain)).strip()
 
 
 def words(text: str) -> list[str]:

@@ -9,7 +9,7 @@ the sender posts the plain-text fallback instead.
 from __future__ import annotations
 
 from feeds.extract import format_amount
-from handlers.case_answer import ACTION_LABELS
+from handlers.case_answer import ACTION_LABELS, more_related, related_label, status_label
 from handlers.mrkdwn import HEADER_LIMIT, TEXT_LIMIT, escape, join_within, link, truncate
 from storage.alerts import AlertView
 
@@ -35,6 +35,7 @@ def _case_facts(view: AlertView) -> list[str]:
             parts.append(f"*Court:* {escape(case.court, FIELD_CHARS)}")
         if case.dockets:
             parts.append(f"*Docket:* {escape(', '.join(case.dockets[:2]), FIELD_CHARS)}")
+        parts.append(f"*Status:* {escape(status_label(case.status), FIELD_CHARS)}")
     parts.append(f"*Date:* {escape(view.event_day, 40)}")
     if view.amounts:
         parts.append(f"*Amounts:* {', '.join(format_amount(a) for a in view.amounts[:3])}")
@@ -49,6 +50,15 @@ def _sources_line(view: AlertView) -> str:
         separator=", ",
     )
     return f"*Sources ({len(view.sources)}):* {sources}{watched}"
+
+
+def _related_line(view: AlertView, limit: int) -> str:
+    """``related: …`` naming the case's related cases that this channel also watches, or ""."""
+    if not view.related:
+        return ""
+    entries = [escape(related_label(related), 400) for related in view.related]
+    more = more_related(len(view.related), view.related_total)
+    return "*Related:* " + join_within(entries + ([more] if more else []), limit - 20, separator="; ")
 
 
 def alert_message(view: AlertView) -> dict:
@@ -67,6 +77,9 @@ def alert_message(view: AlertView) -> dict:
         },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _sources_line(view)}]},
     ]
+    related = _related_line(view, TEXT_LIMIT)
+    if related:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": related}]})
     return {"text": text, "blocks": blocks}
 
 
@@ -82,6 +95,9 @@ def alert_fallback(view: AlertView) -> dict:
     first = view.sources[0]
     shown_link = link(first.link, first.feed, label_limit=FIELD_CHARS)
     lines.append(f"Source: {shown_link} · watched: {escape(view.matched_term, FIELD_CHARS)}")
+    related = _related_line(view, 1000)
+    if related:
+        lines.append(related)
     return {"text": join_within(lines, FALLBACK_CHARS)}
 
 

@@ -9,22 +9,31 @@ from dataclasses import dataclass
 from feeds.extract import format_amount
 from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, link, truncate
 from storage.cases import CaseView
-from storage.search import SearchResult
+from storage.related import RelatedCase
+from storage.search import ItemHit, SearchResult
 
 EXAMPLES = "`/case binance` · `/case Changpeng Zhao` · `/case 1:23-cv-01599`"
 USAGE = f"Look up an enforcement action or court case by company, person or docket number.\nExamples: {EXAMPLES}"
 ACTION_LABELS = {
     "complaint": "Complaint",
+    "indictment": "Indictment",
     "plea": "Guilty plea",
+    "verdict": "Verdict",
+    "sentencing": "Sentencing",
     "settlement": "Settlement",
     "judgment": "Judgment",
     "ruling": "Ruling",
     "dismissal": "Dismissal",
     "administrative proceeding": "Administrative proceeding",
+    "opinion": "Opinion",
+    "order": "Order",
+    "appeal": "Appeal",
     "filing": "Filing",
+    "none": "Item",
 }
 TITLE_CHARS = 160
 FIELD_CHARS = 300  # a detail, a source name, a query (escaped)
+RELATED_CAPTION_CHARS = 120
 
 
 def _date(iso: str | None) -> str:
@@ -35,6 +44,21 @@ def _action(action: str | None) -> str:
     return ACTION_LABELS.get(action or "", "Update")
 
 
+def status_label(status: str) -> str:
+    """A case status as a card shows it: ``Motion to dismiss granted in part``."""
+    return status[:1].upper() + status[1:]
+
+
+def related_label(related: RelatedCase) -> str:
+    """One related case in a line (plain text): caption (agency, status)."""
+    facts = ", ".join(part for part in (related.agency, related.status) if part)
+    return f"{truncate(related.caption, RELATED_CAPTION_CHARS)} ({facts})"
+
+
+def more_related(shown: int, total: int) -> str:
+    return f"and {total - shown} more" if total > shown else ""
+
+
 @dataclass(frozen=True)
 class CardFacts:
     caption: str
@@ -42,6 +66,8 @@ class CardFacts:
     status: str
     timeline: list[tuple[str, str, str, str | None, str]]  # date, action, title, link, source
     backing: str
+    related: list[str]  # "caption (agency, status)", untrusted
+    related_more: str  # "and N more", or ""
 
 
 def card_facts(case: CaseView) -> CardFacts:
@@ -50,11 +76,12 @@ def card_facts(case: CaseView) -> CardFacts:
         details.append(("Docket", ", ".join(case.dockets[:3])))
     if case.amounts:
         details.append(("Amounts", ", ".join(format_amount(amount) for amount in case.amounts[:3])))
-    status = (
+    latest = (
         f"{_action(case.latest_action)} on {_date(case.latest_action_at)}"
         if case.latest_action
-        else f"Last activity {_date(case.last_event_at)}"
+        else f"last activity {_date(case.last_event_at)}"
     )
+    status = f"{status_label(case.status)} (latest: {latest})"
     timeline = [
         (_date(entry.event_at), _action(entry.action), truncate(entry.headline, TITLE_CHARS), entry.link, entry.source)
         for entry in case.timeline
@@ -68,7 +95,9 @@ def card_facts(case: CaseView) -> CardFacts:
             f" and {len(case.defendants) - 4} more" if len(case.defendants) > 4 else ""
         )
         backing += f" · Parties: {shown}"
-    return CardFacts(truncate(case.caption, 300), details, status, timeline, backing)
+    related = [related_label(related) for related in case.related]
+    more = more_related(len(case.related), case.related_total)
+    return CardFacts(truncate(case.caption, 300), details, status, timeline, backing, related, more)
 
 
 def _headline(result: SearchResult) -> str:
@@ -118,7 +147,7 @@ def _case_blocks(case: CaseView, watched: bool | None) -> list[dict]:
         for day, action, title, url, source in facts.timeline
     ]
     heading = join_within([f"*{escape(facts.caption, 1000)}*", detail_line], TEXT_LIMIT)
-    return [
+    blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": heading}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Status:* {escape(facts.status, 500)}"}]},
         {
@@ -126,7 +155,20 @@ def _case_blocks(case: CaseView, watched: bool | None) -> list[dict]:
             "text": {"type": "mrkdwn", "text": join_within(timeline, TEXT_LIMIT) or "_No events yet._"},
         },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(facts.backing, TEXT_LIMIT)}]},
-    ] + ([{"type": "actions", "elements": [_watch_button(case, watched)]}] if watched is not None else [])
+    ]
+    if facts.related:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": related_line(facts)}]})
+    if watched is not None:
+        blocks.append({"type": "actions", "elements": [_watch_button(case, watched)]})
+    return blocks
+
+
+def related_line(facts: CardFacts) -> str:
+    """``*Related:* a; b; … and N more`` in mrkdwn, within a context element's limit."""
+    entries = [escape(entry, 400) for entry in facts.related]
+    if facts.related_more:
+        entries.append(facts.related_more)
+    return "*Related:* " + join_within(entries, TEXT_LIMIT - 20, separator="; ")
 
 
 def slack_answer(result: SearchResult, watched_case_ids: set[int] | None = None) -> dict:
@@ -142,7 +184,29 @@ def slack_answer(result: SearchResult, watched_case_ids: set[int] | None = None)
         blocks.append({"type": "divider"})
         watched = None if watched_case_ids is None else case.id in watched_case_ids
         blocks.extend(_case_blocks(case, watched))
+    blocks.extend(_item_blocks(result.items))
     return {"text": f"{_headline(result)} {query}", "blocks": blocks}
+
+
+ITEMS_HEADING = "Items that name no case"
+
+
+def _item_line(item: ItemHit) -> str:
+    return (
+        f"• `{escape(_date(item.event_at), 40)}` {link(item.link, truncate(item.title, TITLE_CHARS))}"
+        f" _({escape(item.source, FIELD_CHARS)})_"
+    )
+
+
+def _item_blocks(items: list[ItemHit]) -> list[dict]:
+    """Matching items that belong to no case (speeches, statistics, rule proposals)."""
+    if not items:
+        return []
+    lines = [f"*{ITEMS_HEADING}:*", *(_item_line(item) for item in items)]
+    return [
+        {"type": "divider"},
+        {"type": "section", "text": {"type": "mrkdwn", "text": join_within(lines, TEXT_LIMIT)}},
+    ]
 
 
 def slack_no_match(result: SearchResult) -> dict:
@@ -150,7 +214,8 @@ def slack_no_match(result: SearchResult) -> dict:
     if result.suggestions:
         text += " Did you mean " + " or ".join(f"*{escape(s, FIELD_CHARS)}*" for s in result.suggestions[:5]) + "?"
     text += f"\nExamples: {EXAMPLES}"
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, *_item_blocks(result.items)]
+    return {"text": text, "blocks": blocks}
 
 
 def slack_usage() -> dict:
@@ -167,7 +232,7 @@ def plain_answer(result: SearchResult) -> str:
         text = f"No case matches {result.query!r}."
         if result.suggestions:
             text += " Did you mean " + " or ".join(repr(s) for s in result.suggestions) + "?"
-        return text + "\n" + f"Examples: {EXAMPLES}".replace("`", "")
+        return text + "\n" + f"Examples: {EXAMPLES}".replace("`", "") + _plain_items(result.items)
     lines = [f"{_headline(result)} {result.query!r}"]
     for case in result.cases:
         facts = card_facts(case)
@@ -178,4 +243,17 @@ def plain_answer(result: SearchResult) -> str:
             if url:
                 lines.append(f"      {url}")
         lines.append(facts.backing)
+        if facts.related:
+            lines.append("Related: " + "; ".join(facts.related + ([facts.related_more] if facts.related_more else [])))
+    return "\n".join(lines) + _plain_items(result.items)
+
+
+def _plain_items(items: list[ItemHit]) -> str:
+    if not items:
+        return ""
+    lines = ["", "─" * 72, f"{ITEMS_HEADING}:"]
+    for item in items:
+        lines.append(f"  • {_date(item.event_at)}  {item.title} ({item.source})")
+        if item.link:
+            lines.append(f"      {item.link}")
     return "\n".join(lines)

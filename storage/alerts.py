@@ -13,17 +13,20 @@ channel before posting it again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
 from feeds.match import Hit
 from storage import audit
-from storage.cases import CaseView, case_view
+from storage.cases import CaseView, case_view, entry_headline
 from storage.database import now_iso, write_transaction
+from storage.related import RelatedCase, watched_related
 
-MAJOR_ACTIONS = frozenset({"complaint", "judgment", "settlement", "ruling", "dismissal", "plea"})
+MAJOR_ACTIONS = frozenset(
+    {"complaint", "indictment", "judgment", "settlement", "ruling", "dismissal", "plea", "verdict", "sentencing"}
+)
 
 
 def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: list[Hit], routine: bool) -> int:
@@ -275,6 +278,8 @@ class AlertView:
     case: CaseView | None
     sources: list[Source]
     amounts: list[int]
+    related: list[RelatedCase] = field(default_factory=list)  # related cases this channel also watches
+    related_total: int = 0
 
 
 def alert_view(db: Database, alert: Alert) -> AlertView:
@@ -289,10 +294,11 @@ def alert_view(db: Database, alert: Alert) -> AlertView:
         )
     )
     case = case_view(db, alert.case_id, timeline_limit=0) if alert.case_id is not None else None
+    related, related_total = (
+        watched_related(db, alert.team_id, alert.channel_id, alert.case_id) if alert.case_id is not None else ([], 0)
+    )
     first = rows[0]
-    headline = first["title"]
-    if first["docket_entry"]:
-        headline = first["docket_entry"]
+    headline = entry_headline(first["title"], first["summary"], first["docket_entry"])
     amounts: set[int] = set()
     for row in rows:
         amounts.update(json.loads(row["amounts"]))
@@ -307,6 +313,8 @@ def alert_view(db: Database, alert: Alert) -> AlertView:
         case=case,
         sources=[Source(row["feed"], row["title"], row["link"]) for row in rows],
         amounts=sorted(amounts, reverse=True),
+        related=related,
+        related_total=related_total,
     )
 
 

@@ -3,7 +3,8 @@
 An item joins an existing case that has the same docket number (in any of its
 forms, unless the courts differ), else the same caption, else (when it gives no
 docket) the same agency and the same set of defendants. Otherwise it opens a
-new case, if it names anything a case can be known by.
+new case, if it names anything a case can be known by. An item about no case
+(action "none": a speech, statistics, a rule proposal) joins and opens none.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlite_utils import Database
 from feeds.extract import Docket, Extraction
 from feeds.text import name_key
 from storage.database import now_iso
+from storage.related import RelatedCase, display_caption, link_case, related_cases
+from storage.status import status_of_case
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -125,8 +128,9 @@ def refresh_case_search(db: Database, case_id: int) -> None:
 def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> int | None:
     """The case id for a new item (found or created), with the case updated;
     None when the item names no party, caption or docket, or when it matches
-    no case and ``may_open`` is false (news joins cases, it never opens one)."""
-    if not (extraction.caption or extraction.defendants or extraction.dockets):
+    no case and ``may_open`` is false (news joins cases, it never opens one),
+    and when the item is about no case (action "none")."""
+    if extraction.action == "none" or not (extraction.caption or extraction.defendants or extraction.dockets):
         return None
     case_id = find_case(db, extraction)
     if case_id is None and not may_open:
@@ -169,6 +173,7 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
         )
     if _add_names(db, case_id, extraction) or changed:
         refresh_case_search(db, case_id)  # only when names, dockets or the caption changed
+        link_case(db, case_id)
     return case_id
 
 
@@ -188,15 +193,19 @@ class TimelineEntry:
 
     @property
     def headline(self) -> str:
-        """What happened, in one line: a court entry's own text (its title is
-        only the caption), else the item's title."""
-        if not self.docket_entry:
-            return self.title
-        rest = self.summary.split("]", 1)[1] if "]" in self.summary else ""
-        rest = re.sub(r"\(\s*(\d+)\s*\)", r"(doc. \1)", rest).strip()
-        if not rest:
-            return self.docket_entry
-        return f"{self.docket_entry} {rest}" if rest.startswith("(") else f"{self.docket_entry}: {rest}"
+        return entry_headline(self.title, self.summary, self.docket_entry)
+
+
+def entry_headline(title: str, summary: str, docket_entry: str | None) -> str:
+    """What happened, in one line: a court entry's own text with its document
+    number (its title is only the caption), else the item's title."""
+    if not docket_entry:
+        return title
+    rest = summary.split("]", 1)[1] if "]" in summary else ""
+    rest = re.sub(r"\(\s*(\d+)\s*\)", r"(doc. \1)", rest).strip()
+    if not rest:
+        return docket_entry
+    return f"{docket_entry} {rest}" if rest.startswith("(") else f"{docket_entry}: {rest}"
 
 
 @dataclass
@@ -215,13 +224,9 @@ class CaseView:
     items: int
     timeline: list[TimelineEntry] = field(default_factory=list)
     amounts: list[int] = field(default_factory=list)
-
-
-def _display_caption(caption: str | None, agency: str | None, defendants: list[str]) -> str:
-    if caption:
-        return caption
-    names = ", ".join(defendants[:3]) + (" et al." if len(defendants) > 3 else "")
-    return f"{agency} v. {names}" if agency and names else names or "(unnamed matter)"
+    status: str = "pending"
+    related: list[RelatedCase] = field(default_factory=list)  # the first few
+    related_total: int = 0
 
 
 def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseView:
@@ -269,9 +274,10 @@ def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseVie
     amounts: set[int] = set()
     for (encoded,) in db.execute("SELECT amounts FROM items WHERE case_id = ? AND amounts != '[]'", [case_id]):
         amounts.update(json.loads(encoded))
+    related, related_total = related_cases(db, case_id)
     return CaseView(
         id=case_id,
-        caption=_display_caption(case["caption"], case["agency"], defendants),
+        caption=display_caption(case["caption"], case["agency"], defendants),
         agency=case["agency"],
         court=case["court"],
         dockets=dockets,
@@ -284,6 +290,9 @@ def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseVie
         items=items,
         timeline=timeline,
         amounts=sorted(amounts, reverse=True),
+        status=status_of_case(db, case_id),
+        related=related,
+        related_total=related_total,
     )
 
 

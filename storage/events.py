@@ -1,14 +1,20 @@
 """Events: one happening in a case, however many feeds report it.
 
 A new item joins an existing event of the same case with the same kind of
-action reported within a day of it (a litigation release, a press release and
-the next morning's news are one event); re-published or edited items join
-their event too, so they alert no one again. Unclassified docket filings are
-told apart by their text, since one case can have several filings a day.
+action reported within a day of it (the court's entry, the agency's release
+and the next morning's news are one event), unless their docket entry
+(document) numbers or their release numbers of one series differ: an order to
+seal (doc. 10) and a ruling on the motion to dismiss (doc. 12) of one day are
+two events. An item with the docket entry number or the release number of an
+event joins it whatever its day or kind, so re-published or edited items
+alert no one again. Docket filings without a number are told apart by their
+text, since one case can have several filings a day.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
@@ -16,16 +22,57 @@ from sqlite_utils import Database
 from feeds.text import fold
 from storage.database import now_iso
 from storage.items import StoredItem
+from storage.status import ruling_detail
 
 SAME_EVENT_DAYS = 1
+# CourtListener links end "#entry-12" (or "#minute-entry-<id>"); CM/ECF
+# descriptions end with the document number, the link text "(12)".
+_LINKED_ENTRY = re.compile(r"#((?:minute-)?entry-\d+)$")
+_DOCUMENT_NUMBER = re.compile(r"\(\s*(\d{1,6})\s*\)[\s.]*$")
 
 
-def _identity(stored: StoredItem) -> str:
-    """What tells two events of one case, kind and day apart: the entry's text
-    for unclassified docket filings; nothing for a complaint, ruling …, so the
-    court's entry, the agency's release and the news report are one event."""
+@dataclass(frozen=True)
+class EventKey:
+    """What an item says about which happening it reports."""
+
+    case_id: int | None
+    action: str
+    day: date
+    identity: str
+    entry_no: str | None
+    release_no: str | None
+    detail: str | None
+
+
+def entry_number(link: str | None, summary: str, *, docket_entry: bool) -> str | None:
+    """The docket entry's number: ``12`` for CourtListener's ``…#entry-12`` and
+    for a CM/ECF entry ending "(12)"; None for items that are no docket entry."""
+    linked = _LINKED_ENTRY.search(link or "")
+    if linked:
+        return linked[1].removeprefix("entry-")
+    if docket_entry:
+        number = _DOCUMENT_NUMBER.search(summary)
+        return number[1] if number else None
+    return None
+
+
+def _entry_of_docket(stored: StoredItem) -> str | None:
+    """The entry number, qualified by the item's docket (``23-cv-01599#12``), since
+    a case's district and appellate dockets number their entries each from 1."""
     extraction = stored.extraction
-    if extraction.action == "filing" and extraction.docket_entry:
+    number = entry_number(stored.item.link, stored.item.summary, docket_entry=extraction.docket_entry is not None)
+    if number is None:
+        return None
+    return f"{extraction.dockets[0].key}#{number}" if extraction.dockets else number
+
+
+def _identity(stored: StoredItem, entry_no: str | None) -> str:
+    """What tells two events of one case, kind and day apart when no number
+    does: the entry's text for unnumbered docket filings; nothing for a
+    complaint, ruling …, so the court's entry, the agency's release and the
+    news report are one event."""
+    extraction = stored.extraction
+    if extraction.action == "filing" and extraction.docket_entry and not entry_no:
         return fold(extraction.docket_entry)[:120]
     if stored.case_id is None:
         return fold(stored.item.title)[:200]
@@ -42,30 +89,98 @@ def _event_day(event_at: str) -> date:
     return min(max(day, date.min + timedelta(days=SAME_EVENT_DAYS)), date.max - timedelta(days=SAME_EVENT_DAYS))
 
 
+def event_key(stored: StoredItem) -> EventKey:
+    extraction = stored.extraction
+    action = extraction.action or "update"
+    entry_no = _entry_of_docket(stored)
+    detail = extraction.action_detail
+    if detail is None and action == "ruling":
+        detail = ruling_detail(f"{stored.item.title}\n{extraction.docket_entry or ''} {stored.item.summary}")
+    return EventKey(
+        case_id=stored.case_id,
+        action=action,
+        day=_event_day(stored.event_at),
+        identity=_identity(stored, entry_no),
+        entry_no=entry_no,
+        release_no=extraction.release_no,
+        detail=detail,
+    )
+
+
+def _other_release(known: str | None, new: str | None) -> bool:
+    """Two different releases of one series (``LR-26039``, ``LR-26040``); an
+    LR and an AAER number may name one release."""
+    return bool(known and new and known != new and known.split("-")[0] == new.split("-")[0])
+
+
+def _same_number(db: Database, key: EventKey) -> int | None:
+    """The event already reported under this docket entry or release number."""
+    if key.case_id is None:
+        return None
+    for column, value in (("entry_no", key.entry_no), ("release_no", key.release_no)):
+        if value:
+            found = db.execute(
+                f"SELECT id FROM events WHERE case_id = ? AND {column} = ? ORDER BY id LIMIT 1", [key.case_id, value]
+            ).fetchone()
+            if found:
+                return found[0]
+    return None
+
+
+def find_event(db: Database, key: EventKey) -> int | None:
+    """The existing event an item reports, if any (see the module's doc)."""
+    numbered = _same_number(db, key)
+    if numbered is not None:
+        return numbered
+    rows = db.execute(
+        "SELECT id, entry_no, release_no, action_detail FROM events WHERE case_id IS ? AND action = ? "
+        "AND identity = ? AND event_day BETWEEN ? AND ? ORDER BY id",
+        [
+            key.case_id,
+            key.action,
+            key.identity,
+            (key.day - timedelta(days=SAME_EVENT_DAYS)).isoformat(),
+            (key.day + timedelta(days=SAME_EVENT_DAYS)).isoformat(),
+        ],
+    ).fetchall()
+    candidates = [
+        (event_id, detail)
+        for event_id, entry_no, release_no, detail in rows
+        if not (entry_no and key.entry_no and entry_no != key.entry_no)
+        and not _other_release(release_no, key.release_no)
+    ]
+    # Of two same-day rulings, a report joins the one that decided the same thing.
+    candidates.sort(key=lambda candidate: candidate[1] != key.detail)
+    return candidates[0][0] if candidates else None
+
+
 def record_event(db: Database, stored: StoredItem) -> tuple[int, bool]:
     """Attach a newly stored item to its event; returns (event id, whether the event is new)."""
-    action = stored.extraction.action or "update"
-    identity = _identity(stored)
-    day = _event_day(stored.event_at)
-    found = db.execute(
-        "SELECT id FROM events WHERE case_id IS ? AND action = ? AND identity = ? AND event_day BETWEEN ? AND ? "
-        "ORDER BY id LIMIT 1",
-        [
-            stored.case_id,
-            action,
-            identity,
-            (day - timedelta(days=SAME_EVENT_DAYS)).isoformat(),
-            (day + timedelta(days=SAME_EVENT_DAYS)).isoformat(),
-        ],
-    ).fetchone()
-    if found:
-        event_id, is_new = found[0], False
-        db.execute("UPDATE events SET event_day = min(event_day, ?) WHERE id = ?", [day.isoformat(), event_id])
+    key = event_key(stored)
+    event_id = find_event(db, key)
+    if event_id is not None:
+        db.execute(
+            "UPDATE events SET event_day = min(event_day, ?), entry_no = coalesce(entry_no, ?), "
+            "release_no = coalesce(release_no, ?), action_detail = coalesce(action_detail, ?) WHERE id = ?",
+            [key.day.isoformat(), key.entry_no, key.release_no, key.detail, event_id],
+        )
+        is_new = False
     else:
         event_id = db.execute(
-            "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [stored.case_id, action, day.isoformat(), identity, int(stored.extraction.routine), stored.id, now_iso()],
+            "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, "
+            "release_no, action_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                key.case_id,
+                key.action,
+                key.day.isoformat(),
+                key.identity,
+                int(stored.extraction.routine),
+                stored.id,
+                now_iso(),
+                key.entry_no,
+                key.release_no,
+                key.detail,
+            ],
         ).lastrowid
         is_new = True
     db.execute("UPDATE items SET event_id = ? WHERE id = ?", [event_id, stored.id])

@@ -253,3 +253,67 @@ def m007_alert_maybe_posted(db: Database) -> None:
     # An alert whose last attempt may have reached Slack (a timeout, a dropped
     # connection): the sender looks for it in the channel before posting again.
     db.execute("ALTER TABLE alerts ADD COLUMN maybe_posted INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m008_event_identity(db: Database) -> None:
+    # What tells one case's events apart besides their kind and day: the docket
+    # entry (document) number, the agency's release number, and the finer kind
+    # of action (a ruling's "partial dismissal"), which the case's status reads.
+    db.executescript(
+        """
+        ALTER TABLE events ADD COLUMN entry_no TEXT;
+        ALTER TABLE events ADD COLUMN release_no TEXT;
+        ALTER TABLE events ADD COLUMN action_detail TEXT;
+        CREATE INDEX events_entry ON events (case_id, entry_no) WHERE entry_no IS NOT NULL;
+        CREATE INDEX events_release ON events (case_id, release_no) WHERE release_no IS NOT NULL;
+        """
+    )
+
+
+@migrations()
+def m009_case_links(db: Database) -> None:
+    # Cases that share a party (SEC v. Binance, CFTC v. Zhao, United States v.
+    # Binance), both ways; kept current as cases gain parties.
+    from storage.related import relink_all  # here: storage.related needs storage.database, which needs this module
+
+    db.execute(
+        "CREATE TABLE case_links (case_id INTEGER NOT NULL, related_id INTEGER NOT NULL, "
+        "PRIMARY KEY (case_id, related_id)) WITHOUT ROWID"
+    )
+    relink_all(db)
+
+
+@migrations()
+def m010_refold_names(db: Database) -> None:
+    # fold() now spells letters without a Unicode decomposition in ASCII
+    # (ø → o, ł → l, æ → ae …): recompute every key made from a name.
+    from feeds.text import fold, name_key
+    from storage.cases import refresh_case_search
+    from storage.related import relink_all
+
+    db.register_function(name_key, deterministic=True, replace=True)
+    db.register_function(fold, deterministic=True, replace=True)
+    changed = [
+        case_id
+        for (case_id,) in db.execute("SELECT DISTINCT case_id FROM case_parties WHERE name_key != name_key(name)")
+    ]
+    # Two spellings of one name in a case become one row.
+    db.executescript(
+        """
+        INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key)
+            SELECT case_id, role, name, name_key(name) FROM case_parties WHERE name_key != name_key(name);
+        DELETE FROM case_parties WHERE name_key != name_key(name);
+        UPDATE cases SET caption_key = fold(caption_key) WHERE caption_key IS NOT NULL;
+        UPDATE events SET identity = substr(fold(identity), 1, 200) WHERE identity != '';
+        DELETE FROM search_terms;
+        UPDATE OR IGNORE watch_aliases SET alias_key = name_key(alias);
+        UPDATE OR IGNORE watches SET term_key = name_key(term) WHERE kind = 'name';
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'watch_version';
+        """
+    )
+    for (key,) in db.execute("SELECT DISTINCT name_key FROM case_parties").fetchall():
+        db.conn.executemany("INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(word,) for word in key.split()])
+    for case_id in changed:
+        refresh_case_search(db, case_id)
+    relink_all(db)

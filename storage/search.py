@@ -19,6 +19,17 @@ from storage.cases import CaseView, case_view, cases_with_docket
 QUERY_CHARS = 300
 QUERY_WORDS = 12
 CANDIDATES = 200
+ITEMS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class ItemHit:
+    """A stored item that belongs to no case (a speech, statistics, a rule proposal)."""
+
+    event_at: str
+    title: str
+    link: str | None
+    source: str
 
 
 @dataclass
@@ -27,6 +38,7 @@ class SearchResult:
     cases: list[CaseView]
     total: int
     suggestions: list[str] = field(default_factory=list)
+    items: list[ItemHit] = field(default_factory=list)  # matching items of no case, newest first
 
 
 def _dockets_in(query: str):
@@ -104,6 +116,18 @@ def _cases_by_words(db: Database, expression: str) -> tuple[list[int], int]:
     return _rank(db, by_name) + _rank(db, by_text), name_total + len(by_text)
 
 
+def _items_without_case(db: Database, expression: str, limit: int = ITEMS_SHOWN) -> list[ItemHit]:
+    """The newest items of no case whose words match (the newest ``CANDIDATES`` matches are read)."""
+    rows = db.execute(
+        "SELECT items.event_at, items.title, items.link, feeds.name FROM "
+        "(SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?) AS hits "
+        "JOIN items ON items.id = hits.rowid JOIN feeds ON feeds.id = items.feed_id "
+        "WHERE items.case_id IS NULL ORDER BY items.event_at DESC, items.id DESC LIMIT ?",
+        [expression, CANDIDATES, limit],
+    )
+    return [ItemHit(*row) for row in rows]
+
+
 def _closest_term(db: Database, token: str) -> str:
     """The indexed word closest to ``token``: among words sharing its first two
     letters (most typos come later in a word), else its first letter."""
@@ -160,4 +184,5 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
         cases=[case_view(db, case_id) for case_id in case_ids[:limit]],
         total=total,
         suggestions=suggestions,
+        items=_items_without_case(db, fts_query(tokens)) if tokens else [],
     )

@@ -95,7 +95,7 @@ def test_usage_has_examples() -> None:
 
 def test_plain_text_answer_matches_the_card() -> None:
     text = plain_answer(SearchResult(query="evil", cases=[hostile_case()], total=1))
-    assert "Status: Ruling on 2024-06-28" in text
+    assert "Status: Pending (latest: Ruling on 2024-06-28)" in text
     assert "2024-06-28  Ruling:" in text
     assert "https://www.sec.gov/x?a=1&b=<2>" in text
 

@@ -18,6 +18,8 @@ def test_demo_runs_offline_and_answers_case_binance(tmp_path: Path) -> None:
     assert "Securities and Exchange Commission v. Binance Holdings Limited" in out
     assert "Docket: 1:23-cv-01599" in out and "Court: D.D.C." in out
     assert "United States v. Binance Holdings Limited" in out or "Commodity Futures Trading Commission" in out
+    assert "Status: Motion to dismiss granted in part" in out  # SEC v. Binance, from the ruling of 2024-06-28
+    assert "Related: " in out and "(CFTC, settled)" in out  # each Binance card lists the other Binance cases
     assert not (tmp_path / "casewatch.db").exists()  # the user's database is never touched
 
 

@@ -22,7 +22,8 @@ from handlers.case_answer import slack_answer
 from handlers.mrkdwn import cut, escape, join_within, link, slack_length
 from storage.alerts import AlertView, Source
 from storage.cases import CaseView, TimelineEntry
-from storage.search import SearchResult
+from storage.related import RelatedCase
+from storage.search import ItemHit, SearchResult
 
 PROPERTY_SETTINGS = settings(max_examples=120, deadline=None)
 LINK_MARKUP = re.compile(r"<([^<>|]*)\|([^<>]*)>")
@@ -44,6 +45,11 @@ links = st.one_of(
 )
 amounts = st.lists(st.integers(min_value=0, max_value=10**15), max_size=5)
 days = st.one_of(st.just("2024-06-28"), texts)
+
+
+related_lists = st.lists(
+    st.builds(RelatedCase, id=st.integers(1, 10**6), caption=texts, agency=st.none() | texts, status=texts), max_size=6
+)
 
 
 def cases() -> st.SearchStrategy[CaseView]:
@@ -74,6 +80,9 @@ def cases() -> st.SearchStrategy[CaseView]:
         items=st.integers(0, 10**6),
         timeline=st.lists(entry, max_size=8),
         amounts=amounts,
+        status=st.sampled_from(["pending", "motion to dismiss granted in part"]) | texts,
+        related=related_lists,
+        related_total=st.integers(0, 10**6),
     )
 
 
@@ -90,6 +99,8 @@ def views() -> st.SearchStrategy[AlertView]:
         case=st.none() | cases(),
         sources=st.lists(st.builds(Source, feed=texts, title=texts, link=links), min_size=1, max_size=12),
         amounts=amounts,
+        related=related_lists,
+        related_total=st.integers(0, 10**6),
     )
 
 
@@ -162,11 +173,19 @@ def test_a_digest_always_fits_and_escapes_everything(digest: list[AlertView], pe
 
 
 @PROPERTY_SETTINGS
-@given(texts, st.lists(cases(), min_size=1, max_size=3), st.none() | st.sets(st.integers(1, 10**6)))
-def test_a_case_card_always_fits_and_escapes_everything(query: str, found: list[CaseView], watched) -> None:
-    message = slack_answer(SearchResult(query=query, cases=found, total=len(found) + 5), watched)
+@given(
+    texts,
+    st.lists(cases(), max_size=3),
+    st.none() | st.sets(st.integers(1, 10**6)),
+    st.lists(st.builds(ItemHit, event_at=days, title=texts, link=links, source=texts), max_size=3),
+)
+def test_a_case_card_always_fits_and_escapes_everything(
+    query: str, found: list[CaseView], watched, items: list[ItemHit]
+) -> None:
+    message = slack_answer(SearchResult(query=query, cases=found, total=len(found) + 5, items=items), watched)
     assert_fits_slack(message)
-    assert_no_foreign_markup(message, set().union(*(input_links(case) for case in found)))
+    allowed = set().union(*(input_links(case) for case in found), {unquote(item.link) for item in items if item.link})
+    assert_no_foreign_markup(message, allowed)
 
 
 @PROPERTY_SETTINGS
