@@ -214,7 +214,7 @@ def read_court_feed_item(
         entry = courtlistener.read_entry(title=title, link=link, feed_title=feed_title)
         result.dockets = find_dockets(f"Docket No. {entry.docket_number}") if entry.docket_number else []
         result.caption = tidy_caption(entry.case_name) if entry.case_name else None
-        result.entry_number = entry.entry_number
+        result.entry_number = str(entry.entry_number) if entry.entry_number else None
         result.docket_entry = summary or None
         result.action = docket_entry_action(summary)
         return

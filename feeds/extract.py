@@ -425,9 +425,8 @@ class Extraction:
     amounts: list[int] = field(default_factory=list)
     release_no: str | None = None
     docket_entry: str | None = None
-    action_detail: str | None = None
-    entry_number: int | None = None
-    """The docket entry's number, where the feed gives it (CourtListener)."""
+    entry_number: str | None = None
+    """The docket entry's number (``12``; ``minute-entry-<id>`` for CourtListener's minute entries)."""
 
     @property
     def docket_keys(self) -> set[str]:
@@ -454,6 +453,22 @@ class Extraction:
 
 
 _DOCKET_ENTRY = re.compile(r"\[\s*(?P<entry>[^\]]{1,200}?)\s*\]")
+# CourtListener links end "#entry-12" (or "#minute-entry-<id>"); CM/ECF
+# descriptions end with the document number, the link text "(12)".
+_LINKED_ENTRY = re.compile(r"#((?:minute-)?entry-\d+)$")
+_DOCUMENT_NUMBER = re.compile(r"\(\s*(\d{1,6})\s*\)[\s.]*$")
+
+
+def docket_entry_number(link: str | None, summary: str, *, docket_entry: bool) -> str | None:
+    """The docket entry's number: ``12`` for CourtListener's ``…#entry-12`` and
+    for a CM/ECF entry ending "(12)"; None for items that are no docket entry."""
+    linked = _LINKED_ENTRY.search(link or "")
+    if linked:
+        return linked[1].removeprefix("entry-")
+    if docket_entry:
+        number = _DOCUMENT_NUMBER.search(summary)
+        return number[1] if number else None
+    return None
 
 
 def extract(
@@ -523,4 +538,7 @@ def extract(
         or next(iter(agencies_named(text)), None)
     )
     result.amounts = find_amounts(text)
+    result.entry_number = result.entry_number or docket_entry_number(
+        link, summary, docket_entry=result.docket_entry is not None
+    )
     return result

@@ -13,7 +13,6 @@ text, since one case can have several filings a day.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -25,10 +24,6 @@ from storage.items import StoredItem
 from storage.status import ruling_detail
 
 SAME_EVENT_DAYS = 1
-# CourtListener links end "#entry-12" (or "#minute-entry-<id>"); CM/ECF
-# descriptions end with the document number, the link text "(12)".
-_LINKED_ENTRY = re.compile(r"#((?:minute-)?entry-\d+)$")
-_DOCUMENT_NUMBER = re.compile(r"\(\s*(\d{1,6})\s*\)[\s.]*$")
 
 
 @dataclass(frozen=True)
@@ -44,23 +39,11 @@ class EventKey:
     detail: str | None
 
 
-def entry_number(link: str | None, summary: str, *, docket_entry: bool) -> str | None:
-    """The docket entry's number: ``12`` for CourtListener's ``…#entry-12`` and
-    for a CM/ECF entry ending "(12)"; None for items that are no docket entry."""
-    linked = _LINKED_ENTRY.search(link or "")
-    if linked:
-        return linked[1].removeprefix("entry-")
-    if docket_entry:
-        number = _DOCUMENT_NUMBER.search(summary)
-        return number[1] if number else None
-    return None
-
-
 def _entry_of_docket(stored: StoredItem) -> str | None:
     """The entry number, qualified by the item's docket (``23-cv-01599#12``), since
     a case's district and appellate dockets number their entries each from 1."""
     extraction = stored.extraction
-    number = entry_number(stored.item.link, stored.item.summary, docket_entry=extraction.docket_entry is not None)
+    number = extraction.entry_number
     if number is None:
         return None
     return f"{extraction.dockets[0].key}#{number}" if extraction.dockets else number

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.events import entry_number
+from feeds.extract import docket_entry_number
 from tests.conftest import FeedServer, SlackApi, slack_bot_env, write_catalog
 from tests.test_alerts_e2e import CAPTION, DOCKET, SLACK_TIMEOUT, World, item, rss, text_of
 
@@ -148,4 +148,4 @@ def test_an_alert_names_related_cases_that_the_channel_also_watches(world: World
     ],
 )
 def test_entry_numbers(link: str, summary: str, docket_entry: bool, number: str | None) -> None:
-    assert entry_number(link, summary, docket_entry=docket_entry) == number
+    assert docket_entry_number(link, summary, docket_entry=docket_entry) == number
