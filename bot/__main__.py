@@ -89,8 +89,9 @@ def _extract(args: argparse.Namespace) -> int:
 
     from feeds.fetch import Fetcher, FetchError
     from feeds.parse import FeedParseError
-    from feeds.record import FeedSource, case_of, extraction_record, read_feed
+    from feeds.record import FeedSource, extraction_record, read_feed
     from feeds.sources import classify
+    from storage.cases import case_to_join
 
     if args.source.startswith(("http://", "https://")):
         settings = settings_from_env(need_contact=True)
@@ -125,7 +126,7 @@ def _extract(args: argparse.Namespace) -> int:
         print(f"casewatch: {error}", file=sys.stderr)
         return 1
     for item in read:
-        case = case_of(db, item.extraction) if item.extraction else None
+        case = case_to_join(db, item.extraction) if item.extraction and db is not None else None
         print(json.dumps(extraction_record(item, case=case), ensure_ascii=False))
     return 0
 

@@ -11,11 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from feeds.extract import Extraction, extract
 from feeds.parse import FeedItem, ParsedFeed, parse_feed
-from storage.cases import find_case
 
 
 @dataclass(frozen=True)
@@ -76,17 +73,6 @@ def parties(extraction: Extraction) -> list[dict[str, Any]]:
 def amounts(extraction: Extraction) -> list[dict[str, Any]]:
     """Money amounts with their kind; the extractor does not tell kinds apart yet."""
     return [{"value": value, "kind": "other"} for value in extraction.amounts]
-
-
-def case_of(db: Database | None, extraction: Extraction) -> dict[str, Any] | None:
-    """The case in ``db`` this item would join (read only), or None."""
-    if db is None:
-        return None
-    case_id = find_case(db, extraction)
-    if case_id is None:
-        return None
-    row = db.execute("SELECT caption FROM cases WHERE id = ?", [case_id]).fetchone()
-    return {"id": case_id, "caption": row[0] if row else None}
 
 
 def extraction_record(read: ReadItem, *, case: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -305,3 +305,12 @@ def match_keys(db: Database, case_id: int | None) -> tuple[list[str], set[str]]:
     for key, short in db.execute("SELECT docket_key, docket_short FROM case_dockets WHERE case_id = ?", [case_id]):
         dockets.update((key, short))
     return parties, dockets
+
+
+def case_to_join(db: Database, extraction: Extraction) -> dict | None:
+    """The case this item would join (``{"id", "caption"}``), read only; None if it would open or join none."""
+    case_id = find_case(db, extraction)
+    if case_id is None:
+        return None
+    row = db.execute("SELECT caption FROM cases WHERE id = ?", [case_id]).fetchone()
+    return {"id": case_id, "caption": row[0] if row else None}
