@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from feeds.extract import Docket, Extraction
 from feeds.text import name_key
 from storage.database import now_iso
+from storage.joins import find_news_case, find_release_case
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -50,6 +51,8 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
 
 def find_case(db: Database, extraction: Extraction) -> int | None:
     """The existing case ``extraction`` belongs to, if any."""
+    if extraction.news is not None:
+        return find_news_case(db, extraction)
     for docket in extraction.dockets:
         for case_id, court in cases_with_docket(db, docket):
             if not _court_conflict(court, extraction.court):
@@ -74,7 +77,7 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
         for (case_id,) in rows:
             if _defendant_keys(db, case_id) == keys:
                 return case_id
-    return None
+    return find_release_case(db, extraction)
 
 
 def _add_names(db: Database, case_id: int, extraction: Extraction) -> int:
@@ -126,7 +129,7 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
     """The case id for a new item (found or created), with the case updated;
     None when the item names no party, caption or docket, or when it matches
     no case and ``may_open`` is false (news joins cases, it never opens one)."""
-    if not (extraction.caption or extraction.defendants or extraction.dockets):
+    if not (extraction.caption or extraction.defendants or extraction.dockets or extraction.news):
         return None
     case_id = find_case(db, extraction)
     if case_id is None and not may_open:

@@ -1,0 +1,161 @@
+"""Joining agency press releases and news stories to the cases they report.
+
+A press release carries no docket: it joins the case of the same agency whose
+defendants it names (``Binance`` is Binance Holdings Limited); its aliases
+(``Binance.US``) then become names of that case. A news story joins the case
+its headline names, of the agency the headline names ("SEC" + "Binance" picks
+SEC v. Binance over the CFTC and DOJ matters); only when the headline names no
+case does the body decide. Other cases a story names are its mentions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from feeds.extract import Extraction
+from feeds.news import agencies_in, name_forms, names_in
+from feeds.text import fold, name_key
+
+_PARTY_ROLES = ("defendant", "alias")
+
+
+def _court_conflict(known: str | None, new: str | None) -> bool:
+    return bool(known and new and known != new)
+
+
+def _words_prefix(short: str, long: str) -> bool:
+    """``binance`` names ``binance holdings``: whole leading words."""
+    return long == short or long.startswith(f"{short} ")
+
+
+def _names_match(ours: str, theirs: str) -> bool:
+    return bool(ours and theirs) and (_words_prefix(ours, theirs) or _words_prefix(theirs, ours))
+
+
+def find_release_case(db: Database, extraction: Extraction) -> int | None:
+    """The case of the same agency that shares the item's defendants, when
+    the item gives no docket or the case has none yet (it was opened by a
+    release before its court docket arrived). The item's first defendant, or
+    the case's first, must be among the shared names; the case sharing the most
+    names wins, then the most recently active."""
+    if not (extraction.agency and extraction.defendants):
+        return None
+    ours = [name_key(party.name) for party in extraction.defendants]
+    ours += [name_key(alias) for alias in extraction.aliases]
+    ours = [key for key in ours if key]
+    if not ours:
+        return None
+    heads = {key.split()[0] for key in ours}
+    marks = ", ".join("?" for _ in heads)
+    rows = db.execute(
+        f"SELECT cases.id, cases.court, cases.last_event_at, case_parties.name_key, case_parties.role, "
+        f"case_parties.rowid FROM case_parties JOIN cases ON cases.id = case_parties.case_id "
+        f"WHERE cases.agency = ? AND case_parties.role IN ('defendant', 'alias') "
+        f"AND substr(case_parties.name_key, 1, instr(case_parties.name_key || ' ', ' ') - 1) IN ({marks})",
+        [extraction.agency, *sorted(heads)],
+    ).fetchall()
+    scores: dict[int, tuple[int, str]] = {}
+    for case_id, court, last_event_at, key, _role, _rowid in rows:
+        if _court_conflict(court, extraction.court):
+            continue
+        if extraction.dockets and _has_dockets(db, case_id):
+            continue  # both have docket numbers and none matched: different cases
+        shared = sum(1 for our in ours if _names_match(our, key))
+        if shared:
+            count, _ = scores.get(case_id, (0, ""))
+            scores[case_id] = (count + shared, last_event_at or "")
+    best = [
+        case_id for case_id in sorted(scores, key=lambda c: scores[c], reverse=True) if _anchored(db, case_id, ours)
+    ]
+    return best[0] if best else None
+
+
+def _has_dockets(db: Database, case_id: int) -> bool:
+    return db.execute("SELECT 1 FROM case_dockets WHERE case_id = ? LIMIT 1", [case_id]).fetchone() is not None
+
+
+def _anchored(db: Database, case_id: int, ours: list[str]) -> bool:
+    """The item's first name is the case's, or the case's first defendant is the item's."""
+    theirs = [key for (key,) in db.execute(_CASE_NAMES, [case_id])]
+    first_theirs = theirs[0] if theirs else ""
+    return any(_names_match(ours[0], key) for key in theirs) or any(_names_match(our, first_theirs) for our in ours)
+
+
+_CASE_NAMES = (
+    "SELECT name_key FROM case_parties WHERE case_id = ? AND role IN ('defendant', 'alias') "
+    "ORDER BY role = 'alias', rowid"
+)
+
+
+# --- news -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    case_id: int
+    agency: str | None
+    last_event_at: str
+    matched: int  # words of the text that name the case
+
+
+def _candidates(db: Database, text: str) -> list[_Candidate]:
+    """Cases whose defendants or aliases ``text`` names, found through the
+    case search index and checked name by name."""
+    tokens = sorted({word for word in fold(text).split() if len(word) >= 2})
+    if not tokens:
+        return []
+    expression = "parties : (" + " OR ".join(f'"{token}"' for token in tokens) + ")"
+    rows = db.execute(
+        "SELECT cases.id, cases.agency, coalesce(cases.last_event_at, '') FROM case_search "
+        "JOIN cases ON cases.id = case_search.rowid WHERE case_search MATCH ? LIMIT 200",
+        [expression],
+    ).fetchall()
+    found = []
+    for case_id, agency, last_event_at in rows:
+        forms: set[str] = set()
+        for (name,) in db.execute(
+            "SELECT name FROM case_parties WHERE case_id = ? AND role IN (?, ?)", [case_id, *_PARTY_ROLES]
+        ):
+            forms |= name_forms(name)
+        named = names_in(text, forms)
+        if named:
+            found.append(_Candidate(case_id, agency, last_event_at, max(len(form.split()) for form in named)))
+    return found
+
+
+def _pick(candidates: list[_Candidate], agency: str | None) -> _Candidate | None:
+    """The agency's case if the text names one; then the best-named, most recent."""
+    if agency and any(c.agency == agency for c in candidates):
+        candidates = [c for c in candidates if c.agency == agency]
+    return max(candidates, key=lambda c: (c.matched, c.last_event_at), default=None)
+
+
+def find_news_case(db: Database, extraction: Extraction) -> int | None:
+    """The case a news story is about: named in its headline (with the
+    headline's agency), else in its body; none for a story about no case."""
+    reading = extraction.news
+    if reading is None or not reading.about_a_case:
+        return None
+    for text in (reading.headline, reading.body):
+        chosen = _pick(_candidates(db, text), extraction.agency)
+        if chosen:
+            return chosen.case_id
+    return None
+
+
+def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> list[int]:
+    """Other cases the story names in passing, with their agency named too."""
+    reading = extraction.news
+    if reading is None:
+        return []
+    text = f"{reading.headline}\n{reading.body}"
+    named_agencies = agencies_in(text)
+    mentioned: list[int] = []
+    for candidate in _candidates(db, text):
+        if candidate.case_id == case_id or candidate.case_id in mentioned:
+            continue
+        if candidate.agency in named_agencies:
+            mentioned.append(candidate.case_id)
+    return mentioned
