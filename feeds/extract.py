@@ -268,7 +268,7 @@ def parse_parties(names: str) -> list[Party]:
                 piece = _strip_final_period(piece.strip(" ,"))
                 if not piece or (pieces and _CREDENTIAL.match(piece)):
                     continue
-                if pieces and _NAME_SUFFIX.match(piece):
+                if pieces and _NAME_SUFFIX.match(_AKA.split(piece)[0]):
                     pieces[-1] = f"{pieces[-1]}, {piece}"
                 else:
                     pieces.append(piece)
@@ -320,12 +320,20 @@ _ACTIONS = (
         re.compile(r"\bdismiss(?:ed|es|ing)?\s+(?:some|part|several|parts|\d+)\b|\bin\s+part\b|\btrims?\b", re.I),
     ),
     ("dismissal", re.compile(r"\bdismiss(?:ed|al|es)\b", re.I)),
-    ("judgment", re.compile(r"\bjudgments?\b|\bverdict\b|\bsentenced\b", re.I)),
+    (
+        "sentencing",
+        re.compile(
+            r"\bsentenced\b|judgment\s+and\s+sentence|judgment\s+in\s+a\s+criminal\s+case|\bimprisonment\b", re.I
+        ),
+    ),
+    ("verdict", re.compile(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", re.I)),
+    ("judgment", re.compile(r"\bjudgments?\b", re.I)),
     (
         "administrative proceeding",
         re.compile(r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting", re.I),
     ),
     ("ruling", re.compile(r"\b(?:order|opinion|ruling|rules|memorandum)\b", re.I)),
+    ("indictment", re.compile(r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b", re.I)),
     (
         "complaint",
         re.compile(r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b", re.I),

@@ -54,7 +54,13 @@ _VERBS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = tuple(
         (
             "verdict",
             None,
-            r"\bconvicted\b|\bconvicts\b|\bfound\s+(?:guilty|liable)\b|\bfinds\s+\w+(?:\s+\w+)?\s+(?:guilty|liable)\b|\bjury\s+verdict\b|\bguilty\s+on\s+all\b|\bacquitted\b",
+            r"\bconvicted\b|\bconvicts\b|\bfound\s+(?:guilty|liable)\b|\bfinds\s+[^.;]{1,60}?\s+(?:guilty|liable)\b|\bjury\s+verdict\b|\bguilty\s+on\s+all\b|\bacquitted\b",
+        ),
+        ("settlement", None, r"\bapprov(?:es|ed)\b[^,]{0,60}\bsettlement\b"),
+        (
+            "judgment",
+            None,
+            r"\bordered\s+to\s+pay\b|\borders?\s+\w+(?:\s+\w+){0,3}\s+to\s+pay\b|\b(?:final|default)\s+judgment\b",
         ),
         ("ruling", "partial dismissal", _PARTIAL),
         (
@@ -85,7 +91,7 @@ _VERBS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = tuple(
         (
             "judgment",
             None,
-            r"\bfinal\s+judgment\b|\bdefault\s+judgment\b|\bjudgment\b|\bordered\s+to\s+pay\b|\borders?\s+\w+(?:\s+\w+){0,3}\s+to\s+pay\b",
+            r"\bjudgment\b",
         ),
         (
             "indictment",
@@ -109,7 +115,7 @@ _AGENCIES = (
         "DOJ",
         re.compile(
             r"\bDOJ\b|Justice\s+Department|Department\s+of\s+Justice|\bprosecutors?\b|U\.S\.\s+Attorney|\bfederal\s+charges\b|"
-            r"\bindicted\b|\bsentenced\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b|\bjury\b|\bconvicted\b|\bprison\b",
+            r"\bindicted\b|\bsentenced\b|\bpleads?\s+guilty\b|\bpleaded\s+guilty\b|\bplea\s+(?:deal|agreement)\b|\bjury\b|\bconvicted\b|\bprison\b",
             re.IGNORECASE,
         ),
     ),
@@ -147,15 +153,26 @@ def news_action(headline: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def agencies_in(text: str) -> set[str]:
-    """Every agency ``text`` names (a criminal verb names the DOJ)."""
-    return {agency for agency, pattern in _AGENCIES if pattern.search(text)}
+_EXPLICIT_DOJ = re.compile(
+    r"\bDOJ\b|Justice\s+Department|Department\s+of\s+Justice|\bprosecutors?\b|U\.S\.\s+Attorney", re.IGNORECASE
+)
+
+
+_EXPLICIT = (*_AGENCIES[:2], ("DOJ", _EXPLICIT_DOJ))
+
+
+def agencies_named(text: str) -> set[str]:
+    """The agencies ``text`` names outright (no criminal verb stands for the DOJ here)."""
+    return {agency for agency, pattern in _EXPLICIT if pattern.search(text)}
 
 
 def agency_in(text: str) -> str | None:
-    """The agency ``text`` names first (a criminal verb means the DOJ)."""
-    found = [(match.start(), agency) for agency, pattern in _AGENCIES if (match := pattern.search(text))]
-    return min(found)[1] if found else None
+    """The agency ``text`` names first; failing that, the DOJ when a criminal
+    verb shows it ("sentenced", "jury" in a story naming no agency)."""
+    explicit = [(m.start(), agency) for agency, pattern in _EXPLICIT if (m := pattern.search(text))]
+    if explicit:
+        return min(explicit)[1]
+    return "DOJ" if _AGENCIES[2][1].search(text) else None
 
 
 def is_about_no_case(headline: str) -> bool:
@@ -171,7 +188,11 @@ def read_news(title: str, summary: str) -> NewsReading:
     if action is None:
         first_sentence = re.split(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", summary, maxsplit=1)[0]
         action, detail = news_action(first_sentence)
+    if action is None:  # no enforcement verb where it counts: market news, features
+        return NewsReading(headline, publisher, summary, "none", None, agency_in(headline), False)
     agency = agency_in(headline) or agency_in(summary)
+    if action == "complaint" and agency == "DOJ":
+        action = "indictment"  # prosecutors' charges are criminal
     return NewsReading(
         headline=headline,
         publisher=publisher,

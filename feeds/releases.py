@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from feeds.extract import Party, find_caption, parse_parties, split_caption
+from feeds.text import name_key
 
 # --- amounts and their kind -------------------------------------------------
 
@@ -54,7 +55,7 @@ _AFTER = [
     (
         kind,
         re.compile(
-            rf"^\s*(?:in|as\s+a|as|of)?\s*(?:civil\s+|criminal\s+|monetary\s+)?"
+            rf"^\s*(?:in|as\s+a|as|of)?\s*(?:civil\s+|criminal\s+|monetary\s+|money\s+)*"
             rf"(?:{words})\b",
             re.I,
         ),
@@ -63,11 +64,15 @@ _AFTER = [
 ]
 _TO_FORFEIT = re.compile(r"\bforfeit\s+(?:about\s+|approximately\s+|more\s+than\s+|over\s+)?$", re.I)
 _SETTLEMENT_CONTEXT = re.compile(
-    r"\b(?:agree[sd]?|agreeing|ordered|orders|to)\s+(?:to\s+)?pay\b[^.;]{0,40}$|\bsettle(?:ment|s|d)?\b[^.;]{0,60}$|"
+    r"\b(?:agree[sd]?|agreeing|to)\s+(?:to\s+)?pay\b[^.;]{0,40}$|\bsettle(?:ment|s|d)?\b[^.;]{0,60}$|"
     r"\bresolution\b[^.;]{0,20}$|\bpay(?:s|ing)?\s+(?:more\s+than\s+|over\s+|nearly\s+|about\s+|approximately\s+)?$",
     re.I,
 )
 _SETTLEMENT_AFTER = re.compile(r"^[^.;]{0,60}\b(?:to\s+settle|to\s+resolve|settlement|resolution)\b", re.I)
+
+
+# A sum named twice keeps its most specific kind: "$21 million to settle … a $21 million penalty" is a penalty.
+_SPECIFICITY = {kind: 1 for kind in AMOUNT_KINDS} | {"settlement": 0.5, "other": 0}
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ def amounts_with_kinds(text: str) -> list[Amount]:
             continue  # not a sum anyone wrote
         amount = Amount(round(value), _kind_of(text, match.start(), match.end()))
         known = found.get(amount.value)
-        if known is None or (known.kind == "other" and amount.kind != "other"):
+        if known is None or _SPECIFICITY[amount.kind] > _SPECIFICITY[known.kind]:
             found[amount.value] = amount
     return list(found.values())
 
@@ -172,7 +177,7 @@ _SHAPES = (
     _shape("indictment", r"^(?P<who>.+?)\s+(?:is\s+|was\s+)?(?:indicted|arrested|extradited)\b"),
     _shape(
         "indictment",
-        r"^(?:Justice\s+Department|U\.S\.\s+Attorney|DOJ)\w*\s+(?:announces\s+)?(?:unseals\s+)?(?:charges|indictment)\s+against\s+(?P<who>.+?)"
+        r"^(?:Justice\s+Department|(?:Acting\s+)?(?:U\.S\.|United\s+States)\s+Attorney|DOJ)\w*\s+(?:announces\s+)?(?:unseals\s+)?(?:charges|indictment)\s+against\s+(?P<who>.+?)"
         + _STOP,
     ),
     _shape(
@@ -197,9 +202,9 @@ _CONSENT = re.compile(r"\bconsent\s+(?:order|judgment)\b", re.I)
 
 
 # "Its Founder, Changpeng Zhao," / "their founder, Changpeng Zhao": the role is not a party.
+_ROLE = r"(?:co-?founder|founder|ceo|chief\s+executive(?:\s+officer)?|owner|president|cfo|chairman|principal|parent\s+company|parent|subsidiary|affiliate)"
 _APPOSITIVE = re.compile(
-    r"\b(?:(?:its|their|his|her)\s+)?(?:former\s+)?(?:co-?founder|founder|ceo|chief\s+executive(?:\s+officer)?|"
-    r"owner|president|cfo|chairman|principal),\s+(?=[A-Z])",
+    rf"\b(?:(?:its|their|his|her)\s+)?(?:(?:former|and|{_ROLE})\s+)*{_ROLE},\s+(?=[A-Z])",
     re.IGNORECASE,
 )
 # ", which operates Binance.com" inside a list of names: the alias is read elsewhere.
@@ -234,13 +239,15 @@ _DESCRIPTOR = re.compile(
     r"head|trader|broker|adviser|advisor|crypto(?:currency)?|crypto\s+asset|digital\s+asset|asset|trading|"
     r"platform|exchange|company|companies|firm|lender|entrepreneur|promoter|issuer|parent|affiliates?|"
     r"u\.s\.-based|us-based|offshore|unregistered|online|bitcoin|hedge\s+fund|fund\s+manager|investment\s+adviser|"
-    r"manager|developer|self-described|top|senior|related|individuals?|entities|and|of|at|u\.s\.)\s+)+",
+    r"manager|developer|self-described|top|senior|related|individuals?|entities|and|of|at|u\.s\.|[\w.]+-based)\s+)+",
     re.IGNORECASE,
 )
 _TRAILING_WORDS = re.compile(
     r"\s+(?:entities|founders?|executives?|affiliates?|and\s+others|et\s+al\.?)$", re.IGNORECASE
 )
-_NOT_A_NAME = re.compile(r"^(?:others|founders?|executives?|ceo|cfo|employees?|individuals?|entities|\d+\s+\w+)$", re.I)
+_NOT_A_NAME = re.compile(
+    r"^(?:others|founders?|executives?|ceo|cfo|employees?|individuals?|entities|issuers?|\d+\s+\w+)$", re.I
+)
 _LEADING_DESCRIPTOR_OF = re.compile(
     r"^(?:[\w-]+\s+){0,4}?(?:founder|ceo|cfo|owner|executive|head|president)\s+of\s+", re.I
 )
@@ -257,15 +264,41 @@ def _capitalised(name: str) -> bool:
     return bool(name) and (name[0].isupper() or name[0].isdigit())
 
 
+# "Ripple Labs Inc. and two of its executives": what follows a lower-case "and" names no one.
+_LOWERCASE_CONTINUATION = re.compile(r",?\s+and\s+(?=[a-z])[^;,A-Z]*?(?=[;,]|$)")
+
+
+def _after_description(piece: str) -> str | None:
+    """The name after a lower-case description (``its CEO Elizabeth Holmes`` →
+    Elizabeth Holmes); None when the piece describes someone unnamed or names
+    the company someone works for (``former CEO of Alameda Research``)."""
+    described = _DESCRIPTOR.match(piece)
+    if not described or re.search(r"\bof\s*$", described[0], re.I):
+        return None
+    rest = piece[described.end() :]
+    return rest if _capitalised(rest) else None
+
+
 def names_in_phrase(phrase: str) -> list[Party]:
     """The parties of a headline or sentence phrase: ``Terraform and CEO Do Kwon``
     → Terraform, Do Kwon (descriptors dropped, ``&`` kept inside names)."""
     parties: list[Party] = []
     phrase = _RELATIVE_CLAUSE.sub("", _APPOSITIVE.sub("", phrase))
+    phrase = _LOWERCASE_CONTINUATION.sub("", phrase)
     for party in parse_parties(phrase):
-        name = _clean_name(party.name)
+        name = party.name if _capitalised(party.name) else _after_description(party.name)
+        if not name:
+            continue  # "former CEO of Alameda Research": a description, not a name
+        name = _clean_name(name)
         # "Binance Entities and Founder Changpeng Zhao": "Founder" is a descriptor of the next name.
-        if name and _capitalised(name) and not _NOT_A_NAME.match(name):
+        last_word = name.split()[-1] if name else ""
+        if (
+            name
+            and _capitalised(name)
+            and not last_word[:1].islower()  # "a San Francisco-based digital asset exchange"
+            and not _NOT_A_NAME.match(name)
+            and _DESCRIPTOR.sub("", f"{name} ").strip()
+        ):
             parties.append(Party(name=name, aliases=party.aliases))
     return parties
 
@@ -274,11 +307,11 @@ def names_in_phrase(phrase: str) -> list[Party]:
 # A sentence's end, not an abbreviation's period (Inc., Ltd., initials).
 _FULL_STOP = r"(?<!\bInc)(?<!\bLtd)(?<!\bCo)(?<!\bCorp)(?<!\bJr)(?<!\bSr)(?<!\bL\.P)(?<!\bS\.A)(?<!\b[A-Z])\.\s"
 _SUMMARY_SUBJECT = re.compile(
-    r"\b(?:today\s+)?(?:charged|sued|indicted|"
+    r"\b(?:today\s+)?(?:charged|charging|sued|suing|indicted|"
     r"(?:filed|announced|brought|unsealed)\s+(?:\w+\s+){0,3}?(?:charges|complaint|action|lawsuit|suit|indictment)\s+"
-    r"(?:\w+\s+){0,4}?against|obtained\s+(?:\w+\s+){0,3}?judgments?\s+against|"
+    r"(?:[\w.]+\s+){0,14}?against|obtained\s+(?:\w+\s+){0,3}?judgments?\s+against|"
     r"(?:issued|entered)\s+(?:\w+\s+){0,3}?(?:order|judgment)\s+(?:\w+\s+){0,8}?against)\s+"
-    r"(?P<who>.+?)(?=\s+(?:with|for|in\s+connection|alleging|who|that|over|arising|to\s+pay|in\s+a\s|in\s+the\s|on\s+charges)\b|"
+    r"(?P<who>.+?)(?=\s+(?:with|for|in\s+connection|alleging|who|that|over|arising|to\s+pay|requiring|ordering|in\s+a\s|in\s+the\s|on\s+charges)\b|"
     + _FULL_STOP
     + r"|$)",
     re.IGNORECASE,
@@ -317,6 +350,51 @@ def _attach_aliases(parties: list[Party], text: str) -> list[Party]:
             party = result[index]
             result[index] = Party(name=party.name, aliases=(*party.aliases, alias))
     return result
+
+
+# "Changpeng Zhao, the founder of Binance, was sentenced …": the summary's leading subject.
+_LEADING_SUBJECT = re.compile(
+    r"^(?P<who>[A-Z][\w.'\-]*(?:\s+(?:and\s+)?(?:[A-Z][\w.'\-]*|[\"“][^\"”]{1,30}[\"”]|\(\w+\))){1,8}"
+    r"(?:,\s+(?:LLC|Inc\.|Ltd\.|L\.P\.|Limited|N\.A\.))?)(?=,|\s+(?:was|were|has|have|is|are|pleaded|agreed|today)\b)"
+)
+# A headline that names a role, not the person: "Binance Founder Sentenced", "Former CEO of Celsius Arrested".
+_ROLE_ONLY = re.compile(
+    r"\b(?:co-?founder|founder|ceo|cfo|coo|executive|president|chief\s+\w+\s+officer)(?:\s+of\s+.+)?$", re.I
+)
+# "Theranos Founder Elizabeth Holmes": the company and role before a person's name.
+_ROLE_BEFORE_NAME = re.compile(
+    r"^(?:[\w.\-]+\s+){0,3}?(?:co-?founder|founder|ceo|cfo|coo|executive|president)\s+(?=[A-Z])", re.I
+)
+
+
+_SUBJECT_VERB = re.compile(
+    r"^[^.]{0,250}?\b(?:sentenced|convicted|arrested|extradited|pleaded|pled|agreed|found\s+guilty|indicted|ordered)\b"
+)
+_NOT_A_DEFENDANT = re.compile(r"^(?:The|A|An)\s|Commission|Department|Attorney|Court|Jury|Judge", re.I)
+
+
+def _leading_subject(summary: str) -> str | None:
+    """The person or company a summary begins with, when the sentence reports what happened to them."""
+    match = _LEADING_SUBJECT.match(summary.strip())
+    if not match or _NOT_A_DEFENDANT.search(match["who"]):
+        return None
+    return match["who"] if _SUBJECT_VERB.match(summary.strip()[match.end() :]) else None
+
+
+def _same_party(one: str, other: str) -> bool:
+    """``Binance`` and ``Binance Holdings Limited``; ``Kwon`` and ``Do Hyeong Kwon``."""
+    a, b = name_key(one).split(), name_key(other).split()
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    same_person = a[-1] == b[-1] and (a[0].startswith(b[0]) or b[0].startswith(a[0]))  # Alex / Alexander
+    return long[: len(short)] == short or long[-len(short) :] == short or same_person
+
+
+def _merge(first: list[Party], more: list[Party]) -> list[Party]:
+    """``first`` and the parties of ``more`` that are none of them (nor an alias of one)."""
+    known = [name for party in first for name in (party.name, *party.aliases)]
+    return first + [party for party in more if not any(_same_party(party.name, name) for name in known)]
 
 
 def _summary_subject(summary: str) -> str | None:
@@ -363,7 +441,12 @@ def read_release(title: str, summary: str, *, agency: str | None = None) -> Rele
         parties = names_in_phrase(phrase)
     else:
         parties = []
-    if not parties and who:
-        parties = names_in_phrase(who)
-    release.defendants = _attach_aliases([p for p in parties if p.name], f"{title}\n{summary}")
+    leading = _leading_subject(summary)
+    if leading and action not in ("complaint", "administrative proceeding"):
+        parties = _merge(parties, names_in_phrase(leading))
+    if who and not _ROLE_ONLY.search(who.strip()):
+        parties = _merge(parties, names_in_phrase(_ROLE_BEFORE_NAME.sub("", who.strip())))
+    parties = _attach_aliases([p for p in parties if p.name], f"{title}\n{summary}")
+    known_aliases = {alias for party in parties for alias in party.aliases}
+    release.defendants = [party for party in parties if party.name not in known_aliases]
     return release

@@ -10,12 +10,13 @@ case does the body decide. Other cases a story names are its mentions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from feeds.extract import Extraction
-from feeds.news import agencies_in, name_forms, names_in
+from feeds.news import agencies_named, name_forms, names_in
 from feeds.text import fold, name_key
 
 _PARTY_ROLES = ("defendant", "alias")
@@ -31,15 +32,23 @@ def _words_prefix(short: str, long: str) -> bool:
 
 
 def _names_match(ours: str, theirs: str) -> bool:
-    return bool(ours and theirs) and (_words_prefix(ours, theirs) or _words_prefix(theirs, ours))
+    """Same name, or one is the other's leading words (``binance``) or trailing
+    ones, a surname (``zhao``, ``bankman fried``)."""
+    if not (ours and theirs):
+        return False
+    if _words_prefix(ours, theirs) or _words_prefix(theirs, ours):
+        return True
+    short, long = sorted((ours, theirs), key=len)
+    return long.endswith(f" {short}")
 
 
 def find_release_case(db: Database, extraction: Extraction) -> int | None:
     """The case of the same agency that shares the item's defendants, when
     the item gives no docket or the case has none yet (it was opened by a
     release before its court docket arrived). The item's first defendant, or
-    the case's first, must be among the shared names; the case sharing the most
-    names wins, then the most recently active."""
+    the case's first, must be among the shared names; the case that has the
+    item's first defendant wins, then the one sharing the most names, then the
+    most recently active."""
     if not (extraction.agency and extraction.defendants):
         return None
     ours = [name_key(party.name) for party in extraction.defendants]
@@ -47,16 +56,20 @@ def find_release_case(db: Database, extraction: Extraction) -> int | None:
     ours = [key for key in ours if key]
     if not ours:
         return None
-    heads = {key.split()[0] for key in ours}
+    # Any word may begin a stored name; any trailing words may be all of it (a surname: "bankman fried");
+    # a stored name may end with one of ours ("changpeng zhao" for a caption's "Zhao").
+    heads = {word for key in ours for word in key.split()}
+    heads |= {" ".join(key.split()[i:]) for key in ours for i in range(len(key.split()))}
     marks = ", ".join("?" for _ in heads)
     rows = db.execute(
         f"SELECT cases.id, cases.court, cases.last_event_at, case_parties.name_key, case_parties.role, "
         f"case_parties.rowid FROM case_parties JOIN cases ON cases.id = case_parties.case_id "
         f"WHERE cases.agency = ? AND case_parties.role IN ('defendant', 'alias') "
-        f"AND substr(case_parties.name_key, 1, instr(case_parties.name_key || ' ', ' ') - 1) IN ({marks})",
-        [extraction.agency, *sorted(heads)],
+        f"AND (substr(case_parties.name_key, 1, instr(case_parties.name_key || ' ', ' ') - 1) IN ({marks}) "
+        f"OR case_parties.name_key IN ({marks}) OR {' OR '.join(['case_parties.name_key LIKE ?'] * len(ours))})",
+        [extraction.agency, *sorted(heads), *sorted(heads), *(f"% {key}" for key in ours)],
     ).fetchall()
-    scores: dict[int, tuple[int, str]] = {}
+    scores: dict[int, tuple[bool, int, str]] = {}
     for case_id, court, last_event_at, key, _role, _rowid in rows:
         if _court_conflict(court, extraction.court):
             continue
@@ -64,8 +77,9 @@ def find_release_case(db: Database, extraction: Extraction) -> int | None:
             continue  # both have docket numbers and none matched: different cases
         shared = sum(1 for our in ours if _names_match(our, key))
         if shared:
-            count, _ = scores.get(case_id, (0, ""))
-            scores[case_id] = (count + shared, last_event_at or "")
+            first, count, _ = scores.get(case_id, (False, 0, ""))
+            first = first or _names_match(ours[0], key)
+            scores[case_id] = (first, count + shared, last_event_at or "")
     best = [
         case_id for case_id in sorted(scores, key=lambda c: scores[c], reverse=True) if _anchored(db, case_id, ours)
     ]
@@ -126,9 +140,10 @@ def _candidates(db: Database, text: str) -> list[_Candidate]:
 
 
 def _pick(candidates: list[_Candidate], agency: str | None) -> _Candidate | None:
-    """The agency's case if the text names one; then the best-named, most recent."""
-    if agency and any(c.agency == agency for c in candidates):
-        candidates = [c for c in candidates if c.agency == agency]
+    """The best-named, most recent case of the story's agency: a story about
+    the CFTC's matter never joins the SEC's parallel case."""
+    if agency:
+        candidates = [c for c in candidates if c.agency in (agency, None)]
     return max(candidates, key=lambda c: (c.matched, c.last_event_at), default=None)
 
 
@@ -146,16 +161,25 @@ def find_news_case(db: Database, extraction: Extraction) -> int | None:
 
 
 def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> list[int]:
-    """Other cases the story names in passing, with their agency named too."""
+    """Other cases the story names in passing: a sentence of it names the
+    case's party and the case's agency (``SEC``, ``CFTC``, ``Justice
+    Department``, ``prosecutors``), and it is not the story's own case."""
     reading = extraction.news
     if reading is None:
         return []
-    text = f"{reading.headline}\n{reading.body}"
-    named_agencies = agencies_in(text)
     mentioned: list[int] = []
-    for candidate in _candidates(db, text):
-        if candidate.case_id == case_id or candidate.case_id in mentioned:
+    for sentence in _SENTENCE.split(f"{reading.headline}. {reading.body}"):
+        named_agencies = agencies_named(sentence)
+        if not named_agencies:
             continue
-        if candidate.agency in named_agencies:
-            mentioned.append(candidate.case_id)
+        for candidate in _candidates(db, sentence):
+            if (
+                candidate.case_id != case_id
+                and candidate.case_id not in mentioned
+                and candidate.agency in named_agencies
+            ):
+                mentioned.append(candidate.case_id)
     return mentioned
+
+
+_SENTENCE = re.compile(r"(?<=[a-z0-9)'’])[.;]\s+(?=[A-Z])")
