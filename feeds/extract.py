@@ -558,8 +558,8 @@ def _read_release_or_news(result: Extraction, *, title: str, summary: str, feed_
         reading = read_news(title, summary)
         result.news, result.action, result.action_detail = reading, reading.action, reading.action_detail
         result.agency = reading.agency
-        # A story joins the case its headline is about; it never adds names to a case.
-        result.caption, result.plaintiffs, result.defendants, result.dockets = None, [], [], []
+        # A story joins the case its headline is about (storage.joins); a caption in its body is no party list.
+        result.caption, result.plaintiffs, result.defendants = None, [], []
     elif feed_kind == "regulator" and result.release_no is None:
         release = read_release(title, summary, agency=result.agency)
         result.action = release.action or result.action

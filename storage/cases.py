@@ -170,7 +170,8 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
                 case_id,
             ],
         )
-    if _add_names(db, case_id, extraction) or changed:
+    added = _add_names(db, case_id, extraction) if extraction.news is None else 0  # a story never renames its case
+    if added or changed:
         refresh_case_search(db, case_id)  # only when names, dockets or the caption changed
     return case_id
 

@@ -5,7 +5,7 @@ defendants it names (``Binance`` is Binance Holdings Limited); its aliases
 (``Binance.US``) then become names of that case. A news story joins the case
 its headline names, of the agency the headline names ("SEC" + "Binance" picks
 SEC v. Binance over the CFTC and DOJ matters); only when the headline names no
-case does the body decide. Other cases a story names are its mentions.
+case do a docket number it cites, then its body, decide. Other cases a story names are its mentions.
 """
 
 from __future__ import annotations
@@ -153,11 +153,29 @@ def find_news_case(db: Database, extraction: Extraction) -> int | None:
     reading = extraction.news
     if reading is None or not reading.about_a_case:
         return None
-    for text in (reading.headline, reading.body):
-        chosen = _pick(_candidates(db, text), extraction.agency)
-        if chosen:
-            return chosen.case_id
-    return None
+    chosen = _pick(_candidates(db, reading.headline), extraction.agency)
+    if chosen:
+        return chosen.case_id
+    by_docket = _case_of_dockets(db, extraction)
+    if by_docket is not None:
+        return by_docket
+    chosen = _pick(_candidates(db, reading.body), extraction.agency)
+    return chosen.case_id if chosen else None
+
+
+def _case_of_dockets(db: Database, extraction: Extraction) -> int | None:
+    """The most recently active case known by a docket number the story cites."""
+    forms = sorted({form for docket in extraction.dockets for form in (docket.key, docket.short)})
+    if not forms:
+        return None
+    marks = ", ".join("?" for _ in forms)
+    row = db.execute(
+        f"SELECT cases.id FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
+        f"WHERE case_dockets.docket_key IN ({marks}) OR case_dockets.docket_short IN ({marks}) "
+        f"ORDER BY cases.last_event_at DESC LIMIT 1",
+        [*forms, *forms],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> list[int]:

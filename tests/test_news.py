@@ -234,3 +234,17 @@ def test_polling_release_docket_and_news_makes_one_case_found_by_its_alias(
     assert "Ruling: Judge Advances Major SEC Charges Against Binance, Dismisses Others" in answer.stdout
     # the CFTC's and the DOJ's settlements with Binance are other matters: their sums are not this case's
     assert "$2.85 billion" not in answer.stdout and "$4.3 billion" not in answer.stdout
+
+
+def test_a_docket_number_in_the_body_names_the_case_when_the_headline_does_not(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "news.db")
+    cases = _binance_cases(db)
+    story = _extract(
+        "Crypto exchange loses bid to end regulator's lawsuit - Law360",
+        "The ruling in No. 1:23-cv-01599 keeps most claims alive.",
+        "news",
+    )
+    with write_transaction(db):
+        assert assign_case(db, story, "2024-06-29T10:00:00Z", may_open=False) == cases["SEC"]
+    parties = {name for (name,) in db.execute("SELECT name FROM case_parties WHERE case_id = ?", [cases["SEC"]])}
+    assert "Crypto" not in " ".join(parties)  # a story never adds names to its case
