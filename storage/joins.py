@@ -56,21 +56,9 @@ def find_release_case(db: Database, extraction: Extraction) -> int | None:
     ours = [key for key in ours if key]
     if not ours:
         return None
-    # Any word may begin a stored name; any trailing words may be all of it (a surname: "bankman fried");
-    # a stored name may end with one of ours ("changpeng zhao" for a caption's "Zhao").
-    heads = {word for key in ours for word in key.split()}
-    heads |= {" ".join(key.split()[i:]) for key in ours for i in range(len(key.split()))}
-    marks = ", ".join("?" for _ in heads)
-    rows = db.execute(
-        f"SELECT cases.id, cases.court, cases.last_event_at, case_parties.name_key, case_parties.role, "
-        f"case_parties.rowid FROM case_parties JOIN cases ON cases.id = case_parties.case_id "
-        f"WHERE cases.agency = ? AND case_parties.role IN ('defendant', 'alias') "
-        f"AND (substr(case_parties.name_key, 1, instr(case_parties.name_key || ' ', ' ') - 1) IN ({marks}) "
-        f"OR case_parties.name_key IN ({marks}) OR {' OR '.join(['case_parties.name_key LIKE ?'] * len(ours))})",
-        [extraction.agency, *sorted(heads), *sorted(heads), *(f"% {key}" for key in ours)],
-    ).fetchall()
+    rows = _parties_named(db, extraction.agency, ours, with_surnames=bool(extraction.dockets))
     scores: dict[int, tuple[bool, int, str]] = {}
-    for case_id, court, last_event_at, key, _role, _rowid in rows:
+    for case_id, court, last_event_at, key in rows:
         if _court_conflict(court, extraction.court):
             continue
         if extraction.dockets and _has_dockets(db, case_id):
@@ -84,6 +72,41 @@ def find_release_case(db: Database, extraction: Extraction) -> int | None:
         case_id for case_id in sorted(scores, key=lambda c: scores[c], reverse=True) if _anchored(db, case_id, ours)
     ]
     return best[0] if best else None
+
+
+_PARTY_ROWS = (
+    "SELECT cases.id, cases.court, cases.last_event_at, case_parties.name_key FROM case_parties "
+    "JOIN cases ON cases.id = case_parties.case_id WHERE cases.agency = ? AND case_parties.role IN ('defendant', 'alias') "
+)
+
+
+def _parties_named(db: Database, agency: str, ours: list[str], *, with_surnames: bool) -> list[tuple]:
+    """(case id, court, last event, name key) of the agency's parties that may
+    be one of ``ours``: a name whose leading or trailing words are all of a
+    stored name (``binance``, ``zhao``), or a stored name beginning with one
+    of ours. Index lookups only; with ``with_surnames`` (a court caption's
+    ``Zhao``), also the stored names of docketless cases that end with one of
+    ours, which takes a scan."""
+    parts = {" ".join(words[i:j]) for key in ours for words in [key.split()] for i, j in _edges(len(words))}
+    conditions = [f"case_parties.name_key IN ({', '.join('?' for _ in parts)})"]
+    params: list[object] = [agency, *sorted(parts)]
+    for key in ours:
+        conditions.append("(case_parties.name_key >= ? AND case_parties.name_key < ?)")
+        params += [f"{key} ", f"{key}!"]
+    rows = db.execute(_PARTY_ROWS + f"AND ({' OR '.join(conditions)})", params).fetchall()
+    if with_surnames:
+        endings = " OR ".join("case_parties.name_key LIKE ?" for _ in ours)
+        rows += db.execute(
+            _PARTY_ROWS + f"AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id) "
+            f"AND ({endings})",
+            [agency, *(f"% {key}" for key in ours)],
+        ).fetchall()
+    return rows
+
+
+def _edges(count: int) -> list[tuple[int, int]]:
+    """The (start, end) of every leading and every trailing run of ``count`` words."""
+    return [(0, end) for end in range(1, count + 1)] + [(start, count) for start in range(1, count)]
 
 
 def _has_dockets(db: Database, case_id: int) -> bool:
