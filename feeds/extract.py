@@ -10,9 +10,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
 from feeds.text import name_key
+
+if TYPE_CHECKING:
+    from feeds.news import NewsReading
+    from feeds.releases import Amount
 
 # --- docket numbers ---------------------------------------------------------
 
@@ -147,9 +152,13 @@ _ET_AL = re.compile(r",?\s*\bet\s+al\b\.?", re.IGNORECASE)
 _AKA = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+", re.IGNORECASE)
 _NAME_SUFFIX = re.compile(
     r"^(?:Inc|Incorporated|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|Ltd|Limited|Corp|Corporation|Co|Company|PLC|plc|"
-    r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|CPA|Esq|CFA|MD|PhD|et\s+al|In)\.?$",
+    r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|et\s+al|In)\.?$",
     re.IGNORECASE,
 )
+# Professional credentials after a person's name are not part of it: "Jian Smith, CPA".
+_CREDENTIAL = re.compile(r"^(?:CPA|C\.P\.A|Esq|CFA|CFP|MD|M\.D|PhD|Ph\.D|J\.D|JD|MBA)\.?$", re.IGNORECASE)
+# A nickname in quotes inside a name: Jian "Jonathan" Smith.
+_NICKNAME = re.compile(r"\s+[\"“](?P<nickname>[^\"“”]{1,40})[\"”](?=\s)")
 _AGENCY_BY_PLAINTIFF = (
     (re.compile(r"securities and exchange commission|^sec$", re.I), "SEC"),
     (re.compile(r"commodity futures trading commission|^cftc$", re.I), "CFTC"),
@@ -257,18 +266,24 @@ def parse_parties(names: str) -> list[Party]:
             pieces: list[str] = []
             for piece in re.split(r"\s*,\s*", group):
                 piece = _strip_final_period(piece.strip(" ,"))
-                if not piece:
+                if not piece or (pieces and _CREDENTIAL.match(piece)):
                     continue
-                if pieces and _NAME_SUFFIX.match(piece):
+                if pieces and _NAME_SUFFIX.match(_AKA.split(piece)[0]):
                     pieces[-1] = f"{pieces[-1]}, {piece}"
                 else:
                     pieces.append(piece)
-            for piece in pieces:
-                name, *aliases = _AKA.split(piece)
-                name = name.strip(" ,")
-                if name:
-                    parties.append(Party(name=name, aliases=tuple(a.strip(" ,.") for a in aliases if a.strip(" ,."))))
+            parties.extend(party for party in map(_party, pieces) if party)
     return parties
+
+
+def _party(piece: str) -> Party | None:
+    """One party from its written name: aliases after ``a/k/a`` and a quoted
+    nickname become aliases."""
+    name, *aliases = _AKA.split(piece)
+    nicknames = [match["nickname"].strip() for match in _NICKNAME.finditer(name)]
+    name = _NICKNAME.sub("", name).strip(" ,")
+    aliases = [*nicknames, *(a.strip(' ,."“”') for a in aliases)]
+    return Party(name=name, aliases=tuple(a for a in aliases if a)) if name else None
 
 
 def _defendants_part(caption: str) -> str:
@@ -305,12 +320,20 @@ _ACTIONS = (
         re.compile(r"\bdismiss(?:ed|es|ing)?\s+(?:some|part|several|parts|\d+)\b|\bin\s+part\b|\btrims?\b", re.I),
     ),
     ("dismissal", re.compile(r"\bdismiss(?:ed|al|es)\b", re.I)),
-    ("judgment", re.compile(r"\bjudgments?\b|\bverdict\b|\bsentenced\b", re.I)),
+    (
+        "sentencing",
+        re.compile(
+            r"\bsentenced\b|judgment\s+and\s+sentence|judgment\s+in\s+a\s+criminal\s+case|\bimprisonment\b", re.I
+        ),
+    ),
+    ("verdict", re.compile(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", re.I)),
+    ("judgment", re.compile(r"\bjudgments?\b", re.I)),
     (
         "administrative proceeding",
         re.compile(r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting", re.I),
     ),
     ("ruling", re.compile(r"\b(?:order|opinion|ruling|rules|memorandum)\b", re.I)),
+    ("indictment", re.compile(r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b", re.I)),
     (
         "complaint",
         re.compile(r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b", re.I),
@@ -427,6 +450,14 @@ class Extraction:
     docket_entry: str | None = None
     entry_number: str | None = None
     """The docket entry's number (``12``; ``minute-entry-<id>`` for CourtListener's minute entries)."""
+    amount_kinds: list[Amount] = field(default_factory=list)
+    """The amounts with what each is (penalty, disgorgement, fine …)."""
+    news: NewsReading | None = None
+    """A news story's reading (headline, agency, …), which joins it to its case."""
+
+    @property
+    def aliases(self) -> list[str]:
+        return [alias for party in self.defendants for alias in party.aliases]
 
     @property
     def docket_keys(self) -> set[str]:
@@ -541,4 +572,28 @@ def extract(
     result.entry_number = result.entry_number or docket_entry_number(
         link, summary, docket_entry=result.docket_entry is not None
     )
+    _read_release_or_news(result, title=title, summary=summary, feed_kind=feed_kind)
     return result
+
+
+def _read_release_or_news(result: Extraction, *, title: str, summary: str, feed_kind: str) -> None:
+    """Agency press releases and news stories are read by their own rules
+    (``feeds.releases``, ``feeds.news``), which build on this module."""
+    from feeds.news import read_news
+    from feeds.releases import amounts_with_kinds, read_release
+
+    result.amount_kinds = amounts_with_kinds(f"{title}\n{summary}")
+    if feed_kind == "news":
+        reading = read_news(title, summary)
+        result.news, result.action, result.action_detail = reading, reading.action, reading.action_detail
+        result.agency = reading.agency
+        # A story joins the case its headline is about (storage.joins); a caption in its body is no party list.
+        result.caption, result.plaintiffs, result.defendants = None, [], []
+    elif feed_kind == "regulator" and result.release_no is None:
+        release = read_release(title, summary, agency=result.agency)
+        result.action = release.action or result.action
+        result.action_detail = release.action_detail
+        if release.action == "none":
+            result.caption, result.plaintiffs, result.defendants, result.dockets = None, [], [], []
+        elif release.defendants:
+            result.defendants = release.defendants

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from feeds.extract import Docket, Extraction
 from feeds.text import name_key
 from storage.database import now_iso
+from storage.joins import find_news_case, find_release_case
 from storage.related import RelatedCase, display_caption, link_case, related_cases
 from storage.status import status_of_case
 
@@ -53,6 +54,8 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
 
 def find_case(db: Database, extraction: Extraction) -> int | None:
     """The existing case ``extraction`` belongs to, if any."""
+    if extraction.news is not None:
+        return find_news_case(db, extraction)
     for docket in extraction.dockets:
         for case_id, court in cases_with_docket(db, docket):
             if not _court_conflict(court, extraction.court):
@@ -77,7 +80,7 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
         for (case_id,) in rows:
             if _defendant_keys(db, case_id) == keys:
                 return case_id
-    return None
+    return find_release_case(db, extraction)
 
 
 def _add_names(db: Database, case_id: int, extraction: Extraction) -> int:
@@ -130,7 +133,9 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
     None when the item names no party, caption or docket, or when it matches
     no case and ``may_open`` is false (news joins cases, it never opens one),
     and when the item is about no case (action "none")."""
-    if extraction.action == "none" or not (extraction.caption or extraction.defendants or extraction.dockets):
+    if extraction.action == "none" or not (
+        extraction.caption or extraction.defendants or extraction.dockets or extraction.news
+    ):
         return None
     case_id = find_case(db, extraction)
     if case_id is None and not may_open:
@@ -171,7 +176,8 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
                 case_id,
             ],
         )
-    if _add_names(db, case_id, extraction) or changed:
+    added = _add_names(db, case_id, extraction) if extraction.news is None else 0  # a story never renames its case
+    if added or changed:
         refresh_case_search(db, case_id)  # only when names, dockets or the caption changed
         link_case(db, case_id)
     return case_id

@@ -99,7 +99,8 @@ def test_court_captions_are_tidied() -> None:
             ["Lufkin Advisors, LLC", "Chauncey Forbush Lufkin, III"],
         ),
         ("BorrowMoney.com, Inc. and Aldo Piscitello", ["BorrowMoney.com, Inc.", "Aldo Piscitello"]),
-        ('Zhou Min Ni and Jian Ming "Jonathan" Ni, CPA', ["Zhou Min Ni", 'Jian Ming "Jonathan" Ni, CPA']),
+        ('Zhou Min Ni and Jian Ming "Jonathan" Ni, CPA', ["Zhou Min Ni", "Jian Ming Ni"]),
+        ("Procter & Gamble Co. and Johnson & Johnson", ["Procter & Gamble Co.", "Johnson & Johnson"]),
         (
             "Mario Gogliormella, Steven Lacaj, and Karim Ibrahim a/k/a/ Chris Hayes",
             ["Mario Gogliormella", "Steven Lacaj", "Karim Ibrahim"],

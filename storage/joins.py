@@ -1,0 +1,226 @@
+"""Joining agency press releases and news stories to the cases they report.
+
+A press release carries no docket: it joins the case of the same agency whose
+defendants it names (``Binance`` is Binance Holdings Limited); its aliases
+(``Binance.US``) then become names of that case. A news story joins the case
+its headline names, of the agency the headline names ("SEC" + "Binance" picks
+SEC v. Binance over the CFTC and DOJ matters); only when the headline names no
+case do a docket number it cites, then its body, decide. Other cases a story names are its mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from feeds.extract import Extraction
+from feeds.news import agencies_named, name_forms, names_in
+from feeds.text import fold, name_key
+
+_PARTY_ROLES = ("defendant", "alias")
+
+
+def _court_conflict(known: str | None, new: str | None) -> bool:
+    return bool(known and new and known != new)
+
+
+def _words_prefix(short: str, long: str) -> bool:
+    """``binance`` names ``binance holdings``: whole leading words."""
+    return long == short or long.startswith(f"{short} ")
+
+
+def _names_match(ours: str, theirs: str) -> bool:
+    """Same name, or one is the other's leading words (``binance``) or trailing
+    ones, a surname (``zhao``, ``bankman fried``)."""
+    if not (ours and theirs):
+        return False
+    if _words_prefix(ours, theirs) or _words_prefix(theirs, ours):
+        return True
+    short, long = sorted((ours, theirs), key=len)
+    return long.endswith(f" {short}")
+
+
+def find_release_case(db: Database, extraction: Extraction) -> int | None:
+    """The case of the same agency that shares the item's defendants, when
+    the item gives no docket or the case has none yet (it was opened by a
+    release before its court docket arrived). The item's first defendant, or
+    the case's first, must be among the shared names; the case that has the
+    item's first defendant wins, then the one sharing the most names, then the
+    most recently active."""
+    if not (extraction.agency and extraction.defendants):
+        return None
+    ours = [name_key(party.name) for party in extraction.defendants]
+    ours += [name_key(alias) for alias in extraction.aliases]
+    ours = [key for key in ours if key]
+    if not ours:
+        return None
+    rows = _parties_named(db, extraction.agency, ours, with_surnames=bool(extraction.dockets))
+    scores: dict[int, tuple[bool, int, str]] = {}
+    for case_id, court, last_event_at, key in rows:
+        if _court_conflict(court, extraction.court):
+            continue
+        if extraction.dockets and _has_dockets(db, case_id):
+            continue  # both have docket numbers and none matched: different cases
+        shared = sum(1 for our in ours if _names_match(our, key))
+        if shared:
+            first, count, _ = scores.get(case_id, (False, 0, ""))
+            first = first or _names_match(ours[0], key)
+            scores[case_id] = (first, count + shared, last_event_at or "")
+    best = [
+        case_id for case_id in sorted(scores, key=lambda c: scores[c], reverse=True) if _anchored(db, case_id, ours)
+    ]
+    return best[0] if best else None
+
+
+_PARTY_ROWS = (
+    "SELECT cases.id, cases.court, cases.last_event_at, case_parties.name_key FROM case_parties "
+    "JOIN cases ON cases.id = case_parties.case_id WHERE cases.agency = ? AND case_parties.role IN ('defendant', 'alias') "
+)
+
+
+def _parties_named(db: Database, agency: str, ours: list[str], *, with_surnames: bool) -> list[tuple]:
+    """(case id, court, last event, name key) of the agency's parties that may
+    be one of ``ours``: a name whose leading or trailing words are all of a
+    stored name (``binance``, ``zhao``), or a stored name beginning with one
+    of ours. Index lookups only; with ``with_surnames`` (a court caption's
+    ``Zhao``), also the stored names of docketless cases that end with one of
+    ours, which takes a scan."""
+    parts = {" ".join(words[i:j]) for key in ours for words in [key.split()] for i, j in _edges(len(words))}
+    conditions = [f"case_parties.name_key IN ({', '.join('?' for _ in parts)})"]
+    params: list[object] = [agency, *sorted(parts)]
+    for key in ours:
+        conditions.append("(case_parties.name_key >= ? AND case_parties.name_key < ?)")
+        params += [f"{key} ", f"{key}!"]
+    rows = db.execute(_PARTY_ROWS + f"AND ({' OR '.join(conditions)})", params).fetchall()
+    if with_surnames:
+        endings = " OR ".join("case_parties.name_key LIKE ?" for _ in ours)
+        rows += db.execute(
+            _PARTY_ROWS + f"AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id) "
+            f"AND ({endings})",
+            [agency, *(f"% {key}" for key in ours)],
+        ).fetchall()
+    return rows
+
+
+def _edges(count: int) -> list[tuple[int, int]]:
+    """The (start, end) of every leading and every trailing run of ``count`` words."""
+    return [(0, end) for end in range(1, count + 1)] + [(start, count) for start in range(1, count)]
+
+
+def _has_dockets(db: Database, case_id: int) -> bool:
+    return db.execute("SELECT 1 FROM case_dockets WHERE case_id = ? LIMIT 1", [case_id]).fetchone() is not None
+
+
+def _anchored(db: Database, case_id: int, ours: list[str]) -> bool:
+    """The item's first name is the case's, or the case's first defendant is the item's."""
+    theirs = [key for (key,) in db.execute(_CASE_NAMES, [case_id])]
+    first_theirs = theirs[0] if theirs else ""
+    return any(_names_match(ours[0], key) for key in theirs) or any(_names_match(our, first_theirs) for our in ours)
+
+
+_CASE_NAMES = (
+    "SELECT name_key FROM case_parties WHERE case_id = ? AND role IN ('defendant', 'alias') "
+    "ORDER BY role = 'alias', rowid"
+)
+
+
+# --- news -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    case_id: int
+    agency: str | None
+    last_event_at: str
+    matched: int  # words of the text that name the case
+
+
+def _candidates(db: Database, text: str) -> list[_Candidate]:
+    """Cases whose defendants or aliases ``text`` names, found through the
+    case search index and checked name by name."""
+    tokens = sorted({word for word in fold(text).split() if len(word) >= 2})
+    if not tokens:
+        return []
+    expression = "parties : (" + " OR ".join(f'"{token}"' for token in tokens) + ")"
+    rows = db.execute(
+        "SELECT cases.id, cases.agency, coalesce(cases.last_event_at, '') FROM case_search "
+        "JOIN cases ON cases.id = case_search.rowid WHERE case_search MATCH ? LIMIT 200",
+        [expression],
+    ).fetchall()
+    found = []
+    for case_id, agency, last_event_at in rows:
+        forms: set[str] = set()
+        for (name,) in db.execute(
+            "SELECT name FROM case_parties WHERE case_id = ? AND role IN (?, ?)", [case_id, *_PARTY_ROLES]
+        ):
+            forms |= name_forms(name)
+        named = names_in(text, forms)
+        if named:
+            found.append(_Candidate(case_id, agency, last_event_at, max(len(form.split()) for form in named)))
+    return found
+
+
+def _pick(candidates: list[_Candidate], agency: str | None) -> _Candidate | None:
+    """The best-named, most recent case of the story's agency: a story about
+    the CFTC's matter never joins the SEC's parallel case."""
+    if agency:
+        candidates = [c for c in candidates if c.agency in (agency, None)]
+    return max(candidates, key=lambda c: (c.matched, c.last_event_at), default=None)
+
+
+def find_news_case(db: Database, extraction: Extraction) -> int | None:
+    """The case a news story is about: named in its headline (with the
+    headline's agency), else in its body; none for a story about no case."""
+    reading = extraction.news
+    if reading is None or not reading.about_a_case:
+        return None
+    chosen = _pick(_candidates(db, reading.headline), extraction.agency)
+    if chosen:
+        return chosen.case_id
+    by_docket = _case_of_dockets(db, extraction)
+    if by_docket is not None:
+        return by_docket
+    chosen = _pick(_candidates(db, reading.body), extraction.agency)
+    return chosen.case_id if chosen else None
+
+
+def _case_of_dockets(db: Database, extraction: Extraction) -> int | None:
+    """The most recently active case known by a docket number the story cites."""
+    forms = sorted({form for docket in extraction.dockets for form in (docket.key, docket.short)})
+    if not forms:
+        return None
+    marks = ", ".join("?" for _ in forms)
+    row = db.execute(
+        f"SELECT cases.id FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
+        f"WHERE case_dockets.docket_key IN ({marks}) OR case_dockets.docket_short IN ({marks}) "
+        f"ORDER BY cases.last_event_at DESC LIMIT 1",
+        [*forms, *forms],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> list[int]:
+    """Other cases the story names in passing: a sentence of it names the
+    case's party and the case's agency (``SEC``, ``CFTC``, ``Justice
+    Department``, ``prosecutors``), and it is not the story's own case."""
+    reading = extraction.news
+    if reading is None:
+        return []
+    mentioned: list[int] = []
+    for sentence in _SENTENCE.split(f"{reading.headline}. {reading.body}"):
+        named_agencies = agencies_named(sentence)
+        if not named_agencies:
+            continue
+        for candidate in _candidates(db, sentence):
+            if (
+                candidate.case_id != case_id
+                and candidate.case_id not in mentioned
+                and candidate.agency in named_agencies
+            ):
+                mentioned.append(candidate.case_id)
+    return mentioned
+
+
+_SENTENCE = re.compile(r"(?<=[a-z0-9)'’])[.;]\s+(?=[A-Z])")
