@@ -81,7 +81,9 @@ _VERBS: tuple[tuple[str, str | None, re.Pattern[str]], ...] = tuple(
         (
             "settlement",
             None,
-            r"\bagrees?\s+to\s+pay\b|\bagreed\s+to\s+pay\b|\bto\s+pay\b|\bsettles?\b|\bsettled\b|\bsettlement\b|\breach(?:es)?\s+(?:a\s+)?deal\b",
+            r"\bagrees?\s+to\s+pay\b|\bagreed\s+to\s+pay\b|\bto\s+pay\b|\bsettles?\b|\bsettled\b|\bsettlement\b|\breach(?:es)?\s+(?:a\s+)?deal\b|"
+            # a regulator's fine is a settled order: "CFTC fines X", "X fined $2 million"
+            r"\b(?:SEC|CFTC|FINRA|OCC|FinCEN|OFAC|regulators?|watchdog)\s+(?:fines|penalizes)\b|\b(?:fined|penalized)\b",
         ),
         (
             "dismissal",

@@ -173,7 +173,9 @@ def _skip(feed: Feed, item: FeedItem, error: BaseException, skipped: list[str]) 
 
 
 def _extracted(db: Database, feed: Feed, parsed: ParsedFeed, skipped: list[str]) -> list[tuple[FeedItem, Extraction]]:
-    """Extract what this feed has not brought before (storing checks again, in its transaction)."""
+    """Extract what this feed has not brought before (storing checks again, in
+    its transaction), oldest first: feeds list the newest first, and an earlier
+    release must name its case before a later one joins it."""
     fresh = unseen_keys(db, feed.id, [item.key for item in parsed.items])
     entries = []
     for item in parsed.items:
@@ -185,6 +187,7 @@ def _extracted(db: Database, feed: Feed, parsed: ParsedFeed, skipped: list[str])
             _skip(feed, item, error, skipped)
             continue
         entries.append((item, extraction))
+    entries.sort(key=lambda entry: entry[0].published_at or "")  # stable: same-time items keep feed order
     return entries
 
 

@@ -71,8 +71,9 @@ def parties(extraction: Extraction) -> list[dict[str, Any]]:
 
 
 def amounts(extraction: Extraction) -> list[dict[str, Any]]:
-    """Money amounts with their kind; the extractor does not tell kinds apart yet."""
-    return [{"value": value, "kind": "other"} for value in extraction.amounts]
+    """Money amounts with their kind (penalty, disgorgement, fine …; "other" where the text does not say)."""
+    kinds = {amount.value: amount.kind for amount in extraction.amount_kinds}
+    return [{"value": value, "kind": kinds.get(value, "other")} for value in extraction.amounts]
 
 
 def extraction_record(read: ReadItem, *, case: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def extraction_record(read: ReadItem, *, case: dict[str, Any] | None = None) -> 
         "parties": named,
         "aliases": [alias for party in named for alias in party["aliases"]],
         "action": extraction.action,
-        "action_detail": None,
+        "action_detail": extraction.action_detail,
         "amounts": amounts(extraction),
         "case": case,
         "mentions": [],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from feeds.extract import Extraction
+from feeds.extract import Extraction, agency_of_plaintiff
 from feeds.news import agencies_named, name_forms, names_in
 from feeds.text import fold, name_key
 
@@ -155,7 +155,8 @@ def _candidates(db: Database, text: str) -> list[_Candidate]:
         for (name,) in db.execute(
             "SELECT name FROM case_parties WHERE case_id = ? AND role IN (?, ?)", [case_id, *_PARTY_ROLES]
         ):
-            forms |= name_forms(name)
+            if agency_of_plaintiff([name]) is None:  # "SEC" in a headline is the actor, not the SEC as a party
+                forms |= name_forms(name)
         named = names_in(text, forms)
         if named:
             found.append(_Candidate(case_id, agency, last_event_at, max(len(form.split()) for form in named)))

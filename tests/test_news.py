@@ -55,6 +55,8 @@ def test_publisher_is_dropped_from_the_headline(title: str, headline: str, publi
         ("Judge trims SEC case against Coinbase but keeps core claims - Law360", "ruling", "partial dismissal"),
         ("Judge dismisses some claims in CFTC suit against trading firm - Bloomberg", "ruling", "partial dismissal"),
         ("Coinbase must face SEC lawsuit, judge rules - Reuters", "ruling", "motion to dismiss denied"),
+        ("CFTC fines Acme Trading $2 million over spoofing - Reuters", "settlement", None),
+        ("Trading firm fined $5 million by SEC for recordkeeping failures - Bloomberg", "settlement", None),
         ("Judge rejects Ripple bid to dismiss SEC lawsuit - CNBC", "ruling", "motion to dismiss denied"),
         (
             "Judge sides with SEC against Kik, rules Kin token sale was a securities offering - The Verge",
@@ -154,6 +156,32 @@ def test_agency_and_defendant_in_the_headline_pick_the_case(
         assert (
             assign_case(db, _extract(title, summary, "news"), "2024-06-29T10:00:00Z", may_open=False) == cases[agency]
         )
+
+
+@pytest.mark.parametrize(
+    "headline",
+    ["SEC sues Kik over $100 million ICO - TechCrunch", "CFTC sues Acme Trading over spoofing - Reuters"],
+)
+def test_an_agency_named_as_the_actor_does_not_pick_a_case_it_is_a_party_to(tmp_path: Path, headline: str) -> None:
+    """Grayscale v. SEC and Acme's petition against the CFTC have the agency as a
+    party and were active last; the story is about the agency's own case."""
+    db = open_database(tmp_path / "news.db")
+    agency = headline.split()[0]
+    company = "Kik Interactive Inc." if agency == "SEC" else "Acme Trading LLC"
+    own_case = f"1:19-cv-05244 {agency} v. {company}"
+    against_agency = f"22-1142 Grayscale Investments, LLC v. {agency}"
+    with write_transaction(db):
+        own = assign_case(
+            db,
+            _extract(own_case, "[Complaint] (1)", "court", url="https://ecf.nysd.uscourts.gov/x"),
+            "2019-06-04T12:00:00Z",
+        )
+        assign_case(
+            db,
+            _extract(against_agency, "[Opinion] (9)", "court", url="https://ecf.cadc.uscourts.gov/x"),
+            "2023-08-29T12:00:00Z",
+        )
+        assert assign_case(db, _extract(headline, "", "news", agency=""), "2023-09-01T10:00:00Z", may_open=False) == own
 
 
 def test_the_body_names_the_case_when_the_headline_does_not(tmp_path: Path) -> None:
