@@ -97,16 +97,28 @@ def _kind_of(text: str, start: int, end: int) -> str:
     return "other"
 
 
+# Civil regulators impose penalties; fines are criminal. News often says "fine" for an SEC or CFTC penalty.
+_CIVIL_AGENCY = re.compile(r"\b(?:SEC|CFTC|Securities\s+and\s+Exchange|Commodity\s+Futures)\b", re.I)
+_CRIMINAL = re.compile(
+    r"\bplead|\bguilty\b|\bsentenc|\bcriminal\b|\bprosecut|\bindict|\bDOJ\b|Justice\s+Department|"
+    r"Department\s+of\s+Justice|U\.S\.\s+Attorney|\bconvict",
+    re.I,
+)
+
+
 def amounts_with_kinds(text: str) -> list[Amount]:
     """Every dollar amount in ``text`` with what it is (penalty, disgorgement,
-    fine …, else ``other``), first seen first; one entry per value."""
+    fine …, else ``other``), first seen first; one entry per value. A "fine"
+    in a civil SEC or CFTC matter is a penalty."""
+    civil = bool(_CIVIL_AGENCY.search(text)) and not _CRIMINAL.search(text)
     found: dict[int, Amount] = {}
     for match in _MONEY.finditer(text):
         number = float(match["number"].replace(",", ""))
         value = number * _SCALES.get((match["scale"] or "").lower(), 1)
         if value != value or value > 10**15:
             continue  # not a sum anyone wrote
-        amount = Amount(round(value), _kind_of(text, match.start(), match.end()))
+        kind = _kind_of(text, match.start(), match.end())
+        amount = Amount(round(value), "penalty" if civil and kind == "fine" else kind)
         known = found.get(amount.value)
         if known is None or _SPECIFICITY[amount.kind] > _SPECIFICITY[known.kind]:
             found[amount.value] = amount

@@ -161,6 +161,12 @@ def test_defendants_in_differently_worded_releases(
         ("Genesis Agrees to Pay $21 Million … a $21 million civil penalty", [Amount(21_000_000, "penalty")]),
         ("He was also ordered to forfeit $11,020,000,000.", [Amount(11_020_000_000, "forfeiture")]),
         ("raised over $1.3 billion through an unregistered offering", [Amount(1_300_000_000, "other")]),
+        ("Judge orders Ripple to pay $125 million fine in SEC case", [Amount(125_000_000, "penalty")]),
+        ("CFTC fines trading firm a $2 million fine for spoofing", [Amount(2_000_000, "penalty")]),
+        (
+            "Binance pleads guilty and will pay a $1.8 billion fine in the SEC's parallel",
+            [Amount(1_800_000_000, "fine")],
+        ),
     ],
 )
 def test_amounts_carry_their_kind(text: str, amounts: list[Amount]) -> None:
