@@ -19,6 +19,7 @@ STATUSES = (
     "motion to dismiss denied",
     "motion to dismiss granted",
     "settled",
+    "pleaded guilty",
     "judgment",
     "verdict",
     "sentenced",
@@ -36,6 +37,7 @@ _FINALITY = {
     "settled": 5,
     "judgment": 4,
     "verdict": 3,
+    "pleaded guilty": 3,
     "motion to dismiss granted": 2,
     "motion to dismiss granted in part": 2,
     "motion to dismiss denied": 2,
@@ -46,6 +48,7 @@ _BY_ACTION = {
     "verdict": "verdict",
     "judgment": "judgment",
     "settlement": "settled",
+    "plea": "pleaded guilty",
 }
 _OPENINGS = frozenset({"complaint", "indictment", "administrative proceeding"})
 

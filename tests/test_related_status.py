@@ -54,7 +54,7 @@ def events(*rows: tuple[str, str | None, str]) -> list[EventFacts]:
         ([("complaint", None, "2023-06-05"), ("judgment", None, "2024-01-05")], "judgment"),
         ([("indictment", None, "2023-01-05"), ("verdict", None, "2023-11-02")], "verdict"),
         ([("verdict", None, "2023-11-02"), ("sentencing", None, "2024-03-28")], "sentenced"),
-        ([("indictment", None, "2023-01-05"), ("plea", None, "2023-11-21")], "pending"),
+        ([("indictment", None, "2023-01-05"), ("plea", None, "2023-11-21")], "pleaded guilty"),
         ([("plea", None, "2024-02-23"), ("sentencing", None, "2024-02-23")], "sentenced"),  # same day: the more final
         ([("settlement", None, "2024-02-23"), ("judgment", None, "2024-02-23")], "settled"),
         ([("complaint", None, "2023-06-05"), ("dismissal", None, "2024-05-01")], "dismissed"),
