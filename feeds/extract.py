@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
+from feeds.docket_events import CRIMINAL_DOCKET, EntryAction, entry_action, is_silent_event, text_action
 from feeds.text import name_key
 
 # --- docket numbers ---------------------------------------------------------
@@ -471,6 +472,20 @@ def docket_entry_number(link: str | None, summary: str, *, docket_entry: bool) -
     return None
 
 
+_CMECF_HEADER = re.compile(r"^\s*Type:\s*\w+\s+Office:\s*\d*\s+Chapter:\s*\w*\s*")
+
+
+def docket_entry_kind(event: str | None, summary: str, dockets: list[Docket], court: str | None) -> EntryAction:
+    """A CM/ECF entry's kind of action: from its event name, or from its free
+    text when the event name says nothing (see :mod:`feeds.docket_events`)."""
+    criminal = any(CRIMINAL_DOCKET.search(docket.key) for docket in dockets)
+    appellate = bool(court and court.endswith("Cir."))
+    if not is_silent_event(event):
+        return entry_action(event or "", criminal=criminal, appellate=appellate)
+    text = _DOCKET_ENTRY.sub(" ", _CMECF_HEADER.sub("", summary))
+    return text_action(text, criminal=criminal, appellate=appellate)
+
+
 def extract(
     *,
     title: str,
@@ -511,7 +526,8 @@ def extract(
             result.caption = find_caption(feed_title) or (tidy_caption(versus[0]) if versus else None)
         # The court is in the CM/ECF address; a catalog agency such as "D.D.C." names it too.
         result.court = court_from_text(feed_url) or court_from_text(text) or court_from_text(f"({feed_agency})")
-        result.action = action_type(result.docket_entry or summary) or "filing"
+        read = docket_entry_kind(result.docket_entry, summary, result.dockets, result.court)
+        result.action, result.action_detail = read.action, read.detail
     else:
         result.court = court_from_text(text)
         result.action = action_type(text)

@@ -1,0 +1,223 @@
+"""CM/ECF docket entries: kind of action from the event name, bankruptcy
+captions and roles, and "and" inside one party's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.docket_events import entry_action, text_action
+from feeds.extract import extract
+
+DISTRICT_EVENTS = [
+    # a decision on a motion that can decide the case or a claim
+    ("Order on Motion to Dismiss", "ruling"),
+    ("Order on Motion to Dismiss for Lack of Jurisdiction", "ruling"),
+    ("Order on Motion for Summary Judgment", "ruling"),
+    ("Order on Motion for Partial Summary Judgment", "ruling"),
+    ("Order on Motion for Judgment on the Pleadings", "ruling"),
+    ("Order on Motion for Preliminary Injunction", "ruling"),
+    ("Order on Motion for Temporary Restraining Order", "ruling"),
+    ("Order on Motion to Certify Class", "ruling"),
+    ("Order on Motion to Suppress", "ruling"),
+    ("Order on Motion to Compel Arbitration", "ruling"),
+    ("Memorandum & Opinion", "ruling"),
+    ("Memorandum Opinion and Order", "ruling"),
+    ("Opinion and Order", "ruling"),
+    ("Memorandum Decision", "ruling"),
+    ("Findings of Fact and Conclusions of Law", "ruling"),
+    # other orders
+    ("Order", "order"),
+    ("Order(Other)", "order"),
+    ("Order (Clerk)", "order"),
+    ("Scheduling Order", "order"),
+    ("Protective Order", "order"),
+    ("Order on Motion for Extension of Time to Answer", "order"),
+    ("Order on Motion to Seal", "order"),
+    ("Order on Motion to Withdraw as Attorney", "order"),
+    ("Order on Motion for Leave to Appear Pro Hac Vice", "order"),
+    ("Order on Letter Motion", "order"),
+    ("Order Referring Case to Magistrate Judge", "order"),
+    ("Order Dismissing Parties", "order"),
+    ("Order to Show Cause", "order"),
+    ("Memo Endorsement", "order"),
+    ("Endorsed Letter", "order"),
+    ("Stipulation and Order", "order"),
+    ("Order of Recusal", "order"),
+    # judgments, settlements, dismissals, appeals
+    ("Judgment", "judgment"),
+    ("Clerk's Judgment", "judgment"),
+    ("Judgment - Clerk", "judgment"),
+    ("Default Judgment", "judgment"),
+    ("Amended Judgment", "judgment"),
+    ("Consent Judgment", "settlement"),
+    ("Judgment - Consent", "settlement"),
+    ("Consent Decree", "settlement"),
+    ("Order on Motion for Settlement", "settlement"),
+    ("Order Approving Settlement", "settlement"),
+    ("Order Dismissing Case", "dismissal"),
+    ("Order of Dismissal", "dismissal"),
+    ("Case Closed", "dismissal"),
+    ("Stipulation of Dismissal", "dismissal"),
+    ("Stipulation and Order of Voluntary Dismissal", "dismissal"),
+    ("Notice of Voluntary Dismissal", "dismissal"),
+    ("~Util - Terminate Civil Case", "dismissal"),
+    ("Notice of Appeal", "appeal"),
+    ("Notice of Interlocutory Appeal", "appeal"),
+    ("Notice, Appeal (fee)", "appeal"),
+    ("Complaint", "complaint"),
+    ("Amended Complaint", "complaint"),
+    ("Class Action Complaint", "complaint"),
+    ("Notice of Removal", "complaint"),
+    # papers filed by a party or the clerk
+    ("Motion to Dismiss", "filing"),
+    ("Motion for Summary Judgment", "filing"),
+    ("Letter Motion for Extension of Time", "filing"),
+    ("Memorandum of Law in Support of Motion", "filing"),
+    ("Answer to Complaint", "filing"),
+    ("Affidavit of Service Complaints", "filing"),
+    ("Notice of Appearance", "filing"),
+    ("Notice of Hearing", "filing"),
+    ("Proposed Order", "filing"),
+    ("Mail Order by Certified Mail", "filing"),
+    ("Transmission to Judgments and Orders Clerk", "filing"),
+    ("Clerks Entry of Default", "filing"),
+    ("Briefing Schedule", "filing"),
+    ("~Util - Set Deadlines/Hearings", "filing"),
+    ("Request for Settlement Conference", "filing"),
+    ("Civil Cover Sheet", "filing"),
+    ("Dismiss", "filing"),  # S.D.N.Y. names a motion by the relief it asks
+]
+
+
+@pytest.mark.parametrize(("event", "action"), DISTRICT_EVENTS)
+def test_a_civil_docket_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
+    assert entry_action(event).action == action
+
+
+@pytest.mark.parametrize(
+    ("event", "action"),
+    [
+        ("Indictment", "indictment"),
+        ("Superseding Indictment", "indictment"),
+        ("Information", "indictment"),
+        ("Complaint", "indictment"),
+        ("Sealed Indictment", "indictment"),
+        ("Plea Agreement", "plea"),
+        ("Minute Entry for Change of Plea Hearing", "plea"),
+        ("Jury Verdict", "verdict"),
+        ("Sentencing", "sentencing"),
+        ("Minute Entry for Sentencing", "sentencing"),
+        ("Judgment in a Criminal Case", "sentencing"),
+        ("Sentencing Memorandum", "filing"),
+        ("Letter - Sentencing", "filing"),
+        ("Order on Motion to Continue Sentencing", "order"),
+        ("Order to Continue - Interest of Justice", "order"),
+        ("Order on Motion to Vacate (2255)", "ruling"),
+    ],
+)
+def test_a_criminal_docket_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
+    assert entry_action(event, criminal=True).action == action
+
+
+@pytest.mark.parametrize(
+    ("event", "action"),
+    [
+        ("Opinion Issued", "opinion"),
+        ("Opinion", "opinion"),
+        ("Unpublished per curiam opinion filed", "opinion"),
+        ("Published opinion filed", "opinion"),
+        ("Case termination for opinion", "opinion"),
+        ("Mandate", "filing"),
+        ("Order filed", "order"),
+        ("Court order filed", "order"),
+        ("clerk order filed", "order"),
+        ("Briefing order filed", "order"),
+        ("Motion Order FILED", "order"),
+        ("So-Ordered Scheduling Notification FILED", "order"),
+        ("ruling letter sent", "order"),
+        ("Judgment", "judgment"),
+        ("Judgment order filed", "judgment"),
+        ("Case termination for order and judgment", "judgment"),
+        ("Case termination without a panel", "dismissal"),
+        ("Order dismissing appeal", "dismissal"),
+        ("Appeal dismissed", "dismissal"),
+        ("Motion filed", "filing"),
+        ("Brief filed", "filing"),
+        ("Appellant brief filed", "filing"),
+        ("Response filed", "filing"),
+    ],
+)
+def test_an_appellate_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
+    assert entry_action(event, appellate=True).action == action
+
+
+@pytest.mark.parametrize(
+    ("event", "action"),
+    [
+        ("Order, Confirming Chapter 13 Plan", "order"),
+        ("Discharge of Debtor and Order of Final Decree (BNC)", "order"),
+        ("Order, Show Cause (Will Generate PDF Notice to BNC)", "order"),
+        ("Close Bankruptcy Case", "dismissal"),
+        ("Close Adversary Case", "dismissal"),
+        ("Order Dismissing Case", "dismissal"),
+        ("Complaint (fee)", "complaint"),
+        ("Motion, Dismiss Case", "filing"),
+        ("Voluntary Petition (Chapter 11)", "filing"),
+        ("Application, Employ", "filing"),
+        ("Notice, Appearance", "filing"),
+        ("Auto Summons and Notice of Pre-Trial Conference", "filing"),
+    ],
+)
+def test_a_bankruptcy_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
+    assert entry_action(event).action == action
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("ORDER granting 25 Motion to Dismiss for Failure to State a Claim. Signed by Judge X.", "ruling"),
+        ("MEMORANDUM AND ORDER denying 40 Motion for Summary Judgment.", "ruling"),
+        ("ORDER: The conference scheduled for 5/1 is adjourned to a settlement conference.", "order"),
+        ("ORDER granting 12 Motion for Extension of Time to Answer.", "order"),
+        ("JUDGMENT in favor of Plaintiff against Defendant. Signed by Clerk.", "judgment"),
+        ("NOTICE OF APPEAL from 30 Judgment by Acme Corp. Filing fee $ 505.", "appeal"),
+        ("MOTION to Dismiss by Acme Corp. Responses due by 5/1.", "filing"),
+        ("Minute Entry for proceedings held before Judge X: Sentencing held on 5/1/2023.", "sentencing"),
+        ("Minute Entry for proceedings held before Judge X: Status Conference held on 5/1/2023.", "filing"),
+    ],
+)
+def test_free_docket_text_is_read_like_an_event_name(text: str, action: str) -> None:
+    criminal = "Sentencing" in text
+    assert text_action(text, criminal=criminal).action == action
+
+
+def _cmecf(title: str, description: str, host: str = "ecf.nysd.uscourts.gov") -> object:
+    return extract(
+        title=title,
+        summary=description,
+        author=None,
+        feed_agency=None,
+        feed_kind="court",
+        feed_url=f"https://{host}/cgi-bin/rss_outside.pl",
+    )
+
+
+def test_the_event_name_decides_over_words_in_the_case_name() -> None:
+    item = _cmecf("1:23-cv-01599 SEC v. Settlement Funding LLC", "[Order on Motion for Extension of Time] (12)")
+    assert item.action == "order"
+
+
+def test_a_silent_event_name_falls_back_to_the_entry_text() -> None:
+    item = _cmecf("1:23-cr-00178 USA v. Doe", "[None] JUDGMENT IN A CRIMINAL CASE as to John Doe. (40)")
+    assert item.action == "sentencing"
+
+
+def test_an_indictment_needs_a_criminal_docket() -> None:
+    assert _cmecf("1:23-cr-00178 USA v. Doe", "[Complaint] (1)").action == "indictment"
+    assert _cmecf("1:23-cv-00178 Roe v. Doe", "[Complaint] (1)").action == "complaint"
+
+
+def test_an_appellate_opinion_is_an_opinion_and_a_district_one_a_ruling() -> None:
+    appellate = _cmecf("22-3054 Doe v. Roe", "[Opinion Issued] (40)", host="ecf.ca2.uscourts.gov")
+    district = _cmecf("1:22-cv-03054 Doe v. Roe", "[Memorandum & Opinion] (40)")
+    assert (appellate.action, district.action) == ("opinion", "ruling")
