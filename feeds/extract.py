@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
 from feeds.docket_events import CRIMINAL_DOCKET, EntryAction, entry_action, is_silent_event, text_action
+from feeds.party_names import split_on_and
 from feeds.text import name_key
 
 # --- docket numbers ---------------------------------------------------------
@@ -151,6 +152,13 @@ _NAME_SUFFIX = re.compile(
     r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|CPA|Esq|CFA|MD|PhD|et\s+al|In)\.?$",
     re.IGNORECASE,
 )
+# After a comma, a piece that continues the name before it: a public body's unit
+# ("State of California, Dept. of General Services"), a suffix cut short or
+# qualified by CM/ECF ("DMJ Associates, L.L.", "British Airways, PLC (UK)").
+_CONTINUES_NAME = re.compile(
+    r"^(?:(?:Dept\.?|Department|Division|Bureau|Office|Agency|Branch)\s+of\b|(?:[A-Z]\.){1,3}[A-Z]?$|"
+    r"(?:PLC|plc|Ltd|Inc|LLC|S\.A|AG|N\.V|GmbH)\.?\s*\([^()]*\)$)"
+)
 _AGENCY_BY_PLAINTIFF = (
     (re.compile(r"securities and exchange commission|^sec$", re.I), "SEC"),
     (re.compile(r"commodity futures trading commission|^cftc$", re.I), "CFTC"),
@@ -208,7 +216,7 @@ def find_caption(text: str) -> str | None:
     return caption if _VERSUS.search(caption) or _MATTER_CAPTION.match(caption) else None
 
 
-def split_caption(caption: str) -> tuple[list[str], list[str]]:
+def split_caption(caption: str, *, whole_names: bool = False) -> tuple[list[str], list[str]]:
     """(plaintiffs, defendants) of a caption; for ``In the Matter of X`` the
     respondents count as defendants."""
     parts = _VERSUS.split(caption, maxsplit=1)
@@ -217,7 +225,9 @@ def split_caption(caption: str) -> tuple[list[str], list[str]]:
     plaintiffs, defendants = parts
     # "Securities and Exchange Commission" is one plaintiff, not two.
     plaintiff_names = (
-        [plaintiffs.strip()] if _GOVERNMENT_NAME.fullmatch(plaintiffs.strip()) else split_parties(plaintiffs)
+        [plaintiffs.strip()]
+        if _GOVERNMENT_NAME.fullmatch(plaintiffs.strip())
+        else [party.name for party in parse_parties(plaintiffs, whole_names=whole_names)]
     )
     return plaintiff_names, split_parties(defendants)
 
@@ -248,19 +258,21 @@ def _strip_final_period(name: str) -> str:
     return name[:-1]
 
 
-def parse_parties(names: str) -> list[Party]:
-    """Like :func:`split_parties`, keeping each name's aliases."""
+def parse_parties(names: str, *, whole_names: bool = False) -> list[Party]:
+    """Like :func:`split_parties`, keeping each name's aliases. ``whole_names``:
+    commas never separate two parties (a CM/ECF case title names one party per
+    side: ``Kozeny, McCubbin & Katz``, ``City of Tampa, Florida``)."""
     names = _ET_AL.sub("", names).strip(" ,;")
     parties: list[Party] = []
     for chunk in re.split(r"\s*;\s*", names):
         # "&" joins the words of one name ("Procter & Gamble Co."); only "and" joins two parties.
-        for group in re.split(r",?\s+and\s+(?=[A-Z0-9\"“])", chunk):
+        for group in split_on_and(chunk):
             pieces: list[str] = []
-            for piece in re.split(r"\s*,\s*", group):
+            for piece in [group] if whole_names else re.split(r"\s*,\s*", group):
                 piece = _strip_final_period(piece.strip(" ,"))
                 if not piece:
                     continue
-                if pieces and _NAME_SUFFIX.match(piece):
+                if pieces and (_NAME_SUFFIX.match(piece) or _CONTINUES_NAME.match(piece)):
                     pieces[-1] = f"{pieces[-1]}, {piece}"
                 else:
                     pieces.append(piece)
@@ -503,6 +515,7 @@ def extract(
     feed about one case (a CourtListener docket feed) names the case in
     ``feed_title`` rather than in each item."""
     result = Extraction(release_no=release_number(author))
+    cmecf_title = False  # a CM/ECF case title: one party per side
     text = f"{title}\n{summary}"
 
     if feed_kind == "court" and is_court_site_feed(f"{feed_url} {link}"):
@@ -514,6 +527,7 @@ def extract(
         )
     elif feed_kind == "court":
         docket, rest = leading_docket(title)
+        cmecf_title = bool(docket and rest)
         entry = _DOCKET_ENTRY.search(summary)
         result.docket_entry = entry["entry"] if entry else None
         if docket:
@@ -539,8 +553,8 @@ def extract(
     if not result.caption:
         result.caption = find_caption(title) or find_caption(summary)
     if result.caption:
-        result.plaintiffs, _ = split_caption(result.caption)
-        result.defendants = parse_parties(_defendants_part(result.caption))
+        result.plaintiffs, _ = split_caption(result.caption, whole_names=cmecf_title)
+        result.defendants = parse_parties(_defendants_part(result.caption), whole_names=cmecf_title)
     elif result.release_no:
         # SEC litigation releases and administrative proceedings: the title is
         # the list of defendants or respondents.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from feeds.docket_events import entry_action, text_action
-from feeds.extract import extract
+from feeds.extract import extract, parse_parties
 
 DISTRICT_EVENTS = [
     # a decision on a motion that can decide the case or a claim
@@ -221,3 +221,65 @@ def test_an_appellate_opinion_is_an_opinion_and_a_district_one_a_ruling() -> Non
     appellate = _cmecf("22-3054 Doe v. Roe", "[Opinion Issued] (40)", host="ecf.ca2.uscourts.gov")
     district = _cmecf("1:22-cv-03054 Doe v. Roe", "[Memorandum & Opinion] (40)")
     assert (appellate.action, district.action) == ("opinion", "ruling")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Port Authority of New York and New Jersey",
+        "New York Sound and Security LLC",
+        "Department of Health and Human Services",
+        "Board of Governors of the Federal Reserve System and Trust",
+        "Smith and Jones LLP",
+        "Simpson Thacher and Bartlett LLP",
+        "Procter and Gamble Company",
+        "Johnson and Johnson",
+        "Barnes and Noble, Inc.",
+        "Ernst and Young LLP",
+        "Bank of America and Trust Co.",
+        "Smith and Wesson Brands, Inc.",
+        "Office of the Comptroller of the Currency and Affiliates",
+    ],
+)
+def test_and_inside_one_name_does_not_split_it(name: str) -> None:
+    assert [party.name for party in parse_parties(name)] == [name]
+
+
+@pytest.mark.parametrize(
+    ("names", "parties"),
+    [
+        ("Steven Jay Grim and Darcy Joan Grim", ["Steven Jay Grim", "Darcy Joan Grim"]),
+        ("Acme Widgets, Inc. and John Q. Public", ["Acme Widgets, Inc.", "John Q. Public"]),
+        ("John Q. Public and Acme Widgets Holdings, LLC", ["John Q. Public", "Acme Widgets Holdings, LLC"]),
+        ("Binance Holdings Ltd. and BAM Trading Services Inc.", ["Binance Holdings Ltd.", "BAM Trading Services Inc."]),
+        ("State of New York and City of New York", ["State of New York", "City of New York"]),
+        ("Alpha LLC, Beta Corp., and Gamma Ltd.", ["Alpha LLC", "Beta Corp.", "Gamma Ltd."]),
+        ("Red, White, and Blue", ["Red", "White", "Blue"]),
+        ('Zhou Min Ni and Jian Ming "Jonathan" Ni, CPA', ["Zhou Min Ni", 'Jian Ming "Jonathan" Ni, CPA']),
+    ],
+)
+def test_and_between_two_complete_names_splits_them(names: str, parties: list[str]) -> None:
+    assert [party.name for party in parse_parties(names)] == parties
+
+
+@pytest.mark.parametrize(
+    ("title", "plaintiff", "defendant"),
+    [
+        ("1:18-cv-01234 Dick v. Kozeny, McCubbin & Katz, LLP", "Dick", "Kozeny, McCubbin & Katz, LLP"),
+        ("8:21-cv-00001 Vazzo v. City of Tampa, Florida", "Vazzo", "City of Tampa, Florida"),
+        (
+            "1:18-cv-01234 Rivera v. Lamont, Hanley & Associates, Inc. et al",
+            "Rivera",
+            "Lamont, Hanley & Associates, Inc.",
+        ),
+        (
+            "21-14262 Joseph Nichols, Jr. v. Secretary, Florida Department of Corrections, et al",
+            "Joseph Nichols, Jr.",
+            "Secretary, Florida Department of Corrections",
+        ),
+        ("1:12-cv-05567 Dover et al v. British Airways, PLC (UK)", "Dover", "British Airways, PLC (UK)"),
+    ],
+)
+def test_a_cmecf_title_names_one_party_per_side_commas_and_all(title: str, plaintiff: str, defendant: str) -> None:
+    item = _cmecf(title, "[Order] (3)")
+    assert (item.plaintiffs, [party.name for party in item.defendants]) == ([plaintiff], [defendant])
