@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
 from feeds.docket_events import CRIMINAL_DOCKET, EntryAction, entry_action, is_silent_event, text_action
 from feeds.party_names import split_on_and
+from feeds.party_roles import assign_court_roles, bankruptcy_caption
 from feeds.text import name_key
 
 # --- docket numbers ---------------------------------------------------------
@@ -145,7 +146,10 @@ _PLAINTIFF = (
 _GOVERNMENT_NAME = re.compile(_PLAINTIFF)
 _GOVERNMENT_CAPTION = re.compile(_PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
 _MATTER_CAPTION = re.compile(r"\b(?:In\s+the\s+Matter\s+of|In\s+re:?)\s+(?=[A-Z0-9\"“])", re.IGNORECASE)
-_ET_AL = re.compile(r",?\s*\bet\s+al\b\.?", re.IGNORECASE)
+# "et al", also "et, al" and "et a" cut short at the end of a long CM/ECF title
+_ET_AL = re.compile(r",?\s*\bet,?\s+(?:al\b\.?|a\s*$)", re.IGNORECASE)
+# "Magaliff, as Chapter 7 Trustee for Shelley Foods": the capacity is not the name.
+_CAPACITY = re.compile(r",\s+(?:(?:solely|individually\s+and|not\s+individually\s+but)\s+)?as\s+\S.*$")
 _AKA = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+", re.IGNORECASE)
 _NAME_SUFFIX = re.compile(
     r"^(?:Inc|Incorporated|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|Ltd|Limited|Corp|Corporation|Co|Company|PLC|plc|"
@@ -236,6 +240,8 @@ def split_caption(caption: str, *, whole_names: bool = False) -> tuple[list[str]
 class Party:
     name: str
     aliases: tuple[str, ...] = ()
+    role: str = "defendant"
+    """The answering side's role: defendant, respondent, debtor, petitioner (see feeds.party_roles)."""
 
 
 def split_parties(names: str) -> list[str]:
@@ -277,7 +283,7 @@ def parse_parties(names: str, *, whole_names: bool = False) -> list[Party]:
                 else:
                     pieces.append(piece)
             for piece in pieces:
-                name, *aliases = _AKA.split(piece)
+                name, *aliases = _AKA.split(_CAPACITY.sub("", piece))
                 name = name.strip(" ,")
                 if name:
                     parties.append(Party(name=name, aliases=tuple(a.strip(" ,.") for a in aliases if a.strip(" ,."))))
@@ -431,6 +437,7 @@ class Extraction:
     caption: str | None = None
     plaintiffs: list[str] = field(default_factory=list)
     defendants: list[Party] = field(default_factory=list)
+    plaintiff_role: str = "plaintiff"  # "petitioner" when a circuit court reviews an agency's order
     dockets: list[Docket] = field(default_factory=list)
     court: str | None = None
     action: str | None = None
@@ -540,6 +547,8 @@ def extract(
             result.caption = find_caption(feed_title) or (tidy_caption(versus[0]) if versus else None)
         # The court is in the CM/ECF address; a catalog agency such as "D.D.C." names it too.
         result.court = court_from_text(feed_url) or court_from_text(text) or court_from_text(f"({feed_agency})")
+        if result.caption and (result.court or "").startswith("Bankr."):
+            result.caption = bankruptcy_caption(result.caption)
         read = docket_entry_kind(result.docket_entry, summary, result.dockets, result.court)
         result.action, result.action_detail = read.action, read.detail
     else:
@@ -562,6 +571,8 @@ def extract(
         if result.release_no.startswith(("33-", "34-", "IA-", "IC-")):
             result.action = result.action or "administrative proceeding"
 
+    if feed_kind == "court":
+        assign_court_roles(result)
     result.agency = (
         agency_of_plaintiff(result.plaintiffs)
         or (feed_agency if feed_kind == "regulator" and feed_agency else None)

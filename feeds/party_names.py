@@ -35,7 +35,7 @@ _NOT_A_PERSON = re.compile(
     r"market|trading|equities|ventures|properties|hotel|hotels|casino|studios|records|entertainment|sports)\b",
     re.I,
 )
-_PERSON_TOKEN = re.compile(r"^(?:[A-Z][A-Za-z'’\-]+\.?|[A-Z]\.?|(?:Jr|Sr|II|III|IV)\.?|de|da|del|van|von|la|le|di)$")
+_PERSON_TOKEN = re.compile(r"^(?:[A-Z][A-Za-z0-9'’\-]+\.?|[A-Z]\.?|(?:Jr|Sr|II|III|IV)\.?|de|da|del|van|von|la|le|di)$")
 _PUBLIC_BODY = re.compile(
     r"^(?:The\s+)?(?:United\s+States|State\s+of|City\s+of|County\s+of|Town\s+of|Village\s+of|Commonwealth\s+of|"
     r"People\s+of|Republic\s+of|Kingdom\s+of|Government\s+of|Board\s+of|Department\s+of|Office\s+of)\b|"

@@ -66,9 +66,9 @@ def read_feed(body: bytes, source: FeedSource, *, fetched_at: datetime | None = 
 
 def parties(extraction: Extraction) -> list[dict[str, Any]]:
     """Every party with its role and aliases (plaintiffs first)."""
-    named = [{"name": name, "role": "plaintiff", "aliases": []} for name in extraction.plaintiffs]
+    named = [{"name": name, "role": extraction.plaintiff_role, "aliases": []} for name in extraction.plaintiffs]
     named += [
-        {"name": party.name, "role": "defendant", "aliases": list(party.aliases)} for party in extraction.defendants
+        {"name": party.name, "role": party.role, "aliases": list(party.aliases)} for party in extraction.defendants
     ]
     return named
 
@@ -109,7 +109,7 @@ def extraction_record(read: ReadItem, *, case: dict[str, Any] | None = None) -> 
         "parties": named,
         "aliases": [alias for party in named for alias in party["aliases"]],
         "action": extraction.action,
-        "action_detail": None,
+        "action_detail": extraction.action_detail,
         "amounts": amounts(extraction),
         "case": case,
         "mentions": [],

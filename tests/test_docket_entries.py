@@ -283,3 +283,112 @@ def test_and_between_two_complete_names_splits_them(names: str, parties: list[st
 def test_a_cmecf_title_names_one_party_per_side_commas_and_all(title: str, plaintiff: str, defendant: str) -> None:
     item = _cmecf(title, "[Order] (3)")
     assert (item.plaintiffs, [party.name for party in item.defendants]) == ([plaintiff], [defendant])
+
+
+def _roles(item: object) -> list[tuple[str, str]]:
+    from feeds.record import parties
+
+    return [(party["name"], party["role"]) for party in parties(item)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("title", "caption", "roles"),
+    [
+        ("18-11070-jlg Antonia Contreras", "In re Antonia Contreras", [("Antonia Contreras", "debtor")]),
+        (
+            "15-11740-shl Fremak Industries, Inc.",
+            "In re Fremak Industries, Inc.",
+            [("Fremak Industries, Inc.", "debtor")],
+        ),
+        (
+            "18-35641-cgm Steven Jay Grim and Darcy Joan Grim",
+            "In re Steven Jay Grim and Darcy Joan Grim",
+            [("Steven Jay Grim", "debtor"), ("Darcy Joan Grim", "debtor")],
+        ),
+        (
+            "16-10992-smb SunEdison, Inc., et al., and North Kern State Prison",
+            "In re SunEdison, Inc. et al.",
+            [("SunEdison, Inc.", "debtor")],
+        ),
+        (
+            "23-10063-shl Genesis Global Holdco, LLC, et al.",
+            "In re Genesis Global Holdco, LLC et al.",
+            [("Genesis Global Holdco, LLC", "debtor")],
+        ),
+        ("22-10964-mg Celsius Network LLC", "In re Celsius Network LLC", [("Celsius Network LLC", "debtor")]),
+        (
+            "18-01468-smb SunEdison Litigation Trust v. State of California, Dept. of General Services",
+            "SunEdison Litigation Trust v. State of California, Dept. of General Services",
+            [
+                ("SunEdison Litigation Trust", "plaintiff"),
+                ("State of California, Dept. of General Services", "defendant"),
+            ],
+        ),
+        (
+            "18-01234-mg Magaliff, as Chapter 7 Trustee for Shelley Foods v. Porky Products, Inc.",
+            "Magaliff, as Chapter 7 Trustee for Shelley Foods v. Porky Products, Inc.",
+            [("Magaliff", "plaintiff"), ("Porky Products, Inc.", "defendant")],
+        ),
+    ],
+)
+def test_a_bankruptcy_main_case_is_in_re_its_debtors_and_an_adversary_keeps_its_sides(
+    title: str, caption: str, roles: list[tuple[str, str]]
+) -> None:
+    item = _cmecf(title, "Type: bk Office: 1 Chapter: 11 [Order] (12)", host="ecf.nysb.uscourts.gov")
+    assert (item.caption, _roles(item)) == (caption, roles)
+
+
+def test_a_sipa_case_docketed_as_an_adversary_is_still_in_re_the_debtor() -> None:
+    item = _cmecf(
+        "08-01420-scc Lehman Brothers Inc.", "Type: ap Office: 1 Chapter: [Order] (7)", "ecf.nysb.uscourts.gov"
+    )
+    assert (item.caption, _roles(item)) == ("In re Lehman Brothers Inc.", [("Lehman Brothers Inc.", "debtor")])
+
+
+@pytest.mark.parametrize(
+    ("title", "roles"),
+    [
+        ("21-9589 Singh v. Garland", [("Singh", "petitioner"), ("Garland", "respondent")]),
+        ("23-9609 O.C.V. v. Bondi", [("O.C.V.", "petitioner"), ("Bondi", "respondent")]),
+        (
+            "22-13410 Yves Santais v. U.S. Attorney General",
+            [("Yves Santais", "petitioner"), ("U.S. Attorney General", "respondent")],
+        ),
+        (
+            "22-1142 Grayscale Investments, LLC v. SEC",
+            [("Grayscale Investments, LLC", "petitioner"), ("SEC", "respondent")],
+        ),
+        ("23-1001 Starbucks Corporation v. NLRB", [("Starbucks Corporation", "petitioner"), ("NLRB", "respondent")]),
+        ("22-1495 In re: Maura Lynch", [("Maura Lynch", "petitioner")]),
+        ("23-1104 USA v. Shantel Caldwell", [("United States", "plaintiff"), ("Shantel Caldwell", "defendant")]),
+        (
+            "22-3054 Doe v. Garland Independent School District",
+            [("Doe", "plaintiff"), ("Garland Independent School District", "defendant")],
+        ),
+    ],
+)
+def test_appellate_roles_follow_the_kind_of_proceeding(title: str, roles: list[tuple[str, str]]) -> None:
+    assert _roles(_cmecf(title, "[Order filed] (3)", host="ecf.ca2.uscourts.gov")) == roles
+
+
+def test_an_agency_named_on_a_district_court_is_a_defendant() -> None:
+    assert _roles(_cmecf("1:23-cv-00001 Acme Corp. v. SEC", "[Complaint] (1)")) == [
+        ("Acme Corp.", "plaintiff"),
+        ("SEC", "defendant"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "1:18-mc-00005-JO Master List of 2018 Grand Jury Cases",
+        "1:18-mc-00004-UAD PETITIONS FOR 2018 NAME CHANGES",
+        "1:16-md-02742 In re: SunEdison, Inc., Securities Litigation",
+        "2:05-cv-03923-DRH-AKT In re Symbol Technologies, Inc. Securities Litigation",
+        "1:12-md-02331-BMC-PK Propecia Finasteride Product Liability Litigation",
+        "1:18-mc-01409-RLM Application of the United States of America for an Order pursuant to 18 U.S.C. 2703(d)",
+        "1:23-mj-00123 In re Search Warrant for 123 Main Street",
+    ],
+)
+def test_a_caption_that_names_a_matter_gives_no_party(title: str) -> None:
+    assert _roles(_cmecf(title, "[Order] (3)", host="ecf.nyed.uscourts.gov")) == []

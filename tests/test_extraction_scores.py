@@ -23,24 +23,26 @@ from bench.extraction import DEFAULT_SET, Scores, report, score
 THRESHOLDS = {
     ("dockets", "all"): 0.995,
     ("court", "all"): 0.995,
-    ("caption", "all"): 0.870,
-    ("parties", "all"): 0.861,
+    ("caption", "all"): 0.995,
+    ("parties", "all"): 0.990,
     ("aliases", "all"): 0.904,
     ("amounts", "all"): 0.995,
-    ("action", "all"): 0.486,
+    ("action", "all"): 0.995,
     ("caption", "cmecf_district"): 0.995,
     ("caption", "cmecf_appellate"): 0.995,
-    ("caption", "cmecf_bankruptcy"): 0.232,
-    ("parties", "cmecf_district"): 0.932,
-    ("parties", "cmecf_appellate"): 0.941,
-    ("parties", "cmecf_bankruptcy"): 0.326,
+    ("caption", "cmecf_bankruptcy"): 0.995,
+    ("parties", "cmecf_district"): 0.993,
+    ("parties", "cmecf_appellate"): 0.995,
+    ("parties", "cmecf_bankruptcy"): 0.995,
     ("parties", "sec_litigation"): 0.942,
+    ("parties", "courtlistener"): 0.995,
+    ("parties", "court_website"): 0.848,
     ("aliases", "sec_litigation"): 0.661,
-    ("action", "cmecf_district"): 0.436,
-    ("action", "cmecf_appellate"): 0.112,
-    ("action", "cmecf_bankruptcy"): 0.837,
+    ("action", "cmecf_district"): 0.995,
+    ("action", "cmecf_appellate"): 0.995,
+    ("action", "cmecf_bankruptcy"): 0.995,
 }
-ACTION_ACCURACY = 0.492
+ACTION_ACCURACY = 0.995
 GROUPING_PURITY = 0.995
 GROUPING_COMPLETENESS = 0.995
 # News-to-case accuracy gets its threshold when the set holds news items (target 0.95).
