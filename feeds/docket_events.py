@@ -47,7 +47,7 @@ _FILED_PAPER = re.compile(
     r"brief\b|reply\b|response\b|answer\b|declaration|affidavit|affirmation|exhibit|transcript|summons|statement|"
     r"objection|certificate|appearance|appear\b|waiver|mail|transmission|proposed|submission|"
     r"notice(?!,?\s+(?:of\s+)?(?:(?:interlocutory|cross)[\s-]+)?appeal\b)(?!\s+of\s+removal)"
-    r"(?!\s+of\s+(?:voluntary\s+)?dismissal)|~?util\s*-(?!\s*terminate\s+(?:civil|criminal)?\s*case)|"
+    r"(?!\s+of\s+(?:voluntary\s+)?dismissal)(?!\s+of\s+settlement)|~?util\s*-(?!\s*terminate\s+(?:civil|criminal)?\s*case)|"
     r"\d+\s*-\s*terminate|terminate\s+(?:pending\s+)?(?:deadlines|hearings|motions|trustee|attorney)|"
     r"add\s+(?:judge|trustee|party|attorney)|clerk'?s\s+(?:entry|notice)|set\s+(?:deadlines|hearings))",
     _FLAGS,
@@ -62,9 +62,14 @@ _DISMISSAL = re.compile(
     rf"\bcase\s+termination\s+without\b|\b{_WHOLE_CASE}\s+dismissed\b|^dismissal\b",
     _FLAGS,
 )
+_AS_TO_A_PARTY = re.compile(r"\bdismiss\w*\b.{0,40}\bas\s+to\b", _FLAGS)
+# An injunction or restraining order the court issues decides the motion for it.
+_INJUNCTION = re.compile(r"^(?:preliminary\s+|permanent\s+)?injunction\b|^temporary\s+restraining\s+order\b", _FLAGS)
 _SETTLEMENT = re.compile(
-    r"\bconsent\s+(?:judgment|decree|order)\b|\bjudgment\s*-\s*consent\b|\bjudgment\s+by\s+consent\b|"
-    r"\bsettlement\b(?!\s+conference)",
+    r"\bconsent\s+(?:judgment|decree)\b|^consent\s+order\b(?!.{0,60}\b(?:substitut|attorney|counsel|extension|adjourn|schedul|withdraw|protective|"
+    r"confidential|seal))|"
+    r"\bjudgment\s*-\s*consent\b|\bjudgment\s+by\s+consent\b|\bsettlement\b(?!\s+conference)|"
+    r"\bapprov\w*\s+(?:a\s+|the\s+)?compromise\b",
     _FLAGS,
 )
 _CRIMINAL_CHARGE = re.compile(
@@ -79,7 +84,8 @@ _SENTENCING = re.compile(
     _FLAGS,
 )
 _OPINION = re.compile(
-    r"\bopinion\b|\bmemorandum\s+(?:decision|and\s+order|&\s+order)\b|\bfindings\s+of\s+fact\b|^decision\b",
+    r"\bopinion\b|\bmemorandum\s+(?:decision|disposition|and\s+order|&\s+order)\b|\bfindings\s+of\s+fact\b|"
+    r"^decision\b|^summary\s+order\b",
     _FLAGS,
 )
 _JUDGMENT = re.compile(r"\bjudgment\b(?!\s+(?:debtor|creditor))", _FLAGS)
@@ -91,7 +97,7 @@ _DISPOSITIVE_MOTION = re.compile(
     _FLAGS,
 )
 _ORDER_ON_MOTION = re.compile(
-    r"^(?:memorandum\s+(?:and|&)\s+)?(?:opinion\s+(?:and|&)\s+)?order\s+"
+    r"^(?:memorandum\s+(?:and|&)\s+)?(?:opinion\s+(?:and|&)\s+)?order\s+(?:filed\s+)?"
     r"(?:on|granting|denying|re:?|regarding|resolving|deciding|adopting)\b(?P<rest>.*)",
     _FLAGS,
 )
@@ -149,7 +155,7 @@ def entry_action(event: str, *, criminal: bool = False, appellate: bool = False)
         return EntryAction("filing")
     if _APPEAL.match(text):
         return EntryAction("appeal")
-    if _DISMISSAL.search(text):
+    if _DISMISSAL.search(text) and not _AS_TO_A_PARTY.search(text):
         return EntryAction("dismissal")
     if _SETTLEMENT.search(text):
         return EntryAction("settlement")
@@ -165,6 +171,8 @@ def entry_action(event: str, *, criminal: bool = False, appellate: bool = False)
         return EntryAction("ruling")
     if _OPINION.search(text):
         return EntryAction("opinion" if appellate else "ruling")
+    if _INJUNCTION.match(text):
+        return EntryAction("ruling", "injunction")
     on_motion = _ORDER_ON_MOTION.match(text)
     if on_motion:
         return _motion_decision(on_motion["rest"])

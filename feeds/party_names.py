@@ -61,19 +61,12 @@ def is_complete_name(name: str) -> bool:
     return bool(_ENDS_WITH_SUFFIX.search(name) or _is_person(name) or _PUBLIC_BODY.search(name))
 
 
-def _one_word_firm(name: str) -> bool:
-    """``Bartlett LLP``: one word and a suffix, the tail of a firm's name (``Simpson Thacher and Bartlett LLP``)."""
-    return bool(re.fullmatch(rf"[A-Z][\w'’\-]*,?\s+{_COMPANY_SUFFIX}", name.strip()))
-
-
 def joins_one_name(left: str, right: str) -> bool:
     """True when the "and" between ``left`` and ``right`` is inside one party's name."""
     left, right = left.strip(" ,"), right.strip(" ,")
     if _LEFT_NEEDS_MORE.search(left):
         return True
-    if not (is_complete_name(left) and is_complete_name(right)):
-        return True
-    return _is_person(left) and _one_word_firm(right)
+    return not (is_complete_name(left) and is_complete_name(right))
 
 
 _ALIAS = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+.*$", re.I)

@@ -231,7 +231,6 @@ def test_an_appellate_opinion_is_an_opinion_and_a_district_one_a_ruling() -> Non
         "Department of Health and Human Services",
         "Board of Governors of the Federal Reserve System and Trust",
         "Smith and Jones LLP",
-        "Simpson Thacher and Bartlett LLP",
         "Procter and Gamble Company",
         "Johnson and Johnson",
         "Barnes and Noble, Inc.",
@@ -253,6 +252,8 @@ def test_and_inside_one_name_does_not_split_it(name: str) -> None:
         ("John Q. Public and Acme Widgets Holdings, LLC", ["John Q. Public", "Acme Widgets Holdings, LLC"]),
         ("Binance Holdings Ltd. and BAM Trading Services Inc.", ["Binance Holdings Ltd.", "BAM Trading Services Inc."]),
         ("State of New York and City of New York", ["State of New York", "City of New York"]),
+        ("Mark Smith and Acme LLC", ["Mark Smith", "Acme LLC"]),
+        ("Wells Fargo Bank, N.A. and Wells Fargo & Company", ["Wells Fargo Bank, N.A.", "Wells Fargo & Company"]),
         ("Alpha LLC, Beta Corp., and Gamma Ltd.", ["Alpha LLC", "Beta Corp.", "Gamma Ltd."]),
         ("Red, White, and Blue", ["Red", "White", "Blue"]),
         ('Zhou Min Ni and Jian Ming "Jonathan" Ni, CPA', ["Zhou Min Ni", 'Jian Ming "Jonathan" Ni, CPA']),
@@ -392,3 +393,48 @@ def test_an_agency_named_on_a_district_court_is_a_defendant() -> None:
 )
 def test_a_caption_that_names_a_matter_gives_no_party(title: str) -> None:
     assert _roles(_cmecf(title, "[Order] (3)", host="ecf.nyed.uscourts.gov")) == []
+
+
+@pytest.mark.parametrize(
+    ("event", "action"),
+    [
+        ("Preliminary Injunction", "ruling"),
+        ("Temporary Restraining Order", "ruling"),
+        ("Consent Order", "settlement"),
+        ("Consent Order Granting Substitution of Attorney", "order"),
+        ("Notice of Settlement", "settlement"),
+        ("Order Scheduling Settlement Conference", "order"),
+        ("Minute Entry for Settlement Conference", "filing"),
+        ("Stipulation of Dismissal as to Defendant John Doe", "filing"),
+        ("Order of Dismissal as to Acme Corp. only", "order"),
+        ("Order Granting Motion to Approve Compromise", "settlement"),
+        ("Order Converting Case to Chapter 7", "order"),
+        ("Order Granting Relief from Stay", "order"),
+    ],
+)
+def test_more_district_and_bankruptcy_event_names(event: str, action: str) -> None:
+    assert entry_action(event).action == action
+
+
+@pytest.mark.parametrize(
+    ("event", "action"),
+    [
+        ("Summary Order filed", "opinion"),
+        ("Memorandum disposition filed", "opinion"),
+        ("ORDER filed granting motion to dismiss appeal", "ruling"),
+        ("ORDER filed granting motion for extension of time to file brief", "order"),
+        ("Mandate issued", "filing"),
+        ("Oral argument heard", "filing"),
+        ("Notice of Appeal to District Court", "appeal"),
+    ],
+)
+def test_more_appellate_event_names(event: str, action: str) -> None:
+    assert entry_action(event, appellate=True).action == action
+
+
+def test_a_consent_order_on_the_merits_is_a_settlement_and_one_on_procedure_an_order() -> None:
+    assert text_action("CONSENT ORDER regarding the assets of BAM Trading Services Inc. Signed by Judge X.").action == (
+        "settlement"
+    )
+    assert text_action("CONSENT ORDER granting extension of time to answer. Signed by Judge X.").action == "order"
+    assert text_action("Consent Protective Order").action == "order"

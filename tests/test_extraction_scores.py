@@ -41,6 +41,7 @@ THRESHOLDS = {
     ("action", "cmecf_district"): 0.995,
     ("action", "cmecf_appellate"): 0.995,
     ("action", "cmecf_bankruptcy"): 0.995,
+    ("action", "courtlistener"): 0.995,
 }
 ACTION_ACCURACY = 0.995
 GROUPING_PURITY = 0.995
