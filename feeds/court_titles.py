@@ -62,7 +62,7 @@ _DOCUMENT_ACTIONS = (
 def docket_entry_action(text: str, *, criminal: bool = False) -> str:
     """The kind of action of one docket entry's text (CourtListener gives the
     CM/ECF docket text: "ORDER granting 12 Motion to Dismiss …")."""
-    return text_action(text, criminal=criminal).action
+    return text_action(text, criminal=criminal)
 
 
 @dataclass(frozen=True)

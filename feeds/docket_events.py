@@ -29,15 +29,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 
 _FLAGS = re.IGNORECASE
-
-
-@dataclass(frozen=True)
-class EntryAction:
-    action: str
-    detail: str | None = None
 
 
 # Rule 1: papers filed by a party or recorded by the clerk, named by their first word.
@@ -125,13 +118,10 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
-def _motion_decision(rest: str) -> EntryAction:
+def _motion_decision(rest: str) -> str:
     if _SETTLEMENT.search(rest):
-        return EntryAction("settlement")
-    if _DISPOSITIVE_MOTION.search(rest):
-        found = _DISPOSITIVE_MOTION.search(rest)
-        return EntryAction("ruling", f"motion: {found[0].lower()}" if found else None)
-    return EntryAction("order")
+        return "settlement"
+    return "ruling" if _DISPOSITIVE_MOTION.search(rest) else "order"
 
 
 def _first_sentence(text: str) -> str:
@@ -140,46 +130,46 @@ def _first_sentence(text: str) -> str:
     return text[: match.start()] if match else text
 
 
-def text_action(text: str, *, criminal: bool = False, appellate: bool = False) -> EntryAction:
+def text_action(text: str, *, criminal: bool = False, appellate: bool = False) -> str:
     """The kind of action of a docket entry's free text (``ORDER granting 12
     Motion to Dismiss. …``), read like an event name from its first sentence."""
     return entry_action(_first_sentence(_normalise(text)), criminal=criminal, appellate=appellate)
 
 
-def entry_action(event: str, *, criminal: bool = False, appellate: bool = False) -> EntryAction:
+def entry_action(event: str, *, criminal: bool = False, appellate: bool = False) -> str:
     """The kind of action of a docket entry from its event name (or the start
     of its docket text). ``criminal``: the docket is a criminal one (``-cr-``);
     ``appellate``: the court is a court of appeals."""
     text = _normalise(event)
     if _FILED_PAPER.match(text):
-        return EntryAction("filing")
+        return "filing"
     if _APPEAL.match(text):
-        return EntryAction("appeal")
+        return "appeal"
     if _DISMISSAL.search(text) and not _AS_TO_A_PARTY.search(text):
-        return EntryAction("dismissal")
+        return "dismissal"
     if _SETTLEMENT.search(text):
-        return EntryAction("settlement")
+        return "settlement"
     if criminal:
         for pattern, action in ((_CRIMINAL_CHARGE, "indictment"), (_PLEA, "plea"), (_VERDICT, "verdict")):
             if pattern.search(text):
-                return EntryAction(action)
+                return action
         if _SENTENCING.search(text):
-            return EntryAction("sentencing")
+            return "sentencing"
     elif _VERDICT.search(text):
-        return EntryAction("verdict")
+        return "verdict"
     if text.lower() == "ruling":
-        return EntryAction("ruling")
+        return "ruling"
     if _OPINION.search(text):
-        return EntryAction("opinion" if appellate else "ruling")
+        return "opinion" if appellate else "ruling"
     if _INJUNCTION.match(text):
-        return EntryAction("ruling", "injunction")
+        return "ruling"
     on_motion = _ORDER_ON_MOTION.match(text)
     if on_motion:
         return _motion_decision(on_motion["rest"])
     if _JUDGMENT.search(text):
-        return EntryAction("judgment")
+        return "judgment"
     if _ORDER.search(text):
-        return EntryAction("order")
+        return "order"
     if _COMPLAINT.match(text):
-        return EntryAction("indictment" if criminal else "complaint")
-    return EntryAction("filing")
+        return "indictment" if criminal else "complaint"
+    return "filing"

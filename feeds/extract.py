@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
-from feeds.docket_events import CRIMINAL_DOCKET, EntryAction, entry_action, is_silent_event, text_action
+from feeds.docket_events import CRIMINAL_DOCKET, entry_action, is_silent_event, text_action
 from feeds.party_names import split_on_and
 from feeds.party_roles import assign_court_roles, bankruptcy_caption
 from feeds.text import name_key
@@ -494,7 +494,7 @@ def docket_entry_number(link: str | None, summary: str, *, docket_entry: bool) -
 _CMECF_HEADER = re.compile(r"^\s*Type:\s*\w+\s+Office:\s*\d*\s+Chapter:\s*\w*\s*")
 
 
-def docket_entry_kind(event: str | None, summary: str, dockets: list[Docket], court: str | None) -> EntryAction:
+def docket_entry_kind(event: str | None, summary: str, dockets: list[Docket], court: str | None) -> str:
     """A CM/ECF entry's kind of action: from its event name, or from its free
     text when the event name says nothing (see :mod:`feeds.docket_events`)."""
     criminal = any(CRIMINAL_DOCKET.search(docket.key) for docket in dockets)
@@ -549,8 +549,8 @@ def extract(
         result.court = court_from_text(feed_url) or court_from_text(text) or court_from_text(f"({feed_agency})")
         if result.caption and (result.court or "").startswith("Bankr."):
             result.caption = bankruptcy_caption(result.caption)
-        read = docket_entry_kind(result.docket_entry, summary, result.dockets, result.court)
-        result.action, result.action_detail = read.action, read.detail
+        # No action_detail: storage reads a ruling's detail (in part, denied) from the entry's text.
+        result.action = docket_entry_kind(result.docket_entry, summary, result.dockets, result.court)
     else:
         result.court = court_from_text(text)
         result.action = action_type(text)

@@ -91,7 +91,7 @@ DISTRICT_EVENTS = [
 
 @pytest.mark.parametrize(("event", "action"), DISTRICT_EVENTS)
 def test_a_civil_docket_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
-    assert entry_action(event).action == action
+    assert entry_action(event) == action
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_a_civil_docket_event_name_gives_the_kind_of_action(event: str, action: 
     ],
 )
 def test_a_criminal_docket_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
-    assert entry_action(event, criminal=True).action == action
+    assert entry_action(event, criminal=True) == action
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_a_criminal_docket_event_name_gives_the_kind_of_action(event: str, actio
     ],
 )
 def test_an_appellate_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
-    assert entry_action(event, appellate=True).action == action
+    assert entry_action(event, appellate=True) == action
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ def test_an_appellate_event_name_gives_the_kind_of_action(event: str, action: st
     ],
 )
 def test_a_bankruptcy_event_name_gives_the_kind_of_action(event: str, action: str) -> None:
-    assert entry_action(event).action == action
+    assert entry_action(event) == action
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_a_bankruptcy_event_name_gives_the_kind_of_action(event: str, action: st
 )
 def test_free_docket_text_is_read_like_an_event_name(text: str, action: str) -> None:
     criminal = "Sentencing" in text
-    assert text_action(text, criminal=criminal).action == action
+    assert text_action(text, criminal=criminal) == action
 
 
 def _cmecf(title: str, description: str, host: str = "ecf.nysd.uscourts.gov") -> object:
@@ -413,7 +413,7 @@ def test_a_caption_that_names_a_matter_gives_no_party(title: str) -> None:
     ],
 )
 def test_more_district_and_bankruptcy_event_names(event: str, action: str) -> None:
-    assert entry_action(event).action == action
+    assert entry_action(event) == action
 
 
 @pytest.mark.parametrize(
@@ -429,12 +429,12 @@ def test_more_district_and_bankruptcy_event_names(event: str, action: str) -> No
     ],
 )
 def test_more_appellate_event_names(event: str, action: str) -> None:
-    assert entry_action(event, appellate=True).action == action
+    assert entry_action(event, appellate=True) == action
 
 
 def test_a_consent_order_on_the_merits_is_a_settlement_and_one_on_procedure_an_order() -> None:
-    assert text_action("CONSENT ORDER regarding the assets of BAM Trading Services Inc. Signed by Judge X.").action == (
+    assert text_action("CONSENT ORDER regarding the assets of BAM Trading Services Inc. Signed by Judge X.") == (
         "settlement"
     )
-    assert text_action("CONSENT ORDER granting extension of time to answer. Signed by Judge X.").action == "order"
-    assert text_action("Consent Protective Order").action == "order"
+    assert text_action("CONSENT ORDER granting extension of time to answer. Signed by Judge X.") == "order"
+    assert text_action("Consent Protective Order") == "order"
