@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from feeds import courtlistener
-from feeds.extract import Docket, Extraction, action_type, find_dockets, tidy_caption
+from feeds.docket_events import text_action
+from feeds.extract import Docket, Extraction, find_dockets, tidy_caption
 
 _DOCKET_NUMBER = r"[0-9]{2}-[0-9]{1,6}"
 # "22-1234", "21-1948, 21-1950", "01-9001 & 9002"
@@ -58,22 +59,10 @@ _DOCUMENT_ACTIONS = (
 )
 
 
-# A docket entry that is a paper a party filed or a record of a hearing, named by its first
-# words: "MOTION for Temporary Restraining Order" is a filing, not an order.
-_FILED_PAPER = re.compile(
-    r"^\s*(?:minute\s+entry|(?:(?:emergency|joint|consent|unopposed)\s+)?motion|notice|request|letter|reply|response|"
-    r"memorandum\s+(?:in|of\s+law)|brief|declaration|affidavit|exhibit|transcript|summons|statement|objection|"
-    r"certificate|appearance)\b",
-    re.I,
-)
-_DISMISSAL = re.compile(r"\b(?:voluntary\s+dismissal|stipulation\s+of\s+dismissal)\b", re.I)
-
-
-def docket_entry_action(text: str) -> str:
-    """The kind of action of one docket entry's text."""
-    if _FILED_PAPER.match(text) and not _DISMISSAL.search(text):
-        return "filing"
-    return action_type(text) or "filing"
+def docket_entry_action(text: str, *, criminal: bool = False) -> str:
+    """The kind of action of one docket entry's text (CourtListener gives the
+    CM/ECF docket text: "ORDER granting 12 Motion to Dismiss …")."""
+    return text_action(text, criminal=criminal)
 
 
 @dataclass(frozen=True)
@@ -216,7 +205,9 @@ def read_court_feed_item(
         result.caption = tidy_caption(entry.case_name) if entry.case_name else None
         result.entry_number = str(entry.entry_number) if entry.entry_number else None
         result.docket_entry = summary or None
-        result.action = docket_entry_action(summary)
+        result.action = docket_entry_action(
+            summary, criminal=bool(re.search(r"-(?:cr|mj)-", entry.docket_number or ""))
+        )
         return
     item = read_court_item(title=title, summary=summary, link=link, feed_title=feed_title)
     result.dockets, result.caption = item.dockets, item.caption

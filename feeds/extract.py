@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
+from feeds.docket_events import CRIMINAL_DOCKET, entry_action, is_silent_event, text_action
+from feeds.party_names import split_on_and
+from feeds.party_roles import assign_court_roles, bankruptcy_caption
 from feeds.text import name_key
 
 if TYPE_CHECKING:
@@ -148,7 +151,10 @@ _PLAINTIFF = (
 _GOVERNMENT_NAME = re.compile(_PLAINTIFF)
 _GOVERNMENT_CAPTION = re.compile(_PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
 _MATTER_CAPTION = re.compile(r"\b(?:In\s+the\s+Matter\s+of|In\s+re:?)\s+(?=[A-Z0-9\"“])", re.IGNORECASE)
-_ET_AL = re.compile(r",?\s*\bet\s+al\b\.?", re.IGNORECASE)
+# "et al", also "et, al" and "et a" cut short at the end of a long CM/ECF title
+_ET_AL = re.compile(r",?\s*\bet,?\s+(?:al\b\.?|a\s*$)", re.IGNORECASE)
+# "Magaliff, as Chapter 7 Trustee for Shelley Foods": the capacity is not the name.
+_CAPACITY = re.compile(r",\s+(?:(?:solely|individually\s+and|not\s+individually\s+but)\s+)?as\s+\S.*$")
 _AKA = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+", re.IGNORECASE)
 _NAME_SUFFIX = re.compile(
     r"^(?:Inc|Incorporated|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|Ltd|Limited|Corp|Corporation|Co|Company|PLC|plc|"
@@ -159,6 +165,13 @@ _NAME_SUFFIX = re.compile(
 _CREDENTIAL = re.compile(r"^(?:CPA|C\.P\.A|Esq|CFA|CFP|MD|M\.D|PhD|Ph\.D|J\.D|JD|MBA)\.?$", re.IGNORECASE)
 # A nickname in quotes inside a name: Jian "Jonathan" Smith.
 _NICKNAME = re.compile(r"\s+[\"“](?P<nickname>[^\"“”]{1,40})[\"”](?=\s)")
+# After a comma, a piece that continues the name before it: a public body's unit
+# ("State of California, Dept. of General Services"), a suffix cut short or
+# qualified by CM/ECF ("DMJ Associates, L.L.", "British Airways, PLC (UK)").
+_CONTINUES_NAME = re.compile(
+    r"^(?:(?:Dept\.?|Department|Division|Bureau|Office|Agency|Branch)\s+of\b|(?:[A-Z]\.){1,3}[A-Z]?$|"
+    r"(?:PLC|plc|Ltd|Inc|LLC|S\.A|AG|N\.V|GmbH)\.?\s*\([^()]*\)$)"
+)
 _AGENCY_BY_PLAINTIFF = (
     (re.compile(r"securities and exchange commission|^sec$", re.I), "SEC"),
     (re.compile(r"commodity futures trading commission|^cftc$", re.I), "CFTC"),
@@ -216,7 +229,7 @@ def find_caption(text: str) -> str | None:
     return caption if _VERSUS.search(caption) or _MATTER_CAPTION.match(caption) else None
 
 
-def split_caption(caption: str) -> tuple[list[str], list[str]]:
+def split_caption(caption: str, *, whole_names: bool = False) -> tuple[list[str], list[str]]:
     """(plaintiffs, defendants) of a caption; for ``In the Matter of X`` the
     respondents count as defendants."""
     parts = _VERSUS.split(caption, maxsplit=1)
@@ -225,7 +238,9 @@ def split_caption(caption: str) -> tuple[list[str], list[str]]:
     plaintiffs, defendants = parts
     # "Securities and Exchange Commission" is one plaintiff, not two.
     plaintiff_names = (
-        [plaintiffs.strip()] if _GOVERNMENT_NAME.fullmatch(plaintiffs.strip()) else split_parties(plaintiffs)
+        [plaintiffs.strip()]
+        if _GOVERNMENT_NAME.fullmatch(plaintiffs.strip())
+        else [party.name for party in parse_parties(plaintiffs, whole_names=whole_names)]
     )
     return plaintiff_names, split_parties(defendants)
 
@@ -234,6 +249,8 @@ def split_caption(caption: str) -> tuple[list[str], list[str]]:
 class Party:
     name: str
     aliases: tuple[str, ...] = ()
+    role: str = "defendant"
+    """The answering side's role: defendant, respondent, debtor, petitioner (see feeds.party_roles)."""
 
 
 def split_parties(names: str) -> list[str]:
@@ -256,23 +273,26 @@ def _strip_final_period(name: str) -> str:
     return name[:-1]
 
 
-def parse_parties(names: str) -> list[Party]:
-    """Like :func:`split_parties`, keeping each name's aliases."""
+def parse_parties(names: str, *, whole_names: bool = False, brief: bool = False) -> list[Party]:
+    """Like :func:`split_parties`, keeping each name's aliases. ``whole_names``:
+    commas never separate two parties (a CM/ECF case title names one party per
+    side: ``Kozeny, McCubbin & Katz``, ``City of Tampa, Florida``). ``brief``: a
+    headline's list, where one word names a party ("Terraform and Kwon")."""
     names = _ET_AL.sub("", names).strip(" ,;")
     parties: list[Party] = []
     for chunk in re.split(r"\s*;\s*", names):
         # "&" joins the words of one name ("Procter & Gamble Co."); only "and" joins two parties.
-        for group in re.split(r",?\s+and\s+(?=[A-Z0-9\"“])", chunk):
+        for group in split_on_and(chunk, brief=brief):
             pieces: list[str] = []
-            for piece in re.split(r"\s*,\s*", group):
+            for piece in [group] if whole_names else re.split(r"\s*,\s*", group):
                 piece = _strip_final_period(piece.strip(" ,"))
                 if not piece or (pieces and _CREDENTIAL.match(piece)):
                     continue
-                if pieces and _NAME_SUFFIX.match(_AKA.split(piece)[0]):
+                if pieces and (_NAME_SUFFIX.match(_AKA.split(piece)[0]) or _CONTINUES_NAME.match(piece)):
                     pieces[-1] = f"{pieces[-1]}, {piece}"
                 else:
                     pieces.append(piece)
-            parties.extend(party for party in map(_party, pieces) if party)
+            parties.extend(party for party in (_party(_CAPACITY.sub("", piece)) for piece in pieces) if party)
     return parties
 
 
@@ -441,6 +461,7 @@ class Extraction:
     caption: str | None = None
     plaintiffs: list[str] = field(default_factory=list)
     defendants: list[Party] = field(default_factory=list)
+    plaintiff_role: str = "plaintiff"  # "petitioner" when a circuit court reviews an agency's order
     dockets: list[Docket] = field(default_factory=list)
     court: str | None = None
     action: str | None = None
@@ -502,6 +523,20 @@ def docket_entry_number(link: str | None, summary: str, *, docket_entry: bool) -
     return None
 
 
+_CMECF_HEADER = re.compile(r"^\s*Type:\s*\w+\s+Office:\s*\d*\s+Chapter:\s*\w*\s*")
+
+
+def docket_entry_kind(event: str | None, summary: str, dockets: list[Docket], court: str | None) -> str:
+    """A CM/ECF entry's kind of action: from its event name, or from its free
+    text when the event name says nothing (see :mod:`feeds.docket_events`)."""
+    criminal = any(CRIMINAL_DOCKET.search(docket.key) for docket in dockets)
+    appellate = bool(court and court.endswith("Cir."))
+    if not is_silent_event(event):
+        return entry_action(event or "", criminal=criminal, appellate=appellate)
+    text = _DOCKET_ENTRY.sub(" ", _CMECF_HEADER.sub("", summary))
+    return text_action(text, criminal=criminal, appellate=appellate)
+
+
 def extract(
     *,
     title: str,
@@ -519,6 +554,7 @@ def extract(
     feed about one case (a CourtListener docket feed) names the case in
     ``feed_title`` rather than in each item."""
     result = Extraction(release_no=release_number(author))
+    cmecf_title = False  # a CM/ECF case title: one party per side
     text = f"{title}\n{summary}"
 
     if feed_kind == "court" and is_court_site_feed(f"{feed_url} {link}"):
@@ -530,6 +566,7 @@ def extract(
         )
     elif feed_kind == "court":
         docket, rest = leading_docket(title)
+        cmecf_title = bool(docket and rest)
         entry = _DOCKET_ENTRY.search(summary)
         result.docket_entry = entry["entry"] if entry else None
         if docket:
@@ -542,7 +579,10 @@ def extract(
             result.caption = find_caption(feed_title) or (tidy_caption(versus[0]) if versus else None)
         # The court is in the CM/ECF address; a catalog agency such as "D.D.C." names it too.
         result.court = court_from_text(feed_url) or court_from_text(text) or court_from_text(f"({feed_agency})")
-        result.action = action_type(result.docket_entry or summary) or "filing"
+        if result.caption and (result.court or "").startswith("Bankr."):
+            result.caption = bankruptcy_caption(result.caption)
+        # No action_detail: storage reads a ruling's detail (in part, denied) from the entry's text.
+        result.action = docket_entry_kind(result.docket_entry, summary, result.dockets, result.court)
     else:
         result.court = court_from_text(text)
         result.action = action_type(text)
@@ -554,8 +594,8 @@ def extract(
     if not result.caption:
         result.caption = find_caption(title) or find_caption(summary)
     if result.caption:
-        result.plaintiffs, _ = split_caption(result.caption)
-        result.defendants = parse_parties(_defendants_part(result.caption))
+        result.plaintiffs, _ = split_caption(result.caption, whole_names=cmecf_title)
+        result.defendants = parse_parties(_defendants_part(result.caption), whole_names=cmecf_title)
     elif result.release_no:
         # SEC litigation releases and administrative proceedings: the title is
         # the list of defendants or respondents.
@@ -563,6 +603,8 @@ def extract(
         if result.release_no.startswith(("33-", "34-", "IA-", "IC-")):
             result.action = result.action or "administrative proceeding"
 
+    if feed_kind == "court":
+        assign_court_roles(result)
     result.agency = (
         agency_of_plaintiff(result.plaintiffs)
         or (feed_agency if feed_kind == "regulator" and feed_agency else None)

@@ -63,9 +63,9 @@ def read_feed(body: bytes, source: FeedSource, *, fetched_at: datetime | None = 
 
 def parties(extraction: Extraction) -> list[dict[str, Any]]:
     """Every party with its role and aliases (plaintiffs first)."""
-    named = [{"name": name, "role": "plaintiff", "aliases": []} for name in extraction.plaintiffs]
+    named = [{"name": name, "role": extraction.plaintiff_role, "aliases": []} for name in extraction.plaintiffs]
     named += [
-        {"name": party.name, "role": "defendant", "aliases": list(party.aliases)} for party in extraction.defendants
+        {"name": party.name, "role": party.role, "aliases": list(party.aliases)} for party in extraction.defendants
     ]
     return named
 

@@ -297,7 +297,7 @@ def names_in_phrase(phrase: str) -> list[Party]:
     parties: list[Party] = []
     phrase = _RELATIVE_CLAUSE.sub("", _APPOSITIVE.sub("", phrase))
     phrase = _LOWERCASE_CONTINUATION.sub("", phrase)
-    for party in parse_parties(phrase):
+    for party in parse_parties(phrase, brief=True):
         name = party.name if _capitalised(party.name) else _after_description(party.name)
         if not name:
             continue  # "former CEO of Alameda Research": a description, not a name

@@ -139,7 +139,7 @@ def test_document_type_and_status_are_cut_from_the_caption(text: str, caption: s
         (
             "Smith and Wesson Brands, Inc. v. Estados Unidos Mexicanos (23-1141)",
             "Smith and Wesson Brands, Inc. v. Estados Unidos Mexicanos",
-            ["Smith", "Wesson Brands, Inc."],
+            ["Smith and Wesson Brands, Inc."],  # one company: "and" inside its name
             ["Estados Unidos Mexicanos"],
         ),
     ],

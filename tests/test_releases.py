@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feeds.extract import extract, parse_parties
-from feeds.releases import Amount, amounts_with_kinds, headline_action, read_release
+from feeds.releases import Amount, amounts_with_kinds, headline_action, names_in_phrase, read_release
 from storage.cases import assign_case
 from storage.database import open_database, write_transaction
 from storage.search import search_cases
@@ -242,3 +242,17 @@ def test_release_names_no_case_when_it_is_about_none(tmp_path: Path) -> None:
     assert stats.action == "none"
     with write_transaction(db):
         assert assign_case(db, stats, "2024-11-22T15:00:00Z") is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "names"),
+    [
+        ("Terraform and Kwon", ["Terraform", "Kwon"]),
+        ("FTX and Alameda", ["FTX", "Alameda"]),
+        ("Genesis and Gemini", ["Genesis", "Gemini"]),
+        ("Binance and Changpeng Zhao", ["Binance", "Changpeng Zhao"]),
+        ("Port Authority of New York and New Jersey", ["Port Authority of New York and New Jersey"]),
+    ],
+)
+def test_a_headline_names_parties_by_one_word(phrase: str, names: list[str]) -> None:
+    assert [party.name for party in names_in_phrase(phrase)] == names

@@ -162,13 +162,26 @@ def party(name: str, role: str) -> tuple[dict, list[str]]:
     return {"name": name.strip(), "role": role}, [alias.strip() for alias in aliases]
 
 
-def caption_and_parties(case_name: str, bankruptcy: bool) -> tuple[str | None, list[dict], list[str]]:
+# A court of appeals reviewing an agency's order or an immigration order (against the
+# Attorney General) on a petition: "Singh v. Garland" is petitioner v. respondent.
+REVIEWED_AGENCY = re.compile(
+    r"^(?:U\.S\. )?(?:Attorney General|NLRB|SEC|FCC|FERC|EPA|Garland|Bondi|Barr|Sessions|Holder|Whitaker)$"
+)
+
+
+def caption_and_parties(
+    case_name: str, bankruptcy: bool, appellate: bool = False
+) -> tuple[str | None, list[dict], list[str]]:
     if not case_name or case_name == "Unknown Case Title":
         return None, [], []
     case_name = ET_AL.sub(" et al.", case_name)
     if " v. " in case_name:
         left, right = case_name.split(" v. ", 1)
-        named = [party(left, "plaintiff"), party(right, "defendant")]
+        review = appellate and REVIEWED_AGENCY.match(right.strip())
+        named = [
+            party(left, "petitioner" if review else "plaintiff"),
+            party(right, "respondent" if review else "defendant"),
+        ]
         caption = case_name
     elif bankruptcy:
         debtor = CASE_NAME_READINGS.get(case_name, case_name)
@@ -221,7 +234,9 @@ def labels_of(xml: Path) -> list[dict]:
         entry = found[1] if found else ""
         when = calendar.timegm(item.published_parsed)
         case = answer_for(title, when, entry, by_entry, by_docket)
-        caption, named, aliases = caption_and_parties(case["case_name"], source_kind == "cmecf_bankruptcy")
+        caption, named, aliases = caption_and_parties(
+            case["case_name"], source_kind == "cmecf_bankruptcy", source_kind == "cmecf_appellate"
+        )
         labels.append(
             {
                 "feed": f"pacer/{xml.name}",
