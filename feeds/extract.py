@@ -537,6 +537,46 @@ def docket_entry_kind(event: str | None, summary: str, dockets: list[Docket], co
     return text_action(text, criminal=criminal, appellate=appellate)
 
 
+# What a ruling decided, read from its text when no finer rule said (the
+# court's "granting in part and denying in part motions to dismiss", the
+# news' "trims SEC lawsuit").
+_RULING_DETAILS = (
+    ("summary judgment", re.compile(r"summary\s+judgment", re.I)),
+    (
+        "partial dismissal",
+        re.compile(
+            r"motions?\s+to\s+dismiss\b.{0,80}\bin\s+part|\bin\s+part\b.{0,80}motions?\s+to\s+dismiss|"
+            r"\btrims?\b|\bdismiss(?:es|ed)?\s+(?:some|part|several)\b",
+            re.I,
+        ),
+    ),
+    (
+        "motion to dismiss denied",
+        re.compile(
+            r"den(?:y|ies|ied|ying)\b.{0,60}motions?\s+to\s+dismiss|"
+            r"motions?\s+to\s+dismiss\b.{0,60}\bden(?:y|ies|ied|ying)\b",
+            re.I,
+        ),
+    ),
+    (
+        "motion to dismiss granted",
+        re.compile(
+            r"grant(?:s|ed|ing)?\b.{0,60}motions?\s+to\s+dismiss|"
+            r"motions?\s+to\s+dismiss\b.{0,60}\bgrant(?:s|ed|ing)?\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def ruling_detail(text: str) -> str | None:
+    """The finer kind of a ruling, from its text; None when the text does not say."""
+    for detail, pattern in _RULING_DETAILS:
+        if pattern.search(text):
+            return detail
+    return None
+
+
 def extract(
     *,
     title: str,
@@ -615,6 +655,8 @@ def extract(
         link, summary, docket_entry=result.docket_entry is not None
     )
     _read_release_or_news(result, title=title, summary=summary, feed_kind=feed_kind)
+    if result.action == "ruling" and result.action_detail is None:
+        result.action_detail = ruling_detail(f"{title}\n{result.docket_entry or ''} {summary}")
     return result
 
 

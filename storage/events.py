@@ -21,7 +21,6 @@ from sqlite_utils import Database
 from feeds.text import fold
 from storage.database import now_iso
 from storage.items import StoredItem
-from storage.status import ruling_detail
 
 SAME_EVENT_DAYS = 1
 
@@ -77,8 +76,6 @@ def event_key(stored: StoredItem) -> EventKey:
     action = extraction.action or "update"
     entry_no = _entry_of_docket(stored)
     detail = extraction.action_detail
-    if detail is None and action == "ruling":
-        detail = ruling_detail(f"{stored.item.title}\n{extraction.docket_entry or ''} {stored.item.summary}")
     return EventKey(
         case_id=stored.case_id,
         action=action,

@@ -6,7 +6,6 @@ out) so it can be tested as a table; :func:`status_of_case` reads the events.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -109,43 +108,3 @@ def status_of_case(db: Database, case_id: int) -> str:
             "SELECT action, action_detail, event_day, routine FROM events WHERE case_id = ?", [case_id]
         )
     )
-
-
-# What a ruling decided, read from its text when the extractor gave no
-# ``action_detail`` (the court's "granting in part and denying in part
-# motions to dismiss", the news' "trims SEC lawsuit").
-_RULING_DETAILS = (
-    ("summary judgment", re.compile(r"summary\s+judgment", re.I)),
-    (
-        "partial dismissal",
-        re.compile(
-            r"motions?\s+to\s+dismiss\b.{0,80}\bin\s+part|\bin\s+part\b.{0,80}motions?\s+to\s+dismiss|"
-            r"\btrims?\b|\bdismiss(?:es|ed)?\s+(?:some|part|several)\b",
-            re.I,
-        ),
-    ),
-    (
-        "motion to dismiss denied",
-        re.compile(
-            r"den(?:y|ies|ied|ying)\b.{0,60}motions?\s+to\s+dismiss|"
-            r"motions?\s+to\s+dismiss\b.{0,60}\bden(?:y|ies|ied|ying)\b",
-            re.I,
-        ),
-    ),
-    (
-        "motion to dismiss granted",
-        re.compile(
-            r"grant(?:s|ed|ing)?\b.{0,60}motions?\s+to\s+dismiss|"
-            r"motions?\s+to\s+dismiss\b.{0,60}\bgrant(?:s|ed|ing)?\b",
-            re.I,
-        ),
-    ),
-)
-
-
-def ruling_detail(text: str) -> str | None:
-    """The finer kind of a ruling, from its text; None when the text does not say."""
-    for detail, pattern in _RULING_DETAILS:
-        if pattern.search(text):
-            return detail
-    return None

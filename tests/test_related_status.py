@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from feeds.extract import Extraction, Party, extract
+from feeds.extract import Extraction, Party, extract, ruling_detail
 from feeds.parse import FeedItem
 from handlers.case_answer import plain_answer, slack_answer
 from storage.cases import assign_case, case_view
@@ -19,7 +19,7 @@ from storage.events import record_event
 from storage.items import store_items
 from storage.related import related_cases
 from storage.search import search_cases
-from storage.status import STATUSES, EventFacts, case_status, ruling_detail
+from storage.status import STATUSES, EventFacts, case_status
 from tests.conftest import FeedServer, bot_env, run_bot, write_catalog
 from tests.test_slack_limits import assert_fits_slack
 
