@@ -28,6 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
+from feeds.vocabulary import WatchMode
 from handlers.alert_message import alert_fallback, alert_message, digest_fallback, digest_message
 from storage import alerts as outbox
 from storage.alerts import Alert
@@ -331,7 +332,7 @@ class AlertSender:
 
     # --- digests ------------------------------------------------------------------
 
-    def send_digests(self, modes: tuple[str, ...], *, period: str) -> int:
+    def send_digests(self, modes: tuple[WatchMode, ...], *, period: WatchMode) -> int:
         """Post one digest per channel with pending digest alerts in ``modes``;
         nothing where there is nothing new. Returns messages posted."""
         db = self.databases.get()

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from feeds.fetch import Fetcher, FetchError
 from feeds.parse import FeedItem, FeedParseError, parse_feed
 from feeds.sources import classify
+from feeds.vocabulary import FeedKind
 
 
 @dataclass(frozen=True)
 class Probe:
     url: str
     title: str
-    kind: str
+    kind: FeedKind
     agency: str
     items: list[FeedItem]
 
@@ -29,7 +30,7 @@ def probe(fetcher: Fetcher, url: str) -> Probe:
     kind, agency = classify(url)
     try:
         fetched = fetcher.fetch(url)
-        parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=kind == "court")
+        parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=kind == FeedKind.COURT)
     except FetchError as error:
         raise NotAFeed(f"Could not fetch it: {error}.") from None
     except FeedParseError as error:

@@ -19,13 +19,24 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from feeds.match import Hit
+from feeds.vocabulary import Action, AlertStatus, WatchMode
 from storage import audit
 from storage.cases import CaseView, case_view, entry_headline
 from storage.database import now_iso, write_transaction
 from storage.related import RelatedCase, watched_related
 
 MAJOR_ACTIONS = frozenset(
-    {"complaint", "indictment", "judgment", "settlement", "ruling", "dismissal", "plea", "verdict", "sentencing"}
+    {
+        Action.COMPLAINT,
+        Action.INDICTMENT,
+        Action.JUDGMENT,
+        Action.SETTLEMENT,
+        Action.RULING,
+        Action.DISMISSAL,
+        Action.PLEA,
+        Action.VERDICT,
+        Action.SENTENCING,
+    }
 )
 
 
@@ -79,8 +90,8 @@ class Alert:
     case_id: int | None
     watch_id: int
     matched_term: str
-    mode: str
-    status: str
+    mode: WatchMode
+    status: AlertStatus
     attempts: int
     message_ts: str | None
     thread_ts: str | None
@@ -97,7 +108,14 @@ _ALERT_COLUMNS = (
 
 def _alerts(db: Database, where: str, params: list) -> list[Alert]:
     return [
-        Alert(**{**row, "maybe_posted": bool(row["maybe_posted"])})
+        Alert(
+            **{
+                **row,
+                "mode": WatchMode(row["mode"]),
+                "status": AlertStatus(row["status"]),
+                "maybe_posted": bool(row["maybe_posted"]),
+            }
+        )
         for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)
     ]
 
@@ -116,7 +134,7 @@ def due_alerts(
     )
 
 
-def digest_channels(db: Database, modes: tuple[str, ...]) -> list[tuple[str, str]]:
+def digest_channels(db: Database, modes: tuple[WatchMode, ...]) -> list[tuple[str, str]]:
     marks = ", ".join("?" for _ in modes)
     return [
         (team, channel)
@@ -127,7 +145,7 @@ def digest_channels(db: Database, modes: tuple[str, ...]) -> list[tuple[str, str
     ]
 
 
-def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[str, ...]) -> list[Alert]:
+def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[WatchMode, ...]) -> list[Alert]:
     marks = ", ".join("?" for _ in modes)
     return _alerts(
         db,
