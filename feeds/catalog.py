@@ -76,10 +76,10 @@ def _spec(entry: object, position: int, source: Path) -> FeedSpec:
 def load_catalog(path: Path) -> list[FeedSpec]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"feed catalog not found: {path}") from None
+    except FileNotFoundError as error:
+        raise CatalogError(f"feed catalog not found: {path}") from error
     except tomllib.TOMLDecodeError as error:
-        raise CatalogError(f"{path} is not valid TOML: {error}") from None
+        raise CatalogError(f"{path} is not valid TOML: {error}") from error
     entries = data.get("feed", [])
     if not isinstance(entries, list):
         raise CatalogError(f"{path}: use [[feed]] tables")

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import feedparser
 
 from feeds.courtlistener import is_entry_link
+from feeds.errors import FeedParseError
 from feeds.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,6 @@ TITLE_LIMIT = 500
 SUMMARY_LIMIT = 4000
 EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_GRACE = timedelta(days=1)
-
-
-class FeedParseError(Exception):
-    """The bytes are not a feed feedparser can read."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +116,7 @@ def parse_feed(body: bytes, *, base_url: str, court_feed: bool, fetched_at: date
         if _HTML_PAGE.search(body[:4096]):
             raise FeedParseError("not a feed: the address returns an HTML page, not RSS or Atom")
         if parsed.bozo:
-            raise FeedParseError(f"not a feed: {parsed.get('bozo_exception')}"[:300])
+            raise FeedParseError(f"not a feed: {parsed.get('bozo_exception')}"[:300]) from parsed.get("bozo_exception")
         raise FeedParseError("not a feed: no RSS or Atom document found")
     items, skipped = [], []
     for entry in parsed.entries:

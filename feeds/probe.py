@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from feeds.fetch import Fetcher, FetchError
-from feeds.parse import FeedItem, FeedParseError, parse_feed
+from feeds.errors import FeedParseError, FetchError, NotAFeed
+from feeds.fetch import Fetcher
+from feeds.parse import FeedItem, parse_feed
 from feeds.sources import classify
 from feeds.vocabulary import FeedKind
 
@@ -20,10 +21,6 @@ class Probe:
     items: list[FeedItem]
 
 
-class NotAFeed(Exception):
-    """The URL cannot be used as a feed; the message says why, for people."""
-
-
 def probe(fetcher: Fetcher, url: str) -> Probe:
     """Fetch ``url`` and parse it; it must be a feed with at least one item."""
     url = url.strip().strip("<>")
@@ -32,9 +29,9 @@ def probe(fetcher: Fetcher, url: str) -> Probe:
         fetched = fetcher.fetch(url)
         parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=kind == FeedKind.COURT)
     except FetchError as error:
-        raise NotAFeed(f"Could not fetch it: {error}.") from None
+        raise NotAFeed(f"Could not fetch it: {error}.") from error
     except FeedParseError as error:
-        raise NotAFeed(f"It does not answer with a feed ({error}).") from None
+        raise NotAFeed(f"It does not answer with a feed ({error}).") from error
     if not parsed.items:
         raise NotAFeed("It is a feed, but it has no items to read.")
     return Probe(url, parsed.title or (url.split("/")[2] if "//" in url else url), kind, agency, parsed.items)
