@@ -8,6 +8,14 @@ A pending alert whose last attempt may have reached Slack (a timeout, a
 dropped connection, a 5xx) is *maybe posted* (its ``maybe_posted`` flag) and
 it keeps that attempt's ``claimed_at``, so the sender looks for it in the
 channel before posting it again.
+
+Only these moves happen; any other asked of a function changes nothing, so a
+claimed alert is not claimed twice and a sent one is never sent again:
+pending → sending (``claim``); sending → pending (``reschedule``,
+``release_stale``); sending → failed (``mark_failed``); failed → pending
+(``requeue_failed``, ``requeue_failed_with``); pending → cancelled (the watch
+removed); any but sent → sent (``mark_sent``: Slack has the message, even when
+another sender released the claim meanwhile).
 """
 
 from __future__ import annotations
@@ -154,9 +162,13 @@ def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[Watc
     )
 
 
-def stale_sending(db: Database, *, older_than: timedelta) -> list[Alert]:
-    """Alerts claimed by a sender that never recorded the outcome (it crashed)."""
-    cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="seconds")
+def stale_sending(db: Database, *, older_than: timedelta, now: datetime | None = None) -> list[Alert]:
+    """Alerts claimed by a sender that never recorded the outcome (it crashed),
+    ``older_than`` before ``now`` (an aware time; default: the clock)."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("stale_sending needs an aware time (with a time zone), not a naive one")
+    cutoff = (now - older_than).astimezone(UTC).isoformat(timespec="seconds")
     return _alerts(db, "status = 'sending' AND claimed_at < ? ORDER BY id", [cutoff])
 
 
@@ -190,14 +202,17 @@ def thread_for(db: Database, team_id: str, channel_id: str, case_id: int | None)
 
 
 def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None, record_thread: bool = True) -> None:
-    """Record delivery, the case's thread, the watch's counters and the audit row, atomically."""
+    """Record delivery, the case's thread, the watch's counters and the audit row,
+    atomically, once (an alert already recorded as sent is left as it is)."""
     now = now_iso()
     with write_transaction(db):
-        db.execute(
+        recorded = db.execute(
             "UPDATE alerts SET status = 'sent', message_ts = ?, thread_ts = ?, sent_at = ?, last_error = NULL, maybe_posted = 0, "
-            "needs_update = 0 WHERE id = ?",
+            "needs_update = 0 WHERE id = ? AND status != 'sent'",
             [ts, thread_ts, now, alert.id],
-        )
+        ).rowcount
+        if not recorded:
+            return
         if record_thread and alert.case_id is not None and thread_ts is None:
             db.execute(
                 "INSERT OR IGNORE INTO case_threads (team_id, channel_id, case_id, thread_ts) VALUES (?, ?, ?, ?)",
@@ -223,21 +238,24 @@ def mark_updated(db: Database, alert_id: int) -> None:
 
 
 def reschedule(db: Database, alert_id: int, *, at: str, error: str, maybe_posted: bool = False) -> None:
-    """Try the alert again at ``at`` (ISO time). ``maybe_posted``: the attempt
+    """Try the claimed alert again at ``at`` (ISO time). ``maybe_posted``: the attempt
     may have reached Slack, so keep its claim time and say so (see module doc)."""
     db.execute(
         "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ?, maybe_posted = ?, "
-        "claimed_at = CASE WHEN ? THEN claimed_at END WHERE id = ?",
+        "claimed_at = CASE WHEN ? THEN claimed_at END WHERE id = ? AND status = 'sending'",
         [at, error[:300], int(maybe_posted), int(maybe_posted), alert_id],
     )
 
 
 def mark_failed(db: Database, alert: Alert, error: str) -> None:
+    """The claimed alert failed for good (a permanent Slack error); the channel's watches show why."""
     with write_transaction(db):
-        db.execute(
-            "UPDATE alerts SET status = 'failed', claimed_at = NULL, last_error = ? WHERE id = ?",
+        failed = db.execute(
+            "UPDATE alerts SET status = 'failed', claimed_at = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
             [error[:300], alert.id],
-        )
+        ).rowcount
+        if not failed:
+            return
         db.execute(
             "UPDATE watches SET last_error = ?, last_error_at = ? WHERE team_id = ? AND channel_id = ?",
             [error[:300], now_iso(), alert.team_id, alert.channel_id],
