@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from feeds.match import Hit
+from feeds.times import aware
 from feeds.vocabulary import Action, AlertStatus, WatchMode
 from storage import audit
 from storage.cases import CaseView, case_view, entry_headline
@@ -165,9 +166,7 @@ def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[Watc
 def stale_sending(db: Database, *, older_than: timedelta, now: datetime | None = None) -> list[Alert]:
     """Alerts claimed by a sender that never recorded the outcome (it crashed),
     ``older_than`` before ``now`` (an aware time; default: the clock)."""
-    now = now or datetime.now(UTC)
-    if now.tzinfo is None:
-        raise ValueError("stale_sending needs an aware time (with a time zone), not a naive one")
+    now = aware(now, "now") if now else datetime.now(UTC)
     cutoff = (now - older_than).astimezone(UTC).isoformat(timespec="seconds")
     return _alerts(db, "status = 'sending' AND claimed_at < ? ORDER BY id", [cutoff])
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
+from feeds.times import from_iso
 from feeds.vocabulary import FeedKind, FeedSource
 from storage import audit
 from storage.database import now_iso, write_transaction
@@ -120,7 +121,7 @@ def listed_feeds(db: Database) -> list[Feed]:
 
 def recent_item_times(db: Database, feed_id: int, limit: int = 30) -> list[datetime]:
     return [
-        datetime.fromisoformat(event_at)
+        from_iso(event_at)
         for (event_at,) in db.execute(
             "SELECT event_at FROM items WHERE feed_id = ? ORDER BY event_at DESC LIMIT ?", [feed_id, limit]
         )

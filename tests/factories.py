@@ -45,12 +45,19 @@ def memory_database() -> Database:
     return db
 
 
-def feed(db: Database, kind: FeedKind = FeedKind.REGULATOR, *, agency: str = "SEC", name: str | None = None) -> Feed:
+def feed(
+    db: Database,
+    kind: FeedKind = FeedKind.REGULATOR,
+    *,
+    agency: str = "SEC",
+    name: str | None = None,
+    url: str | None = None,
+) -> Feed:
     number = next(_numbers)
     return add_feed(
         db,
         name=name or f"{agency} {kind} feed {number}",
-        url=f"https://feeds.example.org/{kind}/{number}.xml",
+        url=url or f"https://feeds.example.org/{kind}/{number}.xml",
         agency=agency,
         kind=kind,
         interval_minutes=10,
