@@ -125,7 +125,7 @@ def parse_feed(body: bytes, *, base_url: str, court_feed: bool, fetched_at: date
 
     An entry that cannot be read is left out (and named in ``skipped``); the
     others are kept."""
-    fetched_at = aware(fetched_at, "fetched_at") if fetched_at else datetime.now(UTC)
+    fetched_at = aware(fetched_at, "fetched_at") if fetched_at is not None else datetime.now(UTC)
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
     if not parsed.entries and not parsed.get("version"):
         if _HTML_PAGE.search(body[:4096]):

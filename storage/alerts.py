@@ -166,7 +166,7 @@ def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[Watc
 def stale_sending(db: Database, *, older_than: timedelta, now: datetime | None = None) -> list[Alert]:
     """Alerts claimed by a sender that never recorded the outcome (it crashed),
     ``older_than`` before ``now`` (an aware time; default: the clock)."""
-    now = aware(now, "now") if now else datetime.now(UTC)
+    now = aware(now, "now") if now is not None else datetime.now(UTC)
     cutoff = (now - older_than).astimezone(UTC).isoformat(timespec="seconds")
     return _alerts(db, "status = 'sending' AND claimed_at < ? ORDER BY id", [cutoff])
 

@@ -20,6 +20,7 @@ from storage.database import write_transaction
 from storage.watches import remove_watch
 from tests import factories
 from tests.factories import CHANNEL, TEAM, USER, alert_state
+from tests.reliability import Observed
 
 
 def due_ids(db: Database, **options: object) -> list[int]:
@@ -116,7 +117,10 @@ def test_sent_records_the_message_the_thread_the_watch_and_the_audit(memory_db: 
     assert delivered == 1
 
 
-def test_a_sent_alert_is_never_claimed_requeued_or_failed(memory_db: Database) -> None:
+@pytest.mark.reliability(
+    "a late sender reports a timeout or a refusal for an alert another sender already delivered", kind="slack fault"
+)
+def test_a_sent_alert_is_never_claimed_requeued_or_failed(memory_db: Database, observed: Observed) -> None:
     alert_id = factories.alert(memory_db)
     alert = sent(memory_db, alert_id)
     assert not outbox.claim(memory_db, alert_id)
@@ -125,6 +129,7 @@ def test_a_sent_alert_is_never_claimed_requeued_or_failed(memory_db: Database) -
     assert outbox.requeue_failed(memory_db, TEAM, CHANNEL) == 0
     assert outbox.requeue_failed_with(memory_db, frozenset({"channel_not_found"})) == 0
     outbox.release_stale(memory_db, alert_id)
+    observed.record(alerts_duplicated=len(due_ids(memory_db)))  # a due alert is posted again
     state = alert_state(memory_db, alert_id)
     assert (state["status"], state["last_error"]) == (AlertStatus.SENT, None)
     assert due_ids(memory_db) == []
