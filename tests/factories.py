@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from feeds.extract import Extraction, Party, extract, find_dockets
 from feeds.match import Hit, WatchTarget
 from feeds.parse import FeedItem
+from feeds.text import name_key
 from feeds.vocabulary import Action, FeedKind, WatchKind, WatchMode
 from storage.alerts import enqueue
 from storage.database import open_database, write_transaction
@@ -147,9 +148,9 @@ def watch(
     channel: str = CHANNEL,
     include_routine: bool = False,
 ) -> Watch:
-    spec = WatchSpec(
-        kind=kind, term=term, term_key=term_key or term.lower(), mode=mode, include_routine=include_routine
-    )
+    """A channel's watch, keyed as ``/watch`` keys it (a name by its folded key)."""
+    key = term_key or (name_key(term) if kind == WatchKind.NAME else term)
+    spec = WatchSpec(kind=kind, term=term, term_key=key, mode=mode, include_routine=include_routine)
     made, _ = add_watch(db, team_id=TEAM, channel_id=channel, user_id=USER, spec=spec)
     return made
 
