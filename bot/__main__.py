@@ -178,6 +178,7 @@ def _digest(args: argparse.Namespace) -> int:
     from bot.app import sender_client
     from bot.sender import AlertSender
     from bot.slack_poster import WebApiPoster
+    from feeds.vocabulary import WatchMode
     from storage.database import ThreadDatabases
 
     settings = settings_from_env(need_slack=True)
@@ -185,8 +186,8 @@ def _digest(args: argparse.Namespace) -> int:
         ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms),
         WebApiPoster(sender_client(settings)),
     )
-    modes, period = (("weekly",), "weekly") if args.weekly else (("daily",), "daily")
-    posted = sender.send_digests(modes, period=period)
+    period = WatchMode.WEEKLY if args.weekly else WatchMode.DAILY
+    posted = sender.send_digests((period,), period=period)
     print(f"{posted} {period} digest{'s' if posted != 1 else ''} posted.")
     return 0
 

@@ -27,6 +27,7 @@ from bot.sender import AlertSender
 from feeds.fetch import Fetcher
 from feeds.match import Matcher
 from feeds.poll import failure_reason, poll_feed
+from feeds.vocabulary import WatchMode
 from storage.database import StorageUnavailable, ThreadDatabases
 from storage.feeds import enabled_feeds, get_feed
 from storage.leases import hold, release
@@ -143,7 +144,7 @@ class Scheduler:
             )
 
     def _add_digest_jobs(self) -> None:
-        for period, days in (("daily", "*"), ("weekly", "mon")):
+        for period, days in ((WatchMode.DAILY, "*"), (WatchMode.WEEKLY, "mon")):
             self.scheduler.add_job(
                 self.sender.send_digests,
                 CronTrigger(

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
+from feeds.times import from_iso
+from feeds.vocabulary import WatchMode
 from handlers.alert_message import alert_fallback, alert_message, digest_fallback, digest_message
 from storage import alerts as outbox
 from storage.alerts import Alert
@@ -318,7 +320,7 @@ class AlertSender:
     def _earlier_post(self, alert: Alert, thread_ts: str | None) -> str | None:
         """The ts of this alert's message if an earlier attempt posted it. Raises
         SlackFailure while Slack cannot tell; None (send again) if it never can."""
-        claimed = datetime.fromisoformat(alert.claimed_at).timestamp() if alert.claimed_at else 0.0
+        claimed = from_iso(alert.claimed_at).timestamp() if alert.claimed_at else 0.0
         try:
             return self.slack.find_posted(
                 alert.channel_id, alert.id, thread_ts=thread_ts, oldest=max(0.0, claimed - RECENT_SECONDS)
@@ -331,7 +333,7 @@ class AlertSender:
 
     # --- digests ------------------------------------------------------------------
 
-    def send_digests(self, modes: tuple[str, ...], *, period: str) -> int:
+    def send_digests(self, modes: tuple[WatchMode, ...], *, period: WatchMode) -> int:
         """Post one digest per channel with pending digest alerts in ``modes``;
         nothing where there is nothing new. Returns messages posted."""
         db = self.databases.get()

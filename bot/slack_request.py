@@ -69,8 +69,8 @@ def parse(body: bytes, content_type: str) -> dict:
     """The request as Slack meant it; raises :class:`MalformedRequest`."""
     try:
         text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise MalformedRequest("the body is not UTF-8") from None
+    except UnicodeDecodeError as error:
+        raise MalformedRequest("the body is not UTF-8") from error
     if not text:
         return {}
     if content_type.split(";")[0].strip().lower() == "application/json" or text.startswith("{"):
@@ -85,8 +85,8 @@ def parse(body: bytes, content_type: str) -> dict:
 def _json(text: str, what: str) -> dict:
     try:
         found = json.loads(text)
-    except ValueError:
-        raise MalformedRequest(f"{what} is not JSON") from None
+    except ValueError as error:
+        raise MalformedRequest(f"{what} is not JSON") from error
     if not isinstance(found, dict):
         raise MalformedRequest(f"{what} is a {type(found).__name__}, not an object")
     return found

@@ -18,8 +18,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("regulator", "court", "news")
-DEFAULT_INTERVAL_MINUTES = {"regulator": 10, "court": 15, "news": 30}
+from feeds.vocabulary import FeedKind
+
+DEFAULT_INTERVAL_MINUTES = {FeedKind.REGULATOR: 10, FeedKind.COURT: 15, FeedKind.NEWS: 30}
 BUNDLED_CATALOG = Path(__file__).with_name("catalog.toml")
 
 
@@ -32,7 +33,7 @@ class FeedSpec:
     name: str
     url: str
     agency: str
-    kind: str
+    kind: FeedKind
     interval_minutes: int
     enabled: bool = True
     only_watched: bool = False
@@ -48,9 +49,10 @@ def _spec(entry: object, position: int, source: Path) -> FeedSpec:
     for key in ("name", "url", "kind"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise CatalogError(f"{where} needs a non-empty string '{key}'")
-    kind = entry["kind"]
-    if kind not in KINDS:
-        raise CatalogError(f"{where} ({entry['name']}): kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if entry["kind"] not in set(FeedKind):
+        choices = ", ".join(FeedKind)
+        raise CatalogError(f"{where} ({entry['name']}): kind must be one of {choices}, not {entry['kind']!r}")
+    kind = FeedKind(entry["kind"])
     if not entry["url"].startswith(("http://", "https://")):
         raise CatalogError(f"{where} ({entry['name']}): url must start with http:// or https://")
     interval = entry.get("interval_minutes", DEFAULT_INTERVAL_MINUTES[kind])
@@ -74,10 +76,10 @@ def _spec(entry: object, position: int, source: Path) -> FeedSpec:
 def load_catalog(path: Path) -> list[FeedSpec]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"feed catalog not found: {path}") from None
+    except FileNotFoundError as error:
+        raise CatalogError(f"feed catalog not found: {path}") from error
     except tomllib.TOMLDecodeError as error:
-        raise CatalogError(f"{path} is not valid TOML: {error}") from None
+        raise CatalogError(f"{path} is not valid TOML: {error}") from error
     entries = data.get("feed", [])
     if not isinstance(entries, list):
         raise CatalogError(f"{path}: use [[feed]] tables")

@@ -23,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -31,6 +33,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.connection import create_connection
+
+from feeds.errors import FetchError, HostBusy
 
 USER_AGENT = "Casewatch/0.1 (compliance feed monitor; contact: {contact})"
 CONNECT_TIMEOUT = 5.0
@@ -43,18 +47,6 @@ _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 Resolve = Callable[[str, int], list[str]]
 """(host, port) → the addresses the host name stands for."""
-
-
-class FetchError(Exception):
-    """The feed could not be fetched; ``str()`` is a short reason for people."""
-
-    def __init__(self, reason: str, *, retry_after: float | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class HostBusy(FetchError):
-    """Another request to the same host is under way (not the feed's fault: try again soon)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +100,7 @@ def _resolved(host: str, port: int, resolve: Resolve) -> list[str]:
     try:
         addresses = resolve(host, port)
     except (socket.gaierror, UnicodeError) as error:
-        raise FetchError(f"cannot resolve {host}: {getattr(error, 'strerror', None) or error}") from None
+        raise FetchError(f"cannot resolve {host}: {getattr(error, 'strerror', None) or error}") from error
     if not addresses:
         raise FetchError(f"cannot resolve {host}: no address")
     return addresses
@@ -240,8 +232,19 @@ class _GuardedAdapter(HTTPAdapter):
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """The seconds a 429's or 503's ``Retry-After`` asks us to wait: a number of
+    seconds or an HTTP date; None when it asks for nothing (absent, unreadable, past)."""
     value = response.headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
+    if value.isdigit():
+        return float(value)
+    try:
+        until = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if until.tzinfo is None:  # "-0000": a date in UTC that does not say so
+        until = until.replace(tzinfo=UTC)
+    seconds = (until - datetime.now(UTC)).total_seconds()
+    return seconds if seconds > 0 else None
 
 
 def _read_capped(response: requests.Response, limit: int) -> bytes:
@@ -358,12 +361,12 @@ class Fetcher:
         request = requests.Request("GET", url, headers=headers).prepare()
         try:
             response = adapter.send(request, stream=True, timeout=timeout)
-        except requests.Timeout:
-            raise self._timed_out(guard) from None
+        except requests.Timeout as error:
+            raise self._timed_out(guard) from error
         except requests.RequestException as error:
             if guard.expired:
-                raise self._timed_out(guard) from None
-            raise FetchError(f"connection failed ({type(error).__name__})") from None
+                raise self._timed_out(guard) from error
+            raise FetchError(f"connection failed ({type(error).__name__})") from error
         with response:
             if response.is_redirect and response.headers.get("Location"):
                 return urljoin(url, response.headers["Location"])
@@ -377,8 +380,8 @@ class Fetcher:
                 body = _read_capped(response, self.max_bytes)
             except requests.RequestException as error:
                 if guard.expired:
-                    raise self._timed_out(guard) from None
-                raise FetchError(f"connection broke while reading ({type(error).__name__})") from None
+                    raise self._timed_out(guard) from error
+                raise FetchError(f"connection broke while reading ({type(error).__name__})") from error
             if guard.expired:  # a body read "to the end" because the deadline closed the connection
                 raise self._timed_out(guard)
             return FetchResult(

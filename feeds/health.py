@@ -16,6 +16,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from feeds.times import aware, from_iso
+
 MAX_BACKOFF = timedelta(hours=6)
 QUIET_FACTOR = 5
 QUIET_MIN = timedelta(days=1)
@@ -64,11 +66,12 @@ def health(
     item_times: list[datetime],
     now: datetime,
 ) -> Health:
+    now = aware(now, "now")
     if paused:
         return Health("paused")
     if failing_since:
         return Health("failing", failing_since, last_error)
-    last_new = datetime.fromisoformat(last_new_item_at or created_at)
+    last_new = from_iso(last_new_item_at or created_at)
     limit = quiet_after(item_times)
     if now - last_new > limit:
         return Health("quiet", last_new.isoformat(), f"over {_days(limit)}")

@@ -14,13 +14,16 @@ import xml.sax
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
 
 from feeds.courtlistener import is_entry_link
+from feeds.errors import FeedParseError
 from feeds.text import clean_text
+from feeds.times import aware
 
 log = logging.getLogger(__name__)
 _HTML_PAGE = re.compile(rb"<!doctype html|<html[\s>]", re.IGNORECASE)
@@ -28,10 +31,6 @@ TITLE_LIMIT = 500
 SUMMARY_LIMIT = 4000
 EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
 FUTURE_GRACE = timedelta(days=1)
-
-
-class FeedParseError(Exception):
-    """The bytes are not a feed feedparser can read."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,21 @@ def safe_date(parsed: Sequence[object] | None, fetched_at: datetime) -> datetime
 
 def _published(entry: feedparser.FeedParserDict, fetched_at: datetime) -> str | None:
     # dict.get: feedparser's own get() maps a missing published date to the updated one, with a warning.
-    when = safe_date(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"), fetched_at)
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed") or _zoneless_date(entry)
+    when = safe_date(parsed, fetched_at)
     return when.isoformat(timespec="seconds") if when else None
+
+
+def _zoneless_date(entry: feedparser.FeedParserDict) -> tuple[int, ...] | None:
+    """The entry's RFC 822 date in UTC when feedparser could not read it: it
+    drops ``Fri, 28 Jun 2024 15:02:00``, a date without a zone (taken as UTC)."""
+    written = dict.get(entry, "published") or dict.get(entry, "updated")
+    try:
+        when = parsedate_to_datetime(written)
+    except (TypeError, ValueError, IndexError):
+        return None
+    when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return tuple(when.astimezone(UTC).timetuple())[:6]
 
 
 def item_key(guid: str | None, link: str | None, entry_text: str, entry_text_identifies: bool) -> str:
@@ -113,13 +125,13 @@ def parse_feed(body: bytes, *, base_url: str, court_feed: bool, fetched_at: date
 
     An entry that cannot be read is left out (and named in ``skipped``); the
     others are kept."""
-    fetched_at = fetched_at or datetime.now(UTC)
+    fetched_at = aware(fetched_at, "fetched_at") if fetched_at is not None else datetime.now(UTC)
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
     if not parsed.entries and not parsed.get("version"):
         if _HTML_PAGE.search(body[:4096]):
             raise FeedParseError("not a feed: the address returns an HTML page, not RSS or Atom")
         if parsed.bozo:
-            raise FeedParseError(f"not a feed: {parsed.get('bozo_exception')}"[:300])
+            raise FeedParseError(f"not a feed: {parsed.get('bozo_exception')}"[:300]) from parsed.get("bozo_exception")
         raise FeedParseError("not a feed: no RSS or Atom document found")
     items, skipped = [], []
     for entry in parsed.entries:

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from feeds.fetch import Fetcher, FetchError
-from feeds.parse import FeedItem, FeedParseError, parse_feed
+from feeds.errors import FeedParseError, FetchError, NotAFeed
+from feeds.fetch import Fetcher
+from feeds.parse import FeedItem, parse_feed
 from feeds.sources import classify
+from feeds.vocabulary import FeedKind
 
 
 @dataclass(frozen=True)
 class Probe:
     url: str
     title: str
-    kind: str
+    kind: FeedKind
     agency: str
     items: list[FeedItem]
-
-
-class NotAFeed(Exception):
-    """The URL cannot be used as a feed; the message says why, for people."""
 
 
 def probe(fetcher: Fetcher, url: str) -> Probe:
@@ -29,11 +27,11 @@ def probe(fetcher: Fetcher, url: str) -> Probe:
     kind, agency = classify(url)
     try:
         fetched = fetcher.fetch(url)
-        parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=kind == "court")
+        parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=kind == FeedKind.COURT)
     except FetchError as error:
-        raise NotAFeed(f"Could not fetch it: {error}.") from None
+        raise NotAFeed(f"Could not fetch it: {error}.") from error
     except FeedParseError as error:
-        raise NotAFeed(f"It does not answer with a feed ({error}).") from None
+        raise NotAFeed(f"It does not answer with a feed ({error}).") from error
     if not parsed.items:
         raise NotAFeed("It is a feed, but it has no items to read.")
     return Probe(url, parsed.title or (url.split("/")[2] if "//" in url else url), kind, agency, parsed.items)

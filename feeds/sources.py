@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from feeds.vocabulary import FeedKind
+
 _REGULATORS = {
     "sec.gov": "SEC",
     "cftc.gov": "CFTC",
@@ -28,16 +30,16 @@ def _under(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def classify(url: str) -> tuple[str, str]:
+def classify(url: str) -> tuple[FeedKind, str]:
     """(kind, agency) for a feed URL: CM/ECF and CourtListener docket feeds are
     courts, known regulators' sites are regulators, anything else is news."""
     host = _host(url)
     path = urlsplit(url).path
     if _under(host, "uscourts.gov"):
-        return "court", host.split(".")[1].upper() if host.startswith("ecf.") else "Courts"
+        return FeedKind.COURT, host.split(".")[1].upper() if host.startswith("ecf.") else "Courts"
     if _under(host, "courtlistener.com") and path.startswith("/docket/"):
-        return "court", "CourtListener"
+        return FeedKind.COURT, "CourtListener"
     for domain, agency in _REGULATORS.items():
         if _under(host, domain):
-            return "regulator", agency
-    return "news", "News"
+            return FeedKind.REGULATOR, agency
+    return FeedKind.NEWS, "News"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt import App, Respond
 
 from feeds.extract import find_dockets
+from feeds.vocabulary import WatchKind
 from handlers.case_answer import UNWATCH_ACTION, WATCH_ACTION
 from handlers.interactive import acknowledge, could_not, request_database
 from handlers.watch_answer import unwatched, watch_confirmation
@@ -42,9 +43,11 @@ def register(app: App, databases: ThreadDatabases) -> None:
                 case = case_view(db, case_id, timeline_limit=0)
                 dockets = find_dockets(case.dockets[0]) if case.dockets else []
                 if dockets:
-                    spec = WatchSpec(kind="docket", term=dockets[0].display, term_key=dockets[0].key)
+                    spec = WatchSpec(kind=WatchKind.DOCKET, term=dockets[0].display, term_key=dockets[0].key)
                 else:
-                    spec = WatchSpec(kind="case", term=case.caption[:100], term_key=f"case:{case.id}", case_id=case.id)
+                    spec = WatchSpec(
+                        kind=WatchKind.CASE, term=case.caption[:100], term_key=f"case:{case.id}", case_id=case.id
+                    )
                 watch, created = add_watch(db, team_id=team_id, channel_id=channel_id, user_id=user_id, spec=spec)
         except StorageUnavailable as error:
             _answer(respond, could_not("save the watch", error)["text"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feeds.extract import format_amount
+from feeds.vocabulary import Action
 from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, link, truncate
 from storage.cases import CaseView
 from storage.related import RelatedCase
@@ -15,21 +16,22 @@ from storage.search import ItemHit, SearchResult
 EXAMPLES = "`/case binance` · `/case Changpeng Zhao` · `/case 1:23-cv-01599`"
 USAGE = f"Look up an enforcement action or court case by company, person or docket number.\nExamples: {EXAMPLES}"
 ACTION_LABELS = {
-    "complaint": "Complaint",
-    "indictment": "Indictment",
-    "plea": "Guilty plea",
-    "verdict": "Verdict",
-    "sentencing": "Sentencing",
-    "settlement": "Settlement",
-    "judgment": "Judgment",
-    "ruling": "Ruling",
-    "dismissal": "Dismissal",
-    "administrative proceeding": "Administrative proceeding",
-    "opinion": "Opinion",
-    "order": "Order",
-    "appeal": "Appeal",
-    "filing": "Filing",
-    "none": "Item",
+    Action.COMPLAINT: "Complaint",
+    Action.INDICTMENT: "Indictment",
+    Action.PLEA: "Guilty plea",
+    Action.VERDICT: "Verdict",
+    Action.SENTENCING: "Sentencing",
+    Action.SETTLEMENT: "Settlement",
+    Action.JUDGMENT: "Judgment",
+    Action.RULING: "Ruling",
+    Action.DISMISSAL: "Dismissal",
+    Action.ADMINISTRATIVE_PROCEEDING: "Administrative proceeding",
+    Action.OPINION: "Opinion",
+    Action.ORDER: "Order",
+    Action.APPEAL: "Appeal",
+    Action.FILING: "Filing",
+    Action.NONE: "Item",
+    Action.UPDATE: "Update",
 }
 TITLE_CHARS = 160
 FIELD_CHARS = 300  # a detail, a source name, a query (escaped)

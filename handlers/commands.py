@@ -13,6 +13,7 @@ from urllib.parse import quote_plus
 from slack_bolt import Ack, App
 from sqlite_utils import Database
 
+from feeds.vocabulary import WatchKind
 from handlers.case_answer import slack_answer, slack_usage
 from handlers.interactive import could_not, request_database
 from handlers.watch_answer import already_removed, ephemeral, unwatched, watch_confirmation, watchlist
@@ -56,7 +57,7 @@ def register(
             watch, created = add_watch(
                 db, team_id=command["team_id"], channel_id=command["channel_id"], user_id=command["user_id"], spec=spec
             )
-            followed = bool(news_search) and watch.kind == "name"
+            followed = bool(news_search) and watch.kind == WatchKind.NAME
             if followed:
                 url = news_search_url(news_search, watch.term)
                 followed = follow_news_search(db, term=watch.term, url=url, team_id=command["team_id"])
@@ -81,7 +82,7 @@ def register(
             )
             retired = False
             if removed and news_search and removed.kind == "name":
-                still = is_watched_anywhere(db, "name", removed.term_key)
+                still = is_watched_anywhere(db, WatchKind.NAME, removed.term_key)
                 retired = retire_news_search(db, url=news_search_url(news_search, removed.term), still_watched=still)
         return removed, retired
 

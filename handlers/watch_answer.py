@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from feeds.vocabulary import WatchKind, WatchMode
 from handlers.case_answer import ACTION_LABELS
 from handlers.mrkdwn import escape, truncate
 from handlers.watch_request import WATCH_EXAMPLES
@@ -35,15 +36,19 @@ def fix_for(error: str) -> str:
     return FIXES.get(error, f"Slack refused the alert ({escape(error)}).")
 
 
-def _mode(watch_mode: str, include_routine: bool) -> str:
-    mode = {"instant": "instant alerts", "daily": "a daily digest", "weekly": "a weekly digest"}[watch_mode]
+def _mode(watch_mode: WatchMode, include_routine: bool) -> str:
+    mode = {
+        WatchMode.INSTANT: "instant alerts",
+        WatchMode.DAILY: "a daily digest",
+        WatchMode.WEEKLY: "a weekly digest",
+    }[watch_mode]
     return mode + (", routine docket entries included" if include_routine else "")
 
 
 def _what_matches(watch: Watch) -> str:
-    if watch.kind == "docket":
+    if watch.kind == WatchKind.DOCKET:
         return f"every item of case *{escape(watch.term)}*, in any form of its docket number"
-    if watch.kind == "case":
+    if watch.kind == WatchKind.CASE:
         return f"every item of *{escape(watch.term)}*"
     names = [watch.term, *watch.aliases]
     listed = " or ".join(f"*{escape(name)}*" for name in names)

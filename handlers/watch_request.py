@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import name_key
+from feeds.vocabulary import WatchKind, WatchMode
 from storage.watches import WatchSpec
 
 TERM_CHARS = 100
 MAX_ALIASES = 10
-OPTION_WORDS = {"daily", "weekly", "instant", "all"}
+OPTION_WORDS = {*WatchMode, "all"}
 WATCH_EXAMPLES = '`/watch binance` · `/watch "Changpeng Zhao" aka CZ` · `/watch 1:23-cv-01599` · `/watch binance daily`'
 
 
@@ -75,13 +76,13 @@ def parse_watch(text: str) -> WatchSpec | BadRequest:
     words = _words(text.strip()[:1000])
     if isinstance(words, BadRequest):
         return words
-    mode, include_routine = "instant", False
+    mode, include_routine = WatchMode.INSTANT, False
     while words and words[-1].lower() in OPTION_WORDS:
         option = words.pop().lower()
         if option == "all":
             include_routine = True
         else:
-            mode = option
+            mode = WatchMode(option)
     if not words:
         return BadRequest("Say what to watch: a company, a person or a docket number.")
     groups: list[list[str]] = [[]]
@@ -101,14 +102,14 @@ def parse_watch(text: str) -> WatchSpec | BadRequest:
     docket = _docket(term)
     if docket:
         return WatchSpec(
-            kind="docket", term=docket.display, term_key=docket.key, mode=mode, include_routine=include_routine
+            kind=WatchKind.DOCKET, term=docket.display, term_key=docket.key, mode=mode, include_routine=include_routine
         )
     key = name_key(term)
     if len(key.replace(" ", "")) < 2:
         return BadRequest("That name is too short to watch: it would match almost everything.")
     alias_keys = tuple((alias, name_key(alias)) for alias in aliases if len(name_key(alias).replace(" ", "")) >= 2)
     return WatchSpec(
-        kind="name", term=term, term_key=key, aliases=alias_keys, mode=mode, include_routine=include_routine
+        kind=WatchKind.NAME, term=term, term_key=key, aliases=alias_keys, mode=mode, include_routine=include_routine
     )
 
 
@@ -120,7 +121,7 @@ def _docket(term: str):
     return found[0] if len(found) == 1 else None
 
 
-def unwatch_target(text: str) -> tuple[str, str] | int | BadRequest:
+def unwatch_target(text: str) -> tuple[WatchKind, str] | int | BadRequest:
     """A watch number (its id), or (kind, key) of the watch to remove."""
     if only_invisible(text):
         return invisible_refusal("/unwatch binance")
@@ -135,5 +136,5 @@ def unwatch_target(text: str) -> tuple[str, str] | int | BadRequest:
         return number
     docket = _docket(term)
     if docket:
-        return ("docket", docket.key)
-    return ("name", name_key(term))
+        return (WatchKind.DOCKET, docket.key)
+    return (WatchKind.NAME, name_key(term))

@@ -8,6 +8,14 @@ A pending alert whose last attempt may have reached Slack (a timeout, a
 dropped connection, a 5xx) is *maybe posted* (its ``maybe_posted`` flag) and
 it keeps that attempt's ``claimed_at``, so the sender looks for it in the
 channel before posting it again.
+
+Only these moves happen; any other asked of a function changes nothing, so a
+claimed alert is not claimed twice and a sent one is never sent again:
+pending → sending (``claim``); sending → pending (``reschedule``,
+``release_stale``); sending → failed (``mark_failed``); failed → pending
+(``requeue_failed``, ``requeue_failed_with``); pending → cancelled (the watch
+removed); any but sent → sent (``mark_sent``: Slack has the message, even when
+another sender released the claim meanwhile).
 """
 
 from __future__ import annotations
@@ -19,13 +27,25 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from feeds.match import Hit
+from feeds.times import aware
+from feeds.vocabulary import Action, AlertStatus, WatchMode
 from storage import audit
 from storage.cases import CaseView, case_view, entry_headline
 from storage.database import now_iso, write_transaction
 from storage.related import RelatedCase, watched_related
 
 MAJOR_ACTIONS = frozenset(
-    {"complaint", "indictment", "judgment", "settlement", "ruling", "dismissal", "plea", "verdict", "sentencing"}
+    {
+        Action.COMPLAINT,
+        Action.INDICTMENT,
+        Action.JUDGMENT,
+        Action.SETTLEMENT,
+        Action.RULING,
+        Action.DISMISSAL,
+        Action.PLEA,
+        Action.VERDICT,
+        Action.SENTENCING,
+    }
 )
 
 
@@ -79,8 +99,8 @@ class Alert:
     case_id: int | None
     watch_id: int
     matched_term: str
-    mode: str
-    status: str
+    mode: WatchMode
+    status: AlertStatus
     attempts: int
     message_ts: str | None
     thread_ts: str | None
@@ -97,7 +117,14 @@ _ALERT_COLUMNS = (
 
 def _alerts(db: Database, where: str, params: list) -> list[Alert]:
     return [
-        Alert(**{**row, "maybe_posted": bool(row["maybe_posted"])})
+        Alert(
+            **{
+                **row,
+                "mode": WatchMode(row["mode"]),
+                "status": AlertStatus(row["status"]),
+                "maybe_posted": bool(row["maybe_posted"]),
+            }
+        )
         for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)
     ]
 
@@ -116,7 +143,7 @@ def due_alerts(
     )
 
 
-def digest_channels(db: Database, modes: tuple[str, ...]) -> list[tuple[str, str]]:
+def digest_channels(db: Database, modes: tuple[WatchMode, ...]) -> list[tuple[str, str]]:
     marks = ", ".join("?" for _ in modes)
     return [
         (team, channel)
@@ -127,7 +154,7 @@ def digest_channels(db: Database, modes: tuple[str, ...]) -> list[tuple[str, str
     ]
 
 
-def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[str, ...]) -> list[Alert]:
+def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[WatchMode, ...]) -> list[Alert]:
     marks = ", ".join("?" for _ in modes)
     return _alerts(
         db,
@@ -136,9 +163,11 @@ def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[str,
     )
 
 
-def stale_sending(db: Database, *, older_than: timedelta) -> list[Alert]:
-    """Alerts claimed by a sender that never recorded the outcome (it crashed)."""
-    cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="seconds")
+def stale_sending(db: Database, *, older_than: timedelta, now: datetime | None = None) -> list[Alert]:
+    """Alerts claimed by a sender that never recorded the outcome (it crashed),
+    ``older_than`` before ``now`` (an aware time; default: the clock)."""
+    now = aware(now, "now") if now is not None else datetime.now(UTC)
+    cutoff = (now - older_than).astimezone(UTC).isoformat(timespec="seconds")
     return _alerts(db, "status = 'sending' AND claimed_at < ? ORDER BY id", [cutoff])
 
 
@@ -172,14 +201,17 @@ def thread_for(db: Database, team_id: str, channel_id: str, case_id: int | None)
 
 
 def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None, record_thread: bool = True) -> None:
-    """Record delivery, the case's thread, the watch's counters and the audit row, atomically."""
+    """Record delivery, the case's thread, the watch's counters and the audit row,
+    atomically, once (an alert already recorded as sent is left as it is)."""
     now = now_iso()
     with write_transaction(db):
-        db.execute(
+        recorded = db.execute(
             "UPDATE alerts SET status = 'sent', message_ts = ?, thread_ts = ?, sent_at = ?, last_error = NULL, maybe_posted = 0, "
-            "needs_update = 0 WHERE id = ?",
+            "needs_update = 0 WHERE id = ? AND status != 'sent'",
             [ts, thread_ts, now, alert.id],
-        )
+        ).rowcount
+        if not recorded:
+            return
         if record_thread and alert.case_id is not None and thread_ts is None:
             db.execute(
                 "INSERT OR IGNORE INTO case_threads (team_id, channel_id, case_id, thread_ts) VALUES (?, ?, ?, ?)",
@@ -205,21 +237,24 @@ def mark_updated(db: Database, alert_id: int) -> None:
 
 
 def reschedule(db: Database, alert_id: int, *, at: str, error: str, maybe_posted: bool = False) -> None:
-    """Try the alert again at ``at`` (ISO time). ``maybe_posted``: the attempt
+    """Try the claimed alert again at ``at`` (ISO time). ``maybe_posted``: the attempt
     may have reached Slack, so keep its claim time and say so (see module doc)."""
     db.execute(
         "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ?, maybe_posted = ?, "
-        "claimed_at = CASE WHEN ? THEN claimed_at END WHERE id = ?",
+        "claimed_at = CASE WHEN ? THEN claimed_at END WHERE id = ? AND status = 'sending'",
         [at, error[:300], int(maybe_posted), int(maybe_posted), alert_id],
     )
 
 
 def mark_failed(db: Database, alert: Alert, error: str) -> None:
+    """The claimed alert failed for good (a permanent Slack error); the channel's watches show why."""
     with write_transaction(db):
-        db.execute(
-            "UPDATE alerts SET status = 'failed', claimed_at = NULL, last_error = ? WHERE id = ?",
+        failed = db.execute(
+            "UPDATE alerts SET status = 'failed', claimed_at = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
             [error[:300], alert.id],
-        )
+        ).rowcount
+        if not failed:
+            return
         db.execute(
             "UPDATE watches SET last_error = ?, last_error_at = ? WHERE team_id = ? AND channel_id = ?",
             [error[:300], now_iso(), alert.team_id, alert.channel_id],

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from feeds.extract import Docket, Extraction
 from feeds.text import name_key
+from feeds.vocabulary import Action
 from storage.database import now_iso
 from storage.joins import find_news_case, find_release_case
 from storage.related import RelatedCase, display_caption, link_case, related_cases
@@ -133,7 +134,7 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
     None when the item names no party, caption or docket, or when it matches
     no case and ``may_open`` is false (news joins cases, it never opens one),
     and when the item is about no case (action "none")."""
-    if extraction.action == "none" or not (
+    if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
         return None

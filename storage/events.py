@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlite_utils import Database
 
 from feeds.text import fold
+from feeds.vocabulary import Action
 from storage.database import now_iso
 from storage.items import StoredItem
 
@@ -54,7 +55,7 @@ def _identity(stored: StoredItem, entry_no: str | None) -> str:
     complaint, ruling …, so the court's entry, the agency's release and the
     news report are one event."""
     extraction = stored.extraction
-    if extraction.action == "filing" and extraction.docket_entry and not entry_no:
+    if extraction.action == Action.FILING and extraction.docket_entry and not entry_no:
         return fold(extraction.docket_entry)[:120]
     if stored.case_id is None:
         return fold(stored.item.title)[:200]
@@ -73,7 +74,7 @@ def _event_day(event_at: str) -> date:
 
 def event_key(stored: StoredItem) -> EventKey:
     extraction = stored.extraction
-    action = extraction.action or "update"
+    action = extraction.action or Action.UPDATE
     entry_no = _entry_of_docket(stored)
     detail = extraction.action_detail
     return EventKey(

@@ -10,6 +10,8 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
+from feeds.times import from_iso
+from feeds.vocabulary import FeedKind, FeedSource
 from storage import audit
 from storage.database import now_iso, write_transaction
 
@@ -18,7 +20,7 @@ class FeedDefinition(Protocol):
     name: str
     url: str
     agency: str
-    kind: str
+    kind: FeedKind
     interval_minutes: int
     enabled: bool
     only_watched: bool
@@ -30,10 +32,10 @@ class Feed:
     name: str
     url: str
     agency: str
-    kind: str
+    kind: FeedKind
     interval_minutes: int
     enabled: bool
-    source: str
+    source: FeedSource
     paused: bool
     etag: str | None
     last_modified: str | None
@@ -60,7 +62,7 @@ _ACTIVE = "enabled AND NOT paused AND NOT removed"
 
 def _feed(row: dict) -> Feed:
     flags = {flag: bool(row[flag]) for flag in ("enabled", "paused", "only_watched")}
-    return Feed(**{**row, **flags})
+    return Feed(**{**row, **flags, "kind": FeedKind(row["kind"]), "source": FeedSource(row["source"])})
 
 
 def sync_catalog(db: Database, specs: list[FeedDefinition]) -> None:
@@ -119,7 +121,7 @@ def listed_feeds(db: Database) -> list[Feed]:
 
 def recent_item_times(db: Database, feed_id: int, limit: int = 30) -> list[datetime]:
     return [
-        datetime.fromisoformat(event_at)
+        from_iso(event_at)
         for (event_at,) in db.execute(
             "SELECT event_at FROM items WHERE feed_id = ? ORDER BY event_at DESC LIMIT ?", [feed_id, limit]
         )
@@ -161,7 +163,7 @@ def record_failure(db: Database, feed_id: int, reason: str, *, next_poll_at: str
 
 
 def add_feed(
-    db: Database, *, name: str, url: str, agency: str, kind: str, interval_minutes: int, actor: str, team_id: str
+    db: Database, *, name: str, url: str, agency: str, kind: FeedKind, interval_minutes: int, actor: str, team_id: str
 ) -> Feed:
     """Add a feed (or bring back a removed one with the same URL)."""
     with write_transaction(db):

@@ -18,8 +18,9 @@ from sqlite_utils import Database
 from feeds.extract import Extraction, agency_of_plaintiff
 from feeds.news import agencies_named, name_forms, names_in
 from feeds.text import fold, name_key
+from feeds.vocabulary import CasePartyRole
 
-_PARTY_ROLES = ("defendant", "alias")
+_PARTY_ROLES = (CasePartyRole.DEFENDANT, CasePartyRole.ALIAS)
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
+from feeds.times import from_iso
 from storage.database import write_transaction
 
 
@@ -18,7 +19,7 @@ def hold(db: Database, name: str, holder: str, ttl: timedelta) -> bool:
     now = datetime.now(UTC)
     with write_transaction(db):
         row = db.execute("SELECT holder, expires_at FROM leases WHERE name = ?", [name]).fetchone()
-        if row and row[0] != holder and datetime.fromisoformat(row[1]) > now:
+        if row and row[0] != holder and from_iso(row[1]) > now:
             return False
         db.execute(
             "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) "

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from feeds.vocabulary import Action
+
 STATUSES = (
     "filed",
     "pending",
@@ -42,14 +44,14 @@ _FINALITY = {
     "motion to dismiss denied": 2,
 }
 _BY_ACTION = {
-    "appeal": "on appeal",
-    "sentencing": "sentenced",
-    "verdict": "verdict",
-    "judgment": "judgment",
-    "settlement": "settled",
-    "plea": "pleaded guilty",
+    Action.APPEAL: "on appeal",
+    Action.SENTENCING: "sentenced",
+    Action.VERDICT: "verdict",
+    Action.JUDGMENT: "judgment",
+    Action.SETTLEMENT: "settled",
+    Action.PLEA: "pleaded guilty",
 }
-_OPENINGS = frozenset({"complaint", "indictment", "administrative proceeding"})
+_OPENINGS = frozenset({Action.COMPLAINT, Action.INDICTMENT, Action.ADMINISTRATIVE_PROCEEDING})
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,11 @@ def event_status(action: str, detail: str | None) -> str | None:
     detail = (detail or "").lower()
     if action in _BY_ACTION:
         return _BY_ACTION[action]
-    if action == "dismissal":
+    if action == Action.DISMISSAL:
         return "closed" if "close" in detail else "dismissed"
-    if action == "ruling":
+    if action == Action.RULING:
         return _ruling_status(detail)
-    if action == "administrative proceeding" and "settle" in detail:
+    if action == Action.ADMINISTRATIVE_PROCEEDING and "settle" in detail:
         return "settled"
     return None
 
@@ -95,7 +97,7 @@ def case_status(events: Iterable[EventFacts]) -> str:
         status = event_status(event.action, event.detail)
         if status:
             return status
-    substantive = [event for event in ordered if not event.routine and event.action not in ("none", "update")]
+    substantive = [event for event in ordered if not event.routine and event.action not in (Action.NONE, Action.UPDATE)]
     if substantive and all(event.action in _OPENINGS for event in substantive):
         return "filed"
     return "pending"

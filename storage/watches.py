@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from feeds.match import WatchTarget
+from feeds.vocabulary import WatchKind, WatchMode
 from storage import audit
 from storage.database import now_iso, write_transaction
 
@@ -23,12 +24,12 @@ MAX_WATCHES_PER_CHANNEL = 500
 class WatchSpec:
     """What a user asked to watch, already normalised."""
 
-    kind: str  # name | docket | case
+    kind: WatchKind
     term: str
     term_key: str
     case_id: int | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # (alias, alias_key)
-    mode: str = "instant"
+    mode: WatchMode = WatchMode.INSTANT
     include_routine: bool = False
 
 
@@ -37,11 +38,11 @@ class Watch:
     id: int
     team_id: str
     channel_id: str
-    kind: str
+    kind: WatchKind
     term: str
     term_key: str
     case_id: int | None
-    mode: str
+    mode: WatchMode
     include_routine: bool
     created_by: str
     created_at: str
@@ -64,7 +65,14 @@ _COLUMNS = (
 
 def _watches(db: Database, where: str, params: list) -> list[Watch]:
     watches = [
-        Watch(**{**row, "include_routine": bool(row["include_routine"])})
+        Watch(
+            **{
+                **row,
+                "kind": WatchKind(row["kind"]),
+                "mode": WatchMode(row["mode"]),
+                "include_routine": bool(row["include_routine"]),
+            }
+        )
         for row in db.query(f"SELECT {_COLUMNS} FROM watches WHERE {where} ORDER BY id", params)
     ]
     by_id = {watch.id: watch for watch in watches}
@@ -196,7 +204,7 @@ def watches_in_channels(db: Database, team_id: str, channel_ids: list[str]) -> l
     return _watches(db, f"team_id = ? AND channel_id IN ({marks})", [team_id, *channel_ids])
 
 
-def other_channels_watching(db: Database, team_id: str, kind: str, term_key: str, channel_id: str) -> list[str]:
+def other_channels_watching(db: Database, team_id: str, kind: WatchKind, term_key: str, channel_id: str) -> list[str]:
     return [
         channel
         for (channel,) in db.execute(
@@ -206,7 +214,7 @@ def other_channels_watching(db: Database, team_id: str, kind: str, term_key: str
     ]
 
 
-def is_watched_anywhere(db: Database, kind: str, term_key: str) -> bool:
+def is_watched_anywhere(db: Database, kind: WatchKind, term_key: str) -> bool:
     """Whether any channel of any workspace still watches this term."""
     return (
         db.execute("SELECT 1 FROM watches WHERE kind = ? AND term_key = ? LIMIT 1", [kind, term_key]).fetchone()

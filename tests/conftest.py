@@ -22,6 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
+
+from tests.factories import memory_database
 
 pytest_plugins = ["tests.reliability"]
 
@@ -589,3 +592,13 @@ def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# --- a migrated database in memory (for tests below the end-to-end ones) ---------
+
+
+@pytest.fixture
+def memory_db() -> Iterator[Database]:
+    db = memory_database()
+    yield db
+    db.close()

@@ -1,0 +1,153 @@
+"""Case assignment (storage.cases.assign_case / find_case), driven directly on
+a migrated in-memory database with hand-written extractions: which items join
+which case. The same rules are exercised end to end, from feeds over HTTP, in
+test_storage_and_search.py and test_releases.py."""
+
+from __future__ import annotations
+
+import pytest
+from sqlite_utils import Database
+
+from feeds.vocabulary import Action, FeedKind
+from storage.cases import assign_case, find_case
+from tests import factories
+from tests.factories import extraction, news_extraction
+
+FILED = "2023-06-05T14:00:00+00:00"
+LATER = "2024-06-28T20:41:12+00:00"
+SEC_V_BINANCE = extraction(
+    caption="SEC v. Binance Holdings Ltd., et al.",
+    plaintiffs=["SEC"],
+    defendants=["Binance Holdings Ltd.", "BAM Trading Services Inc.", "Changpeng Zhao"],
+    dockets=["1:23-cv-01599"],
+    court="D.D.C.",
+    agency="SEC",
+)
+
+
+def case_count(db: Database) -> int:
+    (count,) = db.execute("SELECT count(*) FROM cases").fetchone()
+    return count
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["1:23-cv-01599", "23-cv-1599", "1:23-cv-01599-ABJ", "Civil Action No. 23-1599", "Case No. 23-1599"],
+)
+def test_the_same_docket_in_any_form_joins_the_case(memory_db: Database, written: str) -> None:
+    case_id = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    entry = extraction(caption="SEC v. Binance", dockets=[written], court="D.D.C.", action=Action.RULING)
+    assert find_case(memory_db, entry) == case_id
+    assert assign_case(memory_db, entry, LATER) == case_id
+    assert case_count(memory_db) == 1
+
+
+def test_a_docket_without_a_court_joins_the_case_of_that_court(memory_db: Database) -> None:
+    case_id = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    assert assign_case(memory_db, extraction(dockets=["23-cv-01599"], defendants=["Binance"]), LATER) == case_id
+
+
+def test_the_same_number_in_another_court_is_another_case(memory_db: Database) -> None:
+    dcd = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    sdny = extraction(
+        caption="United States v. Doe", defendants=["John Doe"], dockets=["1:23-cv-01599"], court="S.D.N.Y."
+    )
+    assert find_case(memory_db, sdny) is None
+    other = assign_case(memory_db, sdny, LATER)
+    assert other not in (None, dcd)
+    assert case_count(memory_db) == 2
+
+
+def test_another_type_of_case_with_the_same_number_is_another_case(memory_db: Database) -> None:
+    civil = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    criminal = extraction(
+        caption="United States v. Binance Holdings Ltd.",
+        defendants=["Binance Holdings Ltd."],
+        dockets=["2:23-cr-01599"],
+        court="D.D.C.",
+        action=Action.INDICTMENT,
+    )
+    assert assign_case(memory_db, criminal, LATER) not in (None, civil)
+
+
+def test_the_same_caption_joins_when_the_item_gives_no_docket(memory_db: Database) -> None:
+    case_id = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    spelled_out = extraction(
+        caption="Securities and Exchange Commission v. Binance Holdings Limited et al",
+        plaintiffs=["Securities and Exchange Commission"],
+        defendants=["Binance Holdings Limited"],
+    )
+    assert spelled_out.caption_key == SEC_V_BINANCE.caption_key == "sec v binance holdings"
+    assert assign_case(memory_db, spelled_out, LATER) == case_id
+
+
+def test_the_same_caption_with_another_docket_is_another_case(memory_db: Database) -> None:
+    case_id = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    appeal = extraction(
+        caption="SEC v. Binance Holdings Ltd.",
+        plaintiffs=["SEC"],
+        defendants=["Binance Holdings Ltd."],
+        dockets=["1:24-cv-00042"],
+        court="D.D.C.",
+    )
+    assert assign_case(memory_db, appeal, LATER) not in (None, case_id)
+
+
+def test_the_same_caption_in_another_court_is_another_case(memory_db: Database) -> None:
+    case_id = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    elsewhere = extraction(
+        caption="SEC v. Binance Holdings Ltd.",
+        plaintiffs=["SEC"],
+        defendants=["Binance Holdings Ltd."],
+        court="E.D.N.Y.",
+    )
+    assert assign_case(memory_db, elsewhere, LATER) not in (None, case_id)
+
+
+def test_the_same_agency_and_defendants_join_without_docket_or_caption(memory_db: Database) -> None:
+    release = extraction(defendants=["Acme Widgets Inc.", "Jane Roe"], agency="SEC", release_no="LR-26001")
+    case_id = assign_case(memory_db, release, FILED)
+    again = extraction(defendants=["Jane Roe", "Acme Widgets Inc."], agency="SEC", action=Action.SETTLEMENT)
+    assert assign_case(memory_db, again, LATER) == case_id
+    another_agency = extraction(defendants=["Acme Widgets Inc.", "Jane Roe"], agency="CFTC")
+    assert assign_case(memory_db, another_agency, LATER) not in (None, case_id)
+    assert case_count(memory_db) == 2
+
+
+def test_news_joins_the_case_its_headline_names(memory_db: Database) -> None:
+    case_id = assign_case(memory_db, SEC_V_BINANCE, FILED)
+    story = news_extraction("Judge trims SEC lawsuit against Binance - Example News", "Most claims proceed.")
+    assert assign_case(memory_db, story, LATER, may_open=False) == case_id
+
+
+def test_news_never_opens_a_case(memory_db: Database) -> None:
+    story = news_extraction(
+        "SEC sues Acme Widgets over crypto lending - Example News", "The SEC sued Acme Widgets Inc. on Monday."
+    )
+    assert story.news is not None and story.action == Action.COMPLAINT
+    assert assign_case(memory_db, story, FILED, may_open=False) is None
+    news_feed = factories.feed(memory_db, FeedKind.NEWS, agency="News")
+    stored = factories.stored_item(memory_db, news_feed, story)
+    assert stored.case_id is None
+    assert case_count(memory_db) == 0
+
+
+def test_an_item_about_no_case_joins_and_opens_none(memory_db: Database) -> None:
+    assign_case(memory_db, SEC_V_BINANCE, FILED)
+    speech = extraction(caption="SEC v. Binance Holdings Ltd.", dockets=["1:23-cv-01599"], action=Action.NONE)
+    assert assign_case(memory_db, speech, LATER) is None
+    assert assign_case(memory_db, extraction(agency="SEC"), LATER) is None  # names nothing a case is known by
+    assert case_count(memory_db) == 1
+
+
+def test_a_joining_item_widens_the_case(memory_db: Database) -> None:
+    """Dates stretch to the item's, a longer caption wins, new names are added (and found by them)."""
+    short = extraction(caption="SEC v. Binance", plaintiffs=["SEC"], defendants=["Binance"], dockets=["23-cv-1599"])
+    case_id = assign_case(memory_db, short, LATER)
+    assign_case(memory_db, SEC_V_BINANCE, FILED)
+    caption, first, last = memory_db.execute(
+        "SELECT caption, first_event_at, last_event_at FROM cases WHERE id = ?", [case_id]
+    ).fetchone()
+    assert (caption, first, last) == ("SEC v. Binance Holdings Ltd., et al.", FILED, LATER)
+    by_name = extraction(defendants=["Changpeng Zhao"], agency="SEC", action=Action.SETTLEMENT)
+    assert find_case(memory_db, by_name) == case_id
