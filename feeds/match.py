@@ -46,6 +46,11 @@ class Hit:
     matched: str  # the watched term, as the user wrote it
 
 
+def haystack(folded_text: str, party_keys: Iterable[str]) -> str:
+    """The text the automaton reads: the item's folded text and its parties' keys, apart."""
+    return f" {folded_text} " + _SEPARATOR + _SEPARATOR.join(f" {key} " for key in party_keys) + " "
+
+
 class WatchIndex:
     def __init__(self, watches: Iterable[WatchTarget]):
         self._automaton = ahocorasick.Automaton()
@@ -72,6 +77,11 @@ class WatchIndex:
             self._automaton.make_automaton()
         self._has_names = bool(names)
 
+    @property
+    def automaton(self) -> ahocorasick.Automaton:
+        """The name patterns (for the benchmark's floor)."""
+        return self._automaton
+
     def match(
         self, *, text: str, party_keys: Iterable[str], docket_keys: Iterable[str], case_id: int | None
     ) -> list[Hit]:
@@ -84,8 +94,7 @@ class WatchIndex:
             for watch in self._by_docket.get(key, ()):
                 hits.setdefault(watch.id, Hit(watch, watch.term))
         if self._has_names:
-            haystack = f" {fold(text)} " + _SEPARATOR + _SEPARATOR.join(f" {key} " for key in party_keys) + " "
-            for _, targets in self._automaton.iter(haystack):
+            for _, targets in self._automaton.iter(haystack(fold(text), party_keys)):
                 for watch in targets:
                     hits.setdefault(watch.id, Hit(watch, watch.term))
         return list(hits.values())
