@@ -102,8 +102,9 @@ def _fold_character(character: str) -> str:
 _ASCII_FOLD = {code: _fold_character(chr(code)) for code in range(128)}
 
 
-def fold(text: str) -> str:
-    """Lower-case, strip accents (``ø``, ``ł``, ``æ`` … too), turn punctuation into spaces.
+def words(text: str) -> list[str]:
+    """The words of ``text``, folded: lower case, no accents (``ø``, ``ł``, ``æ``
+    … too), split wherever a character is not a letter or digit.
 
     One ``translate`` and a ``split`` in C, not a walk through the characters
     in Python: the table is the ASCII one, or for other text (decomposed first)
@@ -114,12 +115,12 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKD", text)
         # Every character of the text in the table: translate() is slow on those it lacks.
         table = {ord(character): _fold_character(character) for character in set(text)}
-    return " ".join(text.translate(table).split())
+    return text.translate(table).split()
 
 
-def words(text: str) -> list[str]:
-    """The searchable words of ``text``, folded."""
-    return fold(text).split()
+def fold(text: str) -> str:
+    """Lower-case, strip accents (``ø``, ``ł``, ``æ`` … too), turn punctuation into spaces."""
+    return " ".join(words(text))
 
 
 def name_key(name: str) -> str:
