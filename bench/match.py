@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.match [--watches 1000,100000] [--items 1000] [--repeat 7]
 
 Watches are real-looking company and person names from seeded word lists
-(bench/names.py), a tenth of them with an alias, a tenth docket watches, some
+(bench/parties.py), a tenth of them with an alias, a tenth docket watches, some
 names watched by several channels. Items look like SEC releases, court docket
 entries and news (title, about 400 characters of text, parties, dockets);
 about 3 % name a watched party and 1 % a watched docket.
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from bench.names import company, docket, party, person
+from bench.parties import company, docket, party, person
 from feeds.match import WatchIndex, WatchTarget
 from feeds.text import fold, name_key
 

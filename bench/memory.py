@@ -53,7 +53,7 @@ def resident_kb(pid: int) -> dict[str, int]:
 
 def floor_kb(root: Path) -> int:
     """Resident memory of a process that only imports what ``run`` imports."""
-    probe = f"{RUN_IMPORTS}\nfrom bench.memory import resident_kb\nimport os\nprint(resident_kb(os.getpid())['VmRSS'])"
+    probe = f"{RUN_IMPORTS}\nimport re\nprint(re.search(r'VmRSS:\\s*(\\d+)', open('/proc/self/status').read())[1])"
     answer = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
     return int(answer.stdout)
 

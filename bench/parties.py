@@ -1,4 +1,4 @@
-"""Real-looking names for the benchmarks, from seeded word lists.
+"""Real-looking parties for the matching benchmarks, from seeded word lists.
 
 Companies ("Northwind Capital Partners LLC", "Alvarez Chen & Co."), people
 ("Maria T. Alvarez") and docket numbers. Every function takes a
