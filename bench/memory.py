@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -56,6 +56,21 @@ def floor_kb(root: Path) -> int:
     probe = f"{RUN_IMPORTS}\nimport re\nprint(re.search(r'VmRSS:\\s*(\\d+)', open('/proc/self/status').read())[1])"
     answer = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
     return int(answer.stdout)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy, the write-ahead log included (SQLite's backup)."""
+    with (
+        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as original,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        original.backup(copy)
+
+
+def count_items(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM items").fetchone()
+    return count
 
 
 def add_watches(path: Path, count: int) -> int:
@@ -105,7 +120,7 @@ def feed_body(watch_count: int) -> str:
 
 
 def polled(path: Path) -> bool:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         row = conn.execute("SELECT last_success_at FROM feeds WHERE name = ?", [FEED_NAME]).fetchone()
     return bool(row and row[0])
 
@@ -173,9 +188,9 @@ def main() -> None:
         work = Path(directory)
         db_path = work / "casewatch.db"
         if args.db:
-            shutil.copyfile(args.db, db_path)
+            copy_database(args.db, db_path)
         watches = add_watches(db_path, args.watches)
-        (items,) = sqlite3.connect(db_path).execute("SELECT count(*) FROM items").fetchone()
+        items = count_items(db_path)
         floor = floor_kb(root)
         figures = measure(root, work, db_path, args.watches, args.timeout)
     resident, peak = figures["VmRSS"], figures["VmHWM"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import weakref
+
 import ahocorasick
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.match import WatchIndex, WatchTarget
+from feeds.match import Matcher, WatchIndex, WatchTarget
 from feeds.text import fold, name_key
 
 
@@ -79,6 +81,23 @@ def test_many_watches_of_one_name_all_hit_once() -> None:
 def test_text_and_parties_do_not_join_into_a_false_match() -> None:
     index = WatchIndex([name_watch(1, "zhao binance")])
     assert matched(index, "charges against Zhao", parties=("Binance Holdings",)) == []
+
+
+def test_a_rebuild_lets_go_of_the_old_index_before_building_the_new_one() -> None:
+    """So that a process never holds two indexes of 100,000 watches (memory, issue 9)."""
+    version, old_index_alive_during_build, old = 1, [], []
+
+    def watches(db: object) -> list[WatchTarget]:
+        if old:
+            old_index_alive_during_build.append(old[0]() is not None)
+        return [name_watch(version, "binance")]
+
+    matcher = Matcher(lambda db: version, watches)
+    old.append(weakref.ref(matcher.index(None)))
+    version = 2
+    index = matcher.index(None)
+    assert old_index_alive_during_build == [False]
+    assert matched(index, "Binance settles") == [2]
 
 
 class LetterIndex:
