@@ -1,6 +1,6 @@
 """Benchmark: match 1,000 new items against 1,000 and 100,000 watches.
 
-    .venv/bin/python -m bench.match [--watches 1000,100000] [--items 1000] [--repeat 7]
+    .venv/bin/python -m bench.match [--watches 1000,100000] [--items 1000] [--repeat 11]
 
 Watches are real-looking company and person names from seeded word lists
 (bench/parties.py), a tenth of them with an alias, a tenth docket watches, some
@@ -244,7 +244,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--watches", default="1000,100000", help="comma-separated index sizes")
     parser.add_argument("--items", type=int, default=1_000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=11)
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.watches.split(","))
     print(f"match {args.items:,} items; CPU time, medians of {args.repeat} interleaved runs")
