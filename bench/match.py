@@ -13,7 +13,7 @@ Two floors, timed in the same run, interleaved with the figure:
 - the letter floor (the issue's): one pass of a pyahocorasick automaton of the
   same names, letter by letter (patterns " key "), over the items' text already
   folded and joined with their parties: what scanning the text costs;
-- the index's own pass: the index's automaton (one code per word) over the
+- the index's own pass: the index's automaton (a two-character code per word) over the
   same text already folded and spelled in its codes.
 
 Casewatch's figure is ``WatchIndex.match`` on every item (folding, spelling,
