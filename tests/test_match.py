@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import weakref
 
-from feeds.match import WatchIndex, WatchTarget
-from feeds.text import name_key
+import ahocorasick
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.match import Matcher, WatchIndex, WatchTarget
+from feeds.text import fold, name_key
 
 
 def name_watch(watch_id: int, term: str, *aliases: str, team: str = "T1", channel: str = "C1") -> WatchTarget:
@@ -76,3 +81,96 @@ def test_many_watches_of_one_name_all_hit_once() -> None:
 def test_text_and_parties_do_not_join_into_a_false_match() -> None:
     index = WatchIndex([name_watch(1, "zhao binance")])
     assert matched(index, "charges against Zhao", parties=("Binance Holdings",)) == []
+
+
+def test_a_rebuild_lets_go_of_the_old_index_before_building_the_new_one() -> None:
+    """So that a process never holds two indexes of 100,000 watches (memory, issue 9)."""
+    version, old_index_alive_during_build, old = 1, [], []
+
+    def watches(db: object) -> list[WatchTarget]:
+        if old:
+            old_index_alive_during_build.append(old[0]() is not None)
+        return [name_watch(version, "binance")]
+
+    matcher = Matcher(lambda db: version, watches)
+    old.append(weakref.ref(matcher.index(None)))
+    version = 2
+    index = matcher.index(None)
+    assert old_index_alive_during_build == [False]
+    assert matched(index, "Binance settles") == [2]
+
+
+class LetterIndex:
+    """The index as it was before it read words: a letter automaton of the
+    names padded with spaces (" key "), over the folded text and the parties'
+    keys, padded too. The reference that WatchIndex must agree with."""
+
+    def __init__(self, watches: list[WatchTarget]) -> None:
+        self.automaton = ahocorasick.Automaton()
+        self.watches = watches
+        names: dict[str, list[WatchTarget]] = {}
+        for watch in watches:
+            if watch.kind == "name":
+                for key in watch.keys:
+                    if key:
+                        names.setdefault(f" {key} ", []).append(watch)
+        for pattern, targets in names.items():
+            self.automaton.add_word(pattern, tuple(targets))
+        if names:
+            self.automaton.make_automaton()
+
+    def match(self, text: str, party_keys: list[str], docket_keys: set[str], case_id: int | None) -> list[int]:
+        hits: dict[int, None] = {}
+        for watch in self.watches:
+            if watch.kind == "case" and watch.case_id is not None and watch.case_id == case_id:
+                hits[watch.id] = None
+        for key in docket_keys:
+            for watch in self.watches:
+                if watch.kind == "docket" and watch.keys[0] == key:
+                    hits[watch.id] = None
+        if len(self.automaton):
+            separator = " \x00 "
+            haystack = f" {fold(text)} " + separator + separator.join(f" {key} " for key in party_keys) + " "
+            for _, targets in self.automaton.iter(haystack):
+                for watch in targets:
+                    hits.setdefault(watch.id, None)
+        return list(hits)
+
+
+# Few words, so that names, texts and parties share them often; some only texts have.
+_WORDS = st.sampled_from(["acme", "binance", "holdings", "zhao", "cz", "a", "b", "ab", "ørsted", "co"])
+_NAMES = st.lists(_WORDS, min_size=1, max_size=3).map(" ".join)
+# Keys as Casewatch makes them (name_key), for watched names and case parties alike.
+_KEYS = _NAMES.map(name_key)
+_OTHER_WORDS = st.sampled_from(["metadata", "Acme,", "BINANCE's", "ORSTED", "-", "a.b", "\n", "x"])
+_TEXTS = st.lists(st.one_of(_WORDS, _NAMES, _OTHER_WORDS), max_size=12)
+
+
+@st.composite
+def _watches(draw: st.DrawFn) -> list[WatchTarget]:
+    watches = []
+    for watch_id in range(1, draw(st.integers(0, 8)) + 1):
+        kind = draw(st.sampled_from(["name", "name", "docket", "case"]))
+        keys = tuple(draw(st.lists(_KEYS, min_size=1, max_size=3))) if kind == "name" else (draw(_DOCKETS),)
+        case_id = draw(st.integers(1, 3)) if kind == "case" else None
+        watches.append(WatchTarget(watch_id, "T1", f"C{watch_id % 3}", kind, keys[0], keys, case_id, "instant", False))
+    return watches
+
+
+_DOCKETS = st.sampled_from(["23-cv-01599", "23-01599", "24-cr-00001"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    watches=_watches(),
+    text=_TEXTS.map(" ".join),
+    parties=st.lists(st.one_of(_KEYS, _TEXTS.map(" ".join).map(name_key)), max_size=3),
+    dockets=st.sets(_DOCKETS, max_size=2),
+    case_id=st.none() | st.integers(1, 3),
+)
+def test_the_word_index_hits_exactly_what_the_letter_index_hit(
+    watches: list[WatchTarget], text: str, parties: list[str], dockets: set[str], case_id: int | None
+) -> None:
+    hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=dockets, case_id=case_id)
+    assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, dockets, case_id)
+    assert all(hit.matched == hit.watch.term for hit in hits)
