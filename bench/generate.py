@@ -431,7 +431,8 @@ def _release_text(case: Case, closing: bool, caption: str, form: str, extra: dic
         return (
             f"{first} Indicted for Defrauding Investors",
             f"A federal grand jury returned an indictment charging {first} with securities fraud and wire fraud "
-            f"in connection with {extra['allegation']}. {cite}",
+            f"in connection with {extra['allegation']}. If convicted, {first} faces a maximum penalty of 20 years "
+            f"in prison on each count. The FBI investigated the case. {cite}",
             "indictment",
             [],
         )
@@ -440,13 +441,16 @@ def _release_text(case: Case, closing: bool, caption: str, form: str, extra: dic
         return (
             f"{case.agency} Obtains Final Judgment Against {first}",
             f"The {case.plaintiff} obtained a final judgment against {first} ordering it to pay "
-            f"${_money(amount)}. {cite}",
+            f"${_money(amount)} in disgorgement, prejudgment interest and a civil penalty, and permanently "
+            f"enjoining it from further violations of the federal securities laws. {cite}",
             "judgment",
             [amount],
         )
     return (
         f"{case.agency} Charges {first} with {extra['allegation'].split(' that ')[0].capitalize()}",
-        f"The {case.plaintiff} today charged {first} with {extra['allegation']}. {cite}",
+        f"The {case.plaintiff} today charged {first} with {extra['allegation']}. According to the complaint, "
+        f"investors were told their money would be held in segregated accounts, while it was used for other "
+        f"purposes. The investigation is continuing. {cite}",
         "complaint",
         [],
     )
