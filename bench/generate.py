@@ -504,7 +504,8 @@ class BulkWriter:
         self._numbered: dict[tuple[int, str, str], _Event] = {}
         self.items: list[tuple] = []
         self.seen_at = now_iso()
-        self.next_item_id = 1 + (db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0])
+        self.first_item_id = 1 + (db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0])
+        self.next_item_id = self.first_item_id
         self.next_case_id = 1 + (db.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0])
 
     def add(self, generated: Generated) -> None:
@@ -704,7 +705,10 @@ class BulkWriter:
             "(SELECT group_concat(display || ' ' || docket_key || ' ' || docket_short, ' ') FROM case_dockets "
             "WHERE case_id = cases.id) FROM cases"
         )
-        index_items(db)
+        db.execute(
+            "INSERT INTO item_search (rowid, title, summary) SELECT id, title, summary FROM items WHERE id >= ?",
+            [self.first_item_id],
+        )
 
     def _link_cases(self) -> None:
         """Cases that share a party other than a plaintiff, both ways (as :func:`storage.related.link_case`)."""
@@ -715,14 +719,6 @@ class BulkWriter:
             "JOIN case_parties AS theirs ON theirs.name_key = ours.name_key AND theirs.case_id != ours.case_id "
             "WHERE ours.role != 'plaintiff' AND theirs.role != 'plaintiff' AND linking_key(ours.name_key)"
         )
-
-
-def index_items(db: Database) -> None:
-    """The items' full-text rows, for items stored without them."""
-    db.execute(
-        "INSERT INTO item_search (rowid, title, summary) SELECT id, title, summary FROM items "
-        "WHERE id > (SELECT coalesce(max(rowid), 0) FROM item_search)"
-    )
 
 
 def _other_release(known: str | None, new: str | None) -> bool:

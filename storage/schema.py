@@ -317,3 +317,29 @@ def m010_refold_names(db: Database) -> None:
     for case_id in changed:
         refresh_case_search(db, case_id)
     relink_all(db)
+
+
+@migrations()
+def m011_item_search_external_content(db: Database) -> None:
+    # The items' full-text index reads their text from the items table
+    # (external content) instead of keeping a second copy of it. Storing an
+    # item adds its row to the index; these triggers keep the index right
+    # should an item's text ever change or an item go (an external-content
+    # index must be told the old text to forget it).
+    db.executescript(
+        """
+        DROP TABLE item_search;
+        CREATE VIRTUAL TABLE item_search USING fts5 (
+            title, summary, content = 'items', content_rowid = 'id',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO item_search (item_search) VALUES ('rebuild');
+        CREATE TRIGGER items_search_update AFTER UPDATE OF title, summary ON items BEGIN
+            INSERT INTO item_search (item_search, rowid, title, summary) VALUES ('delete', old.id, old.title, old.summary);
+            INSERT INTO item_search (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+        END;
+        CREATE TRIGGER items_search_delete AFTER DELETE ON items BEGIN
+            INSERT INTO item_search (item_search, rowid, title, summary) VALUES ('delete', old.id, old.title, old.summary);
+        END;
+        """
+    )
