@@ -322,7 +322,8 @@ def m010_refold_names(db: Database) -> None:
 @migrations()
 def m011_item_search_external_content(db: Database) -> None:
     # The items' full-text index reads their text from the items table
-    # (external content) instead of keeping a second copy of it. Storing an
+    # (external content) instead of keeping a second copy of it, and keeps no
+    # column sizes (only bm25 ranking reads them; searches order by rowid). Storing an
     # item adds its row to the index; these triggers keep the index right
     # should an item's text ever change or an item go (an external-content
     # index must be told the old text to forget it).
@@ -330,7 +331,7 @@ def m011_item_search_external_content(db: Database) -> None:
         """
         DROP TABLE item_search;
         CREATE VIRTUAL TABLE item_search USING fts5 (
-            title, summary, content = 'items', content_rowid = 'id',
+            title, summary, content = 'items', content_rowid = 'id', columnsize = 0,
             tokenize = 'unicode61 remove_diacritics 2'
         );
         INSERT INTO item_search (item_search) VALUES ('rebuild');
