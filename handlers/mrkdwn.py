@@ -30,7 +30,9 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 def slack_length(text: str) -> int:
     """Length in UTF-16 code units: never less than Slack's count of characters."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
 
 
 def escape(text: str | None, limit: int | None = None) -> str:
