@@ -33,6 +33,7 @@ from feeds.fetch import Fetcher
 from feeds.poll import default_matcher
 from storage.database import ThreadDatabases
 from storage.feeds import sync_catalog
+from storage.search import prepare_search
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -93,6 +94,7 @@ def wsgi_application(app: App, status: Callable[[], dict], signing_secret: str) 
 def run(settings: Settings) -> None:
     databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
+    prepare_search(databases.get())  # so that the first /case is as quick as the next
     client = web_client(settings)
     fetcher = Fetcher(
         contact=settings.contact,

@@ -344,3 +344,34 @@ def m011_item_search_external_content(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m012_loose_item_search(db: Database) -> None:
+    # The words of the items that belong to no case (speeches, statistics),
+    # a few in a hundred: /case lists those that match, and most queries
+    # match none, which this small index tells at once. Kept by triggers
+    # whatever inserts or changes items (never 'rebuild' it: it would index
+    # every item).
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE loose_item_search USING fts5 (
+            title, summary, content = 'items', content_rowid = 'id', columnsize = 0,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO loose_item_search (rowid, title, summary) SELECT id, title, summary FROM items WHERE case_id IS NULL;
+        CREATE TRIGGER items_loose_insert AFTER INSERT ON items WHEN new.case_id IS NULL BEGIN
+            INSERT INTO loose_item_search (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+        END;
+        CREATE TRIGGER items_loose_update AFTER UPDATE OF title, summary, case_id ON items BEGIN
+            INSERT INTO loose_item_search (loose_item_search, rowid, title, summary)
+                SELECT 'delete', old.id, old.title, old.summary WHERE old.case_id IS NULL;
+            INSERT INTO loose_item_search (rowid, title, summary)
+                SELECT new.id, new.title, new.summary WHERE new.case_id IS NULL;
+        END;
+        CREATE TRIGGER items_loose_delete AFTER DELETE ON items WHEN old.case_id IS NULL BEGIN
+            INSERT INTO loose_item_search (loose_item_search, rowid, title, summary)
+                VALUES ('delete', old.id, old.title, old.summary);
+        END;
+        """
+    )

@@ -146,6 +146,12 @@ def item_cases(db: Database) -> ItemCases:
         return _item_cases.setdefault(path, ItemCases())
 
 
+def prepare_search(db: Database) -> None:
+    """Read what searches keep in memory (the case of every item) now rather
+    than on the first ``/case``: a server calls this before it listens."""
+    item_cases(db).refresh(db)
+
+
 def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int], int]:
     """Cases whose names, caption or dockets match, then cases matched only by
     the words of their items; each group ranked by :func:`_top`. Only the
@@ -200,6 +206,10 @@ def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> l
 
 def _items_without_case(db: Database, expression: str, limit: int = ITEMS_SHOWN) -> list[ItemHit]:
     """The newest items of no case whose words match (the newest ``CANDIDATES`` matches are read)."""
+    if not db.execute(
+        "SELECT 1 FROM loose_item_search WHERE loose_item_search MATCH ? LIMIT 1", [expression]
+    ).fetchone():
+        return []  # no item of no case matches at all
     cases = item_cases(db)
     loose = [
         item_id for item_id in islice(_newest_matches(db, expression), CANDIDATES) if cases.case_of(db, item_id) is None
