@@ -35,6 +35,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -247,18 +248,41 @@ def describe(label: str, values: list[float]) -> str:
     )
 
 
-def warm(bot: Bot, queries: list[str]) -> tuple[list[float], list[float], int]:
-    """Timings of /healthz and /case, interleaved on one keep-alive connection."""
+def cpu_ms(pid: int) -> float:
+    """CPU time the process has used (user and system), in milliseconds (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Warm:
+    floor: list[float]  # ms per /healthz
+    cases: list[float]  # ms per /case
+    found: int
+    floor_cpu: float  # the server's CPU ms per /healthz
+    case_cpu: float  # the server's CPU ms per /case, beyond its /healthz
+
+
+def warm(bot: Bot, queries: list[str]) -> Warm:
+    """Timings of /healthz and /case, interleaved on one keep-alive connection,
+    and the server's CPU time per request (steadier than wall time on a busy machine)."""
     floor, cases, found = [], [], 0
     with bot.running() as connection:
+        assert bot.process is not None
         for query in queries[:WARM_UP]:
             case(connection, query)
+        started = cpu_ms(bot.process.pid)
+        for _ in queries[WARM_UP:]:
+            healthz(connection)
+        floor_cpu = (cpu_ms(bot.process.pid) - started) / len(queries[WARM_UP:])
+        started = cpu_ms(bot.process.pid)
         for query in queries[WARM_UP:]:
             floor.append(healthz(connection))
             elapsed, text = case(connection, query)
             cases.append(elapsed)
             found += not text.startswith("No case")
-    return floor, cases, found
+        case_cpu = (cpu_ms(bot.process.pid) - started) / len(cases) - floor_cpu
+    return Warm(floor, cases, found, floor_cpu, case_cpu)
 
 
 def cold(bot: Bot, queries: list[str], restarts: int) -> tuple[list[float], list[float]]:
@@ -293,14 +317,19 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as workdir:
             bot = Bot(args.db, slack, Path(workdir), args.code)
-            floor, cases, found = warm(bot, queries)
+            measured = warm(bot, queries)
             cold_floor, firsts = cold(bot, random.Random(args.seed + 1).sample(queries, len(queries)), args.restarts)
     finally:
         slack.close()
-    print(f"/case over HTTP on {items:,} items; {len(cases)} queries, {found} found cases")
+    floor, cases = measured.floor, measured.cases
+    print(f"/case over HTTP on {items:,} items; {len(cases)} queries, {measured.found} found cases")
     print("warm, one keep-alive connection, /healthz before each /case:")
     print("  " + describe("/healthz", floor))
     print("  " + describe("/case", cases))
+    print(
+        f"  the server's CPU time: {measured.floor_cpu:.2f} ms per /healthz, "
+        f"{measured.case_cpu:.2f} ms more per /case (mean)"
+    )
     above = percentile(cases, 0.95) - percentile(floor, 0.95)
     ratio = percentile(cases, 0.5) / percentile(floor, 0.5)
     print(
