@@ -12,7 +12,6 @@ import threading
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 
 from sqlite_utils import Database
 
@@ -110,13 +109,18 @@ class ItemCases:
         self._cases = array("i")
         self._lock = threading.Lock()
 
-    def case_of(self, db: Database, item_id: int) -> int | None:
-        if item_id >= len(self._cases):
+    def cases_of(self, db: Database, item_ids: list[int]) -> list[int]:
+        """The case of each item (0: none)."""
+        if item_ids and max(item_ids) >= len(self._cases):
             self.refresh(db)
-            if item_id >= len(self._cases):  # only inside this connection's uncommitted transaction
-                row = db.execute("SELECT case_id FROM items WHERE id = ?", [item_id]).fetchone()
-                return row[0] if row else None
-        return self._cases[item_id] or None
+        cases, known = self._cases, len(self._cases)
+        return [cases[item_id] if item_id < known else self._read(db, item_id) for item_id in item_ids]
+
+    @staticmethod
+    def _read(db: Database, item_id: int) -> int:
+        """An item stored in this connection's transaction, not yet committed."""
+        row = db.execute("SELECT case_id FROM items WHERE id = ?", [item_id]).fetchone()
+        return (row[0] or 0) if row else 0
 
     def refresh(self, db: Database) -> None:
         if db.conn.in_transaction:
@@ -171,17 +175,19 @@ def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
 
 
-def _newest_matches(db: Database, expression: str) -> Iterator[int]:
-    """The ids of the items whose words match, newest first, read a batch at a time."""
+def _newest_matches(db: Database, expression: str) -> Iterator[list[int]]:
+    """The ids of the items whose words match, newest first, a batch at a time."""
     newest = "SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?"
-    rows = db.execute(newest, [expression, CANDIDATES]).fetchall()
-    while rows:
-        for (item_id,) in rows:
-            yield item_id
-        rows = db.execute(
-            "SELECT rowid FROM item_search WHERE item_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
-            [expression, rows[-1][0], CANDIDATES * 5],
-        ).fetchall()
+    batch = [item_id for (item_id,) in db.execute(newest, [expression, CANDIDATES])]
+    while batch:
+        yield batch
+        batch = [
+            item_id
+            for (item_id,) in db.execute(
+                "SELECT rowid FROM item_search WHERE item_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+                [expression, batch[-1], CANDIDATES * 5],
+            )
+        ]
 
 
 def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> list[int]:
@@ -191,16 +197,16 @@ def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> l
     found: list[int] = []
     seen = set(known)
     hits = 0
-    for item_id in _newest_matches(db, expression):
-        case_id = cases.case_of(db, item_id)
-        if case_id is None:
-            continue
-        if case_id not in seen:
-            seen.add(case_id)
-            found.append(case_id)
-        hits += 1
-        if hits == CANDIDATES * 5:
-            break
+    for batch in _newest_matches(db, expression):
+        for case_id in cases.cases_of(db, batch):
+            if not case_id:
+                continue
+            if case_id not in seen:
+                seen.add(case_id)
+                found.append(case_id)
+            hits += 1
+            if hits == CANDIDATES * 5:
+                return found
     return found
 
 
@@ -210,9 +216,9 @@ def _items_without_case(db: Database, expression: str, limit: int = ITEMS_SHOWN)
         "SELECT 1 FROM loose_item_search WHERE loose_item_search MATCH ? LIMIT 1", [expression]
     ).fetchone():
         return []  # no item of no case matches at all
-    cases = item_cases(db)
+    newest = next(_newest_matches(db, expression), [])  # the first batch: the newest CANDIDATES
     loose = [
-        item_id for item_id in islice(_newest_matches(db, expression), CANDIDATES) if cases.case_of(db, item_id) is None
+        item_id for item_id, case_id in zip(newest, item_cases(db).cases_of(db, newest), strict=True) if not case_id
     ]
     if not loose:
         return []
