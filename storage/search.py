@@ -131,8 +131,8 @@ class ItemCases:
                 self._cases = array("i")
             known = len(self._cases)
             for item_id, case_id in db.execute("SELECT id, case_id FROM items WHERE id >= ? ORDER BY id", [known]):
-                if item_id >= len(self._cases):
-                    self._cases.extend(bytes(4 * (item_id + 1 - len(self._cases))))
+                if item_id >= len(self._cases):  # exactly up to this item: later ids are read when stored
+                    self._cases.frombytes(bytes(self._cases.itemsize * (item_id + 1 - len(self._cases))))
                 self._cases[item_id] = case_id or 0
 
 
