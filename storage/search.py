@@ -156,6 +156,16 @@ def prepare_search(db: Database) -> None:
     item_cases(db).refresh(db)
 
 
+WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
+
+
+def warm_search(db: Database) -> None:
+    """Search a few typical queries on a new connection, so that the pages
+    every search reads (indexes' roots, full-text structure) are in its cache."""
+    for query in WARM_QUERIES:
+        search_cases(db, query)
+
+
 def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int], int]:
     """Cases whose names, caption or dockets match, then cases matched only by
     the words of their items; each group ranked by :func:`_top`. Only the

@@ -3,6 +3,7 @@ served over local HTTP through the real pipeline."""
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -217,3 +218,20 @@ def test_a_cases_status_read_in_sql_is_the_status_of_all_its_events(events: list
     every = db.execute("SELECT action, action_detail, event_day, routine FROM events WHERE case_id = 1").fetchall()
     expected = case_status(EventFacts(action, detail, day, bool(routine)) for action, detail, day, routine in every)
     assert status_of_case(db, 1) == expected
+
+
+def test_connections_prepared_up_front_serve_the_threads_that_ask(tmp_path: Path) -> None:
+    databases = ThreadDatabases(tmp_path / "pool.db")
+    warmed: list[Database] = []
+    databases.prepare(2, warmed.append)
+    answers: list[object] = []
+
+    def ask() -> None:
+        db = databases.get()
+        answers.append((db in warmed, db.execute("SELECT count(*) FROM items").fetchone()[0]))
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+        thread.join()
+    assert sorted(answers, key=str) == [(False, 0), (True, 0), (True, 0)]
