@@ -179,7 +179,12 @@ def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int
             [expression, CANDIDATES],
         )
     ]
-    (name_total,) = db.execute("SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]).fetchone()
+    if len(by_name) < CANDIDATES:
+        name_total = len(by_name)  # all of them
+    else:
+        (name_total,) = db.execute(
+            "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
+        ).fetchone()
     by_text = _cases_by_item_words(db, expression, known=set(by_name))
     top = _top(db, by_name, limit)
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
@@ -189,13 +194,17 @@ def _newest_matches(db: Database, expression: str) -> Iterator[list[int]]:
     """The ids of the items whose words match, newest first, a batch at a time."""
     newest = "SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?"
     batch = [item_id for (item_id,) in db.execute(newest, [expression, CANDIDATES])]
+    wanted = CANDIDATES
     while batch:
         yield batch
+        if len(batch) < wanted:
+            return  # that was the last: FTS5 would only walk the same lists again
+        wanted = CANDIDATES * 5
         batch = [
             item_id
             for (item_id,) in db.execute(
                 "SELECT rowid FROM item_search WHERE item_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
-                [expression, batch[-1], CANDIDATES * 5],
+                [expression, batch[-1], wanted],
             )
         ]
 
