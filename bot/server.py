@@ -33,10 +33,12 @@ from feeds.fetch import Fetcher
 from feeds.poll import default_matcher
 from storage.database import ThreadDatabases
 from storage.feeds import sync_catalog
+from storage.search import prepare_search, warm_search
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_REQUEST_BYTES = 1024 * 1024
+HTTP_THREADS = 8
 JSON = {"Content-Type": ["application/json"]}
 TEXT = {"Content-Type": ["text/plain; charset=utf-8"]}
 
@@ -93,6 +95,8 @@ def wsgi_application(app: App, status: Callable[[], dict], signing_secret: str) 
 def run(settings: Settings) -> None:
     databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
+    prepare_search(databases.get())  # so that the first /case is as quick as the next
+    databases.prepare(HTTP_THREADS + 4, warm_search)  # the request threads', and the sender's and pollers' first
     client = web_client(settings)
     fetcher = Fetcher(
         contact=settings.contact,
@@ -124,7 +128,7 @@ def run(settings: Settings) -> None:
                 wsgi_application(app, lambda: {"polling": scheduler.polling}, settings.slack_signing_secret),
                 host=settings.host,
                 port=settings.port,
-                threads=8,
+                threads=HTTP_THREADS,
                 ident="Casewatch",
                 max_request_body_size=MAX_REQUEST_BYTES,
             )

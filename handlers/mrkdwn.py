@@ -30,6 +30,8 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 def slack_length(text: str) -> int:
     """Length in UTF-16 code units: never less than Slack's count of characters."""
+    if text.isascii():
+        return len(text)
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 

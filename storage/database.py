@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,13 +49,21 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def open_database(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+def open_database(
+    path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, for_another_thread: bool = False
+) -> Database:
     """Open (creating if need be) the database at ``path`` and bring its schema
-    up to date. Each thread must open its own (see :class:`ThreadDatabases`).
+    up to date. Each thread must use its own (see :class:`ThreadDatabases`);
+    ``for_another_thread`` opens one here for a thread to adopt later.
     A write waits up to ``busy_timeout_ms`` for another writer's lock."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
+    conn = sqlite3.connect(
+        str(path),
+        timeout=busy_timeout_ms / 1000,
+        isolation_level=None,
+        check_same_thread=not for_another_thread,
+    )
     db = Database(conn)
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA foreign_keys = ON")
@@ -139,11 +147,25 @@ class ThreadDatabases:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
+        self._ready: list[Database] = []
+        self._ready_lock = threading.Lock()
         open_database(path, busy_timeout_ms=busy_timeout_ms).close()  # migrate once, up front
+
+    def prepare(self, count: int, warm: Callable[[Database], None]) -> None:
+        """Open ``count`` connections now and ``warm`` each (read what its first
+        queries would), for the next threads that ask: a connection's first
+        queries otherwise read their pages from the file, slowly."""
+        for _ in range(count):
+            db = open_database(self.path, busy_timeout_ms=self.busy_timeout_ms, for_another_thread=True)
+            warm(db)
+            with self._ready_lock:
+                self._ready.append(db)
 
     def get(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = open_database(self.path, busy_timeout_ms=self.busy_timeout_ms)
+            with self._ready_lock:
+                db = self._ready.pop() if self._ready else None
+            db = db or open_database(self.path, busy_timeout_ms=self.busy_timeout_ms)
             self._local.db = db
         return db

@@ -317,3 +317,76 @@ def m010_refold_names(db: Database) -> None:
     for case_id in changed:
         refresh_case_search(db, case_id)
     relink_all(db)
+
+
+@migrations()
+def m011_item_search_external_content(db: Database) -> None:
+    # The items' full-text index reads their text from the items table
+    # (external content) instead of keeping a second copy of it, and keeps no
+    # column sizes (only bm25 ranking reads them; searches order by rowid). Storing an
+    # item adds its row to the index; these triggers keep the index right
+    # should an item's text ever change or an item go (an external-content
+    # index must be told the old text to forget it).
+    db.executescript(
+        """
+        DROP TABLE item_search;
+        CREATE VIRTUAL TABLE item_search USING fts5 (
+            title, summary, content = 'items', content_rowid = 'id', columnsize = 0,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO item_search (item_search) VALUES ('rebuild');
+        CREATE TRIGGER items_search_update AFTER UPDATE OF title, summary ON items BEGIN
+            INSERT INTO item_search (item_search, rowid, title, summary) VALUES ('delete', old.id, old.title, old.summary);
+            INSERT INTO item_search (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+        END;
+        CREATE TRIGGER items_search_delete AFTER DELETE ON items BEGIN
+            INSERT INTO item_search (item_search, rowid, title, summary) VALUES ('delete', old.id, old.title, old.summary);
+        END;
+        """
+    )
+
+
+@migrations()
+def m012_loose_item_search(db: Database) -> None:
+    # The words of the items that belong to no case (speeches, statistics),
+    # a few in a hundred: /case lists those that match, and most queries
+    # match none, which this small index tells at once. Kept by triggers
+    # whatever inserts or changes items (never 'rebuild' it: it would index
+    # every item).
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE loose_item_search USING fts5 (
+            title, summary, content = 'items', content_rowid = 'id', columnsize = 0,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO loose_item_search (rowid, title, summary) SELECT id, title, summary FROM items WHERE case_id IS NULL;
+        CREATE TRIGGER items_loose_insert AFTER INSERT ON items WHEN new.case_id IS NULL BEGIN
+            INSERT INTO loose_item_search (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+        END;
+        CREATE TRIGGER items_loose_update AFTER UPDATE OF title, summary, case_id ON items BEGIN
+            INSERT INTO loose_item_search (loose_item_search, rowid, title, summary)
+                SELECT 'delete', old.id, old.title, old.summary WHERE old.case_id IS NULL;
+            INSERT INTO loose_item_search (rowid, title, summary)
+                SELECT new.id, new.title, new.summary WHERE new.case_id IS NULL;
+        END;
+        CREATE TRIGGER items_loose_delete AFTER DELETE ON items WHEN old.case_id IS NULL BEGIN
+            INSERT INTO loose_item_search (loose_item_search, rowid, title, summary)
+                VALUES ('delete', old.id, old.title, old.summary);
+        END;
+        """
+    )
+
+
+@migrations()
+def m013_case_card_indexes(db: Database) -> None:
+    # A case card counts its items and their sources and adds up its amounts:
+    # from the index alone (its items' feeds ride along with their dates), and
+    # from the few items that name an amount, instead of reading every item of
+    # a busy case.
+    db.executescript(
+        """
+        CREATE INDEX items_case_event_feed ON items (case_id, event_at, feed_id);
+        DROP INDEX items_case_event;
+        CREATE INDEX items_case_amounts ON items (case_id) WHERE amounts != '[]';
+        """
+    )

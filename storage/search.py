@@ -8,6 +8,9 @@ folded words each wrapped in double quotes, so ``"``, ``*``, ``-``, ``NEAR`` or
 from __future__ import annotations
 
 import difflib
+import threading
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -75,26 +78,100 @@ def fts_query(tokens: list[str], *, prefix_last: bool = False) -> str:
     return " ".join(quoted)
 
 
-def _rank(db: Database, case_ids: list[int]) -> list[int]:
-    """Most recently active first; ties: the better documented, then the oldest."""
-    if not case_ids:
+def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
+    """The first ``limit`` of ``case_ids`` ranked most recently active first;
+    ties: the better documented, then the oldest. Items are counted only for
+    the cases that tie for the last places."""
+    if not case_ids or limit <= 0:
         return []
     marks = ", ".join("?" for _ in case_ids)
-    rows = db.execute(
-        f"SELECT id, last_event_at, (SELECT count(*) FROM items WHERE items.case_id = cases.id) "
-        f"FROM cases WHERE id IN ({marks})",
-        case_ids,
-    ).fetchall()
-    rows.sort(key=lambda row: (row[1] or "", row[2], -row[0]), reverse=True)
-    return [row[0] for row in rows]
+    rows = db.execute(f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids).fetchall()
+    rows.sort(key=lambda row: row[1], reverse=True)
+    if len(rows) > limit:
+        boundary = rows[limit - 1][1]
+        rows = [row for row in rows if row[1] >= boundary]
+    counted = [
+        (last, db.execute("SELECT count(*) FROM items WHERE case_id = ?", [case_id]).fetchone()[0], -case_id)
+        for case_id, last in rows
+    ]
+    counted.sort(reverse=True)
+    return [-negative_id for _, _, negative_id in counted[:limit]]
 
 
-def _cases_by_words(db: Database, expression: str) -> tuple[list[int], int]:
+class ItemCases:
+    """The case of every stored item (0: none), in memory, so that full-text
+    hits on items are told apart without reading the items table. Items are
+    only ever added and never change case, so the map reads only the items
+    committed since it last looked (never inside a transaction, whose rows
+    could still be rolled back and their ids reused)."""
+
+    def __init__(self) -> None:
+        self._cases = array("i")
+        self._lock = threading.Lock()
+
+    def cases_of(self, db: Database, item_ids: list[int]) -> list[int]:
+        """The case of each item (0: none)."""
+        if item_ids and max(item_ids) >= len(self._cases):
+            self.refresh(db)
+        cases, known = self._cases, len(self._cases)
+        return [cases[item_id] if item_id < known else self._read(db, item_id) for item_id in item_ids]
+
+    @staticmethod
+    def _read(db: Database, item_id: int) -> int:
+        """An item stored in this connection's transaction, not yet committed."""
+        row = db.execute("SELECT case_id FROM items WHERE id = ?", [item_id]).fetchone()
+        return (row[0] or 0) if row else 0
+
+    def refresh(self, db: Database) -> None:
+        if db.conn.in_transaction:
+            return
+        with self._lock:
+            (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()
+            if newest < len(self._cases) - 1:  # not the file it was read from (replaced from a backup?)
+                self._cases = array("i")
+            known = len(self._cases)
+            for item_id, case_id in db.execute("SELECT id, case_id FROM items WHERE id >= ? ORDER BY id", [known]):
+                if item_id >= len(self._cases):  # exactly up to this item: later ids are read when stored
+                    self._cases.frombytes(bytes(self._cases.itemsize * (item_id + 1 - len(self._cases))))
+                self._cases[item_id] = case_id or 0
+
+
+_item_cases: dict[str, ItemCases] = {}
+_item_cases_lock = threading.Lock()
+
+
+def item_cases(db: Database) -> ItemCases:
+    """The :class:`ItemCases` of ``db``'s file, shared by the process's
+    connections to it (a fresh one for an in-memory database)."""
+    ((_, _, path),) = [row for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+    if not path:
+        return ItemCases()
+    with _item_cases_lock:
+        return _item_cases.setdefault(path, ItemCases())
+
+
+def prepare_search(db: Database) -> None:
+    """Read what searches keep in memory (the case of every item) now rather
+    than on the first ``/case``: a server calls this before it listens."""
+    item_cases(db).refresh(db)
+
+
+WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
+
+
+def warm_search(db: Database) -> None:
+    """Search a few typical queries on a new connection, so that the pages
+    every search reads (indexes' roots, full-text structure) are in its cache."""
+    for query in WARM_QUERIES:
+        search_cases(db, query)
+
+
+def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int], int]:
     """Cases whose names, caption or dockets match, then cases matched only by
-    the words of their items; each group ranked by :func:`_rank`. Only the
+    the words of their items; each group ranked by :func:`_top`. Only the
     newest ``CANDIDATES`` matches of each kind are ranked (FTS5 walks rowids in
     order cheaply), so a word in every case costs no more than a rare one.
-    Returns the ranked ids and how many cases matched in all."""
+    Returns the first ``limit`` ids and how many cases matched in all."""
     by_name = [
         case_id
         for (case_id,) in db.execute(
@@ -102,28 +179,73 @@ def _cases_by_words(db: Database, expression: str) -> tuple[list[int], int]:
             [expression, CANDIDATES],
         )
     ]
-    (name_total,) = db.execute("SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]).fetchone()
-    known = set(by_name)
-    by_text: list[int] = []
-    for (case_id,) in db.execute(
-        "SELECT items.case_id FROM item_search JOIN items ON items.id = item_search.rowid "
-        "WHERE item_search MATCH ? AND items.case_id IS NOT NULL ORDER BY item_search.rowid DESC LIMIT ?",
-        [expression, CANDIDATES * 5],
-    ):
-        if case_id not in known:
-            known.add(case_id)
-            by_text.append(case_id)
-    return _rank(db, by_name) + _rank(db, by_text), name_total + len(by_text)
+    if len(by_name) < CANDIDATES:
+        name_total = len(by_name)  # all of them
+    else:
+        (name_total,) = db.execute(
+            "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
+        ).fetchone()
+    by_text = _cases_by_item_words(db, expression, known=set(by_name))
+    top = _top(db, by_name, limit)
+    return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
+
+
+def _newest_matches(db: Database, expression: str) -> Iterator[list[int]]:
+    """The ids of the items whose words match, newest first, a batch at a time."""
+    newest = "SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?"
+    batch = [item_id for (item_id,) in db.execute(newest, [expression, CANDIDATES])]
+    wanted = CANDIDATES
+    while batch:
+        yield batch
+        if len(batch) < wanted:
+            return  # that was the last: FTS5 would only walk the same lists again
+        wanted = CANDIDATES * 5
+        batch = [
+            item_id
+            for (item_id,) in db.execute(
+                "SELECT rowid FROM item_search WHERE item_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+                [expression, batch[-1], wanted],
+            )
+        ]
+
+
+def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> list[int]:
+    """The cases (other than ``known``) of the newest ``CANDIDATES * 5`` matching
+    items that belong to a case, in the order met."""
+    cases = item_cases(db)
+    found: list[int] = []
+    seen = set(known)
+    hits = 0
+    for batch in _newest_matches(db, expression):
+        for case_id in cases.cases_of(db, batch):
+            if not case_id:
+                continue
+            if case_id not in seen:
+                seen.add(case_id)
+                found.append(case_id)
+            hits += 1
+            if hits == CANDIDATES * 5:
+                return found
+    return found
 
 
 def _items_without_case(db: Database, expression: str, limit: int = ITEMS_SHOWN) -> list[ItemHit]:
     """The newest items of no case whose words match (the newest ``CANDIDATES`` matches are read)."""
+    if not db.execute(
+        "SELECT 1 FROM loose_item_search WHERE loose_item_search MATCH ? LIMIT 1", [expression]
+    ).fetchone():
+        return []  # no item of no case matches at all
+    newest = next(_newest_matches(db, expression), [])  # the first batch: the newest CANDIDATES
+    loose = [
+        item_id for item_id, case_id in zip(newest, item_cases(db).cases_of(db, newest), strict=True) if not case_id
+    ]
+    if not loose:
+        return []
+    marks = ", ".join("?" for _ in loose)
     rows = db.execute(
-        "SELECT items.event_at, items.title, items.link, feeds.name FROM "
-        "(SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?) AS hits "
-        "JOIN items ON items.id = hits.rowid JOIN feeds ON feeds.id = items.feed_id "
-        "WHERE items.case_id IS NULL ORDER BY items.event_at DESC, items.id DESC LIMIT ?",
-        [expression, CANDIDATES, limit],
+        "SELECT items.event_at, items.title, items.link, feeds.name FROM items JOIN feeds ON feeds.id = items.feed_id "
+        f"WHERE items.id IN ({marks}) ORDER BY items.event_at DESC, items.id DESC LIMIT ?",
+        [*loose, limit],
     )
     return [ItemHit(*row) for row in rows]
 
@@ -175,9 +297,9 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     total = len(case_ids)
     tokens = search_words(query)
     if not case_ids and tokens:
-        case_ids, total = _cases_by_words(db, fts_query(tokens))
+        case_ids, total = _cases_by_words(db, fts_query(tokens), limit)
         if not case_ids and len(tokens[-1]) >= 3:
-            case_ids, total = _cases_by_words(db, fts_query(tokens, prefix_last=True))
+            case_ids, total = _cases_by_words(db, fts_query(tokens, prefix_last=True), limit)
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,

@@ -92,21 +92,49 @@ def case_status(events: Iterable[EventFacts]) -> str:
     """The status of a case with ``events`` (any order): the newest decisive
     event's; else "filed" while nothing but its opening (complaint,
     indictment, proceeding) and clerical entries is known; else "pending"."""
-    ordered = sorted(events, key=lambda e: (e.day, _FINALITY.get(event_status(e.action, e.detail) or "", 0)))
-    for event in reversed(ordered):
-        status = event_status(event.action, event.detail)
+    return _status((event.action, event.detail, event.day, event.routine) for event in events)
+
+
+def _status(events: Iterable[tuple[str, str | None, str, bool]]) -> str:
+    """:func:`case_status` in one pass over (action, detail, day, routine): the
+    decisive event of the latest day wins, the more final one on a tie, then
+    the later one given."""
+    best: tuple[str, int, int] | None = None
+    decided = ""
+    substantive, only_openings = False, True
+    for index, (action, detail, day, routine) in enumerate(events):
+        status = event_status(action, detail)
         if status:
-            return status
-    substantive = [event for event in ordered if not event.routine and event.action not in (Action.NONE, Action.UPDATE)]
-    if substantive and all(event.action in _OPENINGS for event in substantive):
-        return "filed"
-    return "pending"
+            key = (day, _FINALITY.get(status, 0), index)
+            if best is None or key > best:
+                best, decided = key, status
+        elif not routine and action not in ("none", "update"):
+            substantive = True
+            only_openings = only_openings and action in _OPENINGS
+    if decided:
+        return decided
+    return "filed" if substantive and only_openings else "pending"
+
+
+# Actions that may decide a status (a ruling or a proceeding only with the right detail).
+_MAY_DECIDE = (*_BY_ACTION, "dismissal", "ruling", "administrative proceeding")
+_DECIDING_EVENTS = (
+    "SELECT action, action_detail, event_day, routine FROM events "
+    f"WHERE case_id = ? AND action IN ({', '.join(repr(action) for action in _MAY_DECIDE)}) "
+    "ORDER BY action, identity, event_day, id"  # the order of the events_identity index
+)
+_OPENINGS_ONLY = (
+    "SELECT count(*), coalesce(sum(action NOT IN "
+    f"({', '.join(repr(action) for action in sorted(_OPENINGS))})), 0) FROM events "
+    "WHERE case_id = ? AND NOT routine AND action NOT IN ('none', 'update')"
+)
 
 
 def status_of_case(db: Database, case_id: int) -> str:
-    return case_status(
-        EventFacts(action, detail, day, bool(routine))
-        for action, detail, day, routine in db.execute(
-            "SELECT action, action_detail, event_day, routine FROM events WHERE case_id = ?", [case_id]
-        )
-    )
+    """:func:`case_status` of the case's events, reading only those that may
+    decide it, and counting the rest in SQL when none does."""
+    decided = _status(db.execute(_DECIDING_EVENTS, [case_id]))
+    if decided not in ("filed", "pending"):
+        return decided
+    substantive, others = db.execute(_OPENINGS_ONLY, [case_id]).fetchone()
+    return "filed" if substantive and not others else "pending"

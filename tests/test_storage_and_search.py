@@ -3,9 +3,13 @@ served over local HTTP through the real pipeline."""
 
 from __future__ import annotations
 
+import threading
+from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
@@ -16,6 +20,7 @@ from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
 from storage.search import fts_query, search_cases, search_words
+from storage.status import EventFacts, case_status, status_of_case
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +176,62 @@ def test_a_typed_docket_finds_a_case_known_by_its_typeless_form(tmp_path: Path) 
     store_items(db, 1, [(item, extraction)])
     for query in ("1:24-cv-01234", "24-cv-1234", "Case No. 24-1234"):
         assert [case.caption for case in search_cases(db, query).cases] == ["SEC v. Acme Widgets Inc."], query
+
+
+ACTIONS = [
+    "complaint", "indictment", "administrative proceeding", "plea", "verdict", "sentencing", "settlement",
+    "judgment", "ruling", "dismissal", "appeal", "filing", "order", "opinion", "none", "update",
+]  # fmt: skip
+DETAILS = [None, "partial dismissal", "motion to dismiss denied", "summary judgment", "settled", "closed", "order"]
+
+
+@cache
+def _status_db() -> Database:
+    db = open_database(":memory:")
+    db.execute("INSERT INTO cases (id, created_at) VALUES (1, '')")
+    return db
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(ACTIONS),
+            st.sampled_from(DETAILS),
+            st.sampled_from(["2024-01-01", "2024-01-02", "2024-03-05"]),
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
+def test_a_cases_status_read_in_sql_is_the_status_of_all_its_events(events: list) -> None:
+    """status_of_case reads only the events that may decide; it must say what
+    case_status says of every event, in the order the database gives them."""
+    db = _status_db()
+    db.execute("DELETE FROM events")
+    for index, (action, detail, day, routine) in enumerate(events):
+        db.execute(
+            "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at, "
+            "action_detail) VALUES (1, ?, ?, ?, ?, ?, '', ?)",
+            [action, day, str(index % 2), int(routine), index, detail],
+        )
+    every = db.execute("SELECT action, action_detail, event_day, routine FROM events WHERE case_id = 1").fetchall()
+    expected = case_status(EventFacts(action, detail, day, bool(routine)) for action, detail, day, routine in every)
+    assert status_of_case(db, 1) == expected
+
+
+def test_connections_prepared_up_front_serve_the_threads_that_ask(tmp_path: Path) -> None:
+    databases = ThreadDatabases(tmp_path / "pool.db")
+    warmed: list[Database] = []
+    databases.prepare(2, warmed.append)
+    answers: list[object] = []
+
+    def ask() -> None:
+        db = databases.get()
+        answers.append((db in warmed, db.execute("SELECT count(*) FROM items").fetchone()[0]))
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+        thread.join()
+    assert sorted(answers, key=str) == [(False, 0), (True, 0), (True, 0)]
