@@ -120,12 +120,12 @@ def _status(events: Iterable[tuple[str, str | None, str, bool]]) -> str:
 _MAY_DECIDE = (*_BY_ACTION, "dismissal", "ruling", "administrative proceeding")
 _DECIDING_EVENTS = (
     "SELECT action, action_detail, event_day, routine FROM events "
-    f"WHERE case_id = ? AND action IN ({', '.join(repr(action) for action in _MAY_DECIDE)}) "
+    f"WHERE case_id = ? AND action IN ({', '.join(repr(str(action)) for action in _MAY_DECIDE)}) "
     "ORDER BY action, identity, event_day, id"  # the order of the events_identity index
 )
 _OPENINGS_ONLY = (
     "SELECT count(*), coalesce(sum(action NOT IN "
-    f"({', '.join(repr(action) for action in sorted(_OPENINGS))})), 0) FROM events "
+    f"({', '.join(repr(str(action)) for action in sorted(_OPENINGS))})), 0) FROM events "
     "WHERE case_id = ? AND NOT routine AND action NOT IN ('none', 'update')"
 )
 
