@@ -26,9 +26,9 @@ from pathlib import Path
 import feedparser
 
 from bench.feedsets import Feed, ingest_set, serving, watch_terms
+from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
-from feeds.poll import default_matcher, poll_feeds
 from handlers.watch_request import parse_watch
 from storage.database import ThreadDatabases, write_transaction
 from storage.feeds import enabled_feeds, record_success, sync_catalog

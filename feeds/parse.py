@@ -15,20 +15,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import traceback
 import xml.sax
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from feeds.courtlistener import is_entry_link
 from feeds.text import clean_text
-from feeds.types import FeedItem, ParsedFeed
+from feeds.types import FeedItem, ParsedFeed, describe_error
 
-__all__ = ["FeedItem", "FeedParseError", "ParsedFeed", "parse_feed", "safe_link"]
+__all__ = ["FeedItem", "FeedParseError", "ParsedFeed", "describe_error", "parse_feed", "safe_link"]
 
 log = logging.getLogger(__name__)
 _HTML_PAGE = re.compile(rb"<!doctype html|<html[\s>]", re.IGNORECASE)
@@ -165,12 +163,3 @@ def _item(entry: feedparser.FeedParserDict, base_url: str, court_feed: bool, fet
         author=_text(entry.get("author"), 200) or None,
         published_at=published_at,
     )
-
-
-def describe_error(error: BaseException) -> str:
-    """One line naming an unexpected error and where it was raised, for logs and feed health."""
-    where = ""
-    if error.__traceback__ is not None:
-        frame = traceback.extract_tb(error.__traceback__)[-1]
-        where = f" at {Path(frame.filename).name}:{frame.lineno}"
-    return f"{type(error).__name__}: {error}"[:200] + where

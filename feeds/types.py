@@ -9,7 +9,9 @@ imports ``storage/``.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -157,6 +159,20 @@ class StoredBatch:
     alerts: int
     skipped: tuple[str, ...]
     health: FeedHealth
+
+
+def describe_error(error: BaseException) -> str:
+    """One line naming an unexpected error and where it was raised, for logs and feed health."""
+    where = ""
+    if error.__traceback__ is not None:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        where = f" at {Path(frame.filename).name}:{frame.lineno}"
+    return f"{type(error).__name__}: {error}"[:200] + where
+
+
+def skipped_item(item: FeedItem, error: BaseException) -> str:
+    """How a left-out item is named in the feed's health: ``'guid': reason``."""
+    return f"{(item.guid or item.link or item.title)[:100]!r}: {describe_error(error)}"
 
 
 def count(number: int, noun: str) -> str:

@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlite_utils import Database
 
 from feeds.text import fold
+from feeds.types import StoredItem
 from storage.database import now_iso
-from storage.items import StoredItem
 
 SAME_EVENT_DAYS = 1
 

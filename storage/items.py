@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Protocol
 
 from sqlite_utils import Database
 
 from feeds.extract import Extraction
-from storage.cases import assign_case
+from feeds.types import FeedItem, StoredItem
+from storage.cases import assign_case, join_case
 from storage.database import now_iso, write_transaction
 
-
-class StorableItem(Protocol):
-    key: str
-    guid: str | None
-    link: str | None
-    title: str
-    summary: str
-    author: str | None
-    published_at: str | None
+__all__ = ["StoredItem", "insert_item", "known_keys", "store_item", "store_items", "unseen_keys"]
 
 
-@dataclass(frozen=True)
-class StoredItem:
-    """A newly stored item, with what the matcher and the outbox need."""
-
-    id: int
-    case_id: int | None
-    event_at: str
-    item: StorableItem
-    extraction: Extraction
-
-
-def unseen_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
-    """Which of these item keys this feed has not stored yet."""
+def known_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
+    """Which of these item keys this feed has stored already."""
     seen: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
@@ -46,11 +26,16 @@ def unseen_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
                 f"SELECT item_key FROM items WHERE feed_id = ? AND item_key IN ({marks})", [feed_id, *chunk]
             )
         )
-    return set(keys) - seen
+    return seen
+
+
+def unseen_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
+    """Which of these item keys this feed has not stored yet."""
+    return set(keys) - known_keys(db, feed_id, keys)
 
 
 def store_items(
-    db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]], *, opens_cases: bool = True
+    db: Database, feed_id: int, entries: list[tuple[FeedItem, Extraction]], *, opens_cases: bool = True
 ) -> list[StoredItem]:
     """Store the entries not seen before from this feed, in one transaction
     (or inside the caller's). Returns the new items, in feed order. Items of a
@@ -65,7 +50,7 @@ def store_items(
 
 
 def store_item(
-    db: Database, feed_id: int, item: StorableItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
+    db: Database, feed_id: int, item: FeedItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
 ) -> StoredItem | None:
     """Store one item inside the caller's transaction, unless this feed brought
     it before (then None). An item without a date happened when it was seen."""
@@ -74,6 +59,31 @@ def store_item(
         return None
     event_at = item.published_at or seen_at
     case_id = assign_case(db, extraction, event_at, may_open=opens_cases)
+    return insert_item(db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at)
+
+
+def store_new_item(
+    db: Database, feed_id: int, item: FeedItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
+) -> tuple[StoredItem, bool]:
+    """Store an item known to be new, inside the caller's transaction, leaving
+    its case's refresh to the caller (see :func:`storage.cases.join_case`):
+    returns it and whether its case is due a refresh."""
+    event_at = item.published_at or seen_at
+    case_id, renamed = join_case(db, extraction, event_at, may_open=opens_cases)
+    return insert_item(db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at), renamed
+
+
+def insert_item(
+    db: Database,
+    feed_id: int,
+    item: FeedItem,
+    extraction: Extraction,
+    *,
+    case_id: int | None,
+    event_at: str,
+    seen_at: str,
+) -> StoredItem:
+    """The item's row and its full-text row."""
     item_id = db.execute(
         """
         INSERT INTO items (feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
@@ -102,5 +112,6 @@ def store_item(
             case_id,
         ],
     ).lastrowid
+    assert item_id is not None
     db.execute("INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)", [item_id, item.title, item.summary])
     return StoredItem(item_id, case_id, event_at, item, extraction)
