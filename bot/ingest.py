@@ -14,6 +14,7 @@ feed's health, and the other items are stored.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
@@ -47,6 +48,10 @@ from storage.watches import matchable_watches, watch_version
 
 log = logging.getLogger(__name__)
 BACKLOG_ALERT_WINDOW = timedelta(hours=48)
+# The poll threads of one process store one feed at a time: they queue here,
+# in turn, rather than in SQLite's busy handler, which polls with sleeps and
+# can starve one writer past its timeout while the others take turns.
+_STORING = threading.Lock()
 
 
 class DatabaseSource(Protocol):
@@ -129,7 +134,8 @@ def _poll(
     index = matcher.index(db)
     fresh = unseen_keys(db, feed.id, [item.key for item in parsed.items])
     plan = plan_feed(feed, fetched, parsed, fresh, index, now)
-    batch = store_plan(db, plan, match=index.match)
+    with _STORING:
+        batch = store_plan(db, plan, match=index.match)
     for skipped in batch.skipped:
         log.warning("feed %r: skipped item %s", feed.name, skipped)
     seen = len(parsed.items) + len(parsed.skipped)
