@@ -486,9 +486,12 @@ def watch_terms(seed: int, feeds: list[Feed], count: int = 10_000, *, watched_sh
     return list(terms)
 
 
-def polling_set(seed: int = 20261125, *, feeds: int = 500, changing_share: float = 0.1, hosts: int = 8) -> list[Feed]:
-    """``feeds`` small feeds (20 items); ``changing_share`` of them bring new
-    content at every generation, the others answer 304 to a conditional GET."""
+def polling_set(
+    seed: int = 20261125, *, feeds: int = 500, per_feed: int = 5, changing_share: float = 0.1, hosts: int = 8
+) -> list[Feed]:
+    """``feeds`` small feeds of ``per_feed`` releases; ``changing_share`` of them
+    bring one new release at every generation, the others answer 304 to a
+    conditional GET."""
     rng = random.Random(seed)
     cases = make_cases(rng, 200)
     made = []
@@ -496,9 +499,11 @@ def polling_set(seed: int = 20261125, *, feeds: int = 500, changing_share: float
         body = _rss(
             "Press Releases",
             "https://www.sec.gov/newsroom",
-            [press_release(rng, rng.choice(cases), position * 100 + n) for n in range(20)],
+            [press_release(rng, rng.choice(cases), position * 100 + n) for n in range(per_feed)],
         )
-        feed = Feed(f"/feeds/{position}.xml", f"Feed {position}", "regulator", "SEC", body, 20, host=position % hosts)
+        feed = Feed(
+            f"/feeds/{position}.xml", f"Feed {position}", "regulator", "SEC", body, per_feed, host=position % hosts
+        )
         feed.changing = rng.random() < changing_share
         feed.extra["seed"] = rng.randrange(1 << 30)
         made.append(feed)

@@ -51,6 +51,7 @@ def prepare(path: Path, feeds: list[Feed], urls: dict[str, str], terms: list[str
             spec = parse_watch(term)
             channel = f"C{number // (MAX_WATCHES_PER_CHANNEL // 2):05d}"
             add_watch(db, team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)  # type: ignore[arg-type]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copies are of the main file alone
     db.conn.close()
 
 
