@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 FIRST_NAMES = (
@@ -518,6 +519,22 @@ def changed_body(feed: Feed, generation: int) -> bytes:
     text = feed.body.decode()
     cut = text.index("<item>")
     return (text[:cut] + "".join(items) + text[cut:]).encode()
+
+
+def write_feed_set(feeds: list[Feed], directory: Path) -> Path:
+    """Write ``feeds`` under ``directory`` (their paths) with a catalog naming
+    each as ``{base}/<path>``; returns the catalog (for ``python -m bench.generate feeds``)."""
+    lines = []
+    for feed in feeds:
+        target = directory / feed.path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(feed.body)
+        lines.append(
+            f'[[feed]]\nname = "{feed.name}"\nurl = "{{base}}{feed.path}"\nagency = "{feed.agency}"\nkind = "{feed.kind}"\n'
+        )
+    catalog = directory / "catalog.toml"
+    catalog.write_text("\n".join(lines))
+    return catalog
 
 
 # --- serving ------------------------------------------------------------------

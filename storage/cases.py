@@ -324,10 +324,17 @@ def match_keys(db: Database, case_id: int | None) -> tuple[list[str], set[str]]:
     """A case's party name keys and every form of its docket numbers."""
     if case_id is None:
         return [], set()
-    parties = [key for (key,) in db.execute("SELECT name_key FROM case_parties WHERE case_id = ?", [case_id])]
+    parties: list[str] = []
     dockets: set[str] = set()
-    for key, short in db.execute("SELECT docket_key, docket_short FROM case_dockets WHERE case_id = ?", [case_id]):
-        dockets.update((key, short))
+    for is_party, key, short in db.execute(
+        "SELECT 1, name_key, NULL FROM case_parties WHERE case_id = ?1 "
+        "UNION ALL SELECT 0, docket_key, docket_short FROM case_dockets WHERE case_id = ?1",
+        [case_id],
+    ):
+        if is_party:
+            parties.append(key)
+        else:
+            dockets.update((key, short))
     return parties, dockets
 
 
