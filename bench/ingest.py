@@ -1,6 +1,6 @@
 """Benchmark: ingest 10,000 SEC/PACER-shaped items with 10,000 watches.
 
-    .venv/bin/python -m bench.ingest [--items 10000] [--watches 10000] [--runs 3] [--profile FILE]
+    .venv/bin/python -m bench.ingest [--items 10000] [--watches 10000] [--runs 3] [--workers 4] [--profile FILE]
 
 A child process serves a deterministic feed set (``bench.feedsets``: CM/ECF
 entries, SEC litigation and press releases, 250 items a feed, four hosts).
@@ -63,7 +63,7 @@ def floor(feeds: list[Feed]) -> float:
 
 
 def ingest(
-    template: Path, scratch: Path, run: int, feeds: list[Feed], profile: cProfile.Profile | None
+    template: Path, scratch: Path, run: int, workers: int, profile: cProfile.Profile | None
 ) -> tuple[float, int, int]:
     """One run on a fresh copy of the template: (items/s, items stored, alerts queued)."""
     path = scratch / f"run-{run}.db"
@@ -74,7 +74,7 @@ def ingest(
     if profile:
         profile.enable()
     started = time.perf_counter()
-    outcomes = poll_feeds(databases, fetcher, polled, default_matcher())
+    outcomes = poll_feeds(databases, fetcher, polled, default_matcher(), workers=workers)
     elapsed = time.perf_counter() - started
     if profile:
         profile.disable()
@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--watches", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--workers", type=int, default=4, help="poll workers, as in `run` (default 4)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the ingest runs here")
     args = parser.parse_args()
     feeds = ingest_set(args.seed, items=args.items)
@@ -102,7 +103,7 @@ def main() -> None:
         floors, rates = [], []
         for run in range(args.runs):
             floors.append(floor(feeds))
-            rate, stored, alerts = ingest(template, Path(scratch), run, feeds, profile)
+            rate, stored, alerts = ingest(template, Path(scratch), run, args.workers, profile)
             rates.append(rate)
             print(
                 f"run {run + 1}: feedparser {floors[-1]:,.0f} items/s; Casewatch {rate:,.0f} items/s "

@@ -20,7 +20,6 @@ from feeds.types import FeedPlan, PlannedItem, StoredBatch, StoredItem, skipped_
 from storage.alerts import WatchHit, enqueue, mark_event_changed
 from storage.cases import find_case, match_keys, refresh_case
 from storage.database import now_iso, savepoint, storage_reason, write_transaction
-from storage.events import record_event
 from storage.feeds import record_health
 from storage.items import known_keys, store_new_item
 
@@ -78,17 +77,19 @@ def _store_one(
 ) -> tuple[StoredItem, int, bool] | None:
     if planned.keep_if_known and find_case(db, planned.extraction) is None:
         return None  # a busy court feed's entry of no watched and no known case
-    item, refresh_due = store_new_item(
+    item, event_id, is_new, refresh_due = store_new_item(
         db, plan.feed_id, planned.item, planned.extraction, opens_cases=plan.opens_cases, seen_at=seen_at
     )
-    return item, route_item(db, match, item, alert_since=plan.alert_since), refresh_due
+    return item, route_event(db, match, item, event_id, is_new, alert_since=plan.alert_since), refresh_due
 
 
-def route_item(db: Database, match: MatchFunction, stored: StoredItem, *, alert_since: str | None = None) -> int:
-    """Join a new item to its event and write an alert for every watch a new
-    event matches (inside the caller's transaction), unless the event is older
-    than ``alert_since``. Returns alerts written."""
-    event_id, is_new = record_event(db, stored)
+def route_event(
+    db: Database, match: MatchFunction, stored: StoredItem, event_id: int, is_new: bool, *, alert_since: str | None
+) -> int:
+    """Write an alert for every watch a new item's event matches, if the event
+    is new (inside the caller's transaction), unless it is older than
+    ``alert_since``; a known event is marked changed instead (delivered alerts
+    show the new source). Returns alerts written."""
     if not is_new:
         mark_event_changed(db, event_id)
         return 0

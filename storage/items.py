@@ -10,6 +10,7 @@ from feeds.extract import Extraction
 from feeds.types import FeedItem, StoredItem
 from storage.cases import assign_case, join_case
 from storage.database import now_iso, write_transaction
+from storage.events import event_key, join_event
 
 __all__ = ["StoredItem", "insert_item", "known_keys", "store_item", "store_items", "unseen_keys"]
 
@@ -64,13 +65,22 @@ def store_item(
 
 def store_new_item(
     db: Database, feed_id: int, item: FeedItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
-) -> tuple[StoredItem, bool]:
-    """Store an item known to be new, inside the caller's transaction, leaving
-    its case's refresh to the caller (see :func:`storage.cases.join_case`):
-    returns it and whether its case is due a refresh."""
+) -> tuple[StoredItem, int, bool, bool]:
+    """Store an item known to be new, with its case and its event, inside the
+    caller's transaction, leaving its case's refresh to the caller (see
+    :func:`storage.cases.join_case`). The event is found or made first, so
+    the item's row is written once, with its event. Returns the item, its
+    event, whether the event is new, and whether its case is due a refresh."""
     event_at = item.published_at or seen_at
-    case_id, renamed = join_case(db, extraction, event_at, may_open=opens_cases)
-    return insert_item(db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at), renamed
+    case_id, refresh_due = join_case(db, extraction, event_at, may_open=opens_cases)
+    # The row id SQLite would give: this transaction holds the write lock.
+    (item_id,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()
+    stored = StoredItem(item_id, case_id, event_at, item, extraction)
+    event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
+    insert_item(
+        db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at, ids=(item_id, event_id)
+    )
+    return stored, event_id, is_new, refresh_due
 
 
 def insert_item(
@@ -82,16 +92,19 @@ def insert_item(
     case_id: int | None,
     event_at: str,
     seen_at: str,
+    ids: tuple[int, int] | None = None,
 ) -> StoredItem:
-    """The item's row and its full-text row."""
+    """The item's row and its full-text row; ``ids``: the row id to use and the item's event."""
+    item_id, event_id = ids or (None, None)
     item_id = db.execute(
         """
-        INSERT INTO items (feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
+        INSERT INTO items (id, feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
                            event_at, agency, action, caption, court, release_no, docket_entry, amounts,
-                           case_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           case_id, event_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
+            item_id,
             feed_id,
             item.key,
             item.guid,
@@ -110,6 +123,7 @@ def insert_item(
             extraction.docket_entry,
             json.dumps(extraction.amounts),
             case_id,
+            event_id,
         ],
     ).lastrowid
     assert item_id is not None
