@@ -136,8 +136,8 @@ def _poll(
     plan = plan_feed(feed, fetched, parsed, fresh, index, now)
     with _STORING:
         batch = store_plan(db, plan, match=index.match)
-    for skipped in batch.skipped:
-        log.warning("feed %r: skipped item %s", feed.name, skipped)
+    for reason in (*plan.health.skipped[len(parsed.skipped) :], *batch.skipped):  # parse logs its own
+        log.warning("feed %r: skipped item %s", feed.name, reason)
     seen = len(parsed.items) + len(parsed.skipped)
     skipped = len(plan.health.skipped) + len(batch.skipped)
     if parsed.problem:  # the feed is failing, though its readable items were stored
@@ -169,7 +169,6 @@ def plan_feed(
             extraction = extract_item(item, source, parsed)
         except Exception as error:  # costs this item only
             skipped.append(skipped_item(item, error))
-            log.warning("feed %r: skipped item %s", feed.name, skipped[-1])
             continue
         keep_if_known = feed.only_watched and not _watched(index, item, extraction)
         planned.append(PlannedItem(item, extraction, keep_if_known=keep_if_known))
@@ -177,7 +176,6 @@ def plan_feed(
     problem = f"{parsed.problem}; kept the {len(parsed.items)} readable items" if parsed.problem else None
     return FeedPlan(
         feed_id=feed.id,
-        feed_name=feed.name,
         items=tuple(planned),
         opens_cases=feed.kind != "news",
         alert_since=(now - BACKLOG_ALERT_WINDOW).isoformat(timespec="seconds") if feed.first_poll else None,

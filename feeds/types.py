@@ -144,7 +144,6 @@ class FeedPlan:
     which alerts are too old (a first poll's backlog) and the health to record."""
 
     feed_id: int
-    feed_name: str
     items: tuple[PlannedItem, ...]
     opens_cases: bool
     alert_since: str | None
