@@ -7,16 +7,21 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+import storage.items
 from bot.ingest import default_matcher, plan_feed, poll_feeds
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher, FetchResult
 from feeds.match import WatchIndex
 from feeds.parse import parse_feed
 from feeds.types import HealthPlan
+from handlers.feeds_answer import feed_statuses
 from storage.database import ThreadDatabases
 from storage.feeds import Feed, enabled_feeds, sync_catalog
 from storage.search import search_cases
 from tests.conftest import FeedServer
+from tests.reliability import Observed
 
 NOW = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
 FEED = Feed(
@@ -130,3 +135,35 @@ def test_a_case_renamed_by_several_items_of_one_feed_is_related_and_found_by_eve
     (acme,) = search_cases(databases.get(), "Acme Widgets").cases
     assert acme.items == 2 and "John Q. Roe" in acme.defendants
     assert [case.caption for case in acme.related] == ["Commodity Futures Trading Commission v. John Q. Roe"]
+
+
+@pytest.mark.reliability("an unexpected error while storing one item", kind="input")
+def test_an_item_that_breaks_storing_costs_only_that_item(
+    tmp_path: Path, feed_server: FeedServer, observed: Observed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feed's items are stored in one go; one that fails (a bug, injected
+    here) is undone and the others are stored again, item by item."""
+    real_insert_item = storage.items.insert_item
+
+    def insert_item_with_a_bug(db, feed_id, item, *args, **fields):
+        if "Poison" in item.title:
+            raise RuntimeError("a bug in storing")
+        return real_insert_item(db, feed_id, item, *args, **fields)
+
+    monkeypatch.setattr(storage.items, "insert_item", insert_item_with_a_bug)
+    titles = ["SEC Charges Acme Widgets Corp.", "SEC Charges Poison Pill LLC", "SEC Charges Beta Tools Inc."]
+    body = rss(*(item(f"g{n}", title, f"Mon, 01 Jun 2026 1{n}:00:00 GMT") for n, title in enumerate(titles)))
+    databases = ThreadDatabases(tmp_path / "bug.db")
+    sync_catalog(
+        databases.get(), [FeedSpec("SEC", feed_server.serve("/sec.xml", body.decode()), "SEC", "regulator", 10)]
+    )
+    fetcher = Fetcher(contact="t@example.com", allow_private=True)
+    (outcome,) = poll_feeds(databases, fetcher, enabled_feeds(databases.get()), default_matcher())
+    stored = [key for (key,) in databases.get().execute("SELECT item_key FROM items ORDER BY id")]
+    observed.record(items_lost=2 - len(set(stored) - {"g1"}))
+    assert stored == ["g0", "g2"]
+    assert search_cases(databases.get(), "Poison Pill").cases == []  # its case was undone with it
+    assert len(search_cases(databases.get(), "Beta Tools").cases) == 1
+    assert outcome.summary() == "SEC: 2 new of 3, 1 item skipped"
+    (status,) = feed_statuses(databases.get())
+    assert "1 item could not be stored: 'g1': RuntimeError: a bug in storing" in status.health.describe()
