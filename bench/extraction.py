@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.ingest import default_matcher, poll_feed
 from feeds.catalog import DEFAULT_INTERVAL_MINUTES, FeedSpec
 from feeds.extract import find_dockets, leading_docket
 from feeds.fetch import FetchResult
 from feeds.parse import parse_feed
-from feeds.poll import default_matcher, poll_feed
 from feeds.record import FeedSource, extraction_record, read_feed
 from feeds.text import fold, name_key
 from storage.database import open_database

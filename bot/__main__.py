@@ -31,9 +31,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _poll(args: argparse.Namespace) -> int:
+    from bot.ingest import default_matcher, poll_feeds
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
-    from feeds.poll import default_matcher, poll_feeds
     from storage.database import StorageUnavailable, ThreadDatabases
     from storage.feeds import enabled_feeds, sync_catalog
 

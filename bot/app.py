@@ -13,6 +13,7 @@ from bot.config import Settings
 from feeds.fetch import Fetcher
 from handlers import actions, commands, events, feed_commands
 from handlers.background import BackgroundWork
+from handlers.feed_commands import PollNow
 from handlers.interactive import answer_errors
 from storage.database import ThreadDatabases
 
@@ -46,11 +47,14 @@ def create_app(
     client: WebClient,
     fetcher: Fetcher,
     on_feeds_changed: Callable[[], None],
+    poll_feed_now: PollNow,
 ) -> App:
     """The Bolt app. Listeners run before the request is answered
-    (``process_before_response``), so a command's answer is in the HTTP
-    response itself; whatever may take long (fetching a feed, Slack's Web API)
-    runs after it: as a lazy listener or as :class:`BackgroundWork`."""
+        (``process_before_response``), so a command's answer is in the HTTP
+        response itself; whatever may take long (fetching a feed, Slack's Web API)
+        runs after it: as a lazy listener or as :class:`BackgroundWork`. ``/feeds
+    poll`` runs the ingest pipeline through ``poll_feed_now`` (handlers never
+    import the poller)."""
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -63,6 +67,12 @@ def create_app(
     actions.register(app, databases)
     events.register(app, databases)
     feed_commands.register(
-        app, databases, fetcher, admins=settings.admins, on_change=on_feeds_changed, background=BackgroundWork()
+        app,
+        databases,
+        fetcher,
+        admins=settings.admins,
+        on_change=on_feeds_changed,
+        background=BackgroundWork(),
+        poll_feed_now=poll_feed_now,
     )
     return app

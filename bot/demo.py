@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
-from feeds.poll import PollOutcome, default_matcher, poll_feeds
+from feeds.types import PollOutcome
 from handlers.case_answer import plain_answer
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, sync_catalog

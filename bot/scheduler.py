@@ -23,10 +23,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
+from bot.ingest import failure_reason, poll_feed
 from bot.sender import AlertSender
 from feeds.fetch import Fetcher
 from feeds.match import Matcher
-from feeds.poll import failure_reason, poll_feed
 from feeds.vocabulary import WatchMode
 from storage.database import StorageUnavailable, ThreadDatabases
 from storage.feeds import enabled_feeds, get_feed

@@ -24,13 +24,13 @@ from slack_bolt.request.internals import build_context
 
 from bot.app import create_app, sender_client, web_client
 from bot.config import Settings
+from bot.ingest import default_matcher, poll_feed
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from bot.slack_poster import WebApiPoster
 from bot.slack_request import MalformedRequest, parse, signed
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
-from feeds.poll import default_matcher
 from storage.database import ThreadDatabases
 from storage.feeds import sync_catalog
 from storage.search import prepare_search, warm_search
@@ -110,8 +110,16 @@ def run(settings: Settings) -> None:
         post_interval=settings.post_interval_seconds,
         auth_check_seconds=settings.auth_check_seconds,
     )
-    scheduler = Scheduler(databases, fetcher, default_matcher(), sender, settings)
-    app = create_app(settings, databases, client, fetcher, on_feeds_changed=scheduler.reconcile)
+    matcher = default_matcher()
+    scheduler = Scheduler(databases, fetcher, matcher, sender, settings)
+    app = create_app(
+        settings,
+        databases,
+        client,
+        fetcher,
+        on_feeds_changed=scheduler.reconcile,
+        poll_feed_now=lambda feed: poll_feed(databases.get(), fetcher, feed, matcher),
+    )
     stop = threading.Event()
     sender.start(stop)
     scheduler.start()

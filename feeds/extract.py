@@ -17,6 +17,7 @@ from feeds.docket_events import CRIMINAL_DOCKET, entry_action, is_silent_event, 
 from feeds.party_names import split_on_and
 from feeds.party_roles import assign_court_roles, bankruptcy_caption
 from feeds.text import name_key
+from feeds.types import Docket, Party
 
 if TYPE_CHECKING:
     from feeds.news import NewsReading
@@ -40,20 +41,6 @@ _LABELLED_DOCKET = re.compile(
 )
 _BARE_DOCKET = re.compile(r"^(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<number>[0-9]{1,6})(?:-[a-z]{2,4})?\b")
 _SEC_FILE_NUMBER = re.compile(r"\bFile\s+No\.?\s*:?\s*(?P<number>3-[0-9]{4,6})\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Docket:
-    """A docket number in normalised form.
-
-    ``key`` identifies the case across spellings (``23-cv-01599``); ``short``
-    drops the case type for labels that omit it (``23-01599``); ``display`` is
-    what people read (``1:23-cv-01599``).
-    """
-
-    display: str
-    key: str
-    short: str
 
 
 def _docket(office: str | None, year: str, number: str, case_type: str | None) -> Docket:
@@ -243,14 +230,6 @@ def split_caption(caption: str, *, whole_names: bool = False) -> tuple[list[str]
         else [party.name for party in parse_parties(plaintiffs, whole_names=whole_names)]
     )
     return plaintiff_names, split_parties(defendants)
-
-
-@dataclass(frozen=True)
-class Party:
-    name: str
-    aliases: tuple[str, ...] = ()
-    role: str = "defendant"
-    """The answering side's role: defendant, respondent, debtor, petitioner (see feeds.party_roles)."""
 
 
 def split_parties(names: str) -> list[str]:

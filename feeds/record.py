@@ -12,20 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from feeds.extract import Extraction, extract
-from feeds.parse import FeedItem, ParsedFeed, parse_feed
+from feeds.parse import parse_feed
+from feeds.types import FeedItem, FeedSource, ParsedFeed
 
-
-@dataclass(frozen=True)
-class FeedSource:
-    """Where a feed was published and what kind of source it is (as in the catalog)."""
-
-    url: str
-    kind: str
-    agency: str | None
+__all__ = ["FeedSource", "ReadItem", "extract_item", "extraction_record", "read_feed"]
 
 
 def extract_item(item: FeedItem, source: FeedSource, parsed: ParsedFeed) -> Extraction:
-    """Extract one parsed item the way polling does (``feeds.poll`` calls this)."""
+    """Extract one parsed item the way polling does (``bot.ingest`` calls this)."""
     return extract(
         title=item.title,
         summary=item.summary,

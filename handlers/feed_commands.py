@@ -16,8 +16,8 @@ from sqlite_utils import Database
 
 from feeds.catalog import DEFAULT_INTERVAL_MINUTES
 from feeds.fetch import Fetcher, FetchError, check_address
-from feeds.poll import default_matcher, poll_feed
 from feeds.probe import NotAFeed, probe
+from feeds.types import PollOutcome
 from handlers.background import BackgroundWork
 from handlers.feeds_answer import FEEDS_HELP, feed_statuses, slack_feed_list
 from handlers.interactive import could_not, request_database, storage_problem
@@ -28,6 +28,8 @@ from storage.database import StorageUnavailable, ThreadDatabases, write_transact
 from storage.feeds import Feed, add_feed, change_feed, listed_feeds, name_taken
 
 log = logging.getLogger(__name__)
+PollNow = Callable[[Feed], PollOutcome]
+"""Polls one feed now, through the ingest pipeline (given by ``bot.app``'s wiring)."""
 CHANGES = ("pause", "resume", "remove")
 BUSY = "Casewatch is busy with other feed checks; please try again in a minute."
 
@@ -79,8 +81,8 @@ def register(
     admins: frozenset[str],
     on_change: Callable[[], None],
     background: BackgroundWork,
+    poll_feed_now: PollNow,
 ) -> None:
-    matcher = default_matcher()
 
     def add(url: str, name: str | None, user_id: str, team_id: str, respond: Respond) -> None:
         try:
@@ -115,7 +117,7 @@ def register(
         )
 
     def poll_now(feed: Feed, respond: Respond) -> None:
-        outcome = poll_feed(databases.get(), fetcher, feed, matcher)
+        outcome = poll_feed_now(feed)
         respond(**ephemeral(f"Polled *{escape(feed.name)}*: {escape(outcome.summary().split(': ', 1)[1])}"))
 
     def feeds_command(ack: Ack, command: dict, respond: Respond) -> None:

@@ -21,12 +21,13 @@ another sender released the claim meanwhile).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlite_utils import Database
 
-from feeds.match import Hit
 from feeds.times import aware
 from feeds.vocabulary import Action, AlertStatus, WatchMode
 from storage import audit
@@ -49,7 +50,31 @@ MAJOR_ACTIONS = frozenset(
 )
 
 
-def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: list[Hit], routine: bool) -> int:
+class MatchedWatch(Protocol):
+    """What the outbox needs of a watch the matcher found (``feeds.match.WatchTarget``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def team_id(self) -> str: ...
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def include_routine(self) -> bool: ...
+
+
+class WatchHit(Protocol):
+    """A watch an event matched and the term that matched (``feeds.match.Hit``)."""
+
+    @property
+    def watch(self) -> MatchedWatch: ...
+    @property
+    def matched(self) -> str: ...
+
+
+def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: Iterable[WatchHit], routine: bool) -> int:
     """Write one pending alert per channel for ``hits`` (inside the caller's
     transaction). Routine docket entries alert only watches that ask for all.
     Returns how many alerts are new."""

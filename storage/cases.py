@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from feeds.extract import Docket, Extraction
+from feeds.extract import Extraction
 from feeds.text import name_key
+from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
 from storage.joins import find_news_case, find_release_case
@@ -85,27 +86,31 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
 
 
 def _add_names(db: Database, case_id: int, extraction: Extraction) -> int:
-    """Record the item's parties and dockets on the case; returns how many were new."""
+    """Record the item's parties and dockets on the case; returns how many were new.
+    The case's names are read once, and only new ones are written (with their search terms)."""
     names = [("plaintiff", name) for name in extraction.plaintiffs]
     for party in extraction.defendants:
         names.append(("defendant", party.name))
         names.extend(("alias", alias) for alias in party.aliases)
-    added = 0
+    known = set(db.execute("SELECT role, name_key FROM case_parties WHERE case_id = ?", [case_id]).fetchall())
+    new_names: dict[tuple[str, str], str] = {}
     for role, name in names:
         key = name_key(name)
-        if key:
-            added += db.execute(
-                "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)",
-                [case_id, role, name[:300], key],
-            ).rowcount
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(word,) for word in key.split()]
-            )
-    for docket in extraction.dockets:
-        added += db.execute(
+        if key and (role, key) not in known:
+            new_names.setdefault((role, key), name[:300])
+    if new_names:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)",
+            [(case_id, role, name, key) for (role, key), name in new_names.items()],
+        )
+        terms = {word for _, key in new_names for word in key.split()}
+        db.conn.executemany("INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(term,) for term in terms])
+    added = len(new_names)
+    if extraction.dockets:
+        added += db.conn.executemany(
             "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) "
             "VALUES (?, ?, ?, ?, ?)",
-            [case_id, docket.key, docket.short, docket.display, extraction.court],
+            [(case_id, docket.key, docket.short, docket.display, extraction.court) for docket in extraction.dockets],
         ).rowcount
     return added
 
@@ -134,13 +139,29 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
     None when the item names no party, caption or docket, or when it matches
     no case and ``may_open`` is false (news joins cases, it never opens one),
     and when the item is about no case (action "none")."""
+    case_id, renamed = join_case(db, extraction, event_at, may_open=may_open)
+    if renamed:
+        refresh_case(db, case_id)
+    return case_id
+
+
+def refresh_case(db: Database, case_id: int) -> None:
+    """After a case's names, dockets or caption changed: its search row and its related cases."""
+    refresh_case_search(db, case_id)
+    link_case(db, case_id)
+
+
+def join_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> tuple[int | None, bool]:
+    """Like :func:`assign_case`, leaving the refresh of the case's search row
+    and related cases to the caller (a batch refreshes each case once):
+    returns the case id and whether :func:`refresh_case` is due."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
-        return None
+        return None, False
     case_id = find_case(db, extraction)
     if case_id is None and not may_open:
-        return None
+        return None, False
     if case_id is None:
         case_id = db.execute(
             "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
@@ -178,10 +199,7 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
             ],
         )
     added = _add_names(db, case_id, extraction) if extraction.news is None else 0  # a story never renames its case
-    if added or changed:
-        refresh_case_search(db, case_id)  # only when names, dockets or the caption changed
-        link_case(db, case_id)
-    return case_id
+    return case_id, bool(added or changed)  # the search row changes only with names, dockets or the caption
 
 
 # --- reading a case ---------------------------------------------------------
@@ -307,10 +325,17 @@ def match_keys(db: Database, case_id: int | None) -> tuple[list[str], set[str]]:
     """A case's party name keys and every form of its docket numbers."""
     if case_id is None:
         return [], set()
-    parties = [key for (key,) in db.execute("SELECT name_key FROM case_parties WHERE case_id = ?", [case_id])]
+    parties: list[str] = []
     dockets: set[str] = set()
-    for key, short in db.execute("SELECT docket_key, docket_short FROM case_dockets WHERE case_id = ?", [case_id]):
-        dockets.update((key, short))
+    for is_party, key, short in db.execute(
+        "SELECT 1, name_key, NULL FROM case_parties WHERE case_id = ?1 "
+        "UNION ALL SELECT 0, docket_key, docket_short FROM case_dockets WHERE case_id = ?1",
+        [case_id],
+    ):
+        if is_party:
+            parties.append(key)
+        else:
+            dockets.update((key, short))
     return parties, dockets
 
 

@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlite_utils import Database
 
 from feeds.text import fold
+from feeds.types import StoredItem
 from feeds.vocabulary import Action
 from storage.database import now_iso
-from storage.items import StoredItem
 
 SAME_EVENT_DAYS = 1
 
@@ -137,7 +137,15 @@ def find_event(db: Database, key: EventKey) -> int | None:
 
 def record_event(db: Database, stored: StoredItem) -> tuple[int, bool]:
     """Attach a newly stored item to its event; returns (event id, whether the event is new)."""
-    key = event_key(stored)
+    event_id, is_new = join_event(db, event_key(stored), first_item_id=stored.id, routine=stored.extraction.routine)
+    db.execute("UPDATE items SET event_id = ? WHERE id = ?", [event_id, stored.id])
+    return event_id, is_new
+
+
+def join_event(db: Database, key: EventKey, *, first_item_id: int, routine: bool) -> tuple[int, bool]:
+    """The event an item reports, found (and told of the item's numbers and
+    day) or created with ``first_item_id``; returns (event id, whether it is new).
+    The item's own ``event_id`` is the caller's to set."""
     event_id = find_event(db, key)
     if event_id is not None:
         db.execute(
@@ -145,24 +153,22 @@ def record_event(db: Database, stored: StoredItem) -> tuple[int, bool]:
             "release_no = coalesce(release_no, ?), action_detail = coalesce(action_detail, ?) WHERE id = ?",
             [key.day.isoformat(), key.entry_no, key.release_no, key.detail, event_id],
         )
-        is_new = False
-    else:
-        event_id = db.execute(
-            "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, "
-            "release_no, action_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                key.case_id,
-                key.action,
-                key.day.isoformat(),
-                key.identity,
-                int(stored.extraction.routine),
-                stored.id,
-                now_iso(),
-                key.entry_no,
-                key.release_no,
-                key.detail,
-            ],
-        ).lastrowid
-        is_new = True
-    db.execute("UPDATE items SET event_id = ? WHERE id = ?", [event_id, stored.id])
-    return event_id, is_new
+        return event_id, False
+    event_id = db.execute(
+        "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, "
+        "release_no, action_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            key.case_id,
+            key.action,
+            key.day.isoformat(),
+            key.identity,
+            int(routine),
+            first_item_id,
+            now_iso(),
+            key.entry_no,
+            key.release_no,
+            key.detail,
+        ],
+    ).lastrowid
+    assert event_id is not None
+    return event_id, True

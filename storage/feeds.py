@@ -11,6 +11,7 @@ from typing import Protocol
 from sqlite_utils import Database
 
 from feeds.times import from_iso
+from feeds.types import FeedHealth
 from feeds.vocabulary import FeedKind, FeedSource
 from storage import audit
 from storage.database import now_iso, write_transaction
@@ -157,6 +158,21 @@ def record_failure(db: Database, feed_id: int, reason: str, *, next_poll_at: str
             """,
             [now, reason[:500], now, now, next_poll_at, feed_id],
         )
+
+
+def record_health(db: Database, feed_id: int, health: FeedHealth, *, new_items: int) -> None:
+    """Record a poll's outcome (inside the caller's transaction, if any)."""
+    if health.ok:
+        record_success(
+            db,
+            feed_id,
+            etag=health.etag,
+            last_modified=health.last_modified,
+            new_items=new_items,
+            next_poll_at=health.next_poll_at,
+        )
+    else:
+        record_failure(db, feed_id, health.reason or "failed", next_poll_at=health.next_poll_at)
 
 
 # --- changes by command ---------------------------------------------------------

@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Protocol
 
 from sqlite_utils import Database
 
 from feeds.extract import Extraction
-from storage.cases import assign_case
+from feeds.types import FeedItem, StoredItem
+from storage.cases import assign_case, join_case
 from storage.database import now_iso, write_transaction
+from storage.events import event_key, join_event
+
+__all__ = ["StoredItem", "insert_item", "known_keys", "store_item", "store_items", "unseen_keys"]
 
 
-class StorableItem(Protocol):
-    key: str
-    guid: str | None
-    link: str | None
-    title: str
-    summary: str
-    author: str | None
-    published_at: str | None
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    """A newly stored item, with what the matcher and the outbox need."""
-
-    id: int
-    case_id: int | None
-    event_at: str
-    item: StorableItem
-    extraction: Extraction
-
-
-def unseen_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
-    """Which of these item keys this feed has not stored yet."""
+def known_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
+    """Which of these item keys this feed has stored already."""
     seen: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
@@ -46,11 +27,16 @@ def unseen_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
                 f"SELECT item_key FROM items WHERE feed_id = ? AND item_key IN ({marks})", [feed_id, *chunk]
             )
         )
-    return set(keys) - seen
+    return seen
+
+
+def unseen_keys(db: Database, feed_id: int, keys: list[str]) -> set[str]:
+    """Which of these item keys this feed has not stored yet."""
+    return set(keys) - known_keys(db, feed_id, keys)
 
 
 def store_items(
-    db: Database, feed_id: int, entries: list[tuple[StorableItem, Extraction]], *, opens_cases: bool = True
+    db: Database, feed_id: int, entries: list[tuple[FeedItem, Extraction]], *, opens_cases: bool = True
 ) -> list[StoredItem]:
     """Store the entries not seen before from this feed, in one transaction
     (or inside the caller's). Returns the new items, in feed order. Items of a
@@ -65,7 +51,7 @@ def store_items(
 
 
 def store_item(
-    db: Database, feed_id: int, item: StorableItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
+    db: Database, feed_id: int, item: FeedItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
 ) -> StoredItem | None:
     """Store one item inside the caller's transaction, unless this feed brought
     it before (then None). An item without a date happened when it was seen."""
@@ -74,14 +60,51 @@ def store_item(
         return None
     event_at = item.published_at or seen_at
     case_id = assign_case(db, extraction, event_at, may_open=opens_cases)
+    return insert_item(db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at)
+
+
+def store_new_item(
+    db: Database, feed_id: int, item: FeedItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
+) -> tuple[StoredItem, int, bool, bool]:
+    """Store an item known to be new, with its case and its event, inside the
+    caller's transaction, leaving its case's refresh to the caller (see
+    :func:`storage.cases.join_case`). The event is found or made first, so
+    the item's row is written once, with its event. Returns the item, its
+    event, whether the event is new, and whether its case is due a refresh."""
+    event_at = item.published_at or seen_at
+    case_id, refresh_due = join_case(db, extraction, event_at, may_open=opens_cases)
+    # The row id SQLite would give: this transaction holds the write lock.
+    (item_id,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()
+    stored = StoredItem(item_id, case_id, event_at, item, extraction)
+    event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
+    insert_item(
+        db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at, ids=(item_id, event_id)
+    )
+    return stored, event_id, is_new, refresh_due
+
+
+def insert_item(
+    db: Database,
+    feed_id: int,
+    item: FeedItem,
+    extraction: Extraction,
+    *,
+    case_id: int | None,
+    event_at: str,
+    seen_at: str,
+    ids: tuple[int, int] | None = None,
+) -> StoredItem:
+    """The item's row and its full-text row; ``ids``: the row id to use and the item's event."""
+    item_id, event_id = ids or (None, None)
     item_id = db.execute(
         """
-        INSERT INTO items (feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
+        INSERT INTO items (id, feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
                            event_at, agency, action, caption, court, release_no, docket_entry, amounts,
-                           case_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           case_id, event_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
+            item_id,
             feed_id,
             item.key,
             item.guid,
@@ -100,7 +123,9 @@ def store_item(
             extraction.docket_entry,
             json.dumps(extraction.amounts),
             case_id,
+            event_id,
         ],
     ).lastrowid
+    assert item_id is not None
     db.execute("INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)", [item_id, item.title, item.summary])
     return StoredItem(item_id, case_id, event_at, item, extraction)

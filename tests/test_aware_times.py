@@ -14,12 +14,12 @@ from slack_sdk import WebClient
 from sqlite_utils import Database
 
 from bot.config import settings_from_env
+from bot.ingest import default_matcher, poll_feed
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from feeds.fetch import Fetcher
 from feeds.health import health
 from feeds.parse import parse_feed
-from feeds.poll import default_matcher, poll_feed
 from feeds.vocabulary import FeedKind
 from handlers.feeds_answer import feed_statuses, plain_feed_list
 from storage.database import ThreadDatabases

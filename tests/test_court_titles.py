@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.demo import serve_directory
+from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec
 from feeds.court_titles import clean_caption, docket_entry_action, docket_from_link, read_court_item
 from feeds.courtlistener import is_entry_link, read_entry, split_case_title
 from feeds.extract import Extraction, extract
 from feeds.fetch import Fetcher
 from feeds.parse import parse_feed
-from feeds.poll import default_matcher, poll_feeds
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.search import search_cases

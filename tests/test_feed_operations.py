@@ -10,13 +10,13 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.config import settings_from_env
+from bot.ingest import default_matcher, poll_feed, poll_feeds
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from feeds import fetch as fetch_module
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
 from feeds.health import MAX_BACKOFF, backoff, health, quiet_after
-from feeds.poll import default_matcher, poll_feed, poll_feeds
 from handlers.feeds_answer import feed_statuses
 from storage.database import ThreadDatabases
 from storage.feeds import change_feed, enabled_feeds, get_feed, sync_catalog

@@ -342,7 +342,7 @@ def test_extract_never_raises_on_raw_text(
 def test_extract_never_raises_on_polled_text(
     title: str, summary: str, author: str, feed_agency: str | None, feed_kind: str, feed_url: str, feed_title: str
 ) -> None:
-    """The text as feeds/parse.py hands it to feeds/poll.py: cleaned and capped."""
+    """The text as feeds/parse.py hands it to bot/ingest.py: cleaned and capped."""
     cleaned_summary = clean_text(summary, SUMMARY_LIMIT)
     result = extract(
         title=clean_text(title, TITLE_LIMIT) or cleaned_summary[:120] or "(untitled)",

@@ -27,12 +27,13 @@ from sqlite_utils import Database
 
 import feeds.record
 from bot.config import settings_from_env
+from bot.ingest import default_matcher, poll_feeds
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
 from feeds.parse import EARLIEST_DATE, FUTURE_GRACE, parse_feed, safe_date
-from feeds.poll import PollOutcome, default_matcher, poll_feeds
+from feeds.types import PollOutcome
 from handlers.feeds_answer import feed_statuses
 from handlers.watch_request import parse_watch
 from storage.database import ThreadDatabases, open_database
@@ -212,7 +213,7 @@ def test_an_item_that_breaks_extraction_costs_only_that_item(
     url = feed_server.serve("/m.xml", rss(good[0], poison, *good[1:]))
     sync_catalog(databases.get(), [FeedSpec("Mixed", url, "SEC", "regulator", 10)])
     fetcher = Fetcher(contact="t@example.com", allow_private=True)
-    with caplog.at_level(logging.WARNING, logger="feeds.poll"):
+    with caplog.at_level(logging.WARNING, logger="bot.ingest"):
         (outcome,) = poll_feeds(databases, fetcher, enabled_feeds(databases.get()), default_matcher())
     stored = stored_keys(tmp_path / "bug.db", "Mixed")
     observed.record(items_lost=3 - len(stored))
@@ -428,11 +429,11 @@ def test_a_feed_whose_items_meet_a_locked_database_is_failing_until_stored(
     lock = sqlite3.connect(tmp_path / "lock.db", isolation_level=None, check_same_thread=False)
     lock.execute("BEGIN IMMEDIATE")
     handler = _ReleaseWhenLogged(lock)
-    logging.getLogger("feeds.poll").addHandler(handler)
+    logging.getLogger("bot.ingest").addHandler(handler)
     try:
         (outcome,) = poll_feeds(databases, fetcher, enabled_feeds(databases.get()), default_matcher())
     finally:
-        logging.getLogger("feeds.poll").removeHandler(handler)
+        logging.getLogger("bot.ingest").removeHandler(handler)
         lock.close()
     assert outcome.error == "storage: database locked"
     (status,) = feed_statuses(databases.get())

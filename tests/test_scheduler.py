@@ -7,11 +7,11 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bot.config import settings_from_env
+from bot.ingest import default_matcher
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
-from feeds.poll import default_matcher
 from storage.database import ThreadDatabases
 from storage.feeds import sync_catalog
 

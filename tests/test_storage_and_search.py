@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
+from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
 from feeds.fetch import Fetcher
-from feeds.poll import default_matcher, poll_feeds
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations

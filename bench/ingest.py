@@ -1,0 +1,123 @@
+"""Benchmark: ingest 10,000 SEC/PACER-shaped items with 10,000 watches.
+
+    .venv/bin/python -m bench.ingest [--items 10000] [--watches 10000] [--runs 3] [--workers 4] [--profile FILE]
+
+A child process serves a deterministic feed set (``bench.feedsets``: CM/ECF
+entries, SEC litigation and press releases, 250 items a feed, four hosts).
+Each run copies a prepared database (the feeds, already polled once so that
+every new item may alert, and the watches, some naming the items' parties and
+dockets) and polls every feed through the real pipeline: fetch, parse,
+extract, store, group into cases and events, match, enqueue alerts.
+
+Floor, in the same run: ``feedparser.parse`` alone (default options) on the
+same bytes. Prints both in items/s, the ratio and the target (≥ 0.8×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import feedparser
+
+from bench.feedsets import Feed, ingest_set, serving, watch_terms
+from bot.ingest import default_matcher, poll_feeds
+from feeds.catalog import FeedSpec
+from feeds.fetch import Fetcher
+from handlers.watch_request import parse_watch
+from storage.database import ThreadDatabases, write_transaction
+from storage.feeds import enabled_feeds, record_success, sync_catalog
+from storage.watches import MAX_WATCHES_PER_CHANNEL, add_watch
+
+TARGET = 0.8
+
+
+def prepare(path: Path, feeds: list[Feed], urls: dict[str, str], terms: list[str]) -> None:
+    """The database every run starts from: feeds polled once before, and the watches."""
+    databases = ThreadDatabases(path)
+    db = databases.get()
+    sync_catalog(db, [FeedSpec(f.name, urls[f.path], f.agency, f.kind, 10) for f in feeds])
+    for feed in enabled_feeds(db):
+        record_success(
+            db, feed.id, etag=None, last_modified=None, new_items=0, next_poll_at="2000-01-01T00:00:00+00:00"
+        )
+    with write_transaction(db):
+        for number, term in enumerate(terms):
+            spec = parse_watch(term)
+            channel = f"C{number // (MAX_WATCHES_PER_CHANNEL // 2):05d}"
+            add_watch(db, team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)  # type: ignore[arg-type]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copies are of the main file alone
+    db.conn.close()
+
+
+def floor(feeds: list[Feed]) -> float:
+    """feedparser alone on the same bytes: items per second."""
+    started = time.perf_counter()
+    items = sum(len(feedparser.parse(feed.body).entries) for feed in feeds)
+    return items / (time.perf_counter() - started)
+
+
+def ingest(
+    template: Path, scratch: Path, run: int, workers: int, profile: cProfile.Profile | None
+) -> tuple[float, int, int]:
+    """One run on a fresh copy of the template: (items/s, items stored, alerts queued)."""
+    path = scratch / f"run-{run}.db"
+    shutil.copy(template, path)
+    databases = ThreadDatabases(path)
+    fetcher = Fetcher(contact="bench@casewatch.invalid", allow_private=True)
+    polled = enabled_feeds(databases.get())
+    if profile:
+        profile.enable()
+    started = time.perf_counter()
+    outcomes = poll_feeds(databases, fetcher, polled, default_matcher(), workers=workers)
+    elapsed = time.perf_counter() - started
+    if profile:
+        profile.disable()
+    errors = [outcome.summary() for outcome in outcomes if outcome.status == "error"]
+    if errors:
+        raise SystemExit(f"feeds failed: {errors[:3]}")
+    stored = sum(outcome.new_items for outcome in outcomes)
+    return stored / elapsed, stored, sum(outcome.alerts for outcome in outcomes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--watches", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--workers", type=int, default=4, help="poll workers, as in `run` (default 4)")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the ingest runs here")
+    args = parser.parse_args()
+    feeds = ingest_set(args.seed, items=args.items)
+    terms = watch_terms(args.seed, feeds, args.watches)
+    profile = cProfile.Profile() if args.profile else None
+    with tempfile.TemporaryDirectory() as scratch, serving(feeds) as hosts:
+        template = Path(scratch) / "template.db"
+        prepare(template, feeds, hosts.urls, terms)
+        floors, rates = [], []
+        for run in range(args.runs):
+            floors.append(floor(feeds))
+            rate, stored, alerts = ingest(template, Path(scratch), run, args.workers, profile)
+            rates.append(rate)
+            print(
+                f"run {run + 1}: feedparser {floors[-1]:,.0f} items/s; Casewatch {rate:,.0f} items/s "
+                f"({stored:,} items stored, {alerts:,} alerts queued)"
+            )
+    if profile:
+        profile.dump_stats(args.profile)
+    best_floor, figure = statistics.median(floors), statistics.median(rates)
+    ratio = figure / best_floor
+    print(f"{len(feeds)} feeds, {args.items:,} items, {len(terms):,} watches; medians of {args.runs} runs")
+    print(f"floor (feedparser.parse alone, same bytes): {best_floor:,.0f} items/s")
+    print(f"Casewatch (fetch, parse, extract, store, group, match, enqueue): {figure:,.0f} items/s")
+    print(f"ratio {ratio:.2f}x, target >= {TARGET}x: {'PASS' if ratio >= TARGET else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The ingest pipeline, one feed at a time, and the polling round.
+
+fetch → parse → extract → plan (pure: which items are new, in which order, which a busy court feed keeps, the health to record) → store the plan and the feed's health in one transaction.
+
+``feeds/`` does the pure steps and never imports ``storage/``; ``storage/``
+applies the plan in one call (``storage.batch.store_plan``: items, cases,
+events, the alerts of new events, matched by the pure matcher passed in, and
+the feed's health). Whatever goes wrong becomes the feed's recorded,
+human-readable failure, so one bad feed never stops the others, and one bad
+item costs only itself: it is left out, logged in one line and named in the
+feed's health, and the other items are stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlite_utils import Database
+
+from feeds.errors import FeedError
+from feeds.extract import Extraction
+from feeds.fetch import Fetcher, FetchResult, HostBusy, host_key
+from feeds.health import backoff
+from feeds.match import Matcher, WatchIndex
+from feeds.parse import parse_feed
+from feeds.record import extract_item
+from feeds.text import name_key
+from feeds.types import (
+    FeedItem,
+    FeedPlan,
+    FeedSource,
+    HealthPlan,
+    ParsedFeed,
+    PlannedItem,
+    PollOutcome,
+    describe_error,
+    skipped_item,
+)
+from storage.batch import store_plan
+from storage.database import storage_reason
+from storage.feeds import Feed, record_failure, record_success
+from storage.items import unseen_keys
+from storage.watches import matchable_watches, watch_version
+
+log = logging.getLogger(__name__)
+BACKLOG_ALERT_WINDOW = timedelta(hours=48)
+# The poll threads of one process store one feed at a time: they queue here,
+# in turn, rather than in SQLite's busy handler, which polls with sleeps and
+# can starve one writer past its timeout while the others take turns.
+_STORING = threading.Lock()
+
+
+class DatabaseSource(Protocol):
+    """Hands each thread its own connection (``storage.database.ThreadDatabases``)."""
+
+    def get(self) -> Database: ...
+
+
+def default_matcher() -> Matcher:
+    return Matcher(watch_version, matchable_watches)
+
+
+def _later(now: datetime, delay: timedelta) -> str:
+    return (now + delay).isoformat(timespec="seconds")
+
+
+def failure_reason(error: BaseException) -> str:
+    """What to tell people about an error no step turned into a reason."""
+    reason = storage_reason(error)
+    if reason is not None:
+        return f"storage: {reason}"
+    return f"unexpected error ({describe_error(error)})"
+
+
+# --- one feed -------------------------------------------------------------------
+
+
+def poll_feed(
+    db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher, *, host_wait: float | None = None
+) -> PollOutcome:
+    """Run the pipeline for one feed and record its health and when to poll
+    it next (its interval, or a backoff after a failure). Never raises:
+    whatever goes wrong is the feed's recorded failure. With ``host_wait`` 0
+    a feed whose host is busy is not polled (status "busy")."""
+    now = datetime.now(UTC)
+    try:
+        return _poll(db, fetcher, feed, matcher, now, host_wait)
+    except HostBusy as busy:
+        return PollOutcome(feed.name, "busy", error=str(busy))
+    except Exception as error:  # the feed fails, the round goes on
+        reason = failure_reason(error)
+        log.warning("feed %r failed: %s", feed.name, reason)
+        _record_failure(db, feed, reason, now)
+        return PollOutcome(feed.name, "error", error=reason)
+
+
+def _record_failure(db: Database, feed: Feed, reason: str, now: datetime, retry_after: float | None = None) -> None:
+    """Mark the feed failing; if even that cannot be written, say so and leave it to the next poll."""
+    try:
+        record_failure(db, feed.id, reason, next_poll_at=_retry_at(feed, now, retry_after))
+    except Exception as error:
+        log.warning("feed %r: could not record its failure (%s); it is polled again next round", feed.name, error)
+
+
+def _retry_at(feed: Feed, now: datetime, retry_after: float | None = None) -> str:
+    delay = backoff(timedelta(minutes=feed.interval_minutes), feed.consecutive_failures + 1, retry_after)
+    return _later(now, delay)
+
+
+def _poll(
+    db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher, now: datetime, host_wait: float | None
+) -> PollOutcome:
+    try:
+        fetched = fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, host_wait=host_wait)
+        if fetched.not_modified:
+            next_poll_at = _later(now, timedelta(minutes=feed.interval_minutes))
+            record_success(
+                db, feed.id, etag=feed.etag, last_modified=feed.last_modified, new_items=0, next_poll_at=next_poll_at
+            )
+            return PollOutcome(feed.name, "unchanged")
+        parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=feed.kind == "court", fetched_at=now)
+    except HostBusy:
+        raise
+    except FeedError as error:
+        reason = str(error)
+        retry_after = error.retry_after
+        log.warning("feed %r failed: %s", feed.name, reason)
+        _record_failure(db, feed, reason, now, retry_after)
+        return PollOutcome(feed.name, "error", error=reason, retry_after=retry_after)
+    index = matcher.index(db)
+    fresh = unseen_keys(db, feed.id, [item.key for item in parsed.items])
+    plan = plan_feed(feed, fetched, parsed, fresh, index, now)
+    with _STORING:
+        batch = store_plan(db, plan, match=index.match)
+    for reason in (*plan.health.skipped[len(parsed.skipped) :], *batch.skipped):  # parse logs its own
+        log.warning("feed %r: skipped item %s", feed.name, reason)
+    seen = len(parsed.items) + len(parsed.skipped)
+    skipped = len(plan.health.skipped) + len(batch.skipped)
+    if parsed.problem:  # the feed is failing, though its readable items were stored
+        error = batch.health.reason
+        return PollOutcome(feed.name, "error", batch.new_items, seen, error, alerts=batch.alerts, skipped=skipped)
+    status = "new" if batch.new_items else "unchanged"
+    return PollOutcome(feed.name, status, batch.new_items, seen, alerts=batch.alerts, skipped=skipped)
+
+
+# --- the plan (pure) ----------------------------------------------------------------
+
+
+def plan_feed(
+    feed: Feed, fetched: FetchResult, parsed: ParsedFeed, fresh: set[str], index: WatchIndex, now: datetime
+) -> FeedPlan:
+    """What storing this poll must do, decided without the database: extract
+    the items not stored before (``fresh``), oldest first (feeds list the
+    newest first, and an earlier release must name its case before a later
+    one joins it); on a busy court feed, mark the entries that name no watch
+    (kept only if their case is known); alert only on the last 48 hours of a
+    first poll's backlog; and the health to record."""
+    skipped = list(parsed.skipped)
+    source = FeedSource(feed.url, feed.kind, feed.agency)
+    planned = []
+    for item in parsed.items:
+        if item.key not in fresh:
+            continue
+        try:
+            extraction = extract_item(item, source, parsed)
+        except Exception as error:  # costs this item only
+            skipped.append(skipped_item(item, error))
+            continue
+        keep_if_known = feed.only_watched and not _watched(index, item, extraction)
+        planned.append(PlannedItem(item, extraction, keep_if_known=keep_if_known))
+    planned.sort(key=lambda entry: entry.item.published_at or "")  # stable: same-time items keep feed order
+    problem = f"{parsed.problem}; kept the {len(parsed.items)} readable items" if parsed.problem else None
+    return FeedPlan(
+        feed_id=feed.id,
+        items=tuple(planned),
+        opens_cases=feed.kind != "news",
+        alert_since=(now - BACKLOG_ALERT_WINDOW).isoformat(timespec="seconds") if feed.first_poll else None,
+        health=HealthPlan(
+            next_poll_at=_later(now, timedelta(minutes=feed.interval_minutes)),
+            retry_at=_retry_at(feed, now),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            problem=problem,
+            skipped=tuple(skipped),
+        ),
+    )
+
+
+def _watched(index: WatchIndex, item: FeedItem, extraction: Extraction) -> bool:
+    """Whether an entry names a watched docket or name (by its own text and parties)."""
+    hits = index.match(
+        text=f"{item.title}\n{item.summary}",
+        party_keys=[name_key(party.name) for party in extraction.defendants],
+        docket_keys=extraction.docket_keys,
+        case_id=None,
+    )
+    return bool(hits)
+
+
+# --- the round ----------------------------------------------------------------------
+
+
+def poll_feeds(
+    databases: DatabaseSource, fetcher: Fetcher, feeds: list[Feed], matcher: Matcher, *, workers: int = 4
+) -> list[PollOutcome]:
+    """Poll ``feeds`` concurrently on a small bounded pool (each worker thread
+    with its own connection from ``databases``); news feeds last, since news
+    only joins the cases that regulators and courts open. Outcomes in feed order.
+
+    Feeds of one host are polled one after the other, and a feed whose host is
+    busy waits in the queue, not on a worker: feeds of other hosts go first.
+    (A request to the host from outside the round, such as ``/feeds poll``,
+    is waited for on the worker, at most one fetch deadline.)"""
+
+    def poll(feed: Feed) -> PollOutcome:
+        try:
+            return poll_feed(databases.get(), fetcher, feed, matcher)
+        except Exception as error:  # e.g. the database cannot even be opened
+            log.warning("feed %r failed: %s", feed.name, failure_reason(error))
+            return PollOutcome(feed.name, "error", error=failure_reason(error))
+
+    outcomes: dict[int, PollOutcome] = {}
+    workers = max(1, min(workers, len(feeds) or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for wave in ([f for f in feeds if f.kind != "news"], [f for f in feeds if f.kind == "news"]):
+            outcomes.update(_poll_wave(pool, workers, wave, poll))
+    return [outcomes[feed.id] for feed in feeds]
+
+
+def _poll_wave(
+    pool: ThreadPoolExecutor, workers: int, wave: list[Feed], poll: Callable[[Feed], PollOutcome]
+) -> dict[int, PollOutcome]:
+    waiting = list(wave)
+    running: dict[Future[PollOutcome], Feed] = {}
+    outcomes: dict[int, PollOutcome] = {}
+    while waiting or running:
+        busy_hosts = {host_key(feed.url) for feed in running.values()}
+        for feed in list(waiting):
+            if len(running) >= workers:
+                break
+            if host_key(feed.url) not in busy_hosts:
+                waiting.remove(feed)
+                busy_hosts.add(host_key(feed.url))
+                running[pool.submit(poll, feed)] = feed
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            outcomes[running.pop(future).id] = future.result()
+    return outcomes
