@@ -520,7 +520,6 @@ class BulkWriter:
                 item_id,
                 self.feed_ids[generated.feed.name],
                 item.key,
-                item.guid,
                 item.link,
                 item.title,
                 item.summary,
@@ -530,7 +529,6 @@ class BulkWriter:
                 event_at,
                 extraction.agency,
                 extraction.action,
-                extraction.caption,
                 extraction.court,
                 extraction.release_no,
                 extraction.docket_entry,
@@ -684,9 +682,9 @@ class BulkWriter:
                 ),
             )
             db.conn.executemany(
-                "INSERT INTO items (id, feed_id, item_key, guid, link, title, summary, author, published_at, seen_at, "
-                "event_at, agency, action, caption, court, release_no, docket_entry, amounts, case_id, event_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO items (id, feed_id, item_key, link, title, summary, author, published_at, seen_at, "
+                "event_at, agency, action, court, release_no, docket_entry, amounts, case_id, event_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.items,
             )
             self._index_text()

@@ -98,16 +98,14 @@ def insert_item(
     item_id, event_id = ids or (None, None)
     item_id = db.execute(
         """
-        INSERT INTO items (id, feed_id, item_key, guid, link, title, summary, author, published_at, seen_at,
-                           event_at, agency, action, caption, court, release_no, docket_entry, amounts,
-                           case_id, event_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO items (id, feed_id, item_key, link, title, summary, author, published_at, seen_at,
+                           event_at, agency, action, court, release_no, docket_entry, amounts, case_id, event_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             item_id,
             feed_id,
             item.key,
-            item.guid,
             item.link,
             item.title,
             item.summary,
@@ -117,7 +115,6 @@ def insert_item(
             event_at,
             extraction.agency,
             extraction.action,
-            extraction.caption,
             extraction.court,
             extraction.release_no,
             extraction.docket_entry,

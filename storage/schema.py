@@ -390,3 +390,15 @@ def m013_case_card_indexes(db: Database) -> None:
         CREATE INDEX items_case_amounts ON items (case_id) WHERE amounts != '[]';
         """
     )
+
+
+@migrations()
+def m014_items_without_copies(db: Database) -> None:
+    # Nothing reads an item's guid (its key holds what identifies it) or its
+    # caption (its case holds that): about 120 bytes an item.
+    db.executescript(
+        """
+        ALTER TABLE items DROP COLUMN guid;
+        ALTER TABLE items DROP COLUMN caption;
+        """
+    )

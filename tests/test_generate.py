@@ -56,7 +56,7 @@ TABLES = {
     "events": "SELECT id, case_id, action, event_day, identity, routine, first_item_id, entry_no, release_no, "
     "action_detail FROM events ORDER BY id",
     "items": "SELECT id, feed_id, item_key, link, title, summary, author, published_at, event_at, agency, action, "
-    "caption, court, release_no, docket_entry, amounts, case_id, event_id FROM items ORDER BY id",
+    "court, release_no, docket_entry, amounts, case_id, event_id FROM items ORDER BY id",
     "case_links": "SELECT case_id, related_id FROM case_links ORDER BY 1, 2",
     "search_terms": "SELECT term FROM search_terms ORDER BY 1",
 }
