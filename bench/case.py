@@ -20,26 +20,23 @@ feed, so nothing is polled).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlite_utils import Database
+
+from tests.conftest import SlackApi, free_port, slack_signature, slash_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
@@ -48,52 +45,19 @@ WARM_TARGET_MS = 3.0
 COLD_TARGET_MS = 20.0
 
 
-# --- the peers ------------------------------------------------------------------
-
-
-class SlackStandIn:
-    """Answers every Slack Web API call with ``ok`` (``auth.test`` with a team), on 127.0.0.1."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                answer = {"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "Bench"}
-                body = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/api/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# --- the bot ---------------------------------------------------------------------
 
 
 class Bot:
     """``python -m bot run`` in HTTP mode on ``db``."""
 
-    def __init__(self, db: Path, slack: SlackStandIn, workdir: Path, code: Path = ROOT) -> None:
+    def __init__(self, db: Path, slack: SlackApi, workdir: Path, code: Path = ROOT) -> None:
         catalog = workdir / "catalog.toml"
         catalog.write_text(
             '[[feed]]\nname = "bench (never polled)"\nurl = "http://127.0.0.1:9/feed"\nagency = "SEC"\n'
             'kind = "regulator"\nenabled = false\n'
         )
-        self.port = _free_port()
+        self.port = free_port()
         self.env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "CASEWATCH_"))}
         self.env.update(
             SLACK_BOT_TOKEN="xoxb-bench",
@@ -160,25 +124,10 @@ def healthz(connection: http.client.HTTPConnection) -> float:
 
 def case(connection: http.client.HTTPConnection, query: str) -> tuple[float, str]:
     """Milliseconds for a signed ``/case query``, and the answer's text."""
-    body = urllib.parse.urlencode(
-        {
-            "token": "unused",
-            "team_id": "T0001",
-            "team_domain": "bench",
-            "channel_id": "C0001",
-            "channel_name": "compliance",
-            "user_id": "U0001",
-            "user_name": "bench",
-            "command": "/case",
-            "text": query,
-            "api_app_id": "A0001",
-            "response_url": "https://hooks.slack.invalid/commands/T0001/1/abc",
-            "trigger_id": "1.2.3",
-        }
-    ).encode()
+    body = urllib.parse.urlencode(slash_command("/case", query)).encode()
     started = time.perf_counter()
     stamp = str(int(time.time()))
-    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    signature = slack_signature(body, stamp, SECRET)
     connection.request(
         "POST",
         "/slack/events",
@@ -313,7 +262,7 @@ def main() -> None:
         parser.error(f"{args.db} does not exist: make it with bench.generate")
     (items,) = Database(args.db).execute("SELECT count(*) FROM items").fetchone()
     queries = query_mix(args.db, WARM_UP + args.requests, args.seed)
-    slack = SlackStandIn()
+    slack = SlackApi()
     try:
         with tempfile.TemporaryDirectory() as workdir:
             bot = Bot(args.db, slack, Path(workdir), args.code)

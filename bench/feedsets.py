@@ -1,7 +1,7 @@
 """Deterministic feed sets for the ingest and polling benchmarks.
 
 Everything comes from ``random.Random(seed)``, so a run repeats byte for byte:
-realistic company and person names, the cases they are parties to (caption,
+realistic company and person names (``bench.parties``), the cases they are parties to (caption,
 docket number, court), and feeds shaped like the real ones in
 ``tests/data/extraction/feeds/``: CM/ECF "recent entries" (court), SEC
 litigation releases (with their ``LR-`` numbers) and agency press releases
@@ -24,242 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-FIRST_NAMES = (
-    "James",
-    "Mary",
-    "Robert",
-    "Patricia",
-    "John",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Charles",
-    "Karen",
-    "Daniel",
-    "Lisa",
-    "Matthew",
-    "Nancy",
-    "Anthony",
-    "Sandra",
-    "Mark",
-    "Ashley",
-    "Steven",
-    "Emily",
-    "Andrew",
-    "Kimberly",
-    "Joshua",
-    "Donna",
-    "Kevin",
-    "Michelle",
-    "Brian",
-    "Carol",
-    "Ryan",
-    "Amanda",
-    "Jacob",
-    "Melissa",
-    "Gary",
-    "Deborah",
-    "Wei",
-    "Priya",
-    "Ahmed",
-    "Olga",
-    "Hiroshi",
-    "Sofia",
-    "Mateo",
-    "Aisha",
-    "Igor",
-    "Chen",
-    "Rahul",
-    "Fatima",
-    "Lars",
-    "Ingrid",
-    "Diego",
-    "Camila",
-)
-LAST_NAMES = (
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Gonzalez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Perez",
-    "Thompson",
-    "White",
-    "Harris",
-    "Sanchez",
-    "Clark",
-    "Ramirez",
-    "Lewis",
-    "Robinson",
-    "Walker",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Scott",
-    "Torres",
-    "Nguyen",
-    "Hill",
-    "Flores",
-    "Green",
-    "Adams",
-    "Nelson",
-    "Baker",
-    "Hall",
-    "Rivera",
-    "Campbell",
-    "Mitchell",
-    "Carter",
-    "Roberts",
-    "Zhao",
-    "Kowalski",
-    "Novak",
-    "Petrov",
-    "Ivanova",
-    "Tanaka",
-    "Yamamoto",
-    "Kim",
-    "Park",
-    "Chen",
-    "Wang",
-    "Singh",
-    "Patel",
-    "Shah",
-    "Khan",
-    "Ali",
-    "Okafor",
-    "Mensah",
-    "Schmidt",
-    "Muller",
-    "Fischer",
-    "Weber",
-    "Rossi",
-    "Bianchi",
-    "Dubois",
-    "Laurent",
-    "Silva",
-    "Santos",
-    "Oliveira",
-    "Costa",
-    "Haddad",
-    "Cohen",
-    "Levi",
-    "Berg",
-    "Lindqvist",
-    "Nielsen",
-    "Jensen",
-    "Hansen",
-    "Larsen",
-    "Horvath",
-    "Nagy",
-    "Popescu",
-)
-COMPANY_WORDS = (
-    "Apex",
-    "Summit",
-    "Harbor",
-    "Granite",
-    "Meridian",
-    "Pioneer",
-    "Sterling",
-    "Beacon",
-    "Cascade",
-    "Horizon",
-    "Atlas",
-    "Crescent",
-    "Evergreen",
-    "Falcon",
-    "Keystone",
-    "Liberty",
-    "Northstar",
-    "Pinnacle",
-    "Redwood",
-    "Sapphire",
-    "Titan",
-    "Vanguard",
-    "Willow",
-    "Zenith",
-    "Orion",
-    "Aurora",
-    "Bluewater",
-    "Cedar",
-    "Crown",
-    "Delta",
-    "Eagle",
-    "Frontier",
-    "Golden",
-    "Heritage",
-    "Ironwood",
-    "Juniper",
-    "Lakeside",
-    "Monarch",
-    "Oakmont",
-    "Paragon",
-    "Quantum",
-    "Riverstone",
-    "Silverline",
-    "Trident",
-    "Unity",
-    "Vertex",
-    "Westbrook",
-    "Brightpath",
-    "Coinvault",
-    "Tokenbridge",
-    "Ledgerline",
-    "Blockhaven",
-    "Cryptonic",
-    "Hashgate",
-)
-COMPANY_KINDS = (
-    "Capital",
-    "Holdings",
-    "Partners",
-    "Securities",
-    "Advisors",
-    "Investments",
-    "Digital",
-    "Markets",
-    "Trading",
-    "Asset",
-    "Management",
-    "Financial",
-    "Group",
-    "Ventures",
-    "Labs",
-    "Exchange",
-    "Bancorp",
-    "Energy",
-    "Pharmaceuticals",
-    "Technologies",
-    "Resources",
-)
-SUFFIXES = ("Inc.", "LLC", "Ltd.", "Corp.", "L.P.", "Co.", "Limited", "Holdings Inc.")
+from bench.parties import party, unrelated_name
+
 COURTS = (
     ("S.D.N.Y.", "nysd", "Southern District of New York"),
     ("E.D.N.Y.", "nyed", "Eastern District of New York"),
@@ -300,28 +66,6 @@ FILLER = (
 BASE_DAY = datetime(2026, 6, 1, 16, 0, tzinfo=UTC)
 
 
-def person(rng: random.Random) -> str:
-    initial = f" {rng.choice('ABCDEFGHJKLMNPRSTW')}." if rng.random() < 0.4 else ""
-    return f"{rng.choice(FIRST_NAMES)}{initial} {rng.choice(LAST_NAMES)}"
-
-
-def company(rng: random.Random) -> str:
-    """``Granite Novak Capital LLC``: about 150,000 names, so few cases share one by chance."""
-    first, second = rng.choice(COMPANY_WORDS), rng.choice(LAST_NAMES)
-    return f"{first} {second} {rng.choice(COMPANY_KINDS)} {rng.choice(SUFFIXES)}"
-
-
-def unrelated_name(rng: random.Random) -> str:
-    """A watched name no generated party has (a second company word, a double surname)."""
-    if rng.random() < 0.5:
-        return f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}"
-    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}-{rng.choice(LAST_NAMES)}"
-
-
-def party_name(rng: random.Random) -> str:
-    return company(rng) if rng.random() < 0.6 else person(rng)
-
-
 @dataclass(frozen=True)
 class Case:
     number: int
@@ -347,7 +91,7 @@ class Case:
 def make_cases(rng: random.Random, count: int) -> list[Case]:
     cases = []
     for number in range(count):
-        defendants = tuple(party_name(rng) for _ in range(rng.choice((1, 1, 1, 2, 3))))
+        defendants = tuple(party(rng) for _ in range(rng.choice((1, 1, 1, 2, 3))))
         docket = f"1:{rng.randint(23, 26)}-cv-{rng.randint(1, 99999):05d}"
         cases.append(Case(number, defendants, docket, rng.choice(COURTS), rng.choice(("SEC", "SEC", "SEC", "CFTC"))))
     return cases

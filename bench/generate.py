@@ -37,7 +37,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bench.names import NameMaker, brand
+from bench.parties import NameMaker, trade_name
 from feeds.catalog import FeedSpec
 from feeds.extract import Docket, Extraction, Party, find_dockets
 from feeds.news import NewsReading
@@ -388,7 +388,7 @@ class Generator:
         return forms[plan.order % len(forms)]
 
     def _news(self, plan: Plan, case: Case) -> Generated:
-        name = brand(case.defendants[0])
+        name = trade_name(case.defendants[0])
         outlet = ("Reuters", "Bloomberg", "Law360", "The Wall Street Journal")[plan.order % 4]
         title = f"{name} hit with {case.agency} fraud lawsuit - {outlet}"
         summary = (

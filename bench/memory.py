@@ -32,7 +32,16 @@ from xml.sax.saxutils import escape
 
 from bench.match import SEED, generate_items, generate_watches
 from storage.database import open_database
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, FeedServer, SlackApi, free_port, wait_until_healthy, write_catalog
+from tests.conftest import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FeedServer,
+    SlackApi,
+    free_port,
+    spawn_bot,
+    wait_until_healthy,
+    write_catalog,
+)
 
 TARGET_MB = 120
 FEED_ITEMS = 50
@@ -154,14 +163,7 @@ def measure(root: Path, work: Path, db_path: Path, watch_count: int, timeout: fl
             "HOST": "127.0.0.1",
             "PORT": str(port),
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            cwd=work,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = spawn_bot(["run"], env, work)
         try:
             wait_until_healthy(f"http://127.0.0.1:{port}", process, timeout=timeout)
             started = time.monotonic()

@@ -1,13 +1,17 @@
-"""Real-looking parties for the matching benchmarks, from seeded word lists.
+"""Real-looking parties for every benchmark's data, from seeded word lists.
 
 Companies ("Northwind Capital Partners LLC", "Alvarez Chen & Co."), people
 ("Maria T. Alvarez") and docket numbers. Every function takes a
-``random.Random``, so a seed repeats a run exactly.
+``random.Random``, so a seed repeats a run exactly. The lists hold no action
+words (such as "settlement" or "judgment", which would change how an item
+reads), so a generated item is read the way a real one is.
 """
 
 from __future__ import annotations
 
 import random
+
+from feeds.text import name_key
 
 
 def _words(text: str) -> list[str]:
@@ -79,6 +83,9 @@ Pharmaceuticals Properties Realty Resources Securities Software Systems Technolo
 )
 DESIGNATORS = _words("Group Holdings Partners Management International Services Fund Trust Associates Labs")
 SUFFIXES = ["LLC", "Inc.", "Ltd.", "Corp.", "L.P.", "LLP", "S.A.", "GmbH", "plc", "Co.", "Limited", "AG"]
+# Extraction keeps a caption's closing full stop only after these (feeds.extract._cut_caption):
+# the database generator, which must be read exactly as it writes, draws its suffixes from them.
+WHOLE_CAPTION_SUFFIXES = [suffix for suffix in SUFFIXES if suffix not in ("L.P.", "S.A.")]
 # Accented names turn up in real feeds; they take fold()'s slower path.
 ACCENTED = ["José", "Ramón", "Zoë", "Björn", "Łukasz", "Søren", "François", "Müller", "Núñez", "Ørsted", "Dvořák"]
 
@@ -87,8 +94,8 @@ def brand(rng: random.Random) -> str:
     return rng.choice(BRAND_STARTS) + rng.choice(BRAND_ENDS)
 
 
-def company(rng: random.Random) -> str:
-    """A company name with its suffix: "Northwind Capital Partners LLC",
+def company(rng: random.Random, suffixes: list[str] = SUFFIXES) -> str:
+    """A company name with one of ``suffixes``: "Northwind Capital Partners LLC",
     "Alvarez Chen & Co.", "Oakridge Digital Assets Inc."."""
     shape = rng.random()
     if shape < 0.05:
@@ -96,12 +103,13 @@ def company(rng: random.Random) -> str:
     words = [brand(rng), *rng.sample(INDUSTRY_WORDS, 2 if shape >= 0.7 else 1)]
     if shape < 0.7:
         words.append(rng.choice(DESIGNATORS))
-    return " ".join(words) + " " + rng.choice(SUFFIXES)
+    return " ".join(words) + " " + rng.choice(suffixes)
 
 
-def person(rng: random.Random, initial_share: float = 0.6) -> str:
-    """A person's name, ``initial_share`` of them with a middle initial: "Maria T. Alvarez"."""
-    first = rng.choice(ACCENTED) if rng.random() < 0.03 else rng.choice(FIRST_NAMES)
+def person(rng: random.Random, initial_share: float = 0.6, accented_share: float = 0.03) -> str:
+    """A person's name, ``initial_share`` of them with a middle initial ("Maria T. Alvarez"),
+    ``accented_share`` with an accented first name ("Søren Berg")."""
+    first = rng.choice(ACCENTED) if rng.random() < accented_share else rng.choice(FIRST_NAMES)
     middle = f" {chr(rng.randint(65, 90))}." if rng.random() < initial_share else ""
     return f"{first}{middle} {rng.choice(SURNAMES)}"
 
@@ -114,3 +122,42 @@ def party(rng: random.Random) -> str:
 def docket(rng: random.Random) -> str:
     """A federal civil docket number: "1:24-cv-01599"."""
     return f"{rng.randint(1, 4)}:{rng.randint(10, 26)}-cv-{rng.randint(1, 29999):05d}"
+
+
+def unrelated_name(rng: random.Random) -> str:
+    """A watched name no generated party has: two brands in a row ("Northwind
+    Oakridge Capital"), or a person with a double surname."""
+    if rng.random() < 0.5:
+        return f"{brand(rng)} {brand(rng)} {rng.choice(INDUSTRY_WORDS)}"
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}-{rng.choice(SURNAMES)}"
+
+
+def trade_name(company: str) -> str:
+    """How a headline names a company: without its corporate suffix
+    ("Northwind Capital LLC" → "Northwind Capital"; "Alvarez Chen & Co." stays whole)."""
+    for suffix in SUFFIXES:
+        if company.endswith(f" {suffix}") and not company.endswith(f"& {suffix}"):
+            return company.removesuffix(f" {suffix}")
+    return company
+
+
+class NameMaker:
+    """Draws parties from one seeded generator, as extraction reads them whole;
+    no two companies share a name key (folded, suffix aside), so a company
+    stands for one case only."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self._company_keys: set[str] = set()
+
+    def person(self) -> str:
+        # No accented first names: extraction does not split "… plc and François Q. Kaplan" in two.
+        return person(self.rng, accented_share=0.0)
+
+    def company(self) -> str:
+        while True:
+            name = company(self.rng, WHOLE_CAPTION_SUFFIXES)
+            key = name_key(name)
+            if key not in self._company_keys:
+                self._company_keys.add(key)
+                return name

@@ -536,6 +536,18 @@ def run_bot(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
     )
 
 
+def spawn_bot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """Start ``python -m bot <args>`` without waiting; its stdout and stderr in one text pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def eventually(check: Callable[[], bool], timeout: float = 10, every: float = 0.1) -> bool:
     """Probe ``check`` until it holds or ``timeout`` passes: for state that only
     a request can observe (another process's database), like a readiness probe."""
@@ -571,14 +583,7 @@ def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
     def start(env: dict[str, str]) -> str:
         port = free_port()
         env = {**env, "PORT": str(port), "HOST": "127.0.0.1"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = spawn_bot(["run"], env, tmp_path)
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
         wait_until_healthy(base, process)

@@ -28,31 +28,26 @@ def sec(memory_db: Database) -> Feed:
     return factories.feed(memory_db, FeedKind.REGULATOR, agency="SEC")
 
 
-def entry(number: str | None, text: str, action: Action = Action.RULING) -> Extraction:
-    """A CM/ECF docket entry of SEC v. Binance."""
+def sec_v_binance(action: Action, **fields: str | None) -> Extraction:
+    """An item about SEC v. Binance (its caption, parties and docket) saying ``action``."""
     return extraction(
         caption=CAPTION,
         plaintiffs=["SEC"],
         defendants=["Binance Holdings Ltd."],
         dockets=[DOCKET],
-        court="D.D.C.",
         action=action,
-        docket_entry=text,
-        entry_number=number,
+        **fields,
     )
+
+
+def entry(number: str | None, text: str, action: Action = Action.RULING) -> Extraction:
+    """A CM/ECF docket entry of SEC v. Binance."""
+    return sec_v_binance(action, court="D.D.C.", docket_entry=text, entry_number=number)
 
 
 def release(number: str | None, action: Action = Action.COMPLAINT) -> Extraction:
     """An SEC litigation release about SEC v. Binance."""
-    return extraction(
-        caption=CAPTION,
-        plaintiffs=["SEC"],
-        defendants=["Binance Holdings Ltd."],
-        dockets=[DOCKET],
-        agency="SEC",
-        action=action,
-        release_no=number,
-    )
+    return sec_v_binance(action, agency="SEC", release_no=number)
 
 
 def at(when: str) -> FeedItem:

@@ -5,15 +5,13 @@ and answers a /case envelope in its acknowledgement."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 from websockets.sync.server import ServerConnection, serve
 
 from bot.demo import DEMO_FEEDS
-from tests.conftest import FeedServer, SlackApi, bot_env, run_bot, slash_command, write_catalog
+from tests.conftest import FeedServer, SlackApi, bot_env, run_bot, slash_command, spawn_bot, write_catalog
 
 
 class SocketModePeer:
@@ -71,9 +69,7 @@ def test_socket_mode_answers_case_in_the_ack(tmp_path: Path, feed_server: FeedSe
     assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
     peer = SocketModePeer(slash_command("/case", "binance"))
     slack_api.socket_url = peer.url
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    process = spawn_bot(["run"], env, tmp_path)
     try:
         assert peer.acked.wait(timeout=30), "no acknowledgement over the socket"
         (ack,) = peer.acks
