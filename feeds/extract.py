@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
+from feeds.cues import caseless, cued
 from feeds.docket_events import CRIMINAL_DOCKET, entry_action, is_silent_event, text_action
 from feeds.party_names import split_on_and
 from feeds.party_roles import assign_court_roles, bankruptcy_caption
@@ -325,46 +326,84 @@ def agency_of_plaintiff(plaintiffs: list[str]) -> str | None:
 # --- action type ------------------------------------------------------------
 
 # Checked in order; the first that matches names the item's action.
+# Checked in order; each pattern is searched only when the text has one of its cue words.
 _ACTIONS = (
-    ("plea", re.compile(r"plead(?:s|ed)?\s+guilty|guilty\s+plea|plea\s+agreement", re.I)),
-    ("settlement", re.compile(r"\bsettle(?:s|d|ment|ments)?\b|\bagree(?:s|d)?\s+to\s+pay\b|\bconsent\s+order\b", re.I)),
+    ("plea", cued(r"plead(?:s|ed)?\s+guilty|guilty\s+plea|plea\s+agreement", "plea", flags=re.I)),
     (
-        "ruling",
-        re.compile(
-            r"(?:order|opinion|ruling|decision)\b[^.]{0,40}motion\s+to\s+dismiss|motion\s+to\s+dismiss[^.]{0,60}\b(?:granted|denied|grant|deny|grants|denies)\b",
-            re.I,
+        "settlement",
+        cued(
+            r"\bsettle(?:s|d|ment|ments)?\b|\bagree(?:s|d)?\s+to\s+pay\b|\bconsent\s+order\b",
+            *("settle", "agree", "consent"),
+            flags=re.I,
         ),
     ),
     (
         "ruling",
-        re.compile(r"\bdismiss(?:ed|es|ing)?\s+(?:some|part|several|parts|\d+)\b|\bin\s+part\b|\btrims?\b", re.I),
+        cued(
+            r"(?:order|opinion|ruling|decision)\b[^.]{0,40}motion\s+to\s+dismiss|motion\s+to\s+dismiss[^.]{0,60}\b(?:granted|denied|grant|deny|grants|denies)\b",
+            "dismiss",
+            flags=re.I,
+        ),
     ),
-    ("dismissal", re.compile(r"\bdismiss(?:ed|al|es)\b", re.I)),
+    (
+        "ruling",
+        cued(
+            r"\bdismiss(?:ed|es|ing)?\s+(?:some|part|several|parts|\d+)\b|\bin\s+part\b|\btrims?\b",
+            *("dismiss", "part", "trim"),
+            flags=re.I,
+        ),
+    ),
+    ("dismissal", cued(r"\bdismiss(?:ed|al|es)\b", "dismiss", flags=re.I)),
     (
         "sentencing",
-        re.compile(
-            r"\bsentenced\b|judgment\s+and\s+sentence|judgment\s+in\s+a\s+criminal\s+case|\bimprisonment\b", re.I
+        cued(
+            r"\bsentenced\b|judgment\s+and\s+sentence|judgment\s+in\s+a\s+criminal\s+case|\bimprisonment\b",
+            *("sentence", "judgment", "imprisonment"),
+            flags=re.I,
         ),
     ),
-    ("verdict", re.compile(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", re.I)),
-    ("judgment", re.compile(r"\bjudgments?\b", re.I)),
+    ("verdict", cued(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", "verdict", "guilty", "convicted", flags=re.I)),
+    ("judgment", cued(r"\bjudgments?\b", "judgment", flags=re.I)),
     (
         "administrative proceeding",
-        re.compile(r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting", re.I),
+        cued(
+            r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting",
+            *("administrative", "cease", "order"),
+            flags=re.I,
+        ),
     ),
-    ("ruling", re.compile(r"\b(?:order|opinion|ruling|rules|memorandum)\b", re.I)),
-    ("indictment", re.compile(r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b", re.I)),
+    (
+        "ruling",
+        cued(
+            r"\b(?:order|opinion|ruling|rules|memorandum)\b",
+            *("order", "opinion", "ruling", "rules", "memorandum"),
+            flags=re.I,
+        ),
+    ),
+    (
+        "indictment",
+        cued(
+            r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b",
+            *("indict", "criminal", "arrested"),
+            flags=re.I,
+        ),
+    ),
     (
         "complaint",
-        re.compile(r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b", re.I),
+        cued(
+            r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b",
+            *("complaint", "charg", "sues", "sued", "indict", "lawsuit"),
+            flags=re.I,
+        ),
     ),
 )
 
 
 def action_type(text: str) -> str | None:
     """The kind of action ``text`` reports, or None when it does not say."""
+    lowered = caseless(text)
     for action, pattern in _ACTIONS:
-        if pattern.search(text):
+        if pattern.search(text, lowered):
             return action
     return None
 

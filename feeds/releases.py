@@ -110,7 +110,7 @@ def amounts_with_kinds(text: str) -> list[Amount]:
     """Every dollar amount in ``text`` with what it is (penalty, disgorgement,
     fine …, else ``other``), first seen first; one entry per value. A "fine"
     in a civil SEC or CFTC matter is a penalty."""
-    civil = bool(_CIVIL_AGENCY.search(text)) and not _CRIMINAL.search(text)
+    civil: bool | None = None  # read only when a fine is found: two searches of the whole text
     found: dict[int, Amount] = {}
     for match in _MONEY.finditer(text):
         number = float(match["number"].replace(",", ""))
@@ -118,6 +118,8 @@ def amounts_with_kinds(text: str) -> list[Amount]:
         if value != value or value > 10**15:
             continue  # not a sum anyone wrote
         kind = _kind_of(text, match.start(), match.end())
+        if kind == "fine" and civil is None:
+            civil = bool(_CIVIL_AGENCY.search(text)) and not _CRIMINAL.search(text)
         amount = Amount(round(value), "penalty" if civil and kind == "fine" else kind)
         known = found.get(amount.value)
         if known is None or _SPECIFICITY[amount.kind] > _SPECIFICITY[known.kind]:
