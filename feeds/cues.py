@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Python's IGNORECASE also matches these with ASCII letters ("ı" with "i",
 # the Kelvin sign with "k"); str.lower() alone leaves them or spells them otherwise.
@@ -20,7 +20,7 @@ _ASCII_CASES = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
 def caseless(text: str) -> str:
     """``text`` lower-cased so that a lower-case ASCII word a case-insensitive
     pattern finds in ``text`` is also found in it by ``in``."""
-    return text.translate(_ASCII_CASES).lower()
+    return text.lower() if text.isascii() else text.translate(_ASCII_CASES).lower()
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,17 @@ class Cued:
 
     pattern: re.Pattern[str]
     cues: tuple[str, ...]
+    ignorecase: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.pattern.flags & re.IGNORECASE and any(cue != caseless(cue) for cue in self.cues):
+        object.__setattr__(self, "ignorecase", bool(self.pattern.flags & re.IGNORECASE))
+        if self.ignorecase and any(cue != caseless(cue) for cue in self.cues):
             raise ValueError(f"a case-insensitive pattern needs lower-case cues: {self.cues}")
 
     def cued_in(self, text: str, lowered: str) -> bool:
         """Whether ``text`` holds a cue (``lowered`` is ``caseless(text)``,
         read for a case-insensitive pattern)."""
-        where = lowered if self.pattern.flags & re.IGNORECASE else text
+        where = lowered if self.ignorecase else text
         return any(cue in where for cue in self.cues)
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:

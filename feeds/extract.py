@@ -28,19 +28,21 @@ if TYPE_CHECKING:
 # Docket numbers are written in ASCII digits: ``\d`` would also take Arabic-Indic or
 # fullwidth digits and make keys that no other spelling of the docket shares.
 # 1:23-cv-01599, 1:23-cv-01599-ABJ, 23-cv-1599, 2:23-cr-00178-RAJ-1
+# A look-ahead for a pattern's possible first characters, here and below, turns most
+# positions of a long text away at once instead of trying the whole pattern there.
 _FEDERAL_DOCKET = re.compile(
-    r"\b(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<type>[A-Za-z]{2,4})-(?P<number>[0-9]{1,6})"
+    r"(?=[0-9])\b(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<type>[A-Za-z]{2,4})-(?P<number>[0-9]{1,6})"
     r"(?P<judges>(?:-[A-Za-z]{2,4})*)(?:-[0-9]{1,3})?\b"
 )
 # "Civil Action No. 23-1599", "Case No. 1:23-cv-01599", "Docket#: 24-2057",
 # bankruptcy "16-10992-smb" and appellate "22-3054" after such a label.
 _LABELLED_DOCKET = re.compile(
-    r"\b(?P<label>Civil\s+Action|Criminal\s+Action|Criminal\s+Case|Civil\s+Case|Case|Docket|Appeal)"
+    r"(?=[CDA])\b(?P<label>Civil\s+Action|Criminal\s+Action|Criminal\s+Case|Civil\s+Case|Case|Docket|Appeal)"
     r"\s*(?:No\.?|Number|#)\s*:?\s*(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<number>[0-9]{1,6})\b",
     re.IGNORECASE,
 )
 _BARE_DOCKET = re.compile(r"^(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<number>[0-9]{1,6})(?:-[a-z]{2,4})?\b")
-_SEC_FILE_NUMBER = re.compile(r"\bFile\s+No\.?\s*:?\s*(?P<number>3-[0-9]{4,6})\b", re.IGNORECASE)
+_SEC_FILE_NUMBER = re.compile(r"(?=F)\bFile\s+No\.?\s*:?\s*(?P<number>3-[0-9]{4,6})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ _PLAINTIFF = (
     r"State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 )
 _GOVERNMENT_NAME = re.compile(_PLAINTIFF)
-_GOVERNMENT_CAPTION = re.compile(_PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
+_GOVERNMENT_CAPTION = re.compile(r"(?=[CFPSU])" + _PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
 _MATTER_CAPTION = re.compile(r"\b(?:In\s+the\s+Matter\s+of|In\s+re:?)\s+(?=[A-Z0-9\"“])", re.IGNORECASE)
 # "et al", also "et, al" and "et a" cut short at the end of a long CM/ECF title
 _ET_AL = re.compile(r",?\s*\bet,?\s+(?:al\b\.?|a\s*$)", re.IGNORECASE)
@@ -427,7 +429,7 @@ def is_routine_entry(entry: str | None) -> bool:
 # --- money ------------------------------------------------------------------
 
 _AMOUNT = re.compile(
-    r"(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?=[U$])(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<scale>trillion|billion|million|thousand|bn|mn|[BMK])\b)?",
     re.IGNORECASE,
 )

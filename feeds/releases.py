@@ -24,7 +24,7 @@ from feeds.text import name_key
 AMOUNT_KINDS = ("penalty", "disgorgement", "fine", "forfeiture", "restitution", "settlement", "interest", "other")
 
 _MONEY = re.compile(
-    r"(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?=[U$])(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<scale>trillion|billion|million|thousand|bn|mn|[BMK])\b)?",
     re.IGNORECASE,
 )
