@@ -12,15 +12,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-# Python's IGNORECASE also matches these with ASCII letters ("ı" with "i",
-# the Kelvin sign with "k"); str.lower() alone leaves them or spells them otherwise.
-_ASCII_CASES = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+# Python's IGNORECASE also matches "ı", "İ", "ſ" and the Kelvin sign with ASCII
+# letters; str.lower() leaves the first and third and spells "İ" otherwise.
 
 
 def caseless(text: str) -> str:
     """``text`` lower-cased so that a lower-case ASCII word a case-insensitive
     pattern finds in ``text`` is also found in it by ``in``."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_CASES).lower()
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    # "İ" lower-cases to "i" and a combining dot: dropping the dot only adds words.
+    return lowered.replace("ı", "i").replace("ſ", "s").replace("\u0307", "")
 
 
 @dataclass(frozen=True)

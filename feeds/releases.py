@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from feeds.cues import caseless, cued
 from feeds.extract import Party, find_caption, parse_parties, split_caption
 from feeds.text import name_key
 
@@ -208,10 +209,17 @@ _SHAPES = (
 )
 
 _DOJ_CHARGE = re.compile(r"^(?:DOJ|Justice\s+Department|Department\s+of\s+Justice|U\.S\.\s+Attorney)", re.I)
-_ADMIN_SUMMARY = re.compile(
-    r"cease[- ]and[- ]desist|order\s+instituting|settled\s+administrative|administrative\s+proceeding", re.I
+# Read from the whole summary: searched only when it holds a cue word (feeds.cues).
+_ADMIN_SUMMARY = cued(
+    r"cease[- ]and[- ]desist|order\s+instituting|settled\s+administrative|administrative\s+proceeding",
+    *("cease", "instituting", "administrative"),
+    flags=re.I,
 )
-_SETTLED_SUMMARY = re.compile(r"\bagreed\s+to\s+settle\b|\bconsented\s+to\b|without\s+admitting\s+or\s+denying", re.I)
+_SETTLED_SUMMARY = cued(
+    r"\bagreed\s+to\s+settle\b|\bconsented\s+to\b|without\s+admitting\s+or\s+denying",
+    *("settle", "consented", "admitting"),
+    flags=re.I,
+)
 _CONSENT = re.compile(r"\bconsent\s+(?:order|judgment)\b", re.I)
 
 
@@ -332,12 +340,12 @@ _SUMMARY_SUBJECT = re.compile(
 )
 # "…, which operate Binance.US" / "doing business as Kraken"
 _OPERATES = re.compile(
-    r"\b(?:which|that|who)\s+(?:together\s+|jointly\s+|collectively\s+|also\s+)?"
+    r"(?=[wt])\b(?:which|that|who)\s+(?:together\s+|jointly\s+|collectively\s+|also\s+)?"
     r"(?:operates?|runs?|owns?|does\s+business\s+as|do\s+business\s+as|is\s+known\s+as|are\s+known\s+as)\s+"
     r"(?:the\s+)?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9][\w.\-]*)*)"
 )
 _KNOWN_AS = re.compile(
-    r"\b(?:d/b/a|a/k/a|f/k/a|doing\s+business\s+as|also\s+known\s+as|formerly\s+known\s+as|known\s+as)\s+"
+    r"(?=[dafk])\b(?:d/b/a|a/k/a|f/k/a|doing\s+business\s+as|also\s+known\s+as|formerly\s+known\s+as|known\s+as)\s+"
     r"[\"“]?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9&][\w.\-]*)*)[\"”]?"
 )
 
@@ -441,9 +449,10 @@ def read_release(title: str, summary: str, *, agency: str | None = None) -> Rele
     if action == "none":
         return release
     if action == "complaint" and agency != "DOJ":
-        if _ADMIN_SUMMARY.search(summary):
+        lowered = caseless(summary)
+        if _ADMIN_SUMMARY.search(summary, lowered):
             release.action = "administrative proceeding"
-        elif _SETTLED_SUMMARY.search(summary):
+        elif _SETTLED_SUMMARY.search(summary, lowered):
             release.action = "settlement"
     if action == "judgment" and (_CONSENT.search(title) or _CONSENT.search(summary[:400])):
         release.action, release.action_detail = "settlement", "consent order"
