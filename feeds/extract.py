@@ -360,7 +360,7 @@ _ACTIONS = (
         "sentencing",
         cued(
             r"\bsentenced\b|judgment\s+and\s+sentence|judgment\s+in\s+a\s+criminal\s+case|\bimprisonment\b",
-            *("sentence", "judgment", "imprisonment"),
+            *("sentence", "criminal", "imprisonment"),
             flags=re.I,
         ),
     ),
