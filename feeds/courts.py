@@ -12,6 +12,7 @@ forms (``S.D.N.Y.``, ``Northern District of Illinois``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from feeds.cues import caseless, cued
@@ -243,6 +244,7 @@ def _named_courts(text: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+@lru_cache(maxsize=256)  # a feed's address is read again for each of its items
 def court_from_text(text: str) -> str | None:
     """The court named in ``text``: a court's address, else the first court
     named (``(D.D.C.)``, ``S.D.N.Y.``, ``Northern District of Illinois``,

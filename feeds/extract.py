@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
@@ -221,9 +222,11 @@ def tidy_caption(caption: str) -> str:
     return re.sub(r"\s+", " ", _ET_AL.sub(" et al.", caption)).strip(" ,;")
 
 
+@lru_cache(maxsize=256)
 def find_caption(text: str) -> str | None:
     """The first case caption in free text: ``SEC v. …``, ``United States v. …``,
-    ``In the Matter of …``, ``In re …``."""
+    ``In the Matter of …``, ``In re …``. Cached: a press release's summary is
+    read here by extraction and again by ``feeds.releases``."""
     candidates = [m for m in (_GOVERNMENT_CAPTION.search(text), _MATTER_CAPTION.search(text)) if m]
     if not candidates:
         return None
