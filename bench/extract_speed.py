@@ -151,7 +151,13 @@ def check(read: dict[str, str]) -> bool:
 
 def _clear_caches() -> None:
     """Forget what extraction cached, so that every run starts cold (on code that caches)."""
-    for function in (getattr(feeds.extract, "find_caption", None), getattr(feeds.courts, "court_from_text", None)):
+    cached = (
+        getattr(feeds.extract, "find_caption", None),
+        getattr(feeds.extract, "_parse_parties", None),
+        getattr(feeds.courts, "court_from_text", None),
+        getattr(feeds.courts, "_host", None),
+    )
+    for function in cached:
         if hasattr(function, "cache_clear"):
             function.cache_clear()
 

@@ -135,12 +135,17 @@ _URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 _COURT_SITES = {"supremecourt.gov": SUPREME_COURT}
 
 
+@lru_cache(maxsize=1024)  # a feed's own addresses come with each of its items
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
 def court_from_host(urls: str) -> str | None:
     """The court whose own site serves any address in ``urls``: the label
     before ``uscourts.gov`` is the court code (``ecf.nysd``, ``www.ca9``,
     ``cdn.ca9``, ``media-oa.ca8``, ``cafc``); other courts' sites are listed."""
     for match in _URL.finditer(urls):
-        host = (urlsplit(match[0]).hostname or "").lower()
+        host = _host(match[0])
         labels = host.split(".")
         if host.endswith(".uscourts.gov") and len(labels) >= 3 and labels[-3] in COURTS:
             return COURTS[labels[-3]]
@@ -157,7 +162,7 @@ def _is_cmecf_host(host: str) -> bool:
 def is_court_site_feed(urls: str) -> bool:
     """Whether ``urls`` (a feed's addresses) is a court's own website or
     CourtListener rather than CM/ECF: such feeds title their items otherwise."""
-    hosts = [(urlsplit(match[0]).hostname or "").lower() for match in _URL.finditer(urls)]
+    hosts = [_host(match[0]) for match in _URL.finditer(urls)]
     if any(_is_cmecf_host(host) for host in hosts):
         return False
     return any(host == "courtlistener.com" or host.endswith(".courtlistener.com") for host in hosts) or bool(

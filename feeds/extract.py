@@ -284,6 +284,13 @@ def parse_parties(names: str, *, whole_names: bool = False, brief: bool = False)
     commas never separate two parties (a CM/ECF case title names one party per
     side: ``Kozeny, McCubbin & Katz``, ``City of Tampa, Florida``). ``brief``: a
     headline's list, where one word names a party ("Terraform and Kwon")."""
+    return list(_parse_parties(names, whole_names, brief))
+
+
+@lru_cache(maxsize=256)
+def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, ...]:
+    """:func:`parse_parties`, cached: one item's caption is split several times,
+    and a court feed's entries repeat their case's title."""
     names = _ET_AL.sub("", names).strip(" ,;")
     parties: list[Party] = []
     for chunk in re.split(r"\s*;\s*", names):
@@ -299,7 +306,7 @@ def parse_parties(names: str, *, whole_names: bool = False, brief: bool = False)
                 else:
                     pieces.append(piece)
             parties.extend(party for party in (_party(_CAPACITY.sub("", piece)) for piece in pieces) if party)
-    return parties
+    return tuple(parties)
 
 
 def _party(piece: str) -> Party | None:
