@@ -131,14 +131,17 @@ def amounts_with_kinds(text: str) -> list[Amount]:
 # --- the kind of action -----------------------------------------------------
 
 # Headlines that report no case: statistics, speeches, rules, announcements.
-NO_CASE = re.compile(
+NO_CASE = cued(
     r"\benforcement\s+results\b|\bfiscal\s+year\b|\bannual\s+(?:report|results)\b|\bremarks\b|\bspeech\b|"
     r"\btestimony\b|\btestif(?:y|ies)\b|^statement\b|\bstatement\s+(?:on|of|regarding)\b|\bpropos(?:es|ed|al)\b|"
     r"\badopts\b|\brulemaking\b|\bfinal\s+rules?\b|\bnew\s+rules?\b|\broundtable\b|\bstaff\s+(?:bulletin|advisory)\b|"
     r"\binvestor\s+(?:alert|bulletin)\b|\bcustomer\s+advisory\b|\b(?:names|appoints|announces)\s+(?:new\s+)?"
     r"(?:director|chief|deputy|head|chair)|\bto\s+step\s+down\b|\bop-ed\b|^opinion\b|^commentary\b|\bwhistleblower\s+award|"
     r"\bagenda\b|\bopen\s+meeting\b|\bsworn\s+in\b|\bstrategic\s+plan\b",
-    re.IGNORECASE,
+    *("enforcement", "fiscal", "annual", "remarks", "speech", "testi", "statement", "propos", "adopts", "rule"),
+    *("roundtable", "bulletin", "advisory", "alert", "names", "appoints", "announces", "step", "op-ed", "opinion"),
+    *("commentary", "whistleblower", "agenda", "meeting", "sworn", "strategic"),
+    flags=re.IGNORECASE,
 )
 
 _AGENCY = r"(?:SEC|CFTC|FINRA|DOJ|FinCEN|OFAC|FTC|Justice\s+Department|Department\s+of\s+Justice|U\.S\.\s+Attorney(?:'s\s+Office)?|Commission)"
@@ -237,7 +240,7 @@ def headline_action(headline: str, *, agency: str | None = None) -> tuple[str | 
     """(action, detail, defendants phrase) read from a press-release headline;
     action ``none`` for a headline about no case, None when no shape fits."""
     headline = _APPOSITIVE.sub("", headline)
-    if NO_CASE.search(headline):
+    if NO_CASE.search(headline, caseless(headline)):
         return "none", None, None
     for shape in _SHAPES:
         match = shape.pattern.search(headline)
