@@ -12,7 +12,10 @@ forms (``S.D.N.Y.``, ``Northern District of Illinois``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+from feeds.cues import caseless, cued
 
 # State or territory: (citation abbreviation, court-code prefix, districts).
 # "NS" means a Northern and a Southern district; "" a single district.
@@ -132,12 +135,17 @@ _URL = re.compile(r"https?://[^\s\"'<>]+", re.IGNORECASE)
 _COURT_SITES = {"supremecourt.gov": SUPREME_COURT}
 
 
+@lru_cache(maxsize=1024)  # a feed's own addresses come with each of its items
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
 def court_from_host(urls: str) -> str | None:
     """The court whose own site serves any address in ``urls``: the label
     before ``uscourts.gov`` is the court code (``ecf.nysd``, ``www.ca9``,
     ``cdn.ca9``, ``media-oa.ca8``, ``cafc``); other courts' sites are listed."""
     for match in _URL.finditer(urls):
-        host = (urlsplit(match[0]).hostname or "").lower()
+        host = _host(match[0])
         labels = host.split(".")
         if host.endswith(".uscourts.gov") and len(labels) >= 3 and labels[-3] in COURTS:
             return COURTS[labels[-3]]
@@ -154,7 +162,7 @@ def _is_cmecf_host(host: str) -> bool:
 def is_court_site_feed(urls: str) -> bool:
     """Whether ``urls`` (a feed's addresses) is a court's own website or
     CourtListener rather than CM/ECF: such feeds title their items otherwise."""
-    hosts = [(urlsplit(match[0]).hostname or "").lower() for match in _URL.finditer(urls)]
+    hosts = [_host(match[0]) for match in _URL.finditer(urls)]
     if any(_is_cmecf_host(host) for host in hosts):
         return False
     return any(host == "courtlistener.com" or host.endswith(".courtlistener.com") for host in hosts) or bool(
@@ -165,27 +173,33 @@ def is_court_site_feed(urls: str) -> bool:
 # --- text -------------------------------------------------------------------
 
 _STATE_NAMES = "|".join(sorted(map(re.escape, [*_STATES, "Columbia"]), key=len, reverse=True))
+# Each court pattern starts with a look-ahead for its possible first letters (or is
+# cued by a word every match holds): the same matches, found without trying the
+# whole pattern at every position of a long text.
 _DISTRICT_NAME = re.compile(
+    r"(?=[BNSEWMCD])"  # Bankruptcy, a direction or District
     r"(?P<bankruptcy>Bankruptcy\s+Court\s+(?:for\s+)?(?:the\s+)?)?"
     r"\b(?:(?P<direction>Northern|Southern|Eastern|Western|Middle|Central)\s+)?District\s+of\s+"
     r"(?:the\s+)?(?P<state>" + _STATE_NAMES + r")\b(?!\s+Circuit)"
 )
-_CIRCUIT_NAME = re.compile(
+_CIRCUIT_NAME = cued(
     r"\b(?:(?P<word>" + "|".join(_CIRCUIT_WORDS) + r")|(?P<number>1[01]|[1-9])(?:st|nd|rd|th|d)"
     r"|(?P<dc>D\.\s?C\.|District\s+of\s+Columbia)|(?P<federal>Federal))\s+(?:Judicial\s+)?Circuit\b",
-    re.IGNORECASE,
+    "circuit",
+    flags=re.IGNORECASE,
 )
 _OTHER_COURT_NAME = (
     (
-        re.compile(
+        cued(
             r"\b(?:Supreme\s+Court\s+of\s+the\s+United\s+States|(?:U\.\s?S\.|United\s+States)\s+Supreme\s+Court)\b",
-            re.I,
+            "supreme",
+            flags=re.I,
         ),
         SUPREME_COURT,
     ),
-    (re.compile(r"\bCourt\s+of\s+International\s+Trade\b", re.I), "Ct. Int'l Trade"),
-    (re.compile(r"\bCourt\s+of\s+Federal\s+Claims\b", re.I), "Fed. Cl."),
-    (re.compile(r"\bJudicial\s+Panel\s+on\s+Multidistrict\s+Litigation\b", re.I), "J.P.M.L."),
+    (cued(r"\bCourt\s+of\s+International\s+Trade\b", "international", flags=re.I), "Ct. Int'l Trade"),
+    (cued(r"\bCourt\s+of\s+Federal\s+Claims\b", "claims", flags=re.I), "Fed. Cl."),
+    (cued(r"\bJudicial\s+Panel\s+on\s+Multidistrict\s+Litigation\b", "multidistrict", flags=re.I), "J.P.M.L."),
 )
 
 
@@ -198,7 +212,9 @@ def _loose(citation: str) -> str:
 # Any citation in the table, written as lawyers do ("S.D.N.Y.", "N.D.Ill.", "9th Cir."),
 # except "U.S.", which is far more often the country than the Supreme Court.
 _CITATION = re.compile(
-    r"(?<![\w.])(?P<cite>"
+    r"(?<![\w.])"
+    + f"(?=[{''.join(sorted({citation[0] for citation in _CITATIONS - {SUPREME_COURT}}))}])"
+    + r"(?P<cite>"
     + "|".join(_loose(c) for c in sorted(_CITATIONS - {SUPREME_COURT}, key=len, reverse=True))
     + r")(?!\w)"
 )
@@ -224,13 +240,16 @@ def _circuit(match: re.Match[str]) -> str:
 
 def _named_courts(text: str) -> list[tuple[int, str]]:
     """(position, citation) of every court named in ``text``."""
+    lowered = caseless(text)
     found = [(m.start(), _SPACELESS[re.sub(r"\s", "", m["cite"])]) for m in _CITATION.finditer(text)]
-    found += [(m.start(), _district(m)) for m in _DISTRICT_NAME.finditer(text)]
-    found += [(m.start(), _circuit(m)) for m in _CIRCUIT_NAME.finditer(text)]
-    found += [(m.start(), court) for pattern, court in _OTHER_COURT_NAME for m in pattern.finditer(text)]
+    if "District" in text:
+        found += [(m.start(), _district(m)) for m in _DISTRICT_NAME.finditer(text)]
+    found += [(m.start(), _circuit(m)) for m in _CIRCUIT_NAME.finditer(text, lowered)]
+    found += [(m.start(), court) for pattern, court in _OTHER_COURT_NAME for m in pattern.finditer(text, lowered)]
     return sorted(found)
 
 
+@lru_cache(maxsize=256)  # a feed's address is read again for each of its items
 def court_from_text(text: str) -> str | None:
     """The court named in ``text``: a court's address, else the first court
     named (``(D.D.C.)``, ``S.D.N.Y.``, ``Northern District of Illinois``,

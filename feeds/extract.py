@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from feeds.courts import court_from_agency, court_from_host, court_from_text, is_court_site_feed
+from feeds.cues import caseless, cued
 from feeds.docket_events import CRIMINAL_DOCKET, entry_action, is_silent_event, text_action
 from feeds.party_names import split_on_and
 from feeds.party_roles import assign_court_roles, bankruptcy_caption
@@ -28,19 +30,21 @@ if TYPE_CHECKING:
 # Docket numbers are written in ASCII digits: ``\d`` would also take Arabic-Indic or
 # fullwidth digits and make keys that no other spelling of the docket shares.
 # 1:23-cv-01599, 1:23-cv-01599-ABJ, 23-cv-1599, 2:23-cr-00178-RAJ-1
+# A look-ahead for a pattern's possible first characters, here and below, turns most
+# positions of a long text away at once instead of trying the whole pattern there.
 _FEDERAL_DOCKET = re.compile(
-    r"\b(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<type>[A-Za-z]{2,4})-(?P<number>[0-9]{1,6})"
+    r"(?=[0-9])\b(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<type>[A-Za-z]{2,4})-(?P<number>[0-9]{1,6})"
     r"(?P<judges>(?:-[A-Za-z]{2,4})*)(?:-[0-9]{1,3})?\b"
 )
 # "Civil Action No. 23-1599", "Case No. 1:23-cv-01599", "Docket#: 24-2057",
 # bankruptcy "16-10992-smb" and appellate "22-3054" after such a label.
 _LABELLED_DOCKET = re.compile(
-    r"\b(?P<label>Civil\s+Action|Criminal\s+Action|Criminal\s+Case|Civil\s+Case|Case|Docket|Appeal)"
+    r"(?=[CDA])\b(?P<label>Civil\s+Action|Criminal\s+Action|Criminal\s+Case|Civil\s+Case|Case|Docket|Appeal)"
     r"\s*(?:No\.?|Number|#)\s*:?\s*(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<number>[0-9]{1,6})\b",
     re.IGNORECASE,
 )
 _BARE_DOCKET = re.compile(r"^(?:(?P<office>[0-9]):)?(?P<year>[0-9]{2})-(?P<number>[0-9]{1,6})(?:-[a-z]{2,4})?\b")
-_SEC_FILE_NUMBER = re.compile(r"\bFile\s+No\.?\s*:?\s*(?P<number>3-[0-9]{4,6})\b", re.IGNORECASE)
+_SEC_FILE_NUMBER = re.compile(r"(?=F)\bFile\s+No\.?\s*:?\s*(?P<number>3-[0-9]{4,6})\b", re.IGNORECASE)
 
 
 def _docket(office: str | None, year: str, number: str, case_type: str | None) -> Docket:
@@ -136,7 +140,7 @@ _PLAINTIFF = (
     r"State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 )
 _GOVERNMENT_NAME = re.compile(_PLAINTIFF)
-_GOVERNMENT_CAPTION = re.compile(_PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
+_GOVERNMENT_CAPTION = re.compile(r"(?=[CFPSU])" + _PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
 _MATTER_CAPTION = re.compile(r"\b(?:In\s+the\s+Matter\s+of|In\s+re:?)\s+(?=[A-Z0-9\"“])", re.IGNORECASE)
 # "et al", also "et, al" and "et a" cut short at the end of a long CM/ECF title
 _ET_AL = re.compile(r",?\s*\bet,?\s+(?:al\b\.?|a\s*$)", re.IGNORECASE)
@@ -205,9 +209,11 @@ def tidy_caption(caption: str) -> str:
     return re.sub(r"\s+", " ", _ET_AL.sub(" et al.", caption)).strip(" ,;")
 
 
+@lru_cache(maxsize=256)
 def find_caption(text: str) -> str | None:
     """The first case caption in free text: ``SEC v. …``, ``United States v. …``,
-    ``In the Matter of …``, ``In re …``."""
+    ``In the Matter of …``, ``In re …``. Cached: a press release's summary is
+    read here by extraction and again by ``feeds.releases``."""
     candidates = [m for m in (_GOVERNMENT_CAPTION.search(text), _MATTER_CAPTION.search(text)) if m]
     if not candidates:
         return None
@@ -257,6 +263,13 @@ def parse_parties(names: str, *, whole_names: bool = False, brief: bool = False)
     commas never separate two parties (a CM/ECF case title names one party per
     side: ``Kozeny, McCubbin & Katz``, ``City of Tampa, Florida``). ``brief``: a
     headline's list, where one word names a party ("Terraform and Kwon")."""
+    return list(_parse_parties(names, whole_names, brief))
+
+
+@lru_cache(maxsize=256)
+def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, ...]:
+    """:func:`parse_parties`, cached: one item's caption is split several times,
+    and a court feed's entries repeat their case's title."""
     names = _ET_AL.sub("", names).strip(" ,;")
     parties: list[Party] = []
     for chunk in re.split(r"\s*;\s*", names):
@@ -272,7 +285,7 @@ def parse_parties(names: str, *, whole_names: bool = False, brief: bool = False)
                 else:
                     pieces.append(piece)
             parties.extend(party for party in (_party(_CAPACITY.sub("", piece)) for piece in pieces) if party)
-    return parties
+    return tuple(parties)
 
 
 def _party(piece: str) -> Party | None:
@@ -304,46 +317,84 @@ def agency_of_plaintiff(plaintiffs: list[str]) -> str | None:
 # --- action type ------------------------------------------------------------
 
 # Checked in order; the first that matches names the item's action.
+# Checked in order; each pattern is searched only when the text has one of its cue words.
 _ACTIONS = (
-    ("plea", re.compile(r"plead(?:s|ed)?\s+guilty|guilty\s+plea|plea\s+agreement", re.I)),
-    ("settlement", re.compile(r"\bsettle(?:s|d|ment|ments)?\b|\bagree(?:s|d)?\s+to\s+pay\b|\bconsent\s+order\b", re.I)),
+    ("plea", cued(r"plead(?:s|ed)?\s+guilty|guilty\s+plea|plea\s+agreement", "plea", flags=re.I)),
     (
-        "ruling",
-        re.compile(
-            r"(?:order|opinion|ruling|decision)\b[^.]{0,40}motion\s+to\s+dismiss|motion\s+to\s+dismiss[^.]{0,60}\b(?:granted|denied|grant|deny|grants|denies)\b",
-            re.I,
+        "settlement",
+        cued(
+            r"\bsettle(?:s|d|ment|ments)?\b|\bagree(?:s|d)?\s+to\s+pay\b|\bconsent\s+order\b",
+            *("settle", "agree", "consent"),
+            flags=re.I,
         ),
     ),
     (
         "ruling",
-        re.compile(r"\bdismiss(?:ed|es|ing)?\s+(?:some|part|several|parts|\d+)\b|\bin\s+part\b|\btrims?\b", re.I),
+        cued(
+            r"(?:order|opinion|ruling|decision)\b[^.]{0,40}motion\s+to\s+dismiss|motion\s+to\s+dismiss[^.]{0,60}\b(?:granted|denied|grant|deny|grants|denies)\b",
+            "dismiss",
+            flags=re.I,
+        ),
     ),
-    ("dismissal", re.compile(r"\bdismiss(?:ed|al|es)\b", re.I)),
+    (
+        "ruling",
+        cued(
+            r"\bdismiss(?:ed|es|ing)?\s+(?:some|part|several|parts|\d+)\b|\bin\s+part\b|\btrims?\b",
+            *("dismiss", "part", "trim"),
+            flags=re.I,
+        ),
+    ),
+    ("dismissal", cued(r"\bdismiss(?:ed|al|es)\b", "dismiss", flags=re.I)),
     (
         "sentencing",
-        re.compile(
-            r"\bsentenced\b|judgment\s+and\s+sentence|judgment\s+in\s+a\s+criminal\s+case|\bimprisonment\b", re.I
+        cued(
+            r"\bsentenced\b|judgment\s+and\s+sentence|judgment\s+in\s+a\s+criminal\s+case|\bimprisonment\b",
+            *("sentence", "criminal", "imprisonment"),
+            flags=re.I,
         ),
     ),
-    ("verdict", re.compile(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", re.I)),
-    ("judgment", re.compile(r"\bjudgments?\b", re.I)),
+    ("verdict", cued(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", "verdict", "guilty", "convicted", flags=re.I)),
+    ("judgment", cued(r"\bjudgments?\b", "judgment", flags=re.I)),
     (
         "administrative proceeding",
-        re.compile(r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting", re.I),
+        cued(
+            r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting",
+            *("administrative", "cease", "order"),
+            flags=re.I,
+        ),
     ),
-    ("ruling", re.compile(r"\b(?:order|opinion|ruling|rules|memorandum)\b", re.I)),
-    ("indictment", re.compile(r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b", re.I)),
+    (
+        "ruling",
+        cued(
+            r"\b(?:order|opinion|ruling|rules|memorandum)\b",
+            *("order", "opinion", "ruling", "rules", "memorandum"),
+            flags=re.I,
+        ),
+    ),
+    (
+        "indictment",
+        cued(
+            r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b",
+            *("indict", "criminal", "arrested"),
+            flags=re.I,
+        ),
+    ),
     (
         "complaint",
-        re.compile(r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b", re.I),
+        cued(
+            r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b",
+            *("complaint", "charg", "sues", "sued", "indict", "lawsuit"),
+            flags=re.I,
+        ),
     ),
 )
 
 
 def action_type(text: str) -> str | None:
     """The kind of action ``text`` reports, or None when it does not say."""
+    lowered = caseless(text)
     for action, pattern in _ACTIONS:
-        if pattern.search(text):
+        if pattern.search(text, lowered):
             return action
     return None
 
@@ -367,7 +418,7 @@ def is_routine_entry(entry: str | None) -> bool:
 # --- money ------------------------------------------------------------------
 
 _AMOUNT = re.compile(
-    r"(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?=[U$])(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<scale>trillion|billion|million|thousand|bn|mn|[BMK])\b)?",
     re.IGNORECASE,
 )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from feeds.cues import caseless
 from feeds.releases import NO_CASE as _RELEASE_NO_CASE
 from feeds.releases import Amount, amounts_with_kinds
 from feeds.text import fold, name_key
@@ -178,7 +179,7 @@ def agency_in(text: str) -> str | None:
 
 
 def is_about_no_case(headline: str) -> bool:
-    return bool(_RELEASE_NO_CASE.search(headline) or _NO_CASE_NEWS.search(headline))
+    return bool(_RELEASE_NO_CASE.search(headline, caseless(headline)) or _NO_CASE_NEWS.search(headline))
 
 
 def read_news(title: str, summary: str) -> NewsReading:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from feeds.cues import caseless, cued
 from feeds.extract import Party, find_caption, parse_parties, split_caption
 from feeds.text import name_key
 
@@ -24,7 +25,7 @@ from feeds.text import name_key
 AMOUNT_KINDS = ("penalty", "disgorgement", "fine", "forfeiture", "restitution", "settlement", "interest", "other")
 
 _MONEY = re.compile(
-    r"(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?=[U$])(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<scale>trillion|billion|million|thousand|bn|mn|[BMK])\b)?",
     re.IGNORECASE,
 )
@@ -130,14 +131,17 @@ def amounts_with_kinds(text: str) -> list[Amount]:
 # --- the kind of action -----------------------------------------------------
 
 # Headlines that report no case: statistics, speeches, rules, announcements.
-NO_CASE = re.compile(
+NO_CASE = cued(
     r"\benforcement\s+results\b|\bfiscal\s+year\b|\bannual\s+(?:report|results)\b|\bremarks\b|\bspeech\b|"
     r"\btestimony\b|\btestif(?:y|ies)\b|^statement\b|\bstatement\s+(?:on|of|regarding)\b|\bpropos(?:es|ed|al)\b|"
     r"\badopts\b|\brulemaking\b|\bfinal\s+rules?\b|\bnew\s+rules?\b|\broundtable\b|\bstaff\s+(?:bulletin|advisory)\b|"
     r"\binvestor\s+(?:alert|bulletin)\b|\bcustomer\s+advisory\b|\b(?:names|appoints|announces)\s+(?:new\s+)?"
     r"(?:director|chief|deputy|head|chair)|\bto\s+step\s+down\b|\bop-ed\b|^opinion\b|^commentary\b|\bwhistleblower\s+award|"
     r"\bagenda\b|\bopen\s+meeting\b|\bsworn\s+in\b|\bstrategic\s+plan\b",
-    re.IGNORECASE,
+    *("enforcement", "fiscal", "annual", "remarks", "speech", "testi", "statement", "propos", "adopts", "rule"),
+    *("roundtable", "bulletin", "advisory", "alert", "names", "appoints", "announces", "step", "op-ed", "opinion"),
+    *("commentary", "whistleblower", "agenda", "meeting", "sworn", "strategic"),
+    flags=re.IGNORECASE,
 )
 
 _AGENCY = r"(?:SEC|CFTC|FINRA|DOJ|FinCEN|OFAC|FTC|Justice\s+Department|Department\s+of\s+Justice|U\.S\.\s+Attorney(?:'s\s+Office)?|Commission)"
@@ -208,10 +212,17 @@ _SHAPES = (
 )
 
 _DOJ_CHARGE = re.compile(r"^(?:DOJ|Justice\s+Department|Department\s+of\s+Justice|U\.S\.\s+Attorney)", re.I)
-_ADMIN_SUMMARY = re.compile(
-    r"cease[- ]and[- ]desist|order\s+instituting|settled\s+administrative|administrative\s+proceeding", re.I
+# Read from the whole summary: searched only when it holds a cue word (feeds.cues).
+_ADMIN_SUMMARY = cued(
+    r"cease[- ]and[- ]desist|order\s+instituting|settled\s+administrative|administrative\s+proceeding",
+    *("cease", "instituting", "administrative"),
+    flags=re.I,
 )
-_SETTLED_SUMMARY = re.compile(r"\bagreed\s+to\s+settle\b|\bconsented\s+to\b|without\s+admitting\s+or\s+denying", re.I)
+_SETTLED_SUMMARY = cued(
+    r"\bagreed\s+to\s+settle\b|\bconsented\s+to\b|without\s+admitting\s+or\s+denying",
+    *("settle", "consented", "admitting"),
+    flags=re.I,
+)
 _CONSENT = re.compile(r"\bconsent\s+(?:order|judgment)\b", re.I)
 
 
@@ -229,7 +240,7 @@ def headline_action(headline: str, *, agency: str | None = None) -> tuple[str | 
     """(action, detail, defendants phrase) read from a press-release headline;
     action ``none`` for a headline about no case, None when no shape fits."""
     headline = _APPOSITIVE.sub("", headline)
-    if NO_CASE.search(headline):
+    if NO_CASE.search(headline, caseless(headline)):
         return "none", None, None
     for shape in _SHAPES:
         match = shape.pattern.search(headline)
@@ -332,12 +343,12 @@ _SUMMARY_SUBJECT = re.compile(
 )
 # "…, which operate Binance.US" / "doing business as Kraken"
 _OPERATES = re.compile(
-    r"\b(?:which|that|who)\s+(?:together\s+|jointly\s+|collectively\s+|also\s+)?"
+    r"(?=[wt])\b(?:which|that|who)\s+(?:together\s+|jointly\s+|collectively\s+|also\s+)?"
     r"(?:operates?|runs?|owns?|does\s+business\s+as|do\s+business\s+as|is\s+known\s+as|are\s+known\s+as)\s+"
     r"(?:the\s+)?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9][\w.\-]*)*)"
 )
 _KNOWN_AS = re.compile(
-    r"\b(?:d/b/a|a/k/a|f/k/a|doing\s+business\s+as|also\s+known\s+as|formerly\s+known\s+as|known\s+as)\s+"
+    r"(?=[dafk])\b(?:d/b/a|a/k/a|f/k/a|doing\s+business\s+as|also\s+known\s+as|formerly\s+known\s+as|known\s+as)\s+"
     r"[\"“]?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9&][\w.\-]*)*)[\"”]?"
 )
 
@@ -441,9 +452,10 @@ def read_release(title: str, summary: str, *, agency: str | None = None) -> Rele
     if action == "none":
         return release
     if action == "complaint" and agency != "DOJ":
-        if _ADMIN_SUMMARY.search(summary):
+        lowered = caseless(summary)
+        if _ADMIN_SUMMARY.search(summary, lowered):
             release.action = "administrative proceeding"
-        elif _SETTLED_SUMMARY.search(summary):
+        elif _SETTLED_SUMMARY.search(summary, lowered):
             release.action = "settlement"
     if action == "judgment" and (_CONSENT.search(title) or _CONSENT.search(summary[:400])):
         release.action, release.action_detail = "settlement", "consent order"
