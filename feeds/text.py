@@ -99,7 +99,8 @@ def _fold_character(character: str) -> str:
     return folded if folded.isalnum() else _NON_WORD.sub(" ", folded)
 
 
-_ASCII_FOLD = {code: _fold_character(chr(code)) for code in range(128)}
+# Every ASCII character folds to one ASCII character: a bytes table, the fastest translate.
+_ASCII_FOLD_BYTES = bytes(ord(_fold_character(chr(code))) for code in range(128)) + bytes(range(128, 256))
 
 
 def words(text: str) -> list[str]:
@@ -107,14 +108,13 @@ def words(text: str) -> list[str]:
     … too), split wherever a character is not a letter or digit.
 
     One ``translate`` and a ``split`` in C, not a walk through the characters
-    in Python: the table is the ASCII one, or for other text (decomposed first)
+    in Python: ASCII text through a bytes table, or for other text (decomposed first)
     one made of its distinct characters, each folded once and remembered."""
     if text.isascii():
-        table = _ASCII_FOLD
-    else:
-        text = unicodedata.normalize("NFKD", text)
-        # Every character of the text in the table: translate() is slow on those it lacks.
-        table = {ord(character): _fold_character(character) for character in set(text)}
+        return text.encode("ascii").translate(_ASCII_FOLD_BYTES).decode("ascii").split()
+    text = unicodedata.normalize("NFKD", text)
+    # Every character of the text in the table: translate() is slow on those it lacks.
+    table = {ord(character): _fold_character(character) for character in set(text)}
     return text.translate(table).split()
 
 
