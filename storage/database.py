@@ -14,6 +14,9 @@ from sqlite_utils import Database
 from storage.schema import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+# Page cache per connection (KiB): a run process keeps about sixteen open (request threads,
+# pollers, the sender), each warmed at start, so this bounds their share of its memory.
+CACHE_KIB = 512
 
 
 class StorageUnavailable(Exception):
@@ -68,6 +71,7 @@ def open_database(
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     db.enable_wal()
     migrations.apply(db)
     return db
