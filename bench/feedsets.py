@@ -267,7 +267,7 @@ def changed_body(feed: Feed, generation: int) -> bytes:
 
 def write_feed_set(feeds: list[Feed], directory: Path) -> Path:
     """Write ``feeds`` under ``directory`` (their paths) with a catalog naming
-    each as ``{base}/<path>``; returns the catalog (for ``python -m bench.generate feeds``)."""
+    each as ``{base}/<path>``; returns the catalog (for ``python -m bench.generate --feeds DIR``)."""
     lines = []
     for feed in feeds:
         target = directory / feed.path.lstrip("/")

@@ -1,6 +1,7 @@
 """Build a realistic Casewatch database of generated items, deterministically.
 
     .venv/bin/python -m bench.generate --items 1000000 --db PATH [--seed N]
+    .venv/bin/python -m bench.generate --feeds DIR     # the ingest and polling benchmarks' feed sets
 
 Cases are SEC and CFTC civil actions against companies (some with their
 founder) and criminal cases against people, in eight district courts, with
@@ -37,6 +38,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bench.feedsets import ingest_set, polling_set, write_feed_set
 from bench.parties import NameMaker, trade_name
 from feeds.catalog import FeedSpec
 from feeds.extract import Docket, Extraction, Party, find_dockets
@@ -742,18 +744,32 @@ def build(db: Database, items: int, seed: int = SEED) -> Generator:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", type=Path, help="write a database of --items generated items here")
+    parser.add_argument(
+        "--feeds", type=Path, help="write the ingest and polling benchmarks' feed sets under this folder"
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
-    if args.db.exists():
-        parser.error(f"{args.db} exists; give a new path")
+    if args.db is None and args.feeds is None:
+        parser.error("give --db PATH (a database), --feeds DIR (feed sets), or both")
+    if args.feeds is not None:
+        for name, feeds in (("ingest", ingest_set(args.seed)), ("polling", polling_set(args.seed))):
+            catalog = write_feed_set(feeds, args.feeds / name)
+            print(f"{len(feeds):,} {name} feeds → {catalog}")
+    if args.db is not None:
+        write_database(args.db, args.items, args.seed, parser)
+
+
+def write_database(path: Path, items: int, seed: int, parser: argparse.ArgumentParser) -> None:
+    if path.exists():
+        parser.error(f"{path} exists; give a new path")
     started = time.perf_counter()
-    db = open_database(args.db)
-    build(db, args.items, args.seed)
+    db = open_database(path)
+    build(db, items, seed)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     elapsed = time.perf_counter() - started
     (cases,) = db.execute("SELECT count(*) FROM cases").fetchone()
-    print(f"{args.items:,} items, {cases:,} cases in {elapsed:.0f} s ({args.items / elapsed:,.0f} items/s) → {args.db}")
+    print(f"{items:,} items, {cases:,} cases in {elapsed:.0f} s ({items / elapsed:,.0f} items/s) → {path}")
 
 
 if __name__ == "__main__":
