@@ -27,7 +27,6 @@ generator says and that ``/case`` answers the same.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections.abc import Iterator
@@ -47,6 +46,7 @@ from feeds.parse import FeedItem
 from feeds.text import fold, name_key
 from storage.database import now_iso, open_database, write_transaction
 from storage.feeds import sync_catalog
+from storage.items import INSERT_ITEM, item_row
 from storage.related import linking_key
 
 SEED = 20261125
@@ -518,25 +518,15 @@ class BulkWriter:
         self.next_item_id += 1
         event_id = self._event(item_id, case_id, event_at, generated)
         self.items.append(
-            (
+            item_row(
                 item_id,
                 self.feed_ids[generated.feed.name],
-                item.key,
-                item.link,
-                item.title,
-                item.summary,
-                item.author,
-                item.published_at,
-                self.seen_at,
-                event_at,
-                extraction.agency,
-                extraction.action,
-                extraction.court,
-                extraction.release_no,
-                extraction.docket_entry,
-                json.dumps(extraction.amounts),
-                case_id,
-                event_id,
+                item,
+                extraction,
+                seen_at=self.seen_at,
+                event_at=event_at,
+                case_id=case_id,
+                event_id=event_id,
             )
         )
 
@@ -684,9 +674,7 @@ class BulkWriter:
                 ),
             )
             db.conn.executemany(
-                "INSERT INTO items (id, feed_id, item_key, link, title, summary, author, published_at, seen_at, "
-                "event_at, agency, action, court, release_no, docket_entry, amounts, case_id, event_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                INSERT_ITEM,
                 self.items,
             )
             self._index_text()

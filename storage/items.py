@@ -83,6 +83,47 @@ def store_new_item(
     return stored, event_id, is_new, refresh_due
 
 
+INSERT_ITEM = (
+    "INSERT INTO items (id, feed_id, item_key, link, title, summary, author, published_at, seen_at, event_at, agency, "
+    "action, court, release_no, docket_entry, amounts, case_id, event_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def item_row(
+    item_id: int | None,
+    feed_id: int,
+    item: FeedItem,
+    extraction: Extraction,
+    *,
+    seen_at: str,
+    event_at: str,
+    case_id: int | None,
+    event_id: int | None,
+) -> tuple:
+    """The values of :data:`INSERT_ITEM` for ``item`` (``bench.generate`` writes the same rows in bulk)."""
+    return (
+        item_id,
+        feed_id,
+        item.key,
+        item.link,
+        item.title,
+        item.summary,
+        item.author,
+        item.published_at,
+        seen_at,
+        event_at,
+        extraction.agency,
+        extraction.action,
+        extraction.court,
+        extraction.release_no,
+        extraction.docket_entry,
+        json.dumps(extraction.amounts),
+        case_id,
+        event_id,
+    )
+
+
 def insert_item(
     db: Database,
     feed_id: int,
@@ -96,33 +137,10 @@ def insert_item(
 ) -> StoredItem:
     """The item's row and its full-text row; ``ids``: the row id to use and the item's event."""
     item_id, event_id = ids or (None, None)
-    item_id = db.execute(
-        """
-        INSERT INTO items (id, feed_id, item_key, link, title, summary, author, published_at, seen_at,
-                           event_at, agency, action, court, release_no, docket_entry, amounts, case_id, event_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            item_id,
-            feed_id,
-            item.key,
-            item.link,
-            item.title,
-            item.summary,
-            item.author,
-            item.published_at,
-            seen_at,
-            event_at,
-            extraction.agency,
-            extraction.action,
-            extraction.court,
-            extraction.release_no,
-            extraction.docket_entry,
-            json.dumps(extraction.amounts),
-            case_id,
-            event_id,
-        ],
-    ).lastrowid
+    row = item_row(
+        item_id, feed_id, item, extraction, seen_at=seen_at, event_at=event_at, case_id=case_id, event_id=event_id
+    )
+    item_id = db.execute(INSERT_ITEM, row).lastrowid
     assert item_id is not None
     db.execute("INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)", [item_id, item.title, item.summary])
     return StoredItem(item_id, case_id, event_at, item, extraction)
