@@ -141,7 +141,7 @@ def test_a_future_date_is_clamped_to_the_fetch_time(tmp_path: Path, feed_server:
     result = run_bot(["poll", "--once"], bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog)), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(tmp_path / "casewatch.db") as conn:
-        dates = dict(conn.execute("SELECT guid, event_at FROM items"))
+        dates = dict(conn.execute("SELECT item_key, event_at FROM items"))
     assert before - timedelta(seconds=1) <= datetime.fromisoformat(dates["future"]) <= datetime.now(UTC)
     assert datetime.fromisoformat(dates["near"]) > datetime.now(UTC)  # within a day ahead: kept (time zones)
 
