@@ -38,7 +38,11 @@ _NOT_A_PERSON = re.compile(
     r"market|trading|equities|ventures|properties|hotel|hotels|casino|studios|records|entertainment|sports)\b",
     re.I,
 )
-_PERSON_TOKEN = re.compile(r"^(?:[A-Z][A-Za-z0-9'’\-]+\.?|[A-Z]\.?|(?:Jr|Sr|II|III|IV)\.?|de|da|del|van|von|la|le|di)$")
+# Capital letters a name may begin with: ASCII and the Latin letters of European names (François, Łukasz, Ørsted).
+_CAPITALS = "A-Z" + "".join(letter for letter in map(chr, range(0xC0, 0x250)) if letter.isupper())
+_PERSON_TOKEN = re.compile(
+    rf"^(?:[{_CAPITALS}](?:[^\W_]|['’\-])+\.?|[{_CAPITALS}]\.?|(?:Jr|Sr|II|III|IV)\.?|de|da|del|van|von|la|le|di)$"
+)
 _PUBLIC_BODY = re.compile(
     r"^(?:The\s+)?(?:United\s+States|State\s+of|City\s+of|County\s+of|Town\s+of|Village\s+of|Commonwealth\s+of|"
     r"People\s+of|Republic\s+of|Kingdom\s+of|Government\s+of|Board\s+of|Department\s+of|Office\s+of)\b|"
@@ -97,7 +101,7 @@ def _last_name(names: str) -> str:
     return last
 
 
-_AND = re.compile(r"(?P<comma>,)?\s+and\s+(?=[A-Z0-9\"“])")
+_AND = re.compile(rf"(?P<comma>,)?\s+and\s+(?=[{_CAPITALS}0-9\"“])")
 
 
 def split_on_and(names: str, *, brief: bool = False) -> list[str]:

@@ -113,6 +113,13 @@ def test_court_captions_are_tidied() -> None:
             "Jordan Qsar, Grant Witherspoon, Austin Bernard, and Chase Lambert",
             ["Jordan Qsar", "Grant Witherspoon", "Austin Bernard", "Chase Lambert"],
         ),
+        # Names that begin with a capital outside ASCII are parties too.
+        (
+            "Nobleline Equity Biotech plc and François Q. Kaplan",
+            ["Nobleline Equity Biotech plc", "François Q. Kaplan"],
+        ),
+        ("Zoë Müller and Łukasz Dvořák", ["Zoë Müller", "Łukasz Dvořák"]),
+        ("Ørsted Trading LLC and Émile Zola", ["Ørsted Trading LLC", "Émile Zola"]),
     ],
 )
 def test_sec_release_titles_split_into_parties(title: str, parties: list[str]) -> None:
