@@ -80,4 +80,4 @@ class Action(StrEnum):
     APPEAL = "appeal"
     FILING = "filing"  # any other docket entry
     NONE = "none"  # the item is about no case (a speech, statistics, a rule proposal)
-    UPDATE = "update"  # an event whose items name no kind of action
+    CASE_UPDATE = "update"  # an event whose items name no kind of action

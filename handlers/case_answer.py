@@ -31,7 +31,7 @@ ACTION_LABELS = {
     Action.APPEAL: "Appeal",
     Action.FILING: "Filing",
     Action.NONE: "Item",
-    Action.UPDATE: "Update",
+    Action.CASE_UPDATE: "Update",
 }
 TITLE_CHARS = 160
 FIELD_CHARS = 300  # a detail, a source name, a query (escaped)

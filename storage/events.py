@@ -74,7 +74,7 @@ def _event_day(event_at: str) -> date:
 
 def event_key(stored: StoredItem) -> EventKey:
     extraction = stored.extraction
-    action = extraction.action or Action.UPDATE
+    action = extraction.action or Action.CASE_UPDATE
     entry_no = _entry_of_docket(stored)
     detail = extraction.action_detail
     return EventKey(
