@@ -190,9 +190,12 @@ def _cut_caption(text: str, start: int) -> str:
     stop = _CAPTION_STOP.search(caption, 1)
     if stop:
         caption = caption[: stop.start()]
-    return caption.strip(" ,.;:") + (
-        "." if caption.rstrip().endswith((" al.", " Inc.", " Ltd.", " Co.", " Corp.")) else ""
-    )
+    kept_stop = caption.rstrip().endswith((" al.", " Inc.", " Ltd.", " Co.", " Corp.")) or _DOTTED_END.search(caption)
+    return caption.strip(" ,.;:") + ("." if kept_stop else "")
+
+
+# A caption's last word is a dotted abbreviation (S.A., L.P., N.A.): its full stop belongs to it.
+_DOTTED_END = re.compile(r"\s(?:[A-Z]\.){2,}[\s,;:]*$")
 
 
 # Only a party that is the United States itself: "U.S. Bank" is a company.

@@ -168,6 +168,12 @@ def test_caption_found_in_prose_and_split() -> None:
         ),
         ("most of the case, SEC v. Binance Holdings Ltd., to proceed.", "SEC v. Binance Holdings Ltd."),
         ("No caption in this sentence at all.", None),
+        # A caption ending in a dotted abbreviation keeps its last full stop.
+        (
+            "In SEC v. Northwind Associates S.A., Civil Action No. 1:24-cv-01599 (S.D.N.Y.), the SEC alleged",
+            "SEC v. Northwind Associates S.A.",
+        ),
+        ("SEC v. Acme Partners L.P.", "SEC v. Acme Partners L.P."),
     ],
 )
 def test_captions(text: str, caption: str | None) -> None:
