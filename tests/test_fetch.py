@@ -43,6 +43,19 @@ def test_response_size_is_capped(feed_server: FeedServer) -> None:
         Fetcher(contact="c@example.com", allow_private=True, max_bytes=1000).fetch(url)
 
 
+@pytest.mark.reliability("a small gzip body that unpacks to more than the size cap", kind="abuse")
+def test_unpacked_size_is_capped(feed_server: FeedServer) -> None:
+    url = feed_server.serve("/bomb.xml", b"x" * 50_000, gzip=True)  # about 100 bytes on the wire
+    with pytest.raises(FetchError, match="too large"):
+        Fetcher(contact="c@example.com", allow_private=True, max_bytes=1000).fetch(url)
+
+
+def test_a_path_outside_ascii_is_percent_encoded(feed_server: FeedServer) -> None:
+    url = feed_server.serve("/caf%C3%A9%20news.xml", FEED)
+    result = Fetcher(contact="c@example.com", allow_private=True).fetch(url.replace("caf%C3%A9%20", "café "))
+    assert result.body == FEED.encode()
+
+
 @pytest.mark.reliability("a feed server that accepts the connection and never answers", kind="feed fault")
 def test_slow_server_times_out(feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fetch_module, "READ_TIMEOUT", 0.2)
@@ -133,44 +146,50 @@ def test_public_addresses_in_ipv6_forms_are_allowed() -> None:
         check_address(url, allow_private=False)
 
 
-@pytest.mark.reliability("DNS rebinding: a public address when checked, 127.0.0.1 when connecting", kind="abuse")
-def test_dns_rebinding_is_refused_before_any_request(feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The name answers a public address to the check and the loopback address
-    afterwards (a DNS server outside the machine, stood in for here)."""
+@pytest.mark.reliability("DNS rebinding: a public address when checked, an internal one when connecting", kind="abuse")
+def test_dns_rebinding_cannot_move_the_connection(feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name answers a public address to the first lookup and the metadata
+    address to every later one (a DNS server outside the machine, stood in for
+    here; 127.0.0.1 stands for the public server). The fetch looks the name up
+    once and connects to the address it checked, so the rebinding never counts."""
+    policy = fetch_module.is_internal
+    monkeypatch.setattr(fetch_module, "is_internal", lambda address: str(address) != "127.0.0.1" and policy(address))
     real_getaddrinfo = socket.getaddrinfo
-    answers = iter(["93.184.216.34"])
+    answers = iter(["127.0.0.1"])
+    lookups: list[str] = []
 
     def rebinding_dns(host: str, *args: object, **kwargs: object) -> list:
         if host != "rebind.example":
             return real_getaddrinfo(host, *args, **kwargs)
-        address = next(answers, "127.0.0.1")
+        lookups.append(host)
+        address = next(answers, "169.254.169.254")
         return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, feed_server.httpd.server_port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
     feed_server.serve("/feed.xml", FEED)
     url = f"http://rebind.example:{feed_server.httpd.server_port}/feed.xml"
-    with pytest.raises(FetchError, match=r"internal address \(127.0.0.1\)"):
-        Fetcher(contact="c@example.com", allow_private=False).fetch(url)
-    assert feed_server.requests == []
+    assert Fetcher(contact="c@example.com", allow_private=False).fetch(url).body == FEED.encode()
+    assert lookups == ["rebind.example"]
 
 
 def test_the_resolver_is_a_constructor_argument(feed_server: FeedServer) -> None:
-    """A resolver that rebinds through the hook is refused the same way; with
-    private feeds allowed it is what the connection uses."""
+    """An internal answer from the hook is refused before any request; with
+    private feeds allowed, its answer is what the connection uses, looked up
+    once per fetch."""
     feed_server.serve("/feed.xml", FEED)
     url = f"http://feeds.example:{feed_server.httpd.server_port}/feed.xml"
+    with pytest.raises(FetchError, match="internal address"):
+        Fetcher(contact="c@example.com", resolve=lambda host, port: ["::ffff:127.0.0.1"]).fetch(url)
+    assert feed_server.requests == []
     calls: list[str] = []
 
-    def rebinding(host: str, port: int) -> list[str]:
+    def local(host: str, port: int) -> list[str]:
         calls.append(host)
-        return ["93.184.216.34"] if len(calls) == 1 else ["::ffff:127.0.0.1"]
+        return ["127.0.0.1"]
 
-    with pytest.raises(FetchError, match="internal address"):
-        Fetcher(contact="c@example.com", resolve=rebinding).fetch(url)
-    assert feed_server.requests == []
-    local = Fetcher(contact="c@example.com", allow_private=True, resolve=lambda host, port: ["127.0.0.1"])
-    assert local.fetch(url).body == FEED.encode()
+    assert Fetcher(contact="c@example.com", allow_private=True, resolve=local).fetch(url).body == FEED.encode()
     assert feed_server.requests[0][1]["Host"] == f"feeds.example:{feed_server.httpd.server_port}"
+    assert calls == ["feeds.example"]
 
 
 @pytest.mark.reliability("a feed server dripping one byte at a time", kind="feed fault")
