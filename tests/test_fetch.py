@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -199,3 +201,43 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(feed_server: FeedServer) -
     with pytest.raises(FetchError, match=r"^timed out after 1 s$"):
         Fetcher(contact="c@example.com", allow_private=True, deadline=1).fetch(url)
     assert time.monotonic() - started < 3
+
+
+@pytest.fixture
+def header_dripper() -> Iterator[str]:
+    """A server that answers every connection with its status line one byte
+    every 0.1 s (about 2 s for the line) and never gets to its headers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    closing = threading.Event()
+
+    def drip(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(4096)
+            for byte in b"HTTP/1.1 200 OK\r\n":
+                if closing.wait(0.1):  # the peer is slow: behaviour under test
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return  # the client gave up
+
+    def serve() -> None:
+        while not closing.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
+    closing.set()
+    listener.close()
+
+
+@pytest.mark.reliability("a feed server dripping its status line and headers", kind="feed fault")
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline(header_dripper: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"^timed out after 0.5 s$"):
+        Fetcher(contact="c@example.com", allow_private=True, deadline=0.5).fetch(header_dripper)
+    assert time.monotonic() - started < 1.5
