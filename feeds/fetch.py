@@ -266,17 +266,20 @@ class _HTTPSConnection(http.client.HTTPConnection):
 
 
 class _Decoder:
-    """The body as sent (gzip and deflate undone), never more than ``limit``
-    bytes of it: a small compressed body that unpacks to gigabytes stops at the limit."""
+    """The body as sent (gzip and deflate undone, a gzip body of several members
+    too), never more than ``limit`` bytes of it: a small compressed body that
+    unpacks to gigabytes stops at the limit."""
 
     def __init__(self, encoding: str, limit: int):
-        encoding = encoding.strip().lower()
-        self.encoding = encoding
+        self.encoding = encoding.strip().lower()
         self.limit = limit
         self.size = 0
-        if encoding in ("gzip", "x-gzip"):
-            self._unpack: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
+        self._gzip = self.encoding in ("gzip", "x-gzip")
+        self._members_done = 0
+        self._unpack: zlib._Decompress | None
+        if self._gzip:
+            self._unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.encoding == "deflate":
             self._unpack = zlib.decompressobj()
         else:  # identity, or an encoding we did not ask for: kept as sent
             self._unpack = None
@@ -285,14 +288,25 @@ class _Decoder:
     def feed(self, data: bytes) -> bytes:
         if self._unpack is None:
             return self._counted(data)
-        try:
-            return self._counted(self._unpack.decompress(data, self.limit - self.size + 1))
-        except zlib.error as error:
-            if self.encoding != "deflate" or self._raw_deflate or self.size:
-                raise FetchError(f"the {self.encoding} body cannot be decoded") from error
-            self._raw_deflate = True  # "deflate" sent without its zlib header, as some servers do
-            self._unpack = zlib.decompressobj(-zlib.MAX_WBITS)
-            return self.feed(data)
+        unpacked = []
+        while data:
+            try:
+                unpacked.append(self._counted(self._unpack.decompress(data, self.limit - self.size + 1)))
+            except zlib.error as error:
+                if self._members_done:  # trailing bytes after a whole gzip body: ignored, as browsers do
+                    self._unpack = None
+                    break
+                if self.encoding != "deflate" or self._raw_deflate or self.size:
+                    raise FetchError(f"the {self.encoding} body cannot be decoded") from error
+                self._raw_deflate = True  # "deflate" sent without its zlib header, as some servers do
+                self._unpack = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            if not (self._gzip and self._unpack.eof and self._unpack.unused_data):
+                break
+            data = self._unpack.unused_data  # the next member of the gzip body
+            self._members_done += 1
+            self._unpack = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return b"".join(unpacked)
 
     def finish(self) -> bytes:
         return self._counted(self._unpack.flush()) if self._unpack is not None else b""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 import time
@@ -36,6 +37,13 @@ def test_conditional_get_returns_not_modified(feed_server: FeedServer) -> None:
 
 def test_gzip_is_decoded(feed_server: FeedServer) -> None:
     url = feed_server.serve("/feed.xml", FEED, gzip=True)
+    assert Fetcher(contact="c@example.com", allow_private=True).fetch(url).body == FEED.encode()
+
+
+def test_a_gzip_body_of_several_members_is_decoded_whole(feed_server: FeedServer) -> None:
+    half = len(FEED) // 2
+    packed = gzip.compress(FEED[:half].encode()) + gzip.compress(FEED[half:].encode())
+    url = feed_server.serve("/members.xml", packed, headers={"Content-Encoding": "gzip"})
     assert Fetcher(contact="c@example.com", allow_private=True).fetch(url).body == FEED.encode()
 
 
