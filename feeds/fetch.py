@@ -28,6 +28,7 @@ import functools
 import http.client
 import io
 import ipaddress
+import select
 import socket
 import ssl
 import threading
@@ -50,6 +51,10 @@ READ_TIMEOUT = 20.0
 DEADLINE = 60.0
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
+# How long a connection the server keeps open waits for the host's next fetch
+# (feeds of one host are polled one after another in a round; servers commonly
+# close an idle connection after 5 s).
+IDLE_SECONDS = 4.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _READ_SIZE = 64 * 1024
 # What a request target may hold as is; anything else is percent-encoded (as requests did).
@@ -212,6 +217,15 @@ class _DeadlineSocket:
 
     def _arm(self) -> None:
         self._sock.settimeout(self._deadline.wait(READ_TIMEOUT))
+
+    def serve(self, deadline: _Deadline) -> None:
+        """Count this socket's waits against another fetch's deadline (a connection kept alive)."""
+        self._deadline = deadline
+
+    def ended_while_idle(self) -> bool:
+        """Whether the server closed the connection (or sent something unasked) since its last answer."""
+        readable, _, _ = select.select([self._sock], [], [], 0)
+        return bool(readable)
 
     def sendall(self, data: bytes) -> None:
         self._arm()
@@ -376,6 +390,8 @@ class Fetcher:
         self.resolve = resolve
         self._host_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        # Connections the servers keep open, by scheme and host, with when each went idle.
+        self._idle: dict[str, tuple[http.client.HTTPConnection, float]] = {}
         self.headers = {
             "User-Agent": USER_AGENT.format(contact=contact),
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1",
@@ -406,13 +422,12 @@ class Fetcher:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             parts = _http_parts(current)
-            addresses = _checked_addresses(parts, allow_private=self.allow_private, resolve=self.resolve)
             lock = self._host_lock(current)
             if not lock.acquire(timeout=self.deadline if host_wait is None else max(0.0, host_wait)):
                 raise HostBusy(f"another request to {parts.hostname} is under way")
             try:
                 deadline.start()
-                result = self._get(current, parts, addresses, headers, etag, last_modified, deadline)
+                result = self._get(current, parts, headers, etag, last_modified, deadline)
             finally:
                 lock.release()
             if isinstance(result, FetchResult):
@@ -447,37 +462,104 @@ class Fetcher:
             return connection
         raise last_error or OSError(f"no address of {host} to connect to")
 
+    def _kept(self, key: str) -> http.client.HTTPConnection | None:
+        """The connection kept open to ``key`` (scheme and host), unless it has
+        been idle too long or the server closed it; closes the others gone stale."""
+        now = time.monotonic()
+        with self._guard:
+            stale = [other for other, (_, since) in self._idle.items() if now - since > IDLE_SECONDS]
+            closing = [self._idle.pop(other)[0] for other in stale]
+            kept = self._idle.pop(key, None)
+        for connection in closing:
+            connection.close()
+        if kept is None:
+            return None
+        connection = kept[0]
+        if connection.sock.ended_while_idle():  # type: ignore[union-attr]
+            connection.close()
+            return None
+        return connection
+
+    def _keep(self, key: str, connection: http.client.HTTPConnection) -> None:
+        with self._guard:
+            self._idle[key] = (connection, time.monotonic())
+
     def _get(
         self,
         url: str,
         parts: SplitResult,
-        addresses: list[str],
         headers: dict[str, str],
         etag: str | None,
         last_modified: str | None,
         deadline: _Deadline,
     ) -> FetchResult | str:
-        """One request: the result, or the next URL of a redirect."""
+        """One request (on the host's kept connection, else a new one to a
+        checked address): the result, or the next URL of a redirect."""
         if deadline.remaining() <= 0:
             raise self._timed_out(deadline)
-        connection: http.client.HTTPConnection | None = None
+        key = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        connection = self._kept(key)
+        response = self._ask_again(connection, parts, headers, deadline) if connection is not None else None
+        if connection is None or response is None:
+            addresses = _checked_addresses(parts, allow_private=self.allow_private, resolve=self.resolve)
+            connection, response = self._ask(parts, addresses, headers, deadline)
+        keep = False
         try:
-            try:
-                connection = self._connect(parts, addresses, deadline)
-                connection.putrequest("GET", _target(parts), skip_accept_encoding=True)
-                for name, value in headers.items():
-                    connection.putheader(name, value)
-                connection.endheaders()
-                response = connection.getresponse()
-            except TimeoutError as error:
-                raise self._timed_out(deadline) from error
-            except (OSError, http.client.HTTPException, ValueError) as error:
-                raise FetchError(f"connection failed ({type(error).__name__})") from error
             with response:
-                return self._answer(url, response, etag, last_modified, deadline)
+                result = self._answer(url, response, etag, last_modified, deadline)
+                keep = isinstance(result, FetchResult) and not response.will_close  # its answer read to the end
+            return result
         finally:
-            if connection is not None:
+            if keep:
+                self._keep(key, connection)
+            else:
                 connection.close()
+
+    def _ask_again(
+        self, connection: http.client.HTTPConnection, parts: SplitResult, headers: dict[str, str], deadline: _Deadline
+    ) -> http.client.HTTPResponse | None:
+        """The answer on a kept connection, or None (and the connection closed)
+        if the server closed it before answering: then the request goes again on
+        a new one (a GET may be repeated)."""
+        connection.sock.serve(deadline)  # type: ignore[union-attr]
+        try:
+            return self._request(connection, parts, headers, deadline)
+        except FetchError as error:
+            if not isinstance(error.__cause__, ConnectionError):
+                connection.close()
+                raise
+        connection.close()
+        return None
+
+    def _ask(
+        self, parts: SplitResult, addresses: list[str], headers: dict[str, str], deadline: _Deadline
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """A new connection to a checked address, and its answer."""
+        try:
+            connection = self._connect(parts, addresses, deadline)
+        except TimeoutError as error:
+            raise self._timed_out(deadline) from error
+        except (OSError, ValueError) as error:
+            raise FetchError(f"connection failed ({type(error).__name__})") from error
+        try:
+            return connection, self._request(connection, parts, headers, deadline)
+        except BaseException:
+            connection.close()
+            raise
+
+    def _request(
+        self, connection: http.client.HTTPConnection, parts: SplitResult, headers: dict[str, str], deadline: _Deadline
+    ) -> http.client.HTTPResponse:
+        try:
+            connection.putrequest("GET", _target(parts), skip_accept_encoding=True)
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            return connection.getresponse()
+        except TimeoutError as error:
+            raise self._timed_out(deadline) from error
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            raise FetchError(f"connection failed ({type(error).__name__})") from error
 
     def _answer(
         self,

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -249,3 +250,64 @@ def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline(header_dripper
     with pytest.raises(FetchError, match=r"^timed out after 0.5 s$"):
         Fetcher(contact="c@example.com", allow_private=True, deadline=0.5).fetch(header_dripper)
     assert time.monotonic() - started < 1.5
+
+
+class KeepAliveServer:
+    """An HTTP/1.1 feed server that keeps connections open and counts them.
+    With ``drop_second``, it closes a connection when asked a second request
+    on it, without answering (as a server does whose idle timeout struck just
+    as the request came)."""
+
+    def __init__(self, *, drop_second: bool = False) -> None:
+        self.connections = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def setup(self) -> None:
+                super().setup()
+                server.connections += 1
+                self.answered = 0
+
+            def do_GET(self) -> None:
+                if drop_second and self.answered == 1:
+                    self.close_connection = True
+                    return
+                self.answered += 1
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(FEED)))
+                self.end_headers()
+                self.wfile.write(FEED.encode())
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/feed.xml"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_feeds_of_one_host_share_a_kept_alive_connection() -> None:
+    server = KeepAliveServer()
+    try:
+        fetcher = Fetcher(contact="c@example.com", allow_private=True)
+        assert [fetcher.fetch(server.url).body for _ in range(3)] == [FEED.encode()] * 3
+        assert server.connections == 1
+    finally:
+        server.close()
+
+
+@pytest.mark.reliability("a feed server closing a kept-alive connection as the next request comes", kind="feed fault")
+def test_a_kept_connection_the_server_dropped_is_replaced() -> None:
+    server = KeepAliveServer(drop_second=True)
+    try:
+        fetcher = Fetcher(contact="c@example.com", allow_private=True)
+        assert [fetcher.fetch(server.url).body for _ in range(2)] == [FEED.encode()] * 2
+        assert server.connections == 2
+    finally:
+        server.close()
