@@ -11,7 +11,9 @@ The address a connection is made to is the one that was checked: each hop
 resolves its host once, refuses it if any address is internal, and connects
 to one of those addresses (the Host header, TLS SNI and certificate check
 still use the host name), so DNS rebinding between check and connect cannot
-slip through. Never more than one request at a time per host.
+slip through. Never more than one request at a time per host; a connection
+the server keeps open serves the host's next fetch if it comes within
+``IDLE_SECONDS`` (it was made to a checked address).
 
 Built on ``http.client`` over a socket the fetch opens itself, not on
 ``requests``: per fetch, requests cost about three times the bare request's CPU
