@@ -207,6 +207,11 @@ def _popped(text: str | None) -> str:
     return text.translate(_cp1252) if _C1_CONTROL.search(text) else text
 
 
+def _query_fixed(link: str) -> str:
+    """feedparser's repair of ``?a=1&b;=2`` in a link element's text."""
+    return _QUERY_FIX.sub(r"&\1", link) if "&" in link else link
+
+
 def _person(name: str | None, email: str | None) -> str:
     """feedparser's ``author`` for an Atom person."""
     if name and email:
@@ -246,6 +251,10 @@ class _Reader:
         return base
 
     def resolve(self, uri: str) -> str:
+        """feedparser's ``resolve_uri``: ``_urljoin``, which without a base only
+        drops the slashes after ``scheme://`` (``https:///x`` → ``https://x``)."""
+        if not self.base and ":///" not in uri:
+            return uri
         return _urljoin(self.base, uri)
 
     @staticmethod
@@ -353,7 +362,7 @@ class _Reader:
             elif name == "link":
                 href = self._link_href(child)
                 if href is None:
-                    link, has_link = _QUERY_FIX.sub(r"&\g<1>", self._link_text(child)), True
+                    link, has_link = _query_fixed(self._link_text(child)), True
                 elif href[0]:
                     link, has_link = href[1], True
             elif name in _ID:
@@ -409,7 +418,7 @@ class _Reader:
             elif name == "link":
                 href = self._link_href(child)
                 if href is None:
-                    entry["link"] = _QUERY_FIX.sub(r"&\g<1>", self._link_text(child).replace("&amp;", "&"))
+                    entry["link"] = _query_fixed(self._link_text(child).replace("&amp;", "&"))
                 elif href[0]:
                     entry["link"] = href[1]
             elif name in _ID:

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from bench.feedsets import ingest_set
 from bench.parse import REPOSITORY_FEEDS, compare
+from feeds.parse import _UNSAFE_ELEMENT, _text
+from feeds.text import clean_text
 from feeds.xmlfeed import read_feed
 from tests import test_alerts_e2e, test_aware_times, test_ingest_plan, test_parse_safety, test_reliability_feeds
 from tests.test_feed_errors import FEED as FEED_ERRORS_FEED
@@ -300,3 +302,15 @@ def test_generated_feeds_read_the_same_or_fall_back(body: bytes, court_feed: boo
     result = compare(body, base_url="https://www.example.gov/news/rss.xml", court_feed=court_feed)
     event(result.outcome)
     assert result.outcome != "different", f"{body!r}\n{result.reason}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab <>&;#!-[]CDAT/\u00a0\u2028\x1c\t\n\u3000ß…"), max_size=60)
+    | st.sampled_from(AWKWARD),
+    st.integers(3, 40),
+)
+def test_plain_text_without_markup_skips_the_cleaning_but_reads_the_same(raw: str, limit: int) -> None:
+    """``feeds.parse._text`` folds text with no ``<``, ``&`` or ``]]>`` itself; as clean_text would."""
+    before = clean_text(_UNSAFE_ELEMENT.sub(" ", raw) if "<" in raw else raw, limit)
+    assert _text(raw, limit) == before
