@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from feedparser.datetimes import _parse_date
+from feedparser.datetimes.rfc822 import timezone_names
 from feedparser.encodings import RE_XML_PI_ENCODING
 from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin, make_safe_absolute_uri
 from feedparser.util import FeedParserDict
 
-__all__ = ["Entry", "RawFeed", "explain_doubt", "read_feed", "relative_id"]
+__all__ = ["Entry", "RawFeed", "explain_doubt", "parse_date", "read_feed", "relative_id"]
 
 Entry = dict[str, Any]
 """An entry with feedparser's keys (those ``feeds.parse`` reads), a plain dict."""
@@ -61,6 +64,17 @@ _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")
 _XML_DECLARATION = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _BASE_ATTRIBUTE = re.compile(rb"base\s*=")
+# The usual RFC 822 date, which feedparser's first date reader (W3DTF) never reads and its second does.
+_RFC822 = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
+    r"(\d\d):(\d\d):(\d\d) ([A-Z]{1,4}|[+-]\d{4})"
+)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
 _C1_CONTROL = re.compile("[\x80-\x9f]")
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _QUERY_FIX = re.compile("&([A-Za-z0-9_]+);")
@@ -207,6 +221,26 @@ def _popped(text: str | None) -> str:
     return text.translate(_cp1252) if _C1_CONTROL.search(text) else text
 
 
+def parse_date(text: str) -> time.struct_time | None:
+    """feedparser's ``_parse_date``: the UTC time of a date, or None; the usual RFC 822 form read here."""
+    usual = _RFC822.fullmatch(text)
+    if usual is not None:
+        day, month, year, hour, minute, second, zone = usual.groups()
+        if zone[0] in "+-":
+            sign = -1 if zone[0] == "-" else 1
+            offset = timedelta(hours=sign * int(zone[1:3]), minutes=sign * int(zone[3:]))
+        elif zone.lower() in timezone_names:
+            offset = timedelta(hours=timezone_names[zone.lower()])
+        else:
+            return _parse_date(text)
+        try:
+            stamp = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second))  # noqa: DTZ001
+            return (stamp - offset).utctimetuple()
+        except (ValueError, OverflowError):
+            pass
+    return _parse_date(text)
+
+
 def _query_fixed(link: str) -> str:
     """feedparser's repair of ``?a=1&b;=2`` in a link element's text."""
     return _QUERY_FIX.sub(r"&\1", link) if "&" in link else link
@@ -227,11 +261,16 @@ class _Reader:
         parser.close()
         self.root: ET.Element | None = None
         declared: list[tuple[str, str]] = []
-        for event, value in parser.read_events():
+        events = parser.read_events()
+        for event, value in events:
             if event == "start-ns":
                 declared.append(value)
-            elif self.root is None:
+            else:
                 self.root = value
+                break
+        if len(declared) != body.count(b"xmlns"):
+            # Declarations below the root (or "xmlns" in text): read every event.
+            declared.extend(value for event, value in events if event == "start-ns")
         self.prefixes = self._prefixes(declared)
         self.names: dict[str, str] = {}
         self.base = self._base(content_location)
@@ -428,10 +467,10 @@ class _Reader:
                     entry.setdefault("link", value)
             elif name in _PUBLISHED:
                 entry["published"] = value = self._text(child, None)
-                entry["published_parsed"] = _parse_date(value)
+                entry["published_parsed"] = parse_date(value)
             elif name in _UPDATED:
                 entry["updated"] = value = self._text(child, None)
-                entry["updated_parsed"] = _parse_date(value)
+                entry["updated_parsed"] = parse_date(value)
             elif name in _AUTHOR:
                 if len(child) and entry.get("author"):
                     # feedparser then names the person after the author before (its author_detail is shared)
@@ -465,6 +504,8 @@ class _Reader:
         """A text field's value, or doubt when feedparser would read it as markup or encoded."""
         if len(element):
             raise _Doubt(f"markup in {element.tag}")
+        if not element.attrib:  # the default types are plain text or HTML
+            return _popped(element.text)
         attributes = self._attributes(element)
         if "mode" in attributes or "src" in attributes:
             raise _Doubt(f"mode or src on {element.tag}")

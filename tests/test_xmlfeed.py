@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
+from feedparser.datetimes import _parse_date
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,7 @@ from bench.feedsets import ingest_set
 from bench.parse import REPOSITORY_FEEDS, compare
 from feeds.parse import _UNSAFE_ELEMENT, _text
 from feeds.text import clean_text
-from feeds.xmlfeed import read_feed
+from feeds.xmlfeed import parse_date, read_feed
 from tests import test_alerts_e2e, test_aware_times, test_ingest_plan, test_parse_safety, test_reliability_feeds
 from tests.test_feed_errors import FEED as FEED_ERRORS_FEED
 from tests.test_fetch import FEED as FETCH_FEED
@@ -84,6 +85,19 @@ def built_feeds() -> list[bytes]:
         b"",
         b"\x00\x01\x02 binary",
         b"<?xml version='1.0'?><rss version='2.0'><channel><item><title>Kept</title><guid>g1</guid></item><item><title>bro",
+        # namespaces the reader must follow as feedparser does
+        b"<rss version='2.0'><channel><title>t</title><item xmlns:foo='http://example.org/foo'><title>a</title>"
+        b"<foo:title>not the title</foo:title><foo:published_parsed>x</foo:published_parsed><guid>https://e.org/1</guid>"
+        b"</item></channel></rss>",
+        b"<rss version='2.0'><channel><item><title>a</title><title xmlns='http://example.org/x'>b</title>"
+        b"<guid>https://e.org/1</guid></item></channel></rss>",
+        b"<rss version='2.0' xmlns:dc='http://purl.org/rss/1.0/modules/content/'><channel><item><title>a</title>"
+        b"<dc:encoded>body</dc:encoded><guid>https://e.org/1</guid></item></channel></rss>",
+        b"<rss version='2.0' xmlns:d='http://purl.org/dc/elements/1.1/'><channel><item><title>a</title>"
+        b"<d:creator>LR-1</d:creator><d:date>2024-06-28T15:02:00Z</d:date><guid>https://e.org/1</guid></item>"
+        b"</channel></rss>",
+        b"<feed xmlns='http://www.w3.org/2005/Atom' xml:base='https://www.courtlistener.com/docket/1/'><title>d</title>"
+        b"<link href='feed/'/><entry><title>e</title><link href='entry-1/'/><id>entry-1</id></entry></feed>",
     ]
 
 
@@ -314,3 +328,22 @@ def test_plain_text_without_markup_skips_the_cleaning_but_reads_the_same(raw: st
     """``feeds.parse._text`` folds text with no ``<``, ``&`` or ``]]>`` itself; as clean_text would."""
     before = clean_text(_UNSAFE_ELEMENT.sub(" ", raw) if "<" in raw else raw, limit)
     assert _text(raw, limit) == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(("", "Mon, ", "Tue, ", "Sat, ", "Thu, ")),
+    st.integers(0, 39),
+    st.sampled_from(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]),
+    st.integers(0, 9999),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.sampled_from(("GMT", "UT", "Z", "EST", "EDT", "PDT", "CST", "A", "M", "Y", "UTC", "XYZ", "+0000", "-0400"))
+    | st.from_regex(r"[+-][0-9]{4}", fullmatch=True),
+)
+def test_usual_dates_read_as_feedparser_reads_them(
+    day_name: str, day: int, month: str, year: int, hour: int, minute: int, second: int, zone: str
+) -> None:
+    text = f"{day_name}{day} {month} {year:04d} {hour:02d}:{minute:02d}:{second:02d} {zone}"
+    assert parse_date(text) == _parse_date(text)
