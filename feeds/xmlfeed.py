@@ -11,7 +11,7 @@ It is exact or it declines: :func:`read_feed` returns None, and feedparser
 reads the document, for anything it does not know feedparser's answer to:
 XML that is not well-formed (feedparser then recovers what it can), a
 DOCTYPE or ENTITY declaration (never expanded here), an encoding other than
-UTF-8 or ISO-8859-1, ``xml:base``, an unknown root, an element or attribute whose effect on
+UTF-8 or ISO-8859-1, ``xml:base`` below the root, an unknown root, an element or attribute whose effect on
 feedparser's result is not modelled here (Atom ``xhtml`` or base64 content,
 ``<source>``, iTunes or Media RSS elements, nested markup in a text field,
 an element in an unknown default namespace …). ``tests/test_xmlfeed.py``
@@ -194,6 +194,9 @@ def _check_plain(body: bytes) -> bool:
     declaration, no ``xml:base``: a document both readers decode alike."""
     if not body.startswith(b"<"):
         raise _Doubt("does not begin with '<' (a byte-order mark, white space, not XML)")
+    if b"\x00" in body:
+        # UTF-16 or UTF-32 without a byte-order mark (expat would detect it): the DOCTYPE test below reads ASCII bytes.
+        raise _Doubt("a NUL byte (UTF-16 or UTF-32, or not text)")
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise _Doubt("a DOCTYPE or ENTITY declaration")
     if len(_BASE_ATTRIBUTE.findall(body)) > 1:
@@ -301,6 +304,7 @@ class _Reader:
         """The prefix feedparser names each unknown namespace's elements by."""
         unknown: dict[str, set[str]] = {}
         bound: dict[str, set[str]] = {}
+        known_prefixes = set()  # as declared: feedparser maps them to standard ones, whatever else they name
         for prefix, uri in declared:
             if not uri:
                 continue
@@ -313,13 +317,18 @@ class _Reader:
             bound.setdefault(prefix, set()).add(lower)
             if standard is None:
                 unknown.setdefault(uri, set()).add(prefix)
+            else:
+                known_prefixes.add(prefix)
         if any(len(uris) > 1 for uris in bound.values()):
             raise _Doubt("a prefix bound to two namespaces")
         prefixes = {}
         for uri, given in unknown.items():
             if len(given) != 1 or "" in given:
                 raise _Doubt(f"unknown namespace {uri} as default or under two prefixes")
-            prefixes[uri] = given.pop().lower()
+            prefix = given.pop().lower()
+            if prefix in known_prefixes:
+                raise _Doubt(f"unknown namespace {uri} under a prefix feedparser maps to a known one")
+            prefixes[uri] = prefix
         return prefixes
 
     def name(self, tag: str) -> str:
