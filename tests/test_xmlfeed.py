@@ -139,6 +139,13 @@ NAMESPACES = (
     'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
     'xmlns:atom="http://www.w3.org/2005/Atom" xmlns:x="http://example.org/x" xmlns:media="http://search.yahoo.com/mrss/"'
 )
+EXTRA_NAMESPACES = (
+    "",
+    ' xmlns:d="http://purl.org/dc/elements/1.1/"',
+    ' xmlns:D="http://example.org/d"',
+    ' xmlns:d="http://purl.org/dc/elements/1.1/" xmlns:D="http://example.org/d"',
+    ' xmlns:d="http://example.org/d"',
+)
 AWKWARD = [
     "SEC v. Acme <b>Widgets</b> & Co",
     "O&#039;Toole",
@@ -237,6 +244,8 @@ def entry_elements(draw: st.DrawFn, kind: str) -> str:
         "updated": lambda: f"<updated>{escape(draw(st.sampled_from(DATES)))}</updated>",
         "dc:date": lambda: f"<dc:date>{escape(draw(st.sampled_from(DATES)))}</dc:date>",
         "dc:creator": lambda: _text_field(draw, "dc:creator"),
+        "d:creator": lambda: _text_field(draw, "d:creator"),  # declared (or not) by the document's extra namespace
+        "D:creator": lambda: _text_field(draw, "D:creator"),
         "author": lambda: _text_field(draw, "author"),
         "atom author": lambda: _atom_author(draw),
         "category": lambda: _text_field(draw, "category"),
@@ -278,6 +287,7 @@ def documents(draw: st.DrawFn) -> bytes:
     head = draw(st.lists(st.sampled_from(("title", "link", "atom:link", "description", "id", "image")), max_size=4))
     channel = "".join(_channel_part(draw, part) for part in head)
     base = draw(st.sampled_from(("", ' xml:base="https://www.example.gov/feeds/"', ' xml:base="/relative/"')))
+    base += draw(st.sampled_from(EXTRA_NAMESPACES))
     if kind == "rss":
         text = f'<rss version="2.0" {NAMESPACES}{base}><channel>{channel}'
         text += "".join(f"<item>{item}</item>" for item in items) + "</channel></rss>"
