@@ -144,6 +144,8 @@ def court_from_host(urls: str) -> str | None:
     """The court whose own site serves any address in ``urls``: the label
     before ``uscourts.gov`` is the court code (``ecf.nysd``, ``www.ca9``,
     ``cdn.ca9``, ``media-oa.ca8``, ``cafc``); other courts' sites are listed."""
+    if "://" not in urls:  # no address (item text, mostly): no search
+        return None
     for match in _URL.finditer(urls):
         host = _host(match[0])
         labels = host.split(".")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -63,18 +64,26 @@ def _docket(office: str | None, year: str, number: str, case_type: str | None) -
 _LABEL_TYPES = {"civil action": "cv", "civil case": "cv", "criminal action": "cr", "criminal case": "cr"}
 
 
+# What every match of a docket pattern holds, found by a fast scan (a pattern that starts with a
+# character set, not with a look-ahead): the year and case type of a federal docket number (the
+# match starts at most two characters, "1:", before it), a labelled number's "23-1599".
+_FEDERAL_DOCKET_HINT = re.compile(r"[0-9][0-9]-[A-Za-z]{2,4}-[0-9]")
+_LABELLED_DOCKET_HINT = re.compile(r"[0-9][0-9]-[0-9]")
+
+
 def find_dockets(text: str) -> list[Docket]:
     """Every docket number in ``text``, normalised, first seen first, no repeats."""
     found: dict[str, Docket] = {}
-    for match in _FEDERAL_DOCKET.finditer(text):
+    federal = _FEDERAL_DOCKET_HINT.search(text)
+    for match in _FEDERAL_DOCKET.finditer(text, max(0, federal.start() - 2)) if federal else ():
         docket = _docket(match["office"], match["year"], match["number"], match["type"])
         found.setdefault(docket.key, docket)
-    for match in _LABELLED_DOCKET.finditer(text):
+    for match in _LABELLED_DOCKET.finditer(text) if _LABELLED_DOCKET_HINT.search(text) else ():
         label = re.sub(r"\s+", " ", match["label"].lower())
         docket = _docket(match["office"], match["year"], match["number"], _LABEL_TYPES.get(label))
         if not any(d.short == docket.short for d in found.values()):
             found.setdefault(docket.key, docket)
-    for match in _SEC_FILE_NUMBER.finditer(text):
+    for match in _SEC_FILE_NUMBER.finditer(text) if "3-" in text else ():
         number = match["number"]
         found.setdefault(f"ap-{number}", Docket(display=f"File No. {number}", key=f"ap-{number}", short=f"ap-{number}"))
     return list(found.values())
@@ -438,10 +447,17 @@ _SCALES = {
 }
 
 
+def dollar_matches(text: str) -> Iterator[re.Match[str]]:
+    """Every match of the dollar-amount pattern in ``text``. Each holds a "$" and starts at most
+    two characters before it ("US$"): the search starts there, and not at all without one."""
+    dollar = text.find("$")
+    return _AMOUNT.finditer(text, max(0, dollar - 2)) if dollar >= 0 else iter(())
+
+
 def find_amounts(text: str) -> list[int]:
     """Dollar amounts in ``text`` as whole dollars, largest first, no repeats."""
     amounts = set()
-    for match in _AMOUNT.finditer(text):
+    for match in dollar_matches(text):
         number = float(match["number"].replace(",", ""))
         scale = _SCALES.get((match["scale"] or "").lower(), 1)
         if not math.isfinite(number * scale):

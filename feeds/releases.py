@@ -15,20 +15,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from feeds.cues import caseless, cued
-from feeds.extract import Party, find_caption, parse_parties, split_caption
+from feeds.extract import Party, dollar_matches, find_caption, parse_parties, split_caption
 from feeds.text import name_key
 
 # --- amounts and their kind -------------------------------------------------
 
 AMOUNT_KINDS = ("penalty", "disgorgement", "fine", "forfeiture", "restitution", "settlement", "interest", "other")
 
-_MONEY = re.compile(
-    r"(?=[U$])(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s*(?P<scale>trillion|billion|million|thousand|bn|mn|[BMK])\b)?",
-    re.IGNORECASE,
-)
 _SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mn": 10**6, "m": 10**6}
 _SCALES |= {"billion": 10**9, "bn": 10**9, "b": 10**9, "trillion": 10**12}
 
@@ -111,9 +107,16 @@ def amounts_with_kinds(text: str) -> list[Amount]:
     """Every dollar amount in ``text`` with what it is (penalty, disgorgement,
     fine …, else ``other``), first seen first; one entry per value. A "fine"
     in a civil SEC or CFTC matter is a penalty."""
+    return list(_amounts_with_kinds(text))
+
+
+@lru_cache(maxsize=64)
+def _amounts_with_kinds(text: str) -> tuple[Amount, ...]:
+    """:func:`amounts_with_kinds`, cached: extraction and a release's or a story's reading ask for
+    the same item's amounts."""
     civil: bool | None = None  # read only when a fine is found: two searches of the whole text
     found: dict[int, Amount] = {}
-    for match in _MONEY.finditer(text):
+    for match in dollar_matches(text):
         number = float(match["number"].replace(",", ""))
         value = number * _SCALES.get((match["scale"] or "").lower(), 1)
         if value != value or value > 10**15:
@@ -125,7 +128,7 @@ def amounts_with_kinds(text: str) -> list[Amount]:
         known = found.get(amount.value)
         if known is None or _SPECIFICITY[amount.kind] > _SPECIFICITY[known.kind]:
             found[amount.value] = amount
-    return list(found.values())
+    return tuple(found.values())
 
 
 # --- the kind of action -----------------------------------------------------
