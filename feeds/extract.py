@@ -65,17 +65,17 @@ _LABEL_TYPES = {"civil action": "cv", "civil case": "cv", "criminal action": "cr
 
 
 # What every match of a docket pattern holds, found by a fast scan (a pattern that starts with a
-# character set, not with a look-ahead): the year and case type of a federal docket number (the
-# match starts at most two characters, "1:", before it), a labelled number's "23-1599".
-_FEDERAL_DOCKET_HINT = re.compile(r"[0-9][0-9]-[A-Za-z]{2,4}-[0-9]")
-_LABELLED_DOCKET_HINT = re.compile(r"[0-9][0-9]-[0-9]")
+# plain character, "-", not with a look-ahead): a federal docket number's "-cv-0" (its match starts
+# at most four characters, "1:23", before it), a labelled number's "23-1".
+_FEDERAL_DOCKET_HINT = re.compile(r"-[A-Za-z]{2,4}-[0-9]")
+_LABELLED_DOCKET_HINT = re.compile(r"-(?<=[0-9][0-9]-)[0-9]")
 
 
 def find_dockets(text: str) -> list[Docket]:
     """Every docket number in ``text``, normalised, first seen first, no repeats."""
     found: dict[str, Docket] = {}
     federal = _FEDERAL_DOCKET_HINT.search(text)
-    for match in _FEDERAL_DOCKET.finditer(text, max(0, federal.start() - 2)) if federal else ():
+    for match in _FEDERAL_DOCKET.finditer(text, max(0, federal.start() - 4)) if federal else ():
         docket = _docket(match["office"], match["year"], match["number"], match["type"])
         found.setdefault(docket.key, docket)
     for match in _LABELLED_DOCKET.finditer(text) if _LABELLED_DOCKET_HINT.search(text) else ():
@@ -142,15 +142,22 @@ _CAPTION_STOP = re.compile(
     re.IGNORECASE,
 )
 _VERSUS = re.compile(r"\s+v(?:s)?\.?\s+")
-_PLAINTIFF = (
-    r"(?:U\.S\.\s+)?(?:Securities\s+and\s+Exchange\s+Commission|SEC|Commodity\s+Futures\s+Trading\s+Commission|"
+_GOVERNMENT_PLAINTIFFS = (
+    r"Securities\s+and\s+Exchange\s+Commission|SEC|Commodity\s+Futures\s+Trading\s+Commission|"
     r"CFTC|Federal\s+Trade\s+Commission|FTC|Consumer\s+Financial\s+Protection\s+Bureau|CFPB|"
     r"United\s+States(?:\s+of\s+America)?|USA|U\.S\.A?\.?|People\s+of\s+the\s+State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|"
-    r"State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+    r"State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
 )
+_PLAINTIFF = rf"(?:U\.S\.\s+)?(?:{_GOVERNMENT_PLAINTIFFS})"
 _GOVERNMENT_NAME = re.compile(_PLAINTIFF)
-_GOVERNMENT_CAPTION = re.compile(r"(?=[CFPSU])" + _PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
+# _PLAINTIFF with its optional "U.S." written as a first alternative: every alternative starts
+# with a letter, and a search skips straight to those letters. Same matches, tried in the same order.
+_GOVERNMENT_CAPTION = re.compile(
+    rf"(?:U\.S\.\s+(?:{_GOVERNMENT_PLAINTIFFS})|{_GOVERNMENT_PLAINTIFFS})\s+v(?:s)?\.?\s+[A-Z0-9\"“]"
+)
 _MATTER_CAPTION = re.compile(r"\b(?:In\s+the\s+Matter\s+of|In\s+re:?)\s+(?=[A-Z0-9\"“])", re.IGNORECASE)
+# In a caseless copy of a text (feeds.cues), what every match of _MATTER_CAPTION holds.
+_MATTER_CUE = re.compile(r"in\s+(?:the\s+matter|re)")
 # "et al", also "et, al" and "et a" cut short at the end of a long CM/ECF title
 _ET_AL = re.compile(r",?\s*\bet,?\s+(?:al\b\.?|a\s*$)", re.IGNORECASE)
 # "Magaliff, as Chapter 7 Trustee for Shelley Foods": the capacity is not the name.
@@ -218,7 +225,9 @@ def tidy_caption(caption: str) -> str:
     """A court's caption as lawyers write it: ``USA vs X et al`` → ``United States v. X et al.``"""
     caption = _VS.sub(" v. ", caption.strip(), count=1)
     caption = _USA.sub(lambda m: f"{m[1]}United States", caption)
-    return re.sub(r"\s+", " ", _ET_AL.sub(" et al.", caption)).strip(" ,;")
+    if "et" in caption.lower():  # what every "et al" holds
+        caption = _ET_AL.sub(" et al.", caption)
+    return re.sub(r"\s+", " ", caption).strip(" ,;")
 
 
 @lru_cache(maxsize=256)
@@ -226,7 +235,8 @@ def find_caption(text: str) -> str | None:
     """The first case caption in free text: ``SEC v. …``, ``United States v. …``,
     ``In the Matter of …``, ``In re …``. Cached: a press release's summary is
     read here by extraction and again by ``feeds.releases``."""
-    candidates = [m for m in (_GOVERNMENT_CAPTION.search(text), _MATTER_CAPTION.search(text)) if m]
+    matter = _MATTER_CAPTION.search(text) if _MATTER_CUE.search(caseless(text)) else None
+    candidates = [m for m in (_GOVERNMENT_CAPTION.search(text), matter) if m]
     if not candidates:
         return None
     first = min(candidates, key=lambda m: m.start())
@@ -282,7 +292,7 @@ def parse_parties(names: str, *, whole_names: bool = False, brief: bool = False)
 def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, ...]:
     """:func:`parse_parties`, cached: one item's caption is split several times,
     and a court feed's entries repeat their case's title."""
-    names = _ET_AL.sub("", names).strip(" ,;")
+    names = (_ET_AL.sub("", names) if "et" in names.lower() else names).strip(" ,;")
     parties: list[Party] = []
     for chunk in re.split(r"\s*;\s*", names):
         # "&" joins the words of one name ("Procter & Gamble Co."); only "and" joins two parties.
@@ -304,8 +314,12 @@ def _party(piece: str) -> Party | None:
     """One party from its written name: aliases after ``a/k/a`` and a quoted
     nickname become aliases."""
     name, *aliases = _AKA.split(piece)
-    nicknames = [match["nickname"].strip() for match in _NICKNAME.finditer(name)]
-    name = _NICKNAME.sub("", name).strip(" ,")
+    if '"' in name or "“" in name:  # a nickname is in quotes
+        nicknames = [match["nickname"].strip() for match in _NICKNAME.finditer(name)]
+        name = _NICKNAME.sub("", name)
+    else:
+        nicknames = []
+    name = name.strip(" ,")
     aliases = [*nicknames, *(a.strip(' ,."“”') for a in aliases)]
     return Party(name=name, aliases=tuple(a for a in aliases if a)) if name else None
 
@@ -328,8 +342,8 @@ def agency_of_plaintiff(plaintiffs: list[str]) -> str | None:
 
 # --- action type ------------------------------------------------------------
 
-# Checked in order; the first that matches names the item's action.
-# Checked in order; each pattern is searched only when the text has one of its cue words.
+# Checked in order; the first that matches names the item's action. Each pattern is searched
+# only when the text has one of its cue words; from the first of them when every match starts with one.
 _ACTIONS = (
     ("plea", cued(r"plead(?:s|ed)?\s+guilty|guilty\s+plea|plea\s+agreement", "plea", flags=re.I)),
     (
@@ -338,6 +352,7 @@ _ACTIONS = (
             r"\bsettle(?:s|d|ment|ments)?\b|\bagree(?:s|d)?\s+to\s+pay\b|\bconsent\s+order\b",
             *("settle", "agree", "consent"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -356,7 +371,7 @@ _ACTIONS = (
             flags=re.I,
         ),
     ),
-    ("dismissal", cued(r"\bdismiss(?:ed|al|es)\b", "dismiss", flags=re.I)),
+    ("dismissal", cued(r"\bdismiss(?:ed|al|es)\b", "dismiss", flags=re.I, leading=True)),
     (
         "sentencing",
         cued(
@@ -366,13 +381,14 @@ _ACTIONS = (
         ),
     ),
     ("verdict", cued(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", "verdict", "guilty", "convicted", flags=re.I)),
-    ("judgment", cued(r"\bjudgments?\b", "judgment", flags=re.I)),
+    ("judgment", cued(r"\bjudgments?\b", "judgment", flags=re.I, leading=True)),
     (
         "administrative proceeding",
         cued(
             r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting",
             *("administrative", "cease", "order"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -381,6 +397,7 @@ _ACTIONS = (
             r"\b(?:order|opinion|ruling|rules|memorandum)\b",
             *("order", "opinion", "ruling", "rules", "memorandum"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -389,6 +406,7 @@ _ACTIONS = (
             r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b",
             *("indict", "criminal", "arrested"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -397,6 +415,7 @@ _ACTIONS = (
             r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b",
             *("complaint", "charg", "sues", "sued", "indict", "lawsuit"),
             flags=re.I,
+            leading=True,
         ),
     ),
 )

@@ -15,7 +15,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds import courts
+from feeds import courts, extract
+from feeds.cues import caseless
+from feeds.extract import find_dockets
+from feeds.types import Docket
 
 SETTINGS = settings(max_examples=200, deadline=None)
 
@@ -65,3 +68,114 @@ def test_the_citation_trie_finds_every_citation_in_every_spelling() -> None:
         assert _spans(courts._CITATION, citation) == [(0, len(citation), citation)]
         for spelled in (citation.replace(". ", "."), f"({citation})", f"in the {citation}, held", f"x{citation}"):
             assert _spans(courts._CITATION, spelled) == _spans(REFERENCE_CITATION, spelled)
+
+
+# --- docket numbers --------------------------------------------------------------
+
+
+def reference_dockets(text: str) -> list[Docket]:
+    """find_dockets as it was: every pattern searched over the whole text."""
+    found: dict[str, Docket] = {}
+    for match in extract._FEDERAL_DOCKET.finditer(text):
+        docket = extract._docket(match["office"], match["year"], match["number"], match["type"])
+        found.setdefault(docket.key, docket)
+    for match in extract._LABELLED_DOCKET.finditer(text):
+        label = re.sub(r"\s+", " ", match["label"].lower())
+        docket = extract._docket(match["office"], match["year"], match["number"], extract._LABEL_TYPES.get(label))
+        if not any(d.short == docket.short for d in found.values()):
+            found.setdefault(docket.key, docket)
+    for match in extract._SEC_FILE_NUMBER.finditer(text):
+        number = match["number"]
+        found.setdefault(f"ap-{number}", Docket(display=f"File No. {number}", key=f"ap-{number}", short=f"ap-{number}"))
+    return list(found.values())
+
+
+_DOCKET_PIECES = [
+    "1:23-cv-01599",
+    "23-cv-1599-ABJ",
+    "2:23-cr-00178-RAJ-1",
+    "-cv-",
+    "-cr-0",
+    "1:",
+    "23",
+    "4",
+    "-",
+    "Case No.",
+    "Civil Action No. ",
+    "CRIMINAL CASE #",
+    "Docket: ",
+    "appeal no ",
+    "23-1599",
+    "16-10992-smb",
+    "File No. 3-12345",
+    "3-",
+    "file no",
+]
+
+
+@SETTINGS
+@given(texts(_DOCKET_PIECES))
+def test_dockets_found_from_their_hints_are_those_of_the_whole_text(text: str) -> None:
+    assert find_dockets(text) == reference_dockets(text)
+
+
+# --- captions --------------------------------------------------------------------
+
+REFERENCE_GOVERNMENT_CAPTION = re.compile(r"(?=[CFPSU])" + extract._PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
+_CAPTION_PIECES = [
+    "SEC",
+    "U.S. ",
+    "U.S.A.",
+    "Securities and Exchange Commission",
+    "United States of America",
+    "State of New York",
+    "People of the State of California",
+    " v. ",
+    " vs ",
+    " v ",
+    "Acme Corp.",
+    "In re ",
+    "IN THE MATTER OF ",
+    "İn re ",
+    "in  the matter of",
+    "Binance",
+    "\u0307",
+]
+
+
+@SETTINGS
+@given(texts(_CAPTION_PIECES))
+def test_government_captions_are_found_where_they_were(text: str) -> None:
+    found = [match.span() for match in extract._GOVERNMENT_CAPTION.finditer(text)]
+    assert found == [match.span() for match in REFERENCE_GOVERNMENT_CAPTION.finditer(text)]
+
+
+@SETTINGS
+@given(texts(_CAPTION_PIECES))
+def test_a_matter_caption_is_looked_for_whenever_the_text_holds_one(text: str) -> None:
+    if extract._MATTER_CAPTION.search(text):
+        assert extract._MATTER_CUE.search(caseless(text))
+
+
+# --- amounts and cued patterns ---------------------------------------------------------
+
+
+@SETTINGS
+@given(texts(["$", "US$", "us$", "uS", "$1", "5", ",000", ".5", " million", "M", " bn", "ſ", "$ 2"]))
+def test_dollar_amounts_searched_from_the_first_dollar_sign_are_all_of_them(text: str) -> None:
+    assert [m.span() for m in extract.dollar_matches(text)] == [m.span() for m in extract._AMOUNT.finditer(text)]
+
+
+_LEADING = [pattern for _, pattern in extract._ACTIONS if pattern.leading]
+_ACTION_WORDS = ["settle", "SETTLED", "agrees to pay", "consent order", "dismissed", "judgments", "prejudgment"]
+_ACTION_WORDS += ["cease-and-desist", "Order instituting", "ruling", "memorandum", "indicted", "criminal complaint"]
+_ACTION_WORDS += ["arrested", "complaint", "charges", "sues", "lawsuit", "Administrative proceeding", "İ", "é"]
+
+
+@SETTINGS
+@given(texts(_ACTION_WORDS))
+def test_a_pattern_searched_from_its_first_cue_finds_what_the_pattern_finds(text: str) -> None:
+    for cued_pattern in _LEADING:
+        found = cued_pattern.search(text, caseless(text))
+        expected = cued_pattern.pattern.search(text)
+        assert (found and found.span()) == (expected and expected.span()), cued_pattern.pattern.pattern
