@@ -135,10 +135,14 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z\"“(])")
+# Where a caption's text ends (only the start of a match is read). The look-aheads name the
+# characters a match can start with, before and after its ",?\s*": most positions of a
+# sentence are turned away at once instead of trying every ending there.
 _CAPTION_STOP = re.compile(
-    r",?\s*(?:\((?=[A-Z]\.|\s*(?:filed|No\.|Case|Civil|\d))|\bCivil\s+Action\b|\bCriminal\s+Action\b|\bCase\s+No\b|\bNo\.\s*\d|\bDocket\b|"
-    r"\bFile\s+No\b|\bfiled\b|\bin\s+the\s+U\.?S\.?\s+District\b|\bin\s+the\s+United\s+States\s+District\b|"
-    r"\bin\s+federal\b|;|\n|,\s+(?-i:(?=[a-z])(?!(?:inc|llc|ltd|et\s+al|and)\b)))",
+    r"(?=[,\s(;cdfin]),?\s*(?=[(;\n,cdfin])"
+    r"(?:\((?=[A-Z]\.|\s*(?:filed|No\.|Case|Civil|\d))|;|\n|,\s+(?-i:(?=[a-z])(?!(?:inc|llc|ltd|et\s+al|and)\b))|"
+    r"\b(?:Civil\s+Action\b|Criminal\s+Action\b|Case\s+No\b|No\.\s*\d|Docket\b|File\s+No\b|filed\b|"
+    r"in\s+the\s+U\.?S\.?\s+District\b|in\s+the\s+United\s+States\s+District\b|in\s+federal\b))",
     re.IGNORECASE,
 )
 _VERSUS = re.compile(r"\s+v(?:s)?\.?\s+")

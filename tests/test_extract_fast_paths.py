@@ -157,6 +157,35 @@ def test_a_matter_caption_is_looked_for_whenever_the_text_holds_one(text: str) -
         assert extract._MATTER_CUE.search(caseless(text))
 
 
+REFERENCE_CAPTION_STOP = re.compile(
+    r",?\s*(?:\((?=[A-Z]\.|\s*(?:filed|No\.|Case|Civil|\d))|\bCivil\s+Action\b|\bCriminal\s+Action\b|\bCase\s+No\b|\bNo\.\s*\d|\bDocket\b|"
+    r"\bFile\s+No\b|\bfiled\b|\bin\s+the\s+U\.?S\.?\s+District\b|\bin\s+the\s+United\s+States\s+District\b|"
+    r"\bin\s+federal\b|;|\n|,\s+(?-i:(?=[a-z])(?!(?:inc|llc|ltd|et\s+al|and)\b)))",
+    re.IGNORECASE,
+)
+_STOP_PIECES = ["SEC v. Acme", ", ", ",", " ", "\n", ";", "(", "(D.", "( filed", "(No. 3", "(1", "Civil Action"]
+_STOP_PIECES += [
+    "criminal  action",
+    "CASE NO",
+    "No. 5",
+    "docket",
+    "File No",
+    "filed",
+    "in the U.S. District",
+    "İn federal",
+]
+_STOP_PIECES += ["in the United States District", ", inc", ", and", ", et al", ", was", "ınc", "x", "Ltd."]
+
+
+@SETTINGS
+@given(texts(_STOP_PIECES))
+def test_a_caption_ends_where_it_did(text: str) -> None:
+    for start in (0, 1):
+        found = extract._CAPTION_STOP.search(text, start)
+        expected = REFERENCE_CAPTION_STOP.search(text, start)
+        assert (found and found.start()) == (expected and expected.start())
+
+
 # --- amounts and cued patterns ---------------------------------------------------------
 
 
