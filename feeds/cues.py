@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Python's IGNORECASE also matches "ı", "İ", "ſ" and the Kelvin sign with ASCII
 # letters; str.lower() leaves the first and third and spells "İ" otherwise.
 
 
+@lru_cache(maxsize=64)  # one item's text is read by several cued patterns
 def caseless(text: str) -> str:
     """``text`` lower-cased so that a lower-case ASCII word a case-insensitive
     pattern finds in ``text`` is also found in it by ``in``."""
@@ -48,7 +50,7 @@ class Cued:
         """Whether ``text`` holds a cue (``lowered`` is ``caseless(text)``,
         read for a case-insensitive pattern)."""
         where = lowered if self.ignorecase else text
-        return any(cue in where for cue in self.cues)
+        return any(map(where.__contains__, self.cues))
 
     def start(self, text: str, lowered: str) -> int | None:
         """Where in ``text`` a search must start to find every match; None when there is none."""

@@ -231,10 +231,21 @@ _CONSENT = re.compile(r"\bconsent\s+(?:order|judgment)\b", re.I)
 
 # "Its Founder, Changpeng Zhao," / "their founder, Changpeng Zhao": the role is not a party.
 _ROLE = r"(?:co-?founder|founder|ceo|chief\s+executive(?:\s+officer)?|owner|president|cfo|chairman|principal|parent\s+company|parent|subsidiary|affiliate)"
-_APPOSITIVE = re.compile(
+_APPOSITIVE = cued(
     rf"\b(?:(?:its|their|his|her)\s+)?(?:(?:former|and|{_ROLE})\s+)*{_ROLE},\s+(?=[A-Z])",
-    re.IGNORECASE,
+    *("founder", "ceo", "chief", "owner", "president", "cfo", "chairman", "principal", "parent", "subsidiary"),
+    "affiliate",
+    flags=re.IGNORECASE,
 )
+
+
+def _without_appositives(text: str) -> str:
+    """``text`` without its roles set off by commas; searched only where a role word and a comma are."""
+    if "," in text and _APPOSITIVE.cued_in(text, caseless(text)):
+        return _APPOSITIVE.pattern.sub("", text)
+    return text
+
+
 # ", which operates Binance.com" inside a list of names: the alias is read elsewhere.
 _RELATIVE_CLAUSE = re.compile(r",?\s+(?:which|that|who)\s+[^;]*?(?=;|$)")
 
@@ -242,7 +253,7 @@ _RELATIVE_CLAUSE = re.compile(r",?\s+(?:which|that|who)\s+[^;]*?(?=;|$)")
 def headline_action(headline: str, *, agency: str | None = None) -> tuple[str | None, str | None, str | None]:
     """(action, detail, defendants phrase) read from a press-release headline;
     action ``none`` for a headline about no case, None when no shape fits."""
-    headline = _APPOSITIVE.sub("", headline)
+    headline = _without_appositives(headline)
     if NO_CASE.search(headline, caseless(headline)):
         return "none", None, None
     for shape in _SHAPES:
@@ -311,7 +322,7 @@ def names_in_phrase(phrase: str) -> list[Party]:
     """The parties of a headline or sentence phrase: ``Terraform and CEO Do Kwon``
     → Terraform, Do Kwon (descriptors dropped, ``&`` kept inside names)."""
     parties: list[Party] = []
-    phrase = _RELATIVE_CLAUSE.sub("", _APPOSITIVE.sub("", phrase))
+    phrase = _RELATIVE_CLAUSE.sub("", _without_appositives(phrase))
     phrase = _LOWERCASE_CONTINUATION.sub("", phrase)
     for party in parse_parties(phrase, brief=True):
         name = party.name if _capitalised(party.name) else _after_description(party.name)
@@ -345,22 +356,27 @@ _SUMMARY_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 # "…, which operate Binance.US" / "doing business as Kraken"
-_OPERATES = re.compile(
+# Searched from the first of the words every match starts with (feeds.cues).
+_OPERATES = cued(
     r"(?=[wt])\b(?:which|that|who)\s+(?:together\s+|jointly\s+|collectively\s+|also\s+)?"
     r"(?:operates?|runs?|owns?|does\s+business\s+as|do\s+business\s+as|is\s+known\s+as|are\s+known\s+as)\s+"
-    r"(?:the\s+)?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9][\w.\-]*)*)"
+    r"(?:the\s+)?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9][\w.\-]*)*)",
+    *("which", "that", "who"),
+    leading=True,
 )
-_KNOWN_AS = re.compile(
+_KNOWN_AS = cued(
     r"(?=[dafk])\b(?:d/b/a|a/k/a|f/k/a|doing\s+business\s+as|also\s+known\s+as|formerly\s+known\s+as|known\s+as)\s+"
-    r"[\"“]?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9&][\w.\-]*)*)[\"”]?"
+    r"[\"“]?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9&][\w.\-]*)*)[\"”]?",
+    *("d/b/a", "a/k/a", "f/k/a", "doing", "also", "formerly", "known"),
+    leading=True,
 )
 
 
 def aliases_in_text(text: str) -> list[tuple[int, str]]:
     """(position, alias) for every name the text gives as another name of a
     party: ``which operate Binance.US``, ``d/b/a Kraken``, ``formerly known as …``."""
-    found = [(m.start(), m["alias"].rstrip(".,")) for m in _OPERATES.finditer(text)]
-    found += [(m.start(), m["alias"].rstrip(".,")) for m in _KNOWN_AS.finditer(text)]
+    found = [(m.start(), m["alias"].rstrip(".,")) for m in _OPERATES.finditer(text, text)]
+    found += [(m.start(), m["alias"].rstrip(".,")) for m in _KNOWN_AS.finditer(text, text)]
     return sorted(found)
 
 
