@@ -139,12 +139,18 @@ def save(read: dict[str, str]) -> None:
     print(f"saved {len(read):,} extractions to {GOLDEN.relative_to(ROOT)}")
 
 
-def check(read: dict[str, str]) -> bool:
+def differences(read: dict[str, str]) -> list[tuple[str, str | None, str | None]]:
+    """(item, golden, now) for every item whose extraction differs from the golden snapshot."""
     with gzip.open(GOLDEN, "rt", encoding="utf-8") as file:
         golden = json.load(file)
-    differ = [key for key in sorted(golden.keys() | read.keys()) if golden.get(key) != read.get(key)]
-    for key in differ[:5]:
-        print(f"DIFFERS {key}\n  golden: {golden.get(key)}\n  now:    {read.get(key)}")
+    keys = sorted(golden.keys() | read.keys())
+    return [(key, golden.get(key), read.get(key)) for key in keys if golden.get(key) != read.get(key)]
+
+
+def check(read: dict[str, str]) -> bool:
+    differ = differences(read)
+    for key, golden, now in differ[:5]:
+        print(f"DIFFERS {key}\n  golden: {golden}\n  now:    {now}")
     print(
         f"{len(read):,} extractions, {len(differ):,} differ from the golden snapshot: {'OK' if not differ else 'FAIL'}"
     )
