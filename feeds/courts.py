@@ -242,6 +242,18 @@ _CITATION = re.compile(r"(?P<cite>" + _citation_trie(sorted(_CITATIONS - {SUPREM
 _SPACELESS = {re.sub(r"\s", "", citation): citation for citation in _CITATIONS}
 
 
+# Before "District", a match holds only letters and white space ("Bankruptcy Court for the Northern").
+_NOT_IN_DISTRICT_NAME = re.compile(r"[^A-Za-z\s]")
+
+
+def _district_search_start(text: str, district: int) -> int:
+    """Where a search for district names must start, given the first "District" in ``text``: no
+    match starts before a character that is neither a letter nor white space and comes before it.
+    One is looked for in the 64 characters before it; else the search starts at the beginning."""
+    window = max(0, district - 64)
+    return window if _NOT_IN_DISTRICT_NAME.search(text, window, district) else 0
+
+
 def _district(match: re.Match[str]) -> str:
     if match["state"] == "Columbia":
         citation = "D.D.C."
@@ -263,8 +275,11 @@ def _named_courts(text: str) -> list[tuple[int, str]]:
     """(position, citation) of every court named in ``text``."""
     lowered = caseless(text)
     found = [(m.start(), _SPACELESS[re.sub(r"\s", "", m["cite"])]) for m in _CITATION.finditer(text)]
-    if "District" in text:
-        found += [(m.start(), _district(m)) for m in _DISTRICT_NAME.finditer(text)]
+    district = text.find("District")
+    if district >= 0:
+        found += [
+            (m.start(), _district(m)) for m in _DISTRICT_NAME.finditer(text, _district_search_start(text, district))
+        ]
     found += [(m.start(), _circuit(m)) for m in _CIRCUIT_NAME.finditer(text, lowered)]
     found += [(m.start(), court) for pattern, court in _OTHER_COURT_NAME for m in pattern.finditer(text, lowered)]
     return sorted(found)

@@ -28,6 +28,12 @@ def caseless(text: str) -> str:
     return lowered.replace("ı", "i").replace("ſ", "s").replace("\u0307", "")
 
 
+def aligned(text: str) -> bool:
+    """Whether ``caseless(text)`` has each character of ``text`` where ``text`` has it: "İ" is
+    the only character that lower-cases to two, and combining dots are dropped."""
+    return text.isascii() or ("\u0130" not in text and "\u0307" not in text)
+
+
 @dataclass(frozen=True)
 class Cued:
     """A pattern with the words (``cues``) one of which every match contains:
@@ -60,7 +66,7 @@ class Cued:
         found = [at for cue in self.cues if (at := where.find(cue)) >= 0]
         if not found:
             return None
-        return min(found) if where is text or text.isascii() else 0
+        return min(found) if where is text or aligned(text) else 0
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         """``pattern.search(text)``, skipped when ``text`` holds no cue."""

@@ -167,6 +167,15 @@ _ET_AL = re.compile(r",?\s*\bet,?\s+(?:al\b\.?|a\s*$)", re.IGNORECASE)
 # "Magaliff, as Chapter 7 Trustee for Shelley Foods": the capacity is not the name.
 _CAPACITY = re.compile(r",\s+(?:(?:solely|individually\s+and|not\s+individually\s+but)\s+)?as\s+\S.*$")
 _AKA = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+", re.IGNORECASE)
+
+
+def _split_aka(piece: str) -> list[str]:
+    """``_AKA.split(piece)``: a name and its aliases. Split only where one of the words every
+    alias phrase holds is ("/", "aka", "known"; the Kelvin sign lower-cases to "k")."""
+    lowered = piece.lower()
+    return _AKA.split(piece) if "/" in piece or "aka" in lowered or "known" in lowered else [piece]
+
+
 _NAME_SUFFIX = re.compile(
     r"^(?:Inc|Incorporated|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|Ltd|Limited|Corp|Corporation|Co|Company|PLC|plc|"
     r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|et\s+al|In)\.?$",
@@ -306,7 +315,7 @@ def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, .
                 piece = _strip_final_period(piece.strip(" ,"))
                 if not piece or (pieces and _CREDENTIAL.match(piece)):
                     continue
-                if pieces and (_NAME_SUFFIX.match(_AKA.split(piece)[0]) or _CONTINUES_NAME.match(piece)):
+                if pieces and (_NAME_SUFFIX.match(_split_aka(piece)[0]) or _CONTINUES_NAME.match(piece)):
                     pieces[-1] = f"{pieces[-1]}, {piece}"
                 else:
                     pieces.append(piece)
@@ -317,7 +326,7 @@ def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, .
 def _party(piece: str) -> Party | None:
     """One party from its written name: aliases after ``a/k/a`` and a quoted
     nickname become aliases."""
-    name, *aliases = _AKA.split(piece)
+    name, *aliases = _split_aka(piece)
     if '"' in name or "“" in name:  # a nickname is in quotes
         nicknames = [match["nickname"].strip() for match in _NICKNAME.finditer(name)]
         name = _NICKNAME.sub("", name)

@@ -199,6 +199,7 @@ _LEADING = [pattern for _, pattern in extract._ACTIONS if pattern.leading]
 _ACTION_WORDS = ["settle", "SETTLED", "agrees to pay", "consent order", "dismissed", "judgments", "prejudgment"]
 _ACTION_WORDS += ["cease-and-desist", "Order instituting", "ruling", "memorandum", "indicted", "criminal complaint"]
 _ACTION_WORDS += ["arrested", "complaint", "charges", "sues", "lawsuit", "Administrative proceeding", "İ", "é"]
+_ACTION_WORDS += ["\u0307", "—", "ı", "ſ"]
 
 
 @SETTINGS
@@ -208,3 +209,30 @@ def test_a_pattern_searched_from_its_first_cue_finds_what_the_pattern_finds(text
         found = cued_pattern.search(text, caseless(text))
         expected = cued_pattern.pattern.search(text)
         assert (found and found.span()) == (expected and expected.span()), cued_pattern.pattern.pattern
+
+
+@SETTINGS
+@given(
+    texts(["Acme", " a/k/a ", " AKA ", " aKa ", " formerly known as ", " also  KNOWN as ", " d/b/a/ ", "/", "known"])
+)
+def test_aliases_are_split_off_where_they_were(text: str) -> None:
+    assert extract._split_aka(text) == extract._AKA.split(text)
+
+
+_DISTRICT_PIECES = [
+    "Bankruptcy Court for the ",
+    "Northern ",
+    "District of Columbia",
+    "District of New York",
+    "New York",
+]
+_DISTRICT_PIECES += ["District", " of ", "Southern", "Court", "the ", "  ", "\n", "Circuit", "x" * 30, "é"]
+
+
+@SETTINGS
+@given(texts(_DISTRICT_PIECES))
+def test_district_names_searched_from_near_the_first_district_are_all_of_them(text: str) -> None:
+    district = text.find("District")
+    start = courts._district_search_start(text, district) if district >= 0 else 0
+    found = [(m.start(), courts._district(m)) for m in courts._DISTRICT_NAME.finditer(text, start)]
+    assert found == [(m.start(), courts._district(m)) for m in courts._DISTRICT_NAME.finditer(text)]
