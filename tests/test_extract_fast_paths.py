@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds import courts, extract
+from feeds import courts, extract, releases
 from feeds.cues import caseless
 from feeds.extract import find_dockets
 from feeds.types import Docket
@@ -236,3 +237,56 @@ def test_district_names_searched_from_near_the_first_district_are_all_of_them(te
     start = courts._district_search_start(text, district) if district >= 0 else 0
     found = [(m.start(), courts._district(m)) for m in courts._DISTRICT_NAME.finditer(text, start)]
     assert found == [(m.start(), courts._district(m)) for m in courts._DISTRICT_NAME.finditer(text)]
+
+
+_HEADLINE_PIECES = ["SEC ", "CFTC ", "Justice Department ", "Acme Corp. ", "John Doe ", "is ", "was ", "re"]
+_HEADLINE_PIECES += ["sentenced", "Sentences ", "pleads ", "Guilty", "Federal Jury ", "convicts ", "Found ", "liable"]
+_HEADLINE_PIECES += ["obtains ", "final ", "Judgment ", "against ", "Court ", "orders ", "requiring ", "to ", "pay "]
+_HEADLINE_PIECES += ["imposes $5 million ", "penalty on ", "agrees ", "settle", "will ", "indicted", "Charges "]
+_HEADLINE_PIECES += ["indictment ", "files a complaint ", "sues ", "charged", "dismisses ", "its case ", "for fraud"]
+_HEADLINE_PIECES += ["ſ", "İ", ", "]
+
+
+# One headline of each shape, in the order of releases._SHAPES.
+HEADLINES = [
+    "John Doe Sentenced to 5 Years",
+    "Court Sentences John Doe for Fraud",
+    "Acme Corp. Pleads Guilty",
+    "Federal Jury Convicts John Doe of Fraud",
+    "John Doe Found Liable",
+    "SEC Obtains Final Judgment Against John Doe",
+    "Court Enters Final Judgment Against Acme Corp.",
+    "Judge Orders Acme Corp. to Pay $5 Million",
+    "SEC Imposes $5 Million Penalty on Acme Corp.",
+    "Acme Corp. Will Pay $5 Million",
+    "John Doe Arrested",
+    "Justice Department Announces Charges Against John Doe",
+    "SEC Charges Acme Corp. for Fraud",
+    "John Doe Charged",
+    "SEC Dismisses Its Case Against Acme Corp.",
+]
+
+
+def test_each_headline_example_has_its_own_shape() -> None:
+    for shape, headline in zip(releases._SHAPES, HEADLINES, strict=True):
+        assert shape.pattern.pattern.search(headline), headline
+
+
+def assert_shapes_agree(headline: str) -> None:
+    for shape in releases._SHAPES:
+        found = shape.pattern.search(headline, caseless(headline))
+        expected = shape.pattern.pattern.search(headline)
+        assert (found and found.groupdict()) == (expected and expected.groupdict()), shape.pattern.pattern.pattern
+
+
+@pytest.mark.parametrize(
+    "headline", [*HEADLINES, "Acme Corp. to Pay $5 Million to Settle", "Acme Corp. Agreed to Resolve", "Acme Settles"]
+)
+def test_headline_shapes_tried_only_on_their_cue_words_read_each_shape(headline: str) -> None:
+    assert_shapes_agree(headline)
+
+
+@SETTINGS
+@given(texts(_HEADLINE_PIECES))
+def test_headline_shapes_tried_only_on_their_cue_words_find_what_they_found(headline: str) -> None:
+    assert_shapes_agree(headline)
