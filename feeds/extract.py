@@ -71,11 +71,22 @@ _FEDERAL_DOCKET_HINT = re.compile(r"-[A-Za-z]{2,4}-[0-9]")
 _LABELLED_DOCKET_HINT = re.compile(r"-(?<=[0-9][0-9]-)[0-9]")
 
 
+def _federal_dockets(text: str) -> Iterator[re.Match[str]]:
+    """``_FEDERAL_DOCKET.finditer(text)``, each search started at most four characters ("1:23")
+    before the next hint, and none once no hint is left."""
+    position = 0
+    while hint := _FEDERAL_DOCKET_HINT.search(text, position):
+        match = _FEDERAL_DOCKET.search(text, max(position, hint.start() - 4))
+        if match is None:
+            return
+        yield match
+        position = match.end()
+
+
 def find_dockets(text: str) -> list[Docket]:
     """Every docket number in ``text``, normalised, first seen first, no repeats."""
     found: dict[str, Docket] = {}
-    federal = _FEDERAL_DOCKET_HINT.search(text)
-    for match in _FEDERAL_DOCKET.finditer(text, max(0, federal.start() - 4)) if federal else ():
+    for match in _federal_dockets(text):
         docket = _docket(match["office"], match["year"], match["number"], match["type"])
         found.setdefault(docket.key, docket)
     for match in _LABELLED_DOCKET.finditer(text) if _LABELLED_DOCKET_HINT.search(text) else ():
@@ -234,6 +245,7 @@ _USA = re.compile(
 _VS = re.compile(r"\s+vs?\.?\s+")
 
 
+@lru_cache(maxsize=256)  # a CM/ECF feed titles each entry with its case's docket and caption
 def tidy_caption(caption: str) -> str:
     """A court's caption as lawyers write it: ``USA vs X et al`` → ``United States v. X et al.``"""
     caption = _VS.sub(" v. ", caption.strip(), count=1)

@@ -120,6 +120,13 @@ def test_dockets_found_from_their_hints_are_those_of_the_whole_text(text: str) -
     assert find_dockets(text) == reference_dockets(text)
 
 
+@SETTINGS
+@given(texts(_DOCKET_PIECES))
+def test_federal_dockets_found_hint_by_hint_are_those_of_the_whole_text(text: str) -> None:
+    expected = [match.span() for match in extract._FEDERAL_DOCKET.finditer(text)]
+    assert [match.span() for match in extract._federal_dockets(text)] == expected
+
+
 # --- captions --------------------------------------------------------------------
 
 REFERENCE_GOVERNMENT_CAPTION = re.compile(r"(?=[CFPSU])" + extract._PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
