@@ -269,10 +269,16 @@ def find_caption(text: str) -> str | None:
     return caption if _VERSUS.search(caption) or _MATTER_CAPTION.match(caption) else None
 
 
+@lru_cache(maxsize=256)  # a caption is split by split_caption and again by _defendants_part
+def _versus_parts(caption: str) -> tuple[str, ...]:
+    """The caption's two sides around its "v." (one part when it has none)."""
+    return tuple(_VERSUS.split(caption, maxsplit=1))
+
+
 def split_caption(caption: str, *, whole_names: bool = False) -> tuple[list[str], list[str]]:
     """(plaintiffs, defendants) of a caption; for ``In the Matter of X`` the
     respondents count as defendants."""
-    parts = _VERSUS.split(caption, maxsplit=1)
+    parts = _versus_parts(caption)
     if _MATTER_CAPTION.match(caption) or len(parts) != 2:
         return [], split_parties(_defendants_part(caption))
     plaintiffs, defendants = parts
@@ -353,7 +359,7 @@ def _defendants_part(caption: str) -> str:
     matter = _MATTER_CAPTION.match(caption)
     if matter:
         return caption[matter.end() :]
-    parts = _VERSUS.split(caption, maxsplit=1)
+    parts = _versus_parts(caption)
     return parts[1] if len(parts) == 2 else caption
 
 

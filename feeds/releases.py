@@ -311,7 +311,9 @@ _LEADING_DESCRIPTOR_OF = re.compile(
 
 
 def _clean_name(name: str) -> str:
-    name = _LEADING_DESCRIPTOR_OF.sub("", name.strip(" ,;"))
+    name = name.strip(" ,;")
+    if "of" in name.lower():  # every leading "founder of" holds it
+        name = _LEADING_DESCRIPTOR_OF.sub("", name)
     name = _DESCRIPTOR.sub("", name)
     name = _TRAILING_WORDS.sub("", name)
     return name.strip(" ,;'’\"“”")
@@ -340,7 +342,9 @@ def names_in_phrase(phrase: str) -> list[Party]:
     """The parties of a headline or sentence phrase: ``Terraform and CEO Do Kwon``
     → Terraform, Do Kwon (descriptors dropped, ``&`` kept inside names)."""
     parties: list[Party] = []
-    phrase = _RELATIVE_CLAUSE.sub("", _without_appositives(phrase))
+    phrase = _without_appositives(phrase)
+    if "which" in phrase or "that" in phrase or "who" in phrase:  # what every relative clause starts with
+        phrase = _RELATIVE_CLAUSE.sub("", phrase)
     phrase = _LOWERCASE_CONTINUATION.sub("", phrase)
     for party in parse_parties(phrase, brief=True):
         name = party.name if _capitalised(party.name) else _after_description(party.name)
@@ -420,8 +424,10 @@ _LEADING_SUBJECT = re.compile(
     r"(?:,\s+(?:LLC|Inc\.|Ltd\.|L\.P\.|Limited|N\.A\.))?)(?=,|\s+(?:was|were|has|have|is|are|pleaded|agreed|today)\b)"
 )
 # A headline that names a role, not the person: "Binance Founder Sentenced", "Former CEO of Celsius Arrested".
-_ROLE_ONLY = re.compile(
-    r"\b(?:co-?founder|founder|ceo|cfo|coo|executive|president|chief\s+\w+\s+officer)(?:\s+of\s+.+)?$", re.I
+_ROLE_ONLY = cued(
+    r"\b(?:co-?founder|founder|ceo|cfo|coo|executive|president|chief\s+\w+\s+officer)(?:\s+of\s+.+)?$",
+    *("founder", "ceo", "cfo", "coo", "executive", "president", "officer"),
+    flags=re.I,
 )
 # "Theranos Founder Elizabeth Holmes": the company and role before a person's name.
 _ROLE_BEFORE_NAME = re.compile(
@@ -507,7 +513,7 @@ def read_release(title: str, summary: str, *, agency: str | None = None) -> Rele
     leading = _leading_subject(summary)
     if leading and action not in ("complaint", "administrative proceeding"):
         parties = _merge(parties, names_in_phrase(leading))
-    if who and not _ROLE_ONLY.search(who.strip()):
+    if who and not _ROLE_ONLY.search(who.strip(), caseless(who.strip())):
         parties = _merge(parties, names_in_phrase(_ROLE_BEFORE_NAME.sub("", who.strip())))
     parties = _attach_aliases([p for p in parties if p.name], f"{title}\n{summary}")
     known_aliases = {alias for party in parties for alias in party.aliases}

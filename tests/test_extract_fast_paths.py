@@ -297,3 +297,11 @@ def test_headline_shapes_tried_only_on_their_cue_words_read_each_shape(headline:
 @given(texts(_HEADLINE_PIECES))
 def test_headline_shapes_tried_only_on_their_cue_words_find_what_they_found(headline: str) -> None:
     assert_shapes_agree(headline)
+
+
+@SETTINGS
+@given(texts(["Binance ", "Founder", "CEO", "chief financial officer", "Officer", "of Celsius", "preſident", "İ", "x"]))
+def test_a_role_only_headline_is_told_as_before(who: str) -> None:
+    found = releases._ROLE_ONLY.search(who, caseless(who))
+    expected = releases._ROLE_ONLY.pattern.search(who)
+    assert (found and found.span()) == (expected and expected.span())
