@@ -1,15 +1,18 @@
 """Time extraction per item against ``feedparser.parse`` of the same bytes, and guard its output.
 
     python -m bench.extract_speed [--items N] [--repeat R]      # time it
+    python -m bench.extract_speed --profile FILE                # where the time goes (ingest set)
     python -m bench.extract_speed --save                        # write the golden snapshot
     python -m bench.extract_speed --check                       # compare with the golden snapshot
 
-The items: every item of the labelled set (``tests/data/extraction``), every
-feed file of ``tests/fixtures`` read as each kind of feed (court, regulator,
-news, so that every path of ``feeds.extract`` runs), and the SEC/PACER-shaped
-items of ``bench.feedsets.ingest_set`` (seeded, so a run repeats). Feeds are
-parsed once, outside the timing; what is timed is ``feeds.record.extract_item``,
-the call polling makes, in CPU time, the median of ``--repeat`` runs.
+The items: every item of the labelled set (``tests/data/extraction``: real
+feeds), every feed file of ``tests/fixtures`` read as each kind of feed (court,
+regulator, news, so that every path of ``feeds.extract`` runs), and the
+SEC/PACER-shaped items of ``bench.feedsets.ingest_set`` (seeded, so a run
+repeats): for timing, the very feed set ``bench.ingest`` polls (10,000 items);
+for the golden snapshot, its first 2,000-item version. Feeds are parsed once,
+outside the timing; what is timed is ``feeds.record.extract_item``, the call
+polling makes, in CPU time, the median of ``--repeat`` runs.
 
 The floor is ``feedparser.parse`` alone on the same feed bytes, per item, timed
 in the same run. The target (issue 9): the ingest pipeline at ≥ 0.8× the
@@ -23,9 +26,12 @@ is read, byte for byte.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gzip
 import json
+import pstats
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,8 +39,6 @@ from pathlib import Path
 
 import feedparser
 
-import feeds.courts
-import feeds.extract
 from bench.feedsets import ingest_set
 from feeds.parse import FeedItem, ParsedFeed, parse_feed
 from feeds.record import FeedSource, extract_item
@@ -45,7 +49,8 @@ FIXTURES = ROOT / "tests" / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "extractions.json.gz"
 KINDS = ("court", "regulator", "news")
 TARGET_RATIO = 0.4
-DEFAULT_ITEMS = 2_000
+INGEST_ITEMS = 10_000  # bench.ingest's feed set
+GOLDEN_ITEMS = 2_000  # the generated items of the golden snapshot
 
 
 @dataclass
@@ -134,12 +139,18 @@ def save(read: dict[str, str]) -> None:
     print(f"saved {len(read):,} extractions to {GOLDEN.relative_to(ROOT)}")
 
 
-def check(read: dict[str, str]) -> bool:
+def differences(read: dict[str, str]) -> list[tuple[str, str | None, str | None]]:
+    """(item, golden, now) for every item whose extraction differs from the golden snapshot."""
     with gzip.open(GOLDEN, "rt", encoding="utf-8") as file:
         golden = json.load(file)
-    differ = [key for key in sorted(golden.keys() | read.keys()) if golden.get(key) != read.get(key)]
-    for key in differ[:5]:
-        print(f"DIFFERS {key}\n  golden: {golden.get(key)}\n  now:    {read.get(key)}")
+    keys = sorted(golden.keys() | read.keys())
+    return [(key, golden.get(key), read.get(key)) for key in keys if golden.get(key) != read.get(key)]
+
+
+def check(read: dict[str, str]) -> bool:
+    differ = differences(read)
+    for key, golden, now in differ[:5]:
+        print(f"DIFFERS {key}\n  golden: {golden}\n  now:    {now}")
     print(
         f"{len(read):,} extractions, {len(differ):,} differ from the golden snapshot: {'OK' if not differ else 'FAIL'}"
     )
@@ -150,16 +161,12 @@ def check(read: dict[str, str]) -> bool:
 
 
 def _clear_caches() -> None:
-    """Forget what extraction cached, so that every run starts cold (on code that caches)."""
-    cached = (
-        getattr(feeds.extract, "find_caption", None),
-        getattr(feeds.extract, "_parse_parties", None),
-        getattr(feeds.courts, "court_from_text", None),
-        getattr(feeds.courts, "_host", None),
-    )
-    for function in cached:
-        if hasattr(function, "cache_clear"):
-            function.cache_clear()
+    """Forget what extraction cached (every ``lru_cache`` of a ``feeds`` module), so that every run starts cold."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("feeds.") and module is not None:
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 def cpu_time(run: Callable[[], None]) -> float:
@@ -207,18 +214,35 @@ def timing(feeds: list[Feed], repeat: int) -> None:
     )
 
 
+def profile(feeds: list[Feed], path: Path, *, lines: int = 30) -> None:
+    """A cProfile of one cold extraction of ``feeds``, written to ``path``; prints the costliest functions."""
+    _clear_caches()
+    profiler = cProfile.Profile()
+    profiler.runcall(extract_all, feeds)
+    profiler.dump_stats(path)
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("tottime").print_stats(lines)
+    stats.sort_stats("cumulative").print_stats(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=DEFAULT_ITEMS, help="generated SEC/PACER-shaped items")
+    parser.add_argument(
+        "--items", type=int, help=f"generated items (default: {INGEST_ITEMS:,} to time, {GOLDEN_ITEMS:,} to check)"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (the median is shown)")
     parser.add_argument("--save", action="store_true", help="write the golden snapshot")
     parser.add_argument("--check", action="store_true", help="compare with the golden snapshot")
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="write a cProfile of the generated items here")
     args = parser.parse_args(argv)
-    feeds = all_feeds(args.items)
+    golden = args.save or args.check
+    feeds = all_feeds(args.items or (GOLDEN_ITEMS if golden else INGEST_ITEMS))
     if args.save:
         save(outputs(feeds))
     elif args.check:
         raise SystemExit(0 if check(outputs(feeds)) else 1)
+    elif args.profile:
+        profile([feed for feed in feeds if feed.group == "generated"], args.profile)
     else:
         timing(feeds, args.repeat)
 

@@ -144,6 +144,8 @@ def court_from_host(urls: str) -> str | None:
     """The court whose own site serves any address in ``urls``: the label
     before ``uscourts.gov`` is the court code (``ecf.nysd``, ``www.ca9``,
     ``cdn.ca9``, ``media-oa.ca8``, ``cafc``); other courts' sites are listed."""
+    if "://" not in urls:  # no address (item text, mostly): no search
+        return None
     for match in _URL.finditer(urls):
         host = _host(match[0])
         labels = host.split(".")
@@ -203,22 +205,53 @@ _OTHER_COURT_NAME = (
 )
 
 
-def _loose(citation: str) -> str:
-    """A pattern for ``citation`` that allows or drops the spaces between its parts."""
-    parts = re.split(r"(?<=\.)\s*", citation)
-    return r"\s?".join(re.escape(part) for part in parts if part)
+def _citation_parts(citation: str) -> list[str]:
+    """A citation's parts, each ending at a full stop: ``N.D. Ill.`` → ``N.``, ``D.``, ``Ill.``."""
+    return [part for part in re.split(r"(?<=\.)\s*", citation) if part]
 
 
-# Any citation in the table, written as lawyers do ("S.D.N.Y.", "N.D.Ill.", "9th Cir."),
-# except "U.S.", which is far more often the country than the Supreme Court.
-_CITATION = re.compile(
-    r"(?<![\w.])"
-    + f"(?=[{''.join(sorted({citation[0] for citation in _CITATIONS - {SUPREME_COURT}}))}])"
-    + r"(?P<cite>"
-    + "|".join(_loose(c) for c in sorted(_CITATIONS - {SUPREME_COURT}, key=len, reverse=True))
-    + r")(?!\w)"
-)
+def _citation_trie(citations: list[str]) -> str:
+    """One pattern for ``citations``, written as lawyers do: the spaces between a citation's parts
+    are optional (``N.D. Ill.``, ``N.D.Ill.``). Shaped as a trie, one character at a time, that
+    tries a longer citation before one it begins with: it matches where, and what, the
+    alternation of every citation, longest first, matches, without trying two hundred
+    alternatives at each capital letter of a text. Each of its branches starts with a
+    citation's first character, so a search skips straight to the characters one starts with."""
+    trie: dict[str, dict] = {}
+    for citation in citations:
+        node = trie
+        for number, part in enumerate(_citation_parts(citation)):
+            for symbol in ([r"\s?"] if number else []) + [re.escape(character) for character in part]:
+                node = node.setdefault(symbol, {})
+        node[""] = {}  # a citation ends here
+
+    def pattern(node: dict[str, dict], *, first: bool = False) -> str:
+        # "(?<![\w.].)" after a citation's first character: nothing of a word or a citation before it.
+        after = r"(?<![\w.].)" if first else ""
+        branches = [symbol + after + pattern(child) for symbol, child in node.items() if symbol]
+        if "" in node:
+            branches.append("")  # last: a longer citation first
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return pattern(trie, first=True)
+
+
+# Any citation in the table ("S.D.N.Y.", "N.D.Ill.", "9th Cir."), except "U.S.", which is far
+# more often the country than the Supreme Court; not inside a word or another citation.
+_CITATION = re.compile(r"(?P<cite>" + _citation_trie(sorted(_CITATIONS - {SUPREME_COURT})) + r")(?!\w)")
 _SPACELESS = {re.sub(r"\s", "", citation): citation for citation in _CITATIONS}
+
+
+# Before "District", a match holds only letters and white space ("Bankruptcy Court for the Northern").
+_NOT_IN_DISTRICT_NAME = re.compile(r"[^A-Za-z\s]")
+
+
+def _district_search_start(text: str, district: int) -> int:
+    """Where a search for district names must start, given the first "District" in ``text``: no
+    match starts before a character that is neither a letter nor white space and comes before it.
+    One is looked for in the 64 characters before it; else the search starts at the beginning."""
+    window = max(0, district - 64)
+    return window if _NOT_IN_DISTRICT_NAME.search(text, window, district) else 0
 
 
 def _district(match: re.Match[str]) -> str:
@@ -242,8 +275,11 @@ def _named_courts(text: str) -> list[tuple[int, str]]:
     """(position, citation) of every court named in ``text``."""
     lowered = caseless(text)
     found = [(m.start(), _SPACELESS[re.sub(r"\s", "", m["cite"])]) for m in _CITATION.finditer(text)]
-    if "District" in text:
-        found += [(m.start(), _district(m)) for m in _DISTRICT_NAME.finditer(text)]
+    district = text.find("District")
+    if district >= 0:
+        found += [
+            (m.start(), _district(m)) for m in _DISTRICT_NAME.finditer(text, _district_search_start(text, district))
+        ]
     found += [(m.start(), _circuit(m)) for m in _CIRCUIT_NAME.finditer(text, lowered)]
     found += [(m.start(), court) for pattern, court in _OTHER_COURT_NAME for m in pattern.finditer(text, lowered)]
     return sorted(found)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 _FLAGS = re.IGNORECASE
 
@@ -109,6 +110,7 @@ _SILENT_EVENT = re.compile(r"^(?:none|other|misc(?:ellaneous)?(?:\s+entry)?|dock
 CRIMINAL_DOCKET = re.compile(r"-(?:cr|mj|po)-", _FLAGS)
 
 
+@lru_cache(maxsize=1024)  # a court's feed repeats a few hundred event names
 def is_silent_event(event: str | None) -> bool:
     """True for a missing or empty event name (``[None]``, ``[Other]``)."""
     return event is None or bool(_SILENT_EVENT.match(_normalise(event)))
@@ -136,6 +138,7 @@ def text_action(text: str, *, criminal: bool = False, appellate: bool = False) -
     return entry_action(_first_sentence(_normalise(text)), criminal=criminal, appellate=appellate)
 
 
+@lru_cache(maxsize=1024)  # a court's feed repeats a few hundred event names
 def entry_action(event: str, *, criminal: bool = False, appellate: bool = False) -> str:
     """The kind of action of a docket entry from its event name (or the start
     of its docket text). ``criminal``: the docket is a criminal one (``-cr-``);

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -63,18 +64,37 @@ def _docket(office: str | None, year: str, number: str, case_type: str | None) -
 _LABEL_TYPES = {"civil action": "cv", "civil case": "cv", "criminal action": "cr", "criminal case": "cr"}
 
 
+# What every match of a docket pattern holds, found by a fast scan (a pattern that starts with a
+# plain character, "-", not with a look-ahead): a federal docket number's "-cv-0" (its match starts
+# at most four characters, "1:23", before it), a labelled number's "23-1".
+_FEDERAL_DOCKET_HINT = re.compile(r"-[A-Za-z]{2,4}-[0-9]")
+_LABELLED_DOCKET_HINT = re.compile(r"-(?<=[0-9][0-9]-)[0-9]")
+
+
+def _federal_dockets(text: str) -> Iterator[re.Match[str]]:
+    """``_FEDERAL_DOCKET.finditer(text)``, each search started at most four characters ("1:23")
+    before the next hint, and none once no hint is left."""
+    position = 0
+    while hint := _FEDERAL_DOCKET_HINT.search(text, position):
+        match = _FEDERAL_DOCKET.search(text, max(position, hint.start() - 4))
+        if match is None:
+            return
+        yield match
+        position = match.end()
+
+
 def find_dockets(text: str) -> list[Docket]:
     """Every docket number in ``text``, normalised, first seen first, no repeats."""
     found: dict[str, Docket] = {}
-    for match in _FEDERAL_DOCKET.finditer(text):
+    for match in _federal_dockets(text):
         docket = _docket(match["office"], match["year"], match["number"], match["type"])
         found.setdefault(docket.key, docket)
-    for match in _LABELLED_DOCKET.finditer(text):
+    for match in _LABELLED_DOCKET.finditer(text) if _LABELLED_DOCKET_HINT.search(text) else ():
         label = re.sub(r"\s+", " ", match["label"].lower())
         docket = _docket(match["office"], match["year"], match["number"], _LABEL_TYPES.get(label))
         if not any(d.short == docket.short for d in found.values()):
             found.setdefault(docket.key, docket)
-    for match in _SEC_FILE_NUMBER.finditer(text):
+    for match in _SEC_FILE_NUMBER.finditer(text) if "3-" in text else ():
         number = match["number"]
         found.setdefault(f"ap-{number}", Docket(display=f"File No. {number}", key=f"ap-{number}", short=f"ap-{number}"))
     return list(found.values())
@@ -126,27 +146,47 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z\"“(])")
+# Where a caption's text ends (only the start of a match is read). The look-aheads name the
+# characters a match can start with, before and after its ",?\s*": most positions of a
+# sentence are turned away at once instead of trying every ending there.
 _CAPTION_STOP = re.compile(
-    r",?\s*(?:\((?=[A-Z]\.|\s*(?:filed|No\.|Case|Civil|\d))|\bCivil\s+Action\b|\bCriminal\s+Action\b|\bCase\s+No\b|\bNo\.\s*\d|\bDocket\b|"
-    r"\bFile\s+No\b|\bfiled\b|\bin\s+the\s+U\.?S\.?\s+District\b|\bin\s+the\s+United\s+States\s+District\b|"
-    r"\bin\s+federal\b|;|\n|,\s+(?-i:(?=[a-z])(?!(?:inc|llc|ltd|et\s+al|and)\b)))",
+    r"(?=[,\s(;cdfin]),?\s*(?=[(;\n,cdfin])"
+    r"(?:\((?=[A-Z]\.|\s*(?:filed|No\.|Case|Civil|\d))|;|\n|,\s+(?-i:(?=[a-z])(?!(?:inc|llc|ltd|et\s+al|and)\b))|"
+    r"\b(?:Civil\s+Action\b|Criminal\s+Action\b|Case\s+No\b|No\.\s*\d|Docket\b|File\s+No\b|filed\b|"
+    r"in\s+the\s+U\.?S\.?\s+District\b|in\s+the\s+United\s+States\s+District\b|in\s+federal\b))",
     re.IGNORECASE,
 )
 _VERSUS = re.compile(r"\s+v(?:s)?\.?\s+")
-_PLAINTIFF = (
-    r"(?:U\.S\.\s+)?(?:Securities\s+and\s+Exchange\s+Commission|SEC|Commodity\s+Futures\s+Trading\s+Commission|"
+_GOVERNMENT_PLAINTIFFS = (
+    r"Securities\s+and\s+Exchange\s+Commission|SEC|Commodity\s+Futures\s+Trading\s+Commission|"
     r"CFTC|Federal\s+Trade\s+Commission|FTC|Consumer\s+Financial\s+Protection\s+Bureau|CFPB|"
     r"United\s+States(?:\s+of\s+America)?|USA|U\.S\.A?\.?|People\s+of\s+the\s+State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|"
-    r"State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+    r"State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
 )
+_PLAINTIFF = rf"(?:U\.S\.\s+)?(?:{_GOVERNMENT_PLAINTIFFS})"
 _GOVERNMENT_NAME = re.compile(_PLAINTIFF)
-_GOVERNMENT_CAPTION = re.compile(r"(?=[CFPSU])" + _PLAINTIFF + r"\s+v(?:s)?\.?\s+[A-Z0-9\"“]")
+# _PLAINTIFF with its optional "U.S." written as a first alternative: every alternative starts
+# with a letter, and a search skips straight to those letters. Same matches, tried in the same order.
+_GOVERNMENT_CAPTION = re.compile(
+    rf"(?:U\.S\.\s+(?:{_GOVERNMENT_PLAINTIFFS})|{_GOVERNMENT_PLAINTIFFS})\s+v(?:s)?\.?\s+[A-Z0-9\"“]"
+)
 _MATTER_CAPTION = re.compile(r"\b(?:In\s+the\s+Matter\s+of|In\s+re:?)\s+(?=[A-Z0-9\"“])", re.IGNORECASE)
+# In a caseless copy of a text (feeds.cues), what every match of _MATTER_CAPTION holds.
+_MATTER_CUE = re.compile(r"in\s+(?:the\s+matter|re)")
 # "et al", also "et, al" and "et a" cut short at the end of a long CM/ECF title
 _ET_AL = re.compile(r",?\s*\bet,?\s+(?:al\b\.?|a\s*$)", re.IGNORECASE)
 # "Magaliff, as Chapter 7 Trustee for Shelley Foods": the capacity is not the name.
 _CAPACITY = re.compile(r",\s+(?:(?:solely|individually\s+and|not\s+individually\s+but)\s+)?as\s+\S.*$")
 _AKA = re.compile(r"\s+(?:a/k/a/?|aka|f/k/a/?|d/b/a/?|formerly\s+known\s+as|also\s+known\s+as)\s+", re.IGNORECASE)
+
+
+def _split_aka(piece: str) -> list[str]:
+    """``_AKA.split(piece)``: a name and its aliases. Split only where one of the words every
+    alias phrase holds is ("/", "aka", "known"; the Kelvin sign lower-cases to "k")."""
+    lowered = piece.lower()
+    return _AKA.split(piece) if "/" in piece or "aka" in lowered or "known" in lowered else [piece]
+
+
 _NAME_SUFFIX = re.compile(
     r"^(?:Inc|Incorporated|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|Ltd|Limited|Corp|Corporation|Co|Company|PLC|plc|"
     r"S\.A|SA|AG|N\.V|NV|B\.V|GmbH|P\.C|PC|N\.A|Jr|Sr|II|III|IV|V|et\s+al|In)\.?$",
@@ -205,11 +245,14 @@ _USA = re.compile(
 _VS = re.compile(r"\s+vs?\.?\s+")
 
 
+@lru_cache(maxsize=256)  # a CM/ECF feed titles each entry with its case's docket and caption
 def tidy_caption(caption: str) -> str:
     """A court's caption as lawyers write it: ``USA vs X et al`` → ``United States v. X et al.``"""
     caption = _VS.sub(" v. ", caption.strip(), count=1)
     caption = _USA.sub(lambda m: f"{m[1]}United States", caption)
-    return re.sub(r"\s+", " ", _ET_AL.sub(" et al.", caption)).strip(" ,;")
+    if "et" in caption.lower():  # what every "et al" holds
+        caption = _ET_AL.sub(" et al.", caption)
+    return re.sub(r"\s+", " ", caption).strip(" ,;")
 
 
 @lru_cache(maxsize=256)
@@ -217,7 +260,8 @@ def find_caption(text: str) -> str | None:
     """The first case caption in free text: ``SEC v. …``, ``United States v. …``,
     ``In the Matter of …``, ``In re …``. Cached: a press release's summary is
     read here by extraction and again by ``feeds.releases``."""
-    candidates = [m for m in (_GOVERNMENT_CAPTION.search(text), _MATTER_CAPTION.search(text)) if m]
+    matter = _MATTER_CAPTION.search(text) if _MATTER_CUE.search(caseless(text)) else None
+    candidates = [m for m in (_GOVERNMENT_CAPTION.search(text), matter) if m]
     if not candidates:
         return None
     first = min(candidates, key=lambda m: m.start())
@@ -225,10 +269,16 @@ def find_caption(text: str) -> str | None:
     return caption if _VERSUS.search(caption) or _MATTER_CAPTION.match(caption) else None
 
 
+@lru_cache(maxsize=256)  # a caption is split by split_caption and again by _defendants_part
+def _versus_parts(caption: str) -> tuple[str, ...]:
+    """The caption's two sides around its "v." (one part when it has none)."""
+    return tuple(_VERSUS.split(caption, maxsplit=1))
+
+
 def split_caption(caption: str, *, whole_names: bool = False) -> tuple[list[str], list[str]]:
     """(plaintiffs, defendants) of a caption; for ``In the Matter of X`` the
     respondents count as defendants."""
-    parts = _VERSUS.split(caption, maxsplit=1)
+    parts = _versus_parts(caption)
     if _MATTER_CAPTION.match(caption) or len(parts) != 2:
         return [], split_parties(_defendants_part(caption))
     plaintiffs, defendants = parts
@@ -273,7 +323,7 @@ def parse_parties(names: str, *, whole_names: bool = False, brief: bool = False)
 def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, ...]:
     """:func:`parse_parties`, cached: one item's caption is split several times,
     and a court feed's entries repeat their case's title."""
-    names = _ET_AL.sub("", names).strip(" ,;")
+    names = (_ET_AL.sub("", names) if "et" in names.lower() else names).strip(" ,;")
     parties: list[Party] = []
     for chunk in re.split(r"\s*;\s*", names):
         # "&" joins the words of one name ("Procter & Gamble Co."); only "and" joins two parties.
@@ -283,7 +333,7 @@ def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, .
                 piece = _strip_final_period(piece.strip(" ,"))
                 if not piece or (pieces and _CREDENTIAL.match(piece)):
                     continue
-                if pieces and (_NAME_SUFFIX.match(_AKA.split(piece)[0]) or _CONTINUES_NAME.match(piece)):
+                if pieces and (_NAME_SUFFIX.match(_split_aka(piece)[0]) or _CONTINUES_NAME.match(piece)):
                     pieces[-1] = f"{pieces[-1]}, {piece}"
                 else:
                     pieces.append(piece)
@@ -294,9 +344,13 @@ def _parse_parties(names: str, whole_names: bool, brief: bool) -> tuple[Party, .
 def _party(piece: str) -> Party | None:
     """One party from its written name: aliases after ``a/k/a`` and a quoted
     nickname become aliases."""
-    name, *aliases = _AKA.split(piece)
-    nicknames = [match["nickname"].strip() for match in _NICKNAME.finditer(name)]
-    name = _NICKNAME.sub("", name).strip(" ,")
+    name, *aliases = _split_aka(piece)
+    if '"' in name or "“" in name:  # a nickname is in quotes
+        nicknames = [match["nickname"].strip() for match in _NICKNAME.finditer(name)]
+        name = _NICKNAME.sub("", name)
+    else:
+        nicknames = []
+    name = name.strip(" ,")
     aliases = [*nicknames, *(a.strip(' ,."“”') for a in aliases)]
     return Party(name=name, aliases=tuple(a for a in aliases if a)) if name else None
 
@@ -305,7 +359,7 @@ def _defendants_part(caption: str) -> str:
     matter = _MATTER_CAPTION.match(caption)
     if matter:
         return caption[matter.end() :]
-    parts = _VERSUS.split(caption, maxsplit=1)
+    parts = _versus_parts(caption)
     return parts[1] if len(parts) == 2 else caption
 
 
@@ -319,8 +373,8 @@ def agency_of_plaintiff(plaintiffs: list[str]) -> str | None:
 
 # --- action type ------------------------------------------------------------
 
-# Checked in order; the first that matches names the item's action.
-# Checked in order; each pattern is searched only when the text has one of its cue words.
+# Checked in order; the first that matches names the item's action. Each pattern is searched
+# only when the text has one of its cue words; from the first of them when every match starts with one.
 _ACTIONS = (
     ("plea", cued(r"plead(?:s|ed)?\s+guilty|guilty\s+plea|plea\s+agreement", "plea", flags=re.I)),
     (
@@ -329,6 +383,7 @@ _ACTIONS = (
             r"\bsettle(?:s|d|ment|ments)?\b|\bagree(?:s|d)?\s+to\s+pay\b|\bconsent\s+order\b",
             *("settle", "agree", "consent"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -347,7 +402,7 @@ _ACTIONS = (
             flags=re.I,
         ),
     ),
-    ("dismissal", cued(r"\bdismiss(?:ed|al|es)\b", "dismiss", flags=re.I)),
+    ("dismissal", cued(r"\bdismiss(?:ed|al|es)\b", "dismiss", flags=re.I, leading=True)),
     (
         "sentencing",
         cued(
@@ -357,13 +412,14 @@ _ACTIONS = (
         ),
     ),
     ("verdict", cued(r"\bverdict\b|\bfound\s+guilty\b|\bconvicted\b", "verdict", "guilty", "convicted", flags=re.I)),
-    ("judgment", cued(r"\bjudgments?\b", "judgment", flags=re.I)),
+    ("judgment", cued(r"\bjudgments?\b", "judgment", flags=re.I, leading=True)),
     (
         "administrative proceeding",
         cued(
             r"administrative\s+proceeding|cease[- ]and[- ]desist|order\s+instituting",
             *("administrative", "cease", "order"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -372,6 +428,7 @@ _ACTIONS = (
             r"\b(?:order|opinion|ruling|rules|memorandum)\b",
             *("order", "opinion", "ruling", "rules", "memorandum"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -380,6 +437,7 @@ _ACTIONS = (
             r"\bindict(?:ed|ment)\b|\bcriminal\s+(?:complaint|information)\b|\barrested\b",
             *("indict", "criminal", "arrested"),
             flags=re.I,
+            leading=True,
         ),
     ),
     (
@@ -388,6 +446,7 @@ _ACTIONS = (
             r"\bcomplaint\b|\bcharg(?:e|es|ed)\b|\bsues\b|\bsued\b|\bindict(?:ed|ment)\b|\blawsuit\b",
             *("complaint", "charg", "sues", "sued", "indict", "lawsuit"),
             flags=re.I,
+            leading=True,
         ),
     ),
 )
@@ -438,10 +497,17 @@ _SCALES = {
 }
 
 
+def dollar_matches(text: str) -> Iterator[re.Match[str]]:
+    """Every match of the dollar-amount pattern in ``text``. Each holds a "$" and starts at most
+    two characters before it ("US$"): the search starts there, and not at all without one."""
+    dollar = text.find("$")
+    return _AMOUNT.finditer(text, max(0, dollar - 2)) if dollar >= 0 else iter(())
+
+
 def find_amounts(text: str) -> list[int]:
     """Dollar amounts in ``text`` as whole dollars, largest first, no repeats."""
     amounts = set()
-    for match in _AMOUNT.finditer(text):
+    for match in dollar_matches(text):
         number = float(match["number"].replace(",", ""))
         scale = _SCALES.get((match["scale"] or "").lower(), 1)
         if not math.isfinite(number * scale):

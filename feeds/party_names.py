@@ -108,7 +108,7 @@ def split_on_and(names: str, *, brief: bool = False) -> list[str]:
     """``names`` split where "and" joins two parties (see the module's rule)."""
     parts: list[str] = []
     start = 0
-    for match in _AND.finditer(names):
+    for match in _AND.finditer(names) if "and" in names else ():
         left, right = names[start : match.start()], names[match.end() :]
         # The right side ends at the next "and" or at the end.
         following = _AND.search(right)

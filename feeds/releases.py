@@ -15,20 +15,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from feeds.cues import caseless, cued
-from feeds.extract import Party, find_caption, parse_parties, split_caption
+from feeds.cues import Cued, caseless, cued
+from feeds.extract import Party, dollar_matches, find_caption, parse_parties, split_caption
 from feeds.text import name_key
 
 # --- amounts and their kind -------------------------------------------------
 
 AMOUNT_KINDS = ("penalty", "disgorgement", "fine", "forfeiture", "restitution", "settlement", "interest", "other")
 
-_MONEY = re.compile(
-    r"(?=[U$])(?:US)?\$\s?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s*(?P<scale>trillion|billion|million|thousand|bn|mn|[BMK])\b)?",
-    re.IGNORECASE,
-)
 _SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "mn": 10**6, "m": 10**6}
 _SCALES |= {"billion": 10**9, "bn": 10**9, "b": 10**9, "trillion": 10**12}
 
@@ -111,9 +107,16 @@ def amounts_with_kinds(text: str) -> list[Amount]:
     """Every dollar amount in ``text`` with what it is (penalty, disgorgement,
     fine …, else ``other``), first seen first; one entry per value. A "fine"
     in a civil SEC or CFTC matter is a penalty."""
+    return list(_amounts_with_kinds(text))
+
+
+@lru_cache(maxsize=64)
+def _amounts_with_kinds(text: str) -> tuple[Amount, ...]:
+    """:func:`amounts_with_kinds`, cached: extraction and a release's or a story's reading ask for
+    the same item's amounts."""
     civil: bool | None = None  # read only when a fine is found: two searches of the whole text
     found: dict[int, Amount] = {}
-    for match in _MONEY.finditer(text):
+    for match in dollar_matches(text):
         number = float(match["number"].replace(",", ""))
         value = number * _SCALES.get((match["scale"] or "").lower(), 1)
         if value != value or value > 10**15:
@@ -125,7 +128,7 @@ def amounts_with_kinds(text: str) -> list[Amount]:
         known = found.get(amount.value)
         if known is None or _SPECIFICITY[amount.kind] > _SPECIFICITY[known.kind]:
             found[amount.value] = amount
-    return list(found.values())
+    return tuple(found.values())
 
 
 # --- the kind of action -----------------------------------------------------
@@ -153,61 +156,78 @@ _STOP = (
 @dataclass(frozen=True)
 class _Shape:
     action: str
-    pattern: re.Pattern[str]
+    pattern: Cued
     detail: str | None = None
 
 
-def _shape(action: str, pattern: str, detail: str | None = None) -> _Shape:
-    return _Shape(action, re.compile(pattern, re.IGNORECASE), detail)
+def _shape(action: str, pattern: str, cues: tuple[str, ...], detail: str | None = None) -> _Shape:
+    """A headline shape, tried only on a headline that holds one of ``cues``: words (its verb)
+    one of which every match holds (a shape's lazy ``^(?P<who>.+?)`` costs ~10 µs a headline)."""
+    return _Shape(action, cued(pattern, *cues, flags=re.IGNORECASE), detail)
 
 
 # Checked in order: the first headline shape that fits names the action and
 # (group ``who``) the defendants.
 _SHAPES = (
-    _shape("sentencing", r"^(?P<who>.+?)\s+(?:is\s+|was\s+)?(?:re)?sentenced\b"),
-    _shape("sentencing", r"\bsentences\s+(?P<who>.+?)" + _STOP),
-    _shape("plea", r"^(?P<who>.+?)\s+(?:pleads?|pleaded|pled|agrees?\s+to\s+plead)\s+guilty\b"),
+    _shape("sentencing", r"^(?P<who>.+?)\s+(?:is\s+|was\s+)?(?:re)?sentenced\b", ("sentenced",)),
+    _shape("sentencing", r"\bsentences\s+(?P<who>.+?)" + _STOP, ("sentences",)),
+    _shape("plea", r"^(?P<who>.+?)\s+(?:pleads?|pleaded|pled|agrees?\s+to\s+plead)\s+guilty\b", ("guilty",)),
     _shape(
-        "verdict", r"^(?:federal\s+)?jury\s+(?:convicts|finds)\s+(?P<who>.+?)(?=\s+(?:of|on|for|in|guilty|liable)\b|$)"
+        "verdict",
+        r"^(?:federal\s+)?jury\s+(?:convicts|finds)\s+(?P<who>.+?)(?=\s+(?:of|on|for|in|guilty|liable)\b|$)",
+        ("jury",),
     ),
-    _shape("verdict", r"^(?P<who>.+?)\s+(?:is\s+|was\s+)?(?:convicted|found\s+(?:guilty|liable))\b"),
+    _shape(
+        "verdict", r"^(?P<who>.+?)\s+(?:is\s+|was\s+)?(?:convicted|found\s+(?:guilty|liable))\b", ("convicted", "found")
+    ),
     _shape(
         "judgment",
         r"^(?:SEC|CFTC|Commission)\s+(?:obtains|wins|secures)\s+(?:a\s+)?(?:final\s+|default\s+|consent\s+)*judgments?\s+against\s+(?P<who>.+?)"
         + _STOP,
+        ("judgment",),
     ),
     _shape(
         "judgment",
         r"^(?:federal\s+)?(?:court|judge)\s+(?:enters|issues|orders)\s+(?:a\s+)?(?:final\s+|default\s+|consent\s+)*"
         r"(?:judgments?|orders?)\s+(?:against|requiring|in\s+favor\s+of\s+\w+\s+against)\s+(?P<who>.+?)" + _STOP,
+        ("against", "requiring"),
     ),
-    _shape("judgment", r"^(?:federal\s+)?(?:court|judge)\s+orders\s+(?P<who>.+?)\s+to\s+pay\b"),
+    _shape("judgment", r"^(?:federal\s+)?(?:court|judge)\s+orders\s+(?P<who>.+?)\s+to\s+pay\b", ("orders",)),
     _shape(
         "administrative proceeding",
         r"^(?:SEC|CFTC)\s+(?:orders|imposes\s+(?:a\s+)?\$?[\d.,]+\s*\w*\s+(?:penalty\s+)?on)\s+(?P<who>.+?)" + _STOP,
+        ("orders", "imposes"),
         "settled order",
     ),
     _shape(
         "settlement",
         r"^(?P<who>.+?)\s+(?:agrees?|agreed)\s+to\s+(?:pay|settle|resolve)\b|^(?P<who2>.+?)\s+(?:to|will)\s+pay\b.*\bsettle|"
         r"^(?P<who3>.+?)\s+settles?\b|^(?P<who4>.+?)\s+(?:to|will)\s+pay\b",
+        ("agree", "pay", "settle"),
     ),
-    _shape("indictment", r"^(?P<who>.+?)\s+(?:is\s+|was\s+)?(?:indicted|arrested|extradited)\b"),
+    _shape(
+        "indictment",
+        r"^(?P<who>.+?)\s+(?:is\s+|was\s+)?(?:indicted|arrested|extradited)\b",
+        ("indicted", "arrested", "extradited"),
+    ),
     _shape(
         "indictment",
         r"^(?:Justice\s+Department|(?:Acting\s+)?(?:U\.S\.|United\s+States)\s+Attorney|DOJ)\w*\s+(?:announces\s+)?(?:unseals\s+)?(?:charges|indictment)\s+against\s+(?P<who>.+?)"
         + _STOP,
+        ("charges", "indictment"),
     ),
     _shape(
         "complaint",
         rf"^{_AGENCY}\s+(?:charges|sues|files\s+(?:\d+\s+|a\s+|an\s+)?(?:charges|complaint|suit|lawsuit|action|fraud\s+charges)\s+against)\s+"
         r"(?P<who>.+?)" + _STOP,
+        ("charges", "sues", "files"),
     ),
-    _shape("complaint", r"^(?P<who>.+?)\s+(?:is\s+|are\s+)?(?:charged|sued)\b"),
+    _shape("complaint", r"^(?P<who>.+?)\s+(?:is\s+|are\s+)?(?:charged|sued)\b", ("charged", "sued")),
     _shape(
         "dismissal",
         r"^(?:SEC|CFTC)\s+(?:dismisses|drops|ends)\s+(?:its\s+)?(?:case|lawsuit|action|charges)\s+against\s+(?P<who>.+?)"
         + _STOP,
+        ("dismisses", "drops", "ends"),
     ),
 )
 
@@ -228,10 +248,21 @@ _CONSENT = re.compile(r"\bconsent\s+(?:order|judgment)\b", re.I)
 
 # "Its Founder, Changpeng Zhao," / "their founder, Changpeng Zhao": the role is not a party.
 _ROLE = r"(?:co-?founder|founder|ceo|chief\s+executive(?:\s+officer)?|owner|president|cfo|chairman|principal|parent\s+company|parent|subsidiary|affiliate)"
-_APPOSITIVE = re.compile(
+_APPOSITIVE = cued(
     rf"\b(?:(?:its|their|his|her)\s+)?(?:(?:former|and|{_ROLE})\s+)*{_ROLE},\s+(?=[A-Z])",
-    re.IGNORECASE,
+    *("founder", "ceo", "chief", "owner", "president", "cfo", "chairman", "principal", "parent", "subsidiary"),
+    "affiliate",
+    flags=re.IGNORECASE,
 )
+
+
+def _without_appositives(text: str) -> str:
+    """``text`` without its roles set off by commas; searched only where a role word and a comma are."""
+    if "," in text and _APPOSITIVE.cued_in(text, caseless(text)):
+        return _APPOSITIVE.pattern.sub("", text)
+    return text
+
+
 # ", which operates Binance.com" inside a list of names: the alias is read elsewhere.
 _RELATIVE_CLAUSE = re.compile(r",?\s+(?:which|that|who)\s+[^;]*?(?=;|$)")
 
@@ -239,11 +270,12 @@ _RELATIVE_CLAUSE = re.compile(r",?\s+(?:which|that|who)\s+[^;]*?(?=;|$)")
 def headline_action(headline: str, *, agency: str | None = None) -> tuple[str | None, str | None, str | None]:
     """(action, detail, defendants phrase) read from a press-release headline;
     action ``none`` for a headline about no case, None when no shape fits."""
-    headline = _APPOSITIVE.sub("", headline)
-    if NO_CASE.search(headline, caseless(headline)):
+    headline = _without_appositives(headline)
+    lowered = caseless(headline)
+    if NO_CASE.search(headline, lowered):
         return "none", None, None
     for shape in _SHAPES:
-        match = shape.pattern.search(headline)
+        match = shape.pattern.search(headline, lowered)
         if not match:
             continue
         who = next((value for name, value in match.groupdict().items() if name.startswith("who") and value), None)
@@ -264,7 +296,7 @@ _DESCRIPTOR = re.compile(
     r"head|trader|broker|adviser|advisor|crypto(?:currency)?|crypto\s+asset|digital\s+asset|asset|trading|"
     r"platform|exchange|company|companies|firm|lender|entrepreneur|promoter|issuer|parent|affiliates?|"
     r"u\.s\.-based|us-based|offshore|unregistered|online|bitcoin|hedge\s+fund|fund\s+manager|investment\s+adviser|"
-    r"manager|developer|self-described|top|senior|related|individuals?|entities|and|of|at|u\.s\.|[\w.]+-based)\s+)+",
+    r"manager|developer|self-described|top|senior|related|individuals?|entities|and|of|at|u\.s\.|[\w.]++-based)\s+)+",
     re.IGNORECASE,
 )
 _TRAILING_WORDS = re.compile(
@@ -279,7 +311,9 @@ _LEADING_DESCRIPTOR_OF = re.compile(
 
 
 def _clean_name(name: str) -> str:
-    name = _LEADING_DESCRIPTOR_OF.sub("", name.strip(" ,;"))
+    name = name.strip(" ,;")
+    if "of" in name.lower():  # every leading "founder of" holds it
+        name = _LEADING_DESCRIPTOR_OF.sub("", name)
     name = _DESCRIPTOR.sub("", name)
     name = _TRAILING_WORDS.sub("", name)
     return name.strip(" ,;'’\"“”")
@@ -308,7 +342,9 @@ def names_in_phrase(phrase: str) -> list[Party]:
     """The parties of a headline or sentence phrase: ``Terraform and CEO Do Kwon``
     → Terraform, Do Kwon (descriptors dropped, ``&`` kept inside names)."""
     parties: list[Party] = []
-    phrase = _RELATIVE_CLAUSE.sub("", _APPOSITIVE.sub("", phrase))
+    phrase = _without_appositives(phrase)
+    if "which" in phrase or "that" in phrase or "who" in phrase:  # what every relative clause starts with
+        phrase = _RELATIVE_CLAUSE.sub("", phrase)
     phrase = _LOWERCASE_CONTINUATION.sub("", phrase)
     for party in parse_parties(phrase, brief=True):
         name = party.name if _capitalised(party.name) else _after_description(party.name)
@@ -342,22 +378,27 @@ _SUMMARY_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 # "…, which operate Binance.US" / "doing business as Kraken"
-_OPERATES = re.compile(
+# Searched from the first of the words every match starts with (feeds.cues).
+_OPERATES = cued(
     r"(?=[wt])\b(?:which|that|who)\s+(?:together\s+|jointly\s+|collectively\s+|also\s+)?"
     r"(?:operates?|runs?|owns?|does\s+business\s+as|do\s+business\s+as|is\s+known\s+as|are\s+known\s+as)\s+"
-    r"(?:the\s+)?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9][\w.\-]*)*)"
+    r"(?:the\s+)?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9][\w.\-]*)*)",
+    *("which", "that", "who"),
+    leading=True,
 )
-_KNOWN_AS = re.compile(
+_KNOWN_AS = cued(
     r"(?=[dafk])\b(?:d/b/a|a/k/a|f/k/a|doing\s+business\s+as|also\s+known\s+as|formerly\s+known\s+as|known\s+as)\s+"
-    r"[\"“]?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9&][\w.\-]*)*)[\"”]?"
+    r"[\"“]?(?P<alias>[A-Z0-9][\w.\-]*(?:\s+(?!(?:and|which|the|with|for)\b)[A-Z0-9&][\w.\-]*)*)[\"”]?",
+    *("d/b/a", "a/k/a", "f/k/a", "doing", "also", "formerly", "known"),
+    leading=True,
 )
 
 
 def aliases_in_text(text: str) -> list[tuple[int, str]]:
     """(position, alias) for every name the text gives as another name of a
     party: ``which operate Binance.US``, ``d/b/a Kraken``, ``formerly known as …``."""
-    found = [(m.start(), m["alias"].rstrip(".,")) for m in _OPERATES.finditer(text)]
-    found += [(m.start(), m["alias"].rstrip(".,")) for m in _KNOWN_AS.finditer(text)]
+    found = [(m.start(), m["alias"].rstrip(".,")) for m in _OPERATES.finditer(text, text)]
+    found += [(m.start(), m["alias"].rstrip(".,")) for m in _KNOWN_AS.finditer(text, text)]
     return sorted(found)
 
 
@@ -383,8 +424,10 @@ _LEADING_SUBJECT = re.compile(
     r"(?:,\s+(?:LLC|Inc\.|Ltd\.|L\.P\.|Limited|N\.A\.))?)(?=,|\s+(?:was|were|has|have|is|are|pleaded|agreed|today)\b)"
 )
 # A headline that names a role, not the person: "Binance Founder Sentenced", "Former CEO of Celsius Arrested".
-_ROLE_ONLY = re.compile(
-    r"\b(?:co-?founder|founder|ceo|cfo|coo|executive|president|chief\s+\w+\s+officer)(?:\s+of\s+.+)?$", re.I
+_ROLE_ONLY = cued(
+    r"\b(?:co-?founder|founder|ceo|cfo|coo|executive|president|chief\s+\w+\s+officer)(?:\s+of\s+.+)?$",
+    *("founder", "ceo", "cfo", "coo", "executive", "president", "officer"),
+    flags=re.I,
 )
 # "Theranos Founder Elizabeth Holmes": the company and role before a person's name.
 _ROLE_BEFORE_NAME = re.compile(
@@ -470,7 +513,7 @@ def read_release(title: str, summary: str, *, agency: str | None = None) -> Rele
     leading = _leading_subject(summary)
     if leading and action not in ("complaint", "administrative proceeding"):
         parties = _merge(parties, names_in_phrase(leading))
-    if who and not _ROLE_ONLY.search(who.strip()):
+    if who and not _ROLE_ONLY.search(who.strip(), caseless(who.strip())):
         parties = _merge(parties, names_in_phrase(_ROLE_BEFORE_NAME.sub("", who.strip())))
     parties = _attach_aliases([p for p in parties if p.name], f"{title}\n{summary}")
     known_aliases = {alias for party in parties for alias in party.aliases}
