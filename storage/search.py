@@ -191,22 +191,14 @@ def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int
 
 
 def _newest_matches(db: Database, expression: str) -> Iterator[list[int]]:
-    """The ids of the items whose words match, newest first, a batch at a time."""
-    newest = "SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?"
-    batch = [item_id for (item_id,) in db.execute(newest, [expression, CANDIDATES])]
-    wanted = CANDIDATES
-    while batch:
+    """The ids of the items whose words match, newest first, a batch at a time,
+    from one cursor: FTS5 walks its lists once, however many batches are read
+    (a new query per batch, from ``rowid < last``, sought its place again)."""
+    cursor = db.execute("SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC", [expression])
+    size = CANDIDATES
+    while batch := [item_id for (item_id,) in cursor.fetchmany(size)]:
         yield batch
-        if len(batch) < wanted:
-            return  # that was the last: FTS5 would only walk the same lists again
-        wanted = CANDIDATES * 5
-        batch = [
-            item_id
-            for (item_id,) in db.execute(
-                "SELECT rowid FROM item_search WHERE item_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
-                [expression, batch[-1], wanted],
-            )
-        ]
+        size = CANDIDATES * 5
 
 
 def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> list[int]:
