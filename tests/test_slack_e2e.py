@@ -147,3 +147,20 @@ def test_an_item_stored_while_the_server_runs_is_in_the_next_answer(slack_bot: s
     assert "SEC v. Acme Widgets Inc." in blocks_text(
         post_slack(slack_bot, slash_command("/case", "acme widgets")).json()
     )
+
+
+def test_the_server_answers_a_case_in_process_before_it_listens(tmp_path: Path, slack_api: SlackApi) -> None:
+    """``run`` warms the whole request path with one signed /case before listening."""
+    from bot.app import create_app, web_client
+    from bot.config import settings_from_env
+    from bot.server import warm_request_path, wsgi_application
+    from feeds.fetch import Fetcher
+    from storage.database import ThreadDatabases
+
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": slack_api.url}
+    settings = settings_from_env({**env, "CASEWATCH_DB": str(tmp_path / "warm.db")}, need_slack=True)
+    databases = ThreadDatabases(settings.db_path)
+    app = create_app(
+        settings, databases, web_client(settings), Fetcher(contact="t@example.com"), lambda: None, lambda feed: None
+    )
+    assert warm_request_path(wsgi_application(app, dict, "s3cret"), "s3cret") == "200 OK"
