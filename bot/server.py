@@ -157,7 +157,7 @@ def run(settings: Settings) -> None:
     scheduler.start()
     application = wsgi_application(app, lambda: {"polling": scheduler.polling}, settings.slack_signing_secret)
     prepare_search(databases.get())  # so that the first /case is as quick as the next
-    databases.prepare(HTTP_THREADS + 4, warm_search)  # the request threads', and the pollers' first
+    databases.prepare(HTTP_THREADS + 2, warm_search)  # the request threads' and pollers' (sender and lease: their own)
     if not settings.socket_mode:
         warm_request_path(application, settings.slack_signing_secret)
     gc.collect()
