@@ -51,7 +51,7 @@ COLD_TARGET_MS = 20.0
 class Bot:
     """``python -m bot run`` in HTTP mode on ``db``."""
 
-    def __init__(self, db: Path, slack: SlackApi, workdir: Path, code: Path = ROOT) -> None:
+    def __init__(self, db: Path, slack: SlackApi, workdir: Path, code: Path = ROOT, cache: int | None = None) -> None:
         catalog = workdir / "catalog.toml"
         catalog.write_text(
             '[[feed]]\nname = "bench (never polled)"\nurl = "http://127.0.0.1:9/feed"\nagency = "SEC"\n'
@@ -70,6 +70,8 @@ class Bot:
             PORT=str(self.port),
             PYTHONPATH=str(code),
         )
+        if cache is not None:
+            self.env["CASEWATCH_CASE_CACHE"] = str(cache)
         self.workdir = workdir
         self.process: subprocess.Popen | None = None
 
@@ -234,13 +236,13 @@ def warm(bot: Bot, queries: list[str]) -> Warm:
     return Warm(floor, cases, found, floor_cpu, case_cpu)
 
 
-def cold(bot: Bot, queries: list[str], restarts: int) -> tuple[list[float], list[float]]:
-    """The first /case after each start (after /healthz answers), and that /healthz's floor."""
+def cold(bot: Bot, queries: list[str], restarts: int) -> tuple[list[float], list[tuple[float, str]]]:
+    """The first /case after each start (after /healthz answers) with its query, and that /healthz's floor."""
     floor, firsts = [], []
     for query in queries[:restarts]:
         with bot.running() as connection:
             floor.append(healthz(connection))
-            firsts.append(case(connection, query)[0])
+            firsts.append((case(connection, query)[0], query))
     return floor, firsts
 
 
@@ -257,6 +259,12 @@ def main() -> None:
     parser.add_argument(
         "--code", type=Path, default=ROOT, help="the Casewatch checkout whose bot to run (before/after)"
     )
+    parser.add_argument(
+        "--cache",
+        type=int,
+        default=None,
+        help="CASEWATCH_CASE_CACHE for the bot (0: no kept answers; default: its own)",
+    )
     args = parser.parse_args()
     if not args.db.exists():
         parser.error(f"{args.db} does not exist: make it with bench.generate")
@@ -265,7 +273,7 @@ def main() -> None:
     slack = SlackApi()
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            bot = Bot(args.db, slack, Path(workdir), args.code)
+            bot = Bot(args.db, slack, Path(workdir), args.code, args.cache)
             measured = warm(bot, queries)
             cold_floor, firsts = cold(bot, random.Random(args.seed + 1).sample(queries, len(queries)), args.restarts)
     finally:
@@ -287,8 +295,9 @@ def main() -> None:
     )
     print(f"cold, the first /case after each of {len(firsts)} starts:")
     print("  " + describe("/healthz", cold_floor))
-    print("  " + describe("/case", firsts))
-    first = percentile(firsts, 0.95)
+    print("  " + describe("/case", [elapsed for elapsed, _ in firsts]))
+    print("  slowest: " + ", ".join(f"{query!r} {elapsed:.1f} ms" for elapsed, query in sorted(firsts)[-3:][::-1]))
+    first = percentile([elapsed for elapsed, _ in firsts], 0.95)
     print(f"  p95 {first:.2f} ms (target ≤ {COLD_TARGET_MS:g} ms) {verdict(first, COLD_TARGET_MS)}")
 
 

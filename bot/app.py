@@ -16,6 +16,7 @@ from handlers.background import BackgroundWork
 from handlers.feed_commands import PollNow
 from handlers.interactive import answer_errors
 from storage.database import ThreadDatabases
+from storage.search import SearchCache
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -63,7 +64,13 @@ def create_app(
         process_before_response=True,
     )
     app.error(answer_errors)
-    commands.register(app, databases, news_search=settings.news_search_url, on_feeds_changed=on_feeds_changed)
+    commands.register(
+        app,
+        databases,
+        news_search=settings.news_search_url,
+        on_feeds_changed=on_feeds_changed,
+        search=SearchCache(databases.path, settings.case_cache_answers).search,
+    )
     actions.register(app, databases)
     events.register(app, databases)
     feed_commands.register(

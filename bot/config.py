@@ -52,6 +52,7 @@ class Settings:
     auth_check_seconds: float = 300.0
     fetch_deadline_seconds: float = 60.0
     busy_timeout_seconds: float = 10.0
+    case_cache_answers: int = 128
 
     @property
     def busy_timeout_ms(self) -> int:
@@ -85,6 +86,15 @@ def settings_from_env(
             problems.append(f"{name} must be a number of seconds from {low:g} to {high:g} (got {text!r})")
             return default
         return value
+
+    def count(name: str, default: int, low: int, high: int) -> int:
+        text = env.get(name, "").strip()
+        if not text:
+            return default
+        if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+            problems.append(f"{name} must be a whole number from {low} to {high} (got {text!r})")
+            return default
+        return int(text)
 
     def flag(name: str) -> bool:
         value = env.get(name, "").strip().lower()
@@ -181,6 +191,7 @@ def settings_from_env(
         auth_check_seconds=auth_check,
         fetch_deadline_seconds=seconds("CASEWATCH_FETCH_DEADLINE_SECONDS", 60.0, 0.5, 3600),
         busy_timeout_seconds=seconds("CASEWATCH_BUSY_TIMEOUT_SECONDS", 10.0, 0.05, 600),
+        case_cache_answers=count("CASEWATCH_CASE_CACHE", 128, 0, 100_000),
     )
     if problems:
         raise ConfigError(problems)

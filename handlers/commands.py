@@ -28,7 +28,7 @@ from handlers.watch_request import (
 )
 from storage.database import StorageUnavailable, ThreadDatabases, write_transaction
 from storage.feeds import follow_news_search, retire_news_search
-from storage.search import search_cases
+from storage.search import SearchResult, search_cases
 from storage.watches import (
     TooManyWatches,
     Watch,
@@ -48,8 +48,16 @@ def news_search_url(template: str, term: str) -> str:
 
 
 def register(
-    app: App, databases: ThreadDatabases, *, news_search: str = "", on_feeds_changed: Callable[[], None] = lambda: None
+    app: App,
+    databases: ThreadDatabases,
+    *,
+    news_search: str = "",
+    on_feeds_changed: Callable[[], None] = lambda: None,
+    search: Callable[[Database, str], SearchResult] = search_cases,
 ) -> None:
+    """The commands' listeners; ``/case`` answers with ``search`` (the server's
+    keeps recent answers: :class:`storage.search.SearchCache`)."""
+
     def save_watch(db: Database, command: dict, spec: WatchSpec) -> tuple[Watch, bool, bool]:
         """The watch and its news search feed, both or neither. Returns the
         watch, whether it is new, and whether a news search feed was added."""
@@ -97,7 +105,7 @@ def register(
             ack(response_type="ephemeral", **slack_usage())
             return
         db = databases.get()
-        result = search_cases(db, query)
+        result = search(db, query)
         watched = {
             case.id
             for case in result.cases

@@ -32,7 +32,7 @@ def slack_length(text: str) -> int:
     """Length in UTF-16 code units: never less than Slack's count of characters."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # in C: a per-character loop cost ~0.5 ms a /case
 
 
 def escape(text: str | None, limit: int | None = None) -> str:

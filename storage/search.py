@@ -8,10 +8,13 @@ folded words each wrapped in double quotes, so ``"``, ``*``, ``-``, ``NEAR`` or
 from __future__ import annotations
 
 import difflib
+import sqlite3
 import threading
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -191,22 +194,14 @@ def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int
 
 
 def _newest_matches(db: Database, expression: str) -> Iterator[list[int]]:
-    """The ids of the items whose words match, newest first, a batch at a time."""
-    newest = "SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC LIMIT ?"
-    batch = [item_id for (item_id,) in db.execute(newest, [expression, CANDIDATES])]
-    wanted = CANDIDATES
-    while batch:
+    """The ids of the items whose words match, newest first, a batch at a time,
+    from one cursor: FTS5 walks its lists once, however many batches are read
+    (a new query per batch, from ``rowid < last``, sought its place again)."""
+    cursor = db.execute("SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC", [expression])
+    size = CANDIDATES
+    while batch := [item_id for (item_id,) in cursor.fetchmany(size)]:
         yield batch
-        if len(batch) < wanted:
-            return  # that was the last: FTS5 would only walk the same lists again
-        wanted = CANDIDATES * 5
-        batch = [
-            item_id
-            for (item_id,) in db.execute(
-                "SELECT rowid FROM item_search WHERE item_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?",
-                [expression, batch[-1], wanted],
-            )
-        ]
+        size = CANDIDATES * 5
 
 
 def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> list[int]:
@@ -308,3 +303,54 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
         suggestions=suggestions,
         items=_items_without_case(db, fts_query(tokens)) if tokens else [],
     )
+
+
+class SearchCache:
+    """The answers to the last ``size`` different queries, for as long as the
+    database is unchanged (``size`` 0: none kept).
+
+    The database's ``PRAGMA data_version``, read on a connection of the cache's
+    own that never writes, changes whenever any other connection (of this
+    process or another) commits; then every answer is dropped. An answer is
+    computed after the version is read, so it is never older than the version
+    it is kept under. Answers are shared between threads: never change one."""
+
+    def __init__(self, path: str | Path, size: int) -> None:
+        self.size = size if str(path) not in ("", ":memory:") else 0  # each connection its own in-memory database
+        self._path = path
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[str, SearchResult] = OrderedDict()
+        self._version: int | None = None
+        self._observer: sqlite3.Connection | None = None
+
+    def search(self, db: Database, query: str) -> SearchResult:
+        """:func:`search_cases` of ``query``, from the cache when it can be."""
+        if self.size <= 0:
+            return search_cases(db, query)
+        key = query.strip()[:QUERY_CHARS]  # all that search_cases reads of it
+        with self._lock:
+            version = self._data_version()
+            if version is None:
+                return search_cases(db, query)
+            if version != self._version:
+                self._answers.clear()
+                self._version = version
+            elif (kept := self._answers.get(key)) is not None:
+                self._answers.move_to_end(key)
+                return kept
+        result = search_cases(db, query)
+        with self._lock:
+            if self._version == version:
+                self._answers[key] = result
+                if len(self._answers) > self.size:
+                    self._answers.popitem(last=False)
+        return result
+
+    def _data_version(self) -> int | None:
+        """The database's version (None: unknown, so nothing is kept or used)."""
+        try:
+            if self._observer is None:
+                self._observer = sqlite3.connect(self._path, check_same_thread=False)  # used under the lock only
+            return self._observer.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None

@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.demo import DEMO_FEEDS
+from feeds.extract import extract
+from feeds.types import FeedItem
+from storage.database import open_database
+from storage.items import store_items
 from tests.conftest import (
     ROOT,
     FeedServer,
@@ -126,3 +130,37 @@ def test_every_manifest_command_is_answered(slack_bot: str) -> None:
         answer = post_slack(slack_bot, slash_command(command, ""))
         assert answer.status == 200, command
         assert answer.json()["response_type"] == "ephemeral", command
+
+
+def test_an_item_stored_while_the_server_runs_is_in_the_next_answer(slack_bot: str, tmp_path: Path) -> None:
+    """The server keeps recent answers; another process's write must show at once."""
+    assert post_slack(slack_bot, slash_command("/case", "acme widgets")).json()["text"].startswith("No case")
+    db = open_database(tmp_path / "casewatch.db")
+    feed_id = db.execute("SELECT min(id) FROM feeds").fetchone()[0]
+    item = FeedItem(
+        "acme-1", "acme-1", None, "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234", None, None
+    )
+    extraction = extract(
+        title=item.title, summary=item.summary, author=None, feed_agency="SEC", feed_kind="regulator", feed_url=""
+    )
+    store_items(db, feed_id, [(item, extraction)])
+    assert "SEC v. Acme Widgets Inc." in blocks_text(
+        post_slack(slack_bot, slash_command("/case", "acme widgets")).json()
+    )
+
+
+def test_the_server_answers_a_case_in_process_before_it_listens(tmp_path: Path, slack_api: SlackApi) -> None:
+    """``run`` warms the whole request path with one signed /case before listening."""
+    from bot.app import create_app, web_client
+    from bot.config import settings_from_env
+    from bot.server import warm_request_path, wsgi_application
+    from feeds.fetch import Fetcher
+    from storage.database import ThreadDatabases
+
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": slack_api.url}
+    settings = settings_from_env({**env, "CASEWATCH_DB": str(tmp_path / "warm.db")}, need_slack=True)
+    databases = ThreadDatabases(settings.db_path)
+    app = create_app(
+        settings, databases, web_client(settings), Fetcher(contact="t@example.com"), lambda: None, lambda feed: None
+    )
+    assert warm_request_path(wsgi_application(app, dict, "s3cret"), "s3cret") == "200 OK"

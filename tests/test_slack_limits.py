@@ -204,3 +204,10 @@ def test_join_within_keeps_whole_entries_and_links(entries: list[tuple[str | Non
     assert slack_length(joined) <= limit
     assert joined.count("<") == joined.count(">") and not ENTITY.search(joined)
     assert slack_length(cut(joined, limit // 2)) <= limit // 2
+
+
+@PROPERTY_SETTINGS
+@given(st.text(st.characters(codec=None, blacklist_categories=())) | st.sampled_from(["\ud800x", "a\U0001f600·", "·"]))
+def test_slack_length_counts_utf16_code_units(text: str) -> None:
+    """Characters outside the basic plane count twice (a lone surrogate once), as Slack may count them."""
+    assert slack_length(text) == sum(2 if ord(char) > 0xFFFF else 1 for char in text)

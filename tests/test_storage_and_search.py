@@ -19,7 +19,7 @@ from feeds.fetch import Fetcher
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
-from storage.search import fts_query, search_cases, search_words
+from storage.search import SearchCache, fts_query, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case
 
 
@@ -160,20 +160,23 @@ def test_fts_query_quotes_every_word() -> None:
     assert fts_query(search_words('binance" OR NEAR(x*)')) == '"binance" "or" "near" "x"'
 
 
-def test_a_typed_docket_finds_a_case_known_by_its_typeless_form(tmp_path: Path) -> None:
+def _store_release(db: Database, key: str, title: str, summary: str) -> None:
+    """One SEC release stored through the real extraction and store path (feed 1)."""
     from feeds.extract import extract
     from feeds.parse import FeedItem
     from storage.items import store_items
 
-    db = open_database(tmp_path / "typeless.db")
-    sync_catalog(db, [FeedSpec("SEC", "https://www.sec.gov/x", "SEC", "regulator", 10)])
-    item = FeedItem(
-        "k1", "k1", None, "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234 (D. Del.)", None, None
-    )
+    item = FeedItem(key, key, None, title, summary, None, None)
     extraction = extract(
         title=item.title, summary=item.summary, author=None, feed_agency="SEC", feed_kind="regulator", feed_url=""
     )
     store_items(db, 1, [(item, extraction)])
+
+
+def test_a_typed_docket_finds_a_case_known_by_its_typeless_form(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "typeless.db")
+    sync_catalog(db, [FeedSpec("SEC", "https://www.sec.gov/x", "SEC", "regulator", 10)])
+    _store_release(db, "k1", "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234 (D. Del.)")
     for query in ("1:24-cv-01234", "24-cv-1234", "Case No. 24-1234"):
         assert [case.caption for case in search_cases(db, query).cases] == ["SEC v. Acme Widgets Inc."], query
 
@@ -235,3 +238,32 @@ def test_connections_prepared_up_front_serve_the_threads_that_ask(tmp_path: Path
         thread.start()
         thread.join()
     assert sorted(answers, key=str) == [(False, 0), (True, 0), (True, 0)]
+
+
+def test_kept_answers_follow_every_change_to_the_database(tmp_path: Path) -> None:
+    """The server's answer cache: a write by another connection, or by the one
+    that searches, is in the next answer, which equals an uncached search."""
+    path = tmp_path / "kept.db"
+    db = open_database(path)
+    sync_catalog(db, [FeedSpec("SEC", "https://www.sec.gov/x", "SEC", "regulator", 10)])
+    cache = SearchCache(path, size=8)
+    assert cache.search(db, "acme").cases == []
+    assert cache.search(db, " acme ").cases == []  # kept, under the query as searched
+
+    _store_release(open_database(path), "k1", "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234")
+    assert [case.caption for case in cache.search(db, "acme").cases] == ["SEC v. Acme Widgets Inc."]
+
+    _store_release(db, "k2", "SEC charges Acme Gadgets", "SEC v. Acme Gadgets LLC, Case No. 24-2345")
+    found = cache.search(db, "acme")
+    assert sorted(case.caption for case in found.cases) == ["SEC v. Acme Gadgets LLC", "SEC v. Acme Widgets Inc."]
+    assert found == search_cases(db, "acme") and cache.search(db, "acme") == found
+
+
+def test_the_number_of_kept_answers_is_a_setting() -> None:
+    from bot.config import ConfigError, settings_from_env
+
+    assert settings_from_env({}).case_cache_answers == 128
+    assert settings_from_env({"CASEWATCH_CASE_CACHE": "0"}).case_cache_answers == 0
+    with pytest.raises(ConfigError) as refused:
+        settings_from_env({"CASEWATCH_CASE_CACHE": "-1"})
+    assert refused.value.problems == ["CASEWATCH_CASE_CACHE must be a whole number from 0 to 100000 (got '-1')"]
