@@ -85,34 +85,78 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
     return find_release_case(db, extraction)
 
 
-def _add_names(db: Database, case_id: int, extraction: Extraction) -> int:
-    """Record the item's parties and dockets on the case; returns how many were new.
-    The case's names are read once, and only new ones are written (with their search terms)."""
+@dataclass(frozen=True)
+class CaseJoin:
+    """The case an item joined (None: none), whether :func:`refresh_case` is
+    due, and the case's match keys after the item's names were added (party
+    name keys, every form of its docket numbers; see :func:`match_keys`)."""
+
+    case_id: int | None
+    refresh_due: bool = False
+    party_keys: list[str] = field(default_factory=list)
+    docket_keys: set[str] = field(default_factory=set)
+
+
+NO_CASE = CaseJoin(None)
+_CASE_KEYS = (
+    "SELECT role, name_key, NULL FROM case_parties WHERE case_id = ?1 "
+    "UNION ALL SELECT NULL, docket_key, docket_short FROM case_dockets WHERE case_id = ?1"
+)
+_INSERT_PARTY = "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)"
+_INSERT_DOCKET = (
+    "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) VALUES (?, ?, ?, ?, ?)"
+)
+INSERT_TERM = "INSERT OR IGNORE INTO search_terms (term) VALUES (?)"
+
+
+def _case_keys(db: Database, case_id: int) -> tuple[set[tuple[str, str]], dict[str, str]]:
+    """A case's (role, name key) pairs and its docket keys with their short forms, in one query."""
+    names: set[tuple[str, str]] = set()
+    dockets: dict[str, str] = {}
+    for role, key, short in db.execute(_CASE_KEYS, [case_id]):
+        if role is None:
+            dockets[key] = short
+        else:
+            names.add((role, key))
+    return names, dockets
+
+
+def _add_names(db: Database, case_id: int, extraction: Extraction, terms: set[str] | None) -> CaseJoin:
+    """Record the item's parties and dockets on the case; returns the case's
+    match keys and (as ``refresh_due``) whether any name or docket was new.
+    The case's names and dockets are read once, and only new ones are written;
+    the words of new names go to the search terms, or into ``terms`` for the
+    caller to write (a batch writes them once, at its end)."""
     names = [("plaintiff", name) for name in extraction.plaintiffs]
     for party in extraction.defendants:
         names.append(("defendant", party.name))
         names.extend(("alias", alias) for alias in party.aliases)
-    known = set(db.execute("SELECT role, name_key FROM case_parties WHERE case_id = ?", [case_id]).fetchall())
+    known, dockets = _case_keys(db, case_id)
     new_names: dict[tuple[str, str], str] = {}
     for role, name in names:
         key = name_key(name)
         if key and (role, key) not in known:
             new_names.setdefault((role, key), name[:300])
     if new_names:
+        db.conn.executemany(_INSERT_PARTY, [(case_id, role, name, key) for (role, key), name in new_names.items()])
+        new_terms = {word for _, key in new_names for word in key.split()}
+        if terms is None:
+            db.conn.executemany(INSERT_TERM, [(term,) for term in new_terms])
+        else:
+            terms.update(new_terms)
+    new_dockets: dict[str, Docket] = {}
+    for docket in extraction.dockets:
+        if docket.key not in dockets:
+            new_dockets.setdefault(docket.key, docket)
+    if new_dockets:
         db.conn.executemany(
-            "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)",
-            [(case_id, role, name, key) for (role, key), name in new_names.items()],
+            _INSERT_DOCKET,
+            [(case_id, key, docket.short, docket.display, extraction.court) for key, docket in new_dockets.items()],
         )
-        terms = {word for _, key in new_names for word in key.split()}
-        db.conn.executemany("INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(term,) for term in terms])
-    added = len(new_names)
-    if extraction.dockets:
-        added += db.conn.executemany(
-            "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(case_id, docket.key, docket.short, docket.display, extraction.court) for docket in extraction.dockets],
-        ).rowcount
-    return added
+        dockets.update((key, docket.short) for key, docket in new_dockets.items())
+    party_keys = [key for _, key in known] + [key for _, key in new_names]
+    docket_keys = {*dockets, *dockets.values()}
+    return CaseJoin(case_id, bool(new_names or new_dockets), party_keys, docket_keys)
 
 
 def refresh_case_search(db: Database, case_id: int) -> None:
@@ -139,10 +183,10 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
     None when the item names no party, caption or docket, or when it matches
     no case and ``may_open`` is false (news joins cases, it never opens one),
     and when the item is about no case (action "none")."""
-    case_id, renamed = join_case(db, extraction, event_at, may_open=may_open)
-    if renamed:
-        refresh_case(db, case_id)
-    return case_id
+    joined = join_case(db, extraction, event_at, may_open=may_open)
+    if joined.refresh_due and joined.case_id is not None:
+        refresh_case(db, joined.case_id)
+    return joined.case_id
 
 
 def refresh_case(db: Database, case_id: int) -> None:
@@ -151,55 +195,49 @@ def refresh_case(db: Database, case_id: int) -> None:
     link_case(db, case_id)
 
 
-def join_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> tuple[int | None, bool]:
+_INSERT_CASE = (
+    "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_CASE = """
+    UPDATE cases SET
+        caption = CASE WHEN ?5 THEN ?1 ELSE caption END, caption_key = coalesce(caption_key, ?2),
+        agency = coalesce(agency, ?3), court = coalesce(court, ?4),
+        first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
+    WHERE id = ?7
+"""
+
+
+def join_case(
+    db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True, terms: set[str] | None = None
+) -> CaseJoin:
     """Like :func:`assign_case`, leaving the refresh of the case's search row
-    and related cases to the caller (a batch refreshes each case once):
-    returns the case id and whether :func:`refresh_case` is due."""
+    and related cases to the caller (a batch refreshes each case once), and
+    the search terms of new names too if ``terms`` is given (see
+    :func:`_add_names`): returns the case, whether :func:`refresh_case` is
+    due and the case's match keys."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
-        return None, False
+        return NO_CASE
     case_id = find_case(db, extraction)
     if case_id is None and not may_open:
-        return None, False
+        return NO_CASE
+    values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
     if case_id is None:
-        case_id = db.execute(
-            "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                extraction.caption,
-                extraction.caption_key,
-                extraction.agency,
-                extraction.court,
-                event_at,
-                event_at,
-                now_iso(),
-            ],
-        ).lastrowid
+        case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
+        assert case_id is not None
         changed = True
     else:
         (caption,) = db.execute("SELECT caption FROM cases WHERE id = ?", [case_id]).fetchone()
         changed = bool(extraction.caption) and (caption is None or len(extraction.caption) > len(caption))
-        db.execute(
-            """
-            UPDATE cases SET
-                caption = CASE WHEN ?5 THEN ?1 ELSE caption END, caption_key = coalesce(caption_key, ?2),
-                agency = coalesce(agency, ?3), court = coalesce(court, ?4),
-                first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
-            WHERE id = ?7
-            """,
-            [
-                extraction.caption,
-                extraction.caption_key,
-                extraction.agency,
-                extraction.court,
-                changed,
-                event_at,
-                case_id,
-            ],
-        )
-    added = _add_names(db, case_id, extraction) if extraction.news is None else 0  # a story never renames its case
-    return case_id, bool(added or changed)  # the search row changes only with names, dockets or the caption
+        db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id])
+    if extraction.news is not None:  # a story never renames its case
+        party_keys, docket_keys = match_keys(db, case_id)
+        return CaseJoin(case_id, changed, party_keys, docket_keys)
+    joined = _add_names(db, case_id, extraction, terms)
+    # the search row changes only with names, dockets or the caption
+    return CaseJoin(case_id, joined.refresh_due or changed, joined.party_keys, joined.docket_keys)
 
 
 # --- reading a case ---------------------------------------------------------
