@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -54,8 +55,10 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
     return [(case_id, court) for case_id, court, _ in rows]
 
 
-def find_case(db: Database, extraction: Extraction) -> int | None:
-    """The existing case ``extraction`` belongs to, if any."""
+def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
+    """The existing case ``extraction`` belongs to, if any. ``unindexed``: the
+    cases whose names changed since their search row was last written (see
+    :func:`join_case`)."""
     if extraction.news is not None:
         return find_news_case(db, extraction)
     for docket in extraction.dockets:
@@ -82,7 +85,7 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
         for (case_id,) in rows:
             if _defendant_keys(db, case_id) == keys:
                 return case_id
-    return find_release_case(db, extraction)
+    return find_release_case(db, extraction, unindexed)
 
 
 @dataclass(frozen=True)
@@ -209,18 +212,26 @@ _UPDATE_CASE = """
 
 
 def join_case(
-    db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True, terms: set[str] | None = None
+    db: Database,
+    extraction: Extraction,
+    event_at: str,
+    *,
+    may_open: bool = True,
+    terms: set[str] | None = None,
+    unindexed: Collection[int] = (),
 ) -> CaseJoin:
     """Like :func:`assign_case`, leaving the refresh of the case's search row
     and related cases to the caller (a batch refreshes each case once), and
     the search terms of new names too if ``terms`` is given (see
     :func:`_add_names`): returns the case, whether :func:`refresh_case` is
-    due and the case's match keys."""
+    due and the case's match keys. A caller that leaves refreshes for later
+    names the cases due one in ``unindexed``, so that finding a case does not
+    trust their search rows."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
         return NO_CASE
-    case_id = find_case(db, extraction)
+    case_id = find_case(db, extraction, unindexed)
     if case_id is None and not may_open:
         return NO_CASE
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]

@@ -108,7 +108,7 @@ def store_new_item(
     the item's row is written once, with its event. Returns the item, its
     event, whether the event is new, and the case it joined (with its match keys)."""
     event_at = item.published_at or seen_at
-    joined = join_case(db, extraction, event_at, may_open=opens_cases, terms=deferred.terms)
+    joined = join_case(db, extraction, event_at, may_open=opens_cases, terms=deferred.terms, unindexed=deferred.renamed)
     stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
     event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
     insert_item(
