@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from feeds.extract import Extraction
-from feeds.text import name_key
 from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
-from storage.joins import find_news_case, find_release_case
+from storage.joins import find_news_case, find_release_case, party_key
 from storage.related import RelatedCase, display_caption, link_case, related_cases
 from storage.status import status_of_case
 
@@ -65,9 +64,10 @@ def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] =
         for case_id, court in cases_with_docket(db, docket):
             if not _court_conflict(court, extraction.court):
                 return case_id
-    if extraction.caption_key:
+    caption_key = extraction.caption_key
+    if caption_key:
         rows = db.execute(
-            "SELECT id, court FROM cases WHERE caption_key = ? ORDER BY last_event_at DESC", [extraction.caption_key]
+            "SELECT id, court FROM cases WHERE caption_key = ? ORDER BY last_event_at DESC", [caption_key]
         ).fetchall()
         for case_id, court in rows:
             if _court_conflict(court, extraction.court):
@@ -76,7 +76,7 @@ def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] =
                 continue  # both have docket numbers and none matched: different cases
             return case_id
     if extraction.agency and extraction.defendants and not extraction.dockets:
-        keys = {name_key(party.name) for party in extraction.defendants}
+        keys = {party_key(party.name) for party in extraction.defendants}
         rows = db.execute(
             "SELECT DISTINCT cases.id FROM case_parties JOIN cases ON cases.id = case_parties.case_id "
             "WHERE case_parties.role = 'defendant' AND case_parties.name_key = ? AND cases.agency = ?",
@@ -137,7 +137,7 @@ def _add_names(db: Database, case_id: int, extraction: Extraction, terms: set[st
     known, dockets = _case_keys(db, case_id)
     new_names: dict[tuple[str, str], str] = {}
     for role, name in names:
-        key = name_key(name)
+        key = party_key(name)
         if key and (role, key) not in known:
             new_names.setdefault((role, key), name[:300])
     if new_names:

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -23,6 +24,13 @@ from feeds.text import fold, name_key
 from feeds.vocabulary import CasePartyRole
 
 _PARTY_ROLES = (CasePartyRole.DEFENDANT, CasePartyRole.ALIAS)
+
+
+@lru_cache(maxsize=4096)
+def party_key(name: str) -> str:
+    """``feeds.text.name_key``, remembered: the items of a feed name the same
+    parties again and again (each entry of a docket its caption's)."""
+    return name_key(name)
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -55,8 +63,8 @@ def find_release_case(db: Database, extraction: Extraction, unindexed: Collectio
     their search row was last written (a batch rewrites them at its end)."""
     if not (extraction.agency and extraction.defendants):
         return None
-    ours = [name_key(party.name) for party in extraction.defendants]
-    ours += [name_key(alias) for alias in extraction.aliases]
+    ours = [party_key(party.name) for party in extraction.defendants]
+    ours += [party_key(alias) for alias in extraction.aliases]
     ours = [key for key in ours if key]
     if not ours:
         return None
