@@ -91,8 +91,8 @@ def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] =
 @dataclass(frozen=True)
 class CaseJoin:
     """The case an item joined (None: none), whether :func:`refresh_case` is
-    due, and the case's match keys after the item's names were added (party
-    name keys, every form of its docket numbers; see :func:`match_keys`)."""
+    due, and the case's match keys after the item's names were added (the
+    name keys of its parties, every form of its docket numbers)."""
 
     case_id: int | None
     refresh_due: bool = False
@@ -100,10 +100,13 @@ class CaseJoin:
     docket_keys: set[str] = field(default_factory=set)
 
 
-NO_CASE = CaseJoin(None)
-_CASE_KEYS = (
-    "SELECT role, name_key, NULL FROM case_parties WHERE case_id = ?1 "
-    "UNION ALL SELECT NULL, docket_key, docket_short FROM case_dockets WHERE case_id = ?1"
+_NO_CASE = CaseJoin(None)
+# What storing an item needs of its case, in one query: its caption, its
+# names (role, name key) and its dockets (key, short form).
+_CASE_STATE = (
+    "SELECT 0, caption, NULL FROM cases WHERE id = ?1 "
+    "UNION ALL SELECT 1, role, name_key FROM case_parties WHERE case_id = ?1 "
+    "UNION ALL SELECT 2, docket_key, docket_short FROM case_dockets WHERE case_id = ?1"
 )
 _INSERT_PARTY = "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)"
 _INSERT_DOCKET = (
@@ -112,36 +115,49 @@ _INSERT_DOCKET = (
 INSERT_TERM = "INSERT OR IGNORE INTO search_terms (term) VALUES (?)"
 
 
-def _case_keys(db: Database, case_id: int) -> tuple[set[tuple[str, str]], dict[str, str]]:
-    """A case's (role, name key) pairs and its docket keys with their short forms, in one query."""
-    names: set[tuple[str, str]] = set()
-    dockets: dict[str, str] = {}
-    for role, key, short in db.execute(_CASE_KEYS, [case_id]):
-        if role is None:
-            dockets[key] = short
+@dataclass
+class _KnownCase:
+    """A case as storing an item finds it (see :data:`_CASE_STATE`)."""
+
+    caption: str | None = None
+    names: set[tuple[str, str]] = field(default_factory=set)
+    dockets: dict[str, str] = field(default_factory=dict)
+
+    def join(self, case_id: int, refresh_due: bool) -> CaseJoin:
+        """The join, with the case's match keys as known now."""
+        party_keys = [key for _, key in self.names]
+        return CaseJoin(case_id, refresh_due, party_keys, {*self.dockets, *self.dockets.values()})
+
+
+def _known_case(db: Database, case_id: int) -> _KnownCase:
+    known = _KnownCase()
+    for kind, first, second in db.execute(_CASE_STATE, [case_id]):
+        if kind == 0:
+            known.caption = first
+        elif kind == 1:
+            known.names.add((first, second))
         else:
-            names.add((role, key))
-    return names, dockets
+            known.dockets[first] = second
+    return known
 
 
-def _add_names(db: Database, case_id: int, extraction: Extraction, terms: set[str] | None) -> CaseJoin:
-    """Record the item's parties and dockets on the case; returns the case's
-    match keys and (as ``refresh_due``) whether any name or docket was new.
-    The case's names and dockets are read once, and only new ones are written;
-    the words of new names go to the search terms, or into ``terms`` for the
-    caller to write (a batch writes them once, at its end)."""
+def _add_names(db: Database, case_id: int, extraction: Extraction, known: _KnownCase, terms: set[str] | None) -> bool:
+    """Record the item's parties and dockets on the case (``known``: as read
+    before, brought up to date here); returns whether any was new. Only new
+    ones are written; the words of new names go to the search terms, or into
+    ``terms`` for the caller to write (a batch writes them once, at its end)."""
     names = [("plaintiff", name) for name in extraction.plaintiffs]
     for party in extraction.defendants:
         names.append(("defendant", party.name))
         names.extend(("alias", alias) for alias in party.aliases)
-    known, dockets = _case_keys(db, case_id)
     new_names: dict[tuple[str, str], str] = {}
     for role, name in names:
         key = party_key(name)
-        if key and (role, key) not in known:
+        if key and (role, key) not in known.names:
             new_names.setdefault((role, key), name[:300])
     if new_names:
         db.conn.executemany(_INSERT_PARTY, [(case_id, role, name, key) for (role, key), name in new_names.items()])
+        known.names.update(new_names)
         new_terms = {word for _, key in new_names for word in key.split()}
         if terms is None:
             db.conn.executemany(INSERT_TERM, [(term,) for term in new_terms])
@@ -149,17 +165,15 @@ def _add_names(db: Database, case_id: int, extraction: Extraction, terms: set[st
             terms.update(new_terms)
     new_dockets: dict[str, Docket] = {}
     for docket in extraction.dockets:
-        if docket.key not in dockets:
+        if docket.key not in known.dockets:
             new_dockets.setdefault(docket.key, docket)
     if new_dockets:
         db.conn.executemany(
             _INSERT_DOCKET,
             [(case_id, key, docket.short, docket.display, extraction.court) for key, docket in new_dockets.items()],
         )
-        dockets.update((key, docket.short) for key, docket in new_dockets.items())
-    party_keys = [key for _, key in known] + [key for _, key in new_names]
-    docket_keys = {*dockets, *dockets.values()}
-    return CaseJoin(case_id, bool(new_names or new_dockets), party_keys, docket_keys)
+        known.dockets.update((key, docket.short) for key, docket in new_dockets.items())
+    return bool(new_names or new_dockets)
 
 
 def refresh_case_search(db: Database, case_id: int) -> None:
@@ -230,25 +244,24 @@ def join_case(
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
-        return NO_CASE
+        return _NO_CASE
     case_id = find_case(db, extraction, unindexed)
     if case_id is None and not may_open:
-        return NO_CASE
+        return _NO_CASE
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
     if case_id is None:
         case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
         assert case_id is not None
+        known = _KnownCase()  # no names or dockets yet
         changed = True
     else:
-        (caption,) = db.execute("SELECT caption FROM cases WHERE id = ?", [case_id]).fetchone()
-        changed = bool(extraction.caption) and (caption is None or len(extraction.caption) > len(caption))
+        known = _known_case(db, case_id)
+        changed = bool(extraction.caption) and (known.caption is None or len(extraction.caption) > len(known.caption))
         db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id])
     if extraction.news is not None:  # a story never renames its case
-        party_keys, docket_keys = match_keys(db, case_id)
-        return CaseJoin(case_id, changed, party_keys, docket_keys)
-    joined = _add_names(db, case_id, extraction, terms)
-    # the search row changes only with names, dockets or the caption
-    return CaseJoin(case_id, joined.refresh_due or changed, joined.party_keys, joined.docket_keys)
+        return known.join(case_id, changed)
+    added = _add_names(db, case_id, extraction, known, terms)
+    return known.join(case_id, added or changed)  # the search row changes only with names, dockets or the caption
 
 
 # --- reading a case ---------------------------------------------------------
@@ -368,24 +381,6 @@ def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseVie
         related=related,
         related_total=related_total,
     )
-
-
-def match_keys(db: Database, case_id: int | None) -> tuple[list[str], set[str]]:
-    """A case's party name keys and every form of its docket numbers."""
-    if case_id is None:
-        return [], set()
-    parties: list[str] = []
-    dockets: set[str] = set()
-    for is_party, key, short in db.execute(
-        "SELECT 1, name_key, NULL FROM case_parties WHERE case_id = ?1 "
-        "UNION ALL SELECT 0, docket_key, docket_short FROM case_dockets WHERE case_id = ?1",
-        [case_id],
-    ):
-        if is_party:
-            parties.append(key)
-        else:
-            dockets.update((key, short))
-    return parties, dockets
 
 
 def case_to_join(db: Database, extraction: Extraction) -> dict | None:
