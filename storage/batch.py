@@ -104,7 +104,7 @@ def _store_one(
 ) -> int | None:
     """Store one item as row ``item_id`` (None if a busy court feed's entry
     is not kept); returns the alerts written."""
-    if planned.keep_if_known and find_case(db, planned.extraction, deferred.renamed) is None:
+    if planned.keep_if_known and find_case(db, planned.extraction, deferred.docketless_renamed) is None:
         return None  # a busy court feed's entry of no watched and no known case
     item, event_id, is_new, joined = store_new_item(
         db,

@@ -56,8 +56,8 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
 
 def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
     """The existing case ``extraction`` belongs to, if any. ``unindexed``: the
-    cases whose names changed since their search row was last written (see
-    :func:`join_case`)."""
+    docketless cases whose names changed since their search row was last
+    written (see :func:`join_case`)."""
     if extraction.news is not None:
         return find_news_case(db, extraction)
     for docket in extraction.dockets:
@@ -239,8 +239,9 @@ def join_case(
     the search terms of new names too if ``terms`` is given (see
     :func:`_add_names`): returns the case, whether :func:`refresh_case` is
     due and the case's match keys. A caller that leaves refreshes for later
-    names the cases due one in ``unindexed``, so that finding a case does not
-    trust their search rows."""
+    names in ``unindexed`` the cases due one that have no docket (only those
+    are found through search rows), so that finding a case does not trust
+    their search rows."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):

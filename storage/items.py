@@ -74,6 +74,10 @@ class DeferredWrites:
     search_rows: list[tuple[int, str, str]] = field(default_factory=list)
     terms: set[str] = field(default_factory=set)
     renamed: dict[int, None] = field(default_factory=dict)
+    docketless_renamed: set[int] = field(default_factory=set)
+    """The renamed cases that had no docket then: only those can be found by
+    a surname (see :func:`storage.joins.find_release_case`), which must not
+    trust their search rows until they are refreshed."""
 
     def write(self, db: Database) -> None:
         for case_id in self.renamed:
@@ -108,7 +112,9 @@ def store_new_item(
     the item's row is written once, with its event. Returns the item, its
     event, whether the event is new, and the case it joined (with its match keys)."""
     event_at = item.published_at or seen_at
-    joined = join_case(db, extraction, event_at, may_open=opens_cases, terms=deferred.terms, unindexed=deferred.renamed)
+    joined = join_case(
+        db, extraction, event_at, may_open=opens_cases, terms=deferred.terms, unindexed=deferred.docketless_renamed
+    )
     stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
     event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
     insert_item(
@@ -124,6 +130,8 @@ def store_new_item(
     )
     if joined.refresh_due and joined.case_id is not None:
         deferred.renamed[joined.case_id] = None
+        if not joined.docket_keys:
+            deferred.docketless_renamed.add(joined.case_id)
     return stored, event_id, is_new, joined
 
 
@@ -172,7 +180,7 @@ def item_row(
         extraction.court,
         extraction.release_no,
         extraction.docket_entry,
-        json.dumps(extraction.amounts),
+        json.dumps(extraction.amounts) if extraction.amounts else "[]",
         case_id,
         event_id,
     )

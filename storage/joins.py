@@ -59,8 +59,9 @@ def find_release_case(db: Database, extraction: Extraction, unindexed: Collectio
     release before its court docket arrived). The item's first defendant, or
     the case's first, must be among the shared names; the case that has the
     item's first defendant wins, then the one sharing the most names, then the
-    most recently active. ``unindexed``: the cases whose names changed since
-    their search row was last written (a batch rewrites them at its end)."""
+    most recently active. ``unindexed``: the docketless cases whose names
+    changed since their search row was last written (a batch rewrites them
+    at its end)."""
     if not (extraction.agency and extraction.defendants):
         return None
     ours = [party_key(party.name) for party in extraction.defendants]
