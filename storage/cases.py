@@ -176,23 +176,23 @@ def _add_names(db: Database, case_id: int, extraction: Extraction, known: _Known
     return bool(new_names or new_dockets)
 
 
+# A case's full-text row: its parties ("name name_key | …"), its caption and
+# every form of its docket numbers, made in SQLite from the case's rows.
+_CASE_SEARCH_ROW = """
+    INSERT INTO case_search (rowid, parties, caption, dockets)
+    SELECT id,
+        coalesce((SELECT group_concat(name || ' ' || name_key, ' | ') FROM case_parties WHERE case_id = ?1), ''),
+        coalesce(caption, ''),
+        coalesce((SELECT group_concat(display || ' ' || docket_key || ' ' || docket_short, ' ')
+                  FROM case_dockets WHERE case_id = ?1), '')
+    FROM cases WHERE id = ?1
+"""
+
+
 def refresh_case_search(db: Database, case_id: int) -> None:
     """Rewrite the case's full-text row from its parties and dockets."""
-    names = db.execute("SELECT name, name_key FROM case_parties WHERE case_id = ?", [case_id]).fetchall()
-    dockets = db.execute(
-        "SELECT display, docket_key, docket_short FROM case_dockets WHERE case_id = ?", [case_id]
-    ).fetchall()
-    (caption,) = db.execute("SELECT coalesce(caption, '') FROM cases WHERE id = ?", [case_id]).fetchone()
     db.execute("DELETE FROM case_search WHERE rowid = ?", [case_id])
-    db.execute(
-        "INSERT INTO case_search (rowid, parties, caption, dockets) VALUES (?, ?, ?, ?)",
-        [
-            case_id,
-            " | ".join(f"{name} {key}" for name, key in names),
-            caption,
-            " ".join(" ".join(forms) for forms in dockets),
-        ],
-    )
+    db.execute(_CASE_SEARCH_ROW, [case_id])
 
 
 def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> int | None:
