@@ -11,6 +11,14 @@ extract, store, group into cases and events, match, enqueue alerts.
 
 Floor, in the same run: ``feedparser.parse`` alone (default options) on the
 same bytes. Prints both in items/s, the ratio and the target (≥ 0.8×).
+
+Also printed, per item: the time spent inside ``storage.batch.store_plan``
+(store, group into cases and events, match, enqueue, the feed's health;
+the CPU time of the thread that runs it) and
+the SQL statements it executed (counted with SQLite's trace callback in the
+first run only, which that callback slows a little). ``--profile FILE``
+polls the feeds one after the other in this thread, so that cProfile sees
+the whole pipeline.
 """
 
 from __future__ import annotations
@@ -20,21 +28,29 @@ import cProfile
 import shutil
 import statistics
 import tempfile
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import feedparser
+from sqlite_utils import Database
 
+import bot.ingest
 from bench.feedsets import Feed, ingest_set, serving, watch_terms
-from bot.ingest import default_matcher, poll_feeds
+from bot.ingest import default_matcher, poll_feed, poll_feeds
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
+from feeds.types import FeedPlan, StoredBatch
 from handlers.watch_request import parse_watch
+from storage.batch import MatchFunction
 from storage.database import ThreadDatabases, write_transaction
 from storage.feeds import enabled_feeds, record_success, sync_catalog
 from storage.watches import MAX_WATCHES_PER_CHANNEL, add_watch
 
 TARGET = 0.8
+StorePlan = Callable[..., StoredBatch]
 
 
 def prepare(path: Path, feeds: list[Feed], urls: dict[str, str], terms: list[str]) -> None:
@@ -55,6 +71,39 @@ def prepare(path: Path, feeds: list[Feed], urls: dict[str, str], terms: list[str
     db.conn.close()
 
 
+@dataclass
+class StoreMeter:
+    """CPU time spent in ``store_plan`` (its thread's) and the SQL statements it ran, over one run."""
+
+    count_statements: bool = False
+    seconds: float = 0.0
+    statements: int = 0
+    _last: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _count(self, sql: str) -> None:
+        """Count a statement Casewatch runs: not SQLite's own (FTS5's, traced as ``-- …``),
+        nor the repeat of a statement's text traced when one of its triggers starts."""
+        if not sql.startswith("--") and sql != self._last:
+            self.statements += 1  # store_plan runs one feed at a time (bot.ingest._STORING)
+        self._last = sql
+
+    def wrap(self, store_plan: StorePlan) -> StorePlan:
+        def measured(db: Database, plan: FeedPlan, *, match: MatchFunction) -> StoredBatch:
+            if self.count_statements:
+                db.conn.set_trace_callback(self._count)
+            started = time.thread_time()  # this thread's CPU: not the other workers' turns
+            try:
+                return store_plan(db, plan, match=match)
+            finally:
+                elapsed = time.thread_time() - started
+                db.conn.set_trace_callback(None)
+                with self._lock:
+                    self.seconds += elapsed
+
+        return measured
+
+
 def floor(feeds: list[Feed]) -> float:
     """feedparser alone on the same bytes: items per second."""
     started = time.perf_counter()
@@ -63,21 +112,29 @@ def floor(feeds: list[Feed]) -> float:
 
 
 def ingest(
-    template: Path, scratch: Path, run: int, workers: int, profile: cProfile.Profile | None
+    template: Path, scratch: Path, run: int, workers: int, profile: cProfile.Profile | None, meter: StoreMeter
 ) -> tuple[float, int, int]:
-    """One run on a fresh copy of the template: (items/s, items stored, alerts queued)."""
+    """One run on a fresh copy of the template: (items/s, items stored, alerts queued).
+    With ``profile``, the feeds are polled one after the other in this thread."""
     path = scratch / f"run-{run}.db"
     shutil.copy(template, path)
     databases = ThreadDatabases(path)
     fetcher = Fetcher(contact="bench@casewatch.invalid", allow_private=True)
     polled = enabled_feeds(databases.get())
-    if profile:
-        profile.enable()
-    started = time.perf_counter()
-    outcomes = poll_feeds(databases, fetcher, polled, default_matcher(), workers=workers)
-    elapsed = time.perf_counter() - started
-    if profile:
-        profile.disable()
+    store_plan = bot.ingest.store_plan
+    bot.ingest.store_plan = meter.wrap(store_plan)
+    try:
+        started = time.perf_counter()
+        if profile:
+            matcher = default_matcher()
+            profile.enable()
+            outcomes = [poll_feed(databases.get(), fetcher, feed, matcher) for feed in polled]
+            profile.disable()
+        else:
+            outcomes = poll_feeds(databases, fetcher, polled, default_matcher(), workers=workers)
+        elapsed = time.perf_counter() - started
+    finally:
+        bot.ingest.store_plan = store_plan
     errors = [outcome.summary() for outcome in outcomes if outcome.status == "error"]
     if errors:
         raise SystemExit(f"feeds failed: {errors[:3]}")
@@ -100,14 +157,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch, serving(feeds) as hosts:
         template = Path(scratch) / "template.db"
         prepare(template, feeds, hosts.urls, terms)
-        floors, rates = [], []
+        floors, rates, store_ms = [], [], []
+        statements_per_item = 0.0
         for run in range(args.runs):
             floors.append(floor(feeds))
-            rate, stored, alerts = ingest(template, Path(scratch), run, args.workers, profile)
+            meter = StoreMeter(count_statements=run == 0)
+            rate, stored, alerts = ingest(template, Path(scratch), run, args.workers, profile, meter)
             rates.append(rate)
+            store_ms.append(meter.seconds * 1000 / max(stored, 1))
+            if run == 0:
+                statements_per_item = meter.statements / max(stored, 1)
             print(
                 f"run {run + 1}: feedparser {floors[-1]:,.0f} items/s; Casewatch {rate:,.0f} items/s "
-                f"({stored:,} items stored, {alerts:,} alerts queued)"
+                f"({stored:,} items stored, {alerts:,} alerts queued); store+match {store_ms[-1]:.3f} ms/item"
             )
     if profile:
         profile.dump_stats(args.profile)
@@ -116,6 +178,10 @@ def main() -> None:
     print(f"{len(feeds)} feeds, {args.items:,} items, {len(terms):,} watches; medians of {args.runs} runs")
     print(f"floor (feedparser.parse alone, same bytes): {best_floor:,.0f} items/s")
     print(f"Casewatch (fetch, parse, extract, store, group, match, enqueue): {figure:,.0f} items/s")
+    print(
+        f"of which store_plan (store, group, match, enqueue, health): {statistics.median(store_ms):.3f} ms/item, "
+        f"{statements_per_item:.1f} SQL statements/item (run 1)"
+    )
     print(f"ratio {ratio:.2f}x, target >= {TARGET}x: {'PASS' if ratio >= TARGET else 'FAIL'}")
 
 

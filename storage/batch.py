@@ -12,17 +12,16 @@ never imports the matcher.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from typing import Protocol
 
 from sqlite_utils import Database
 
 from feeds.types import FeedPlan, PlannedItem, StoredBatch, StoredItem, skipped_item
 from storage.alerts import WatchHit, enqueue, mark_event_changed
-from storage.cases import find_case, match_keys, refresh_case
+from storage.cases import CaseJoin, find_case
 from storage.database import now_iso, savepoint, storage_reason, write_transaction
 from storage.feeds import record_health
-from storage.items import known_keys, store_new_item
+from storage.items import DeferredWrites, known_keys, next_item_id, store_new_item
 
 
 class MatchFunction(Protocol):
@@ -59,19 +58,26 @@ def _store_items(db: Database, plan: FeedPlan, match: MatchFunction, seen_at: st
 def _store_each(
     db: Database, plan: FeedPlan, match: MatchFunction, seen_at: str, *, item_by_item: bool
 ) -> tuple[int, int, list[str]]:
-    """Store the items in order (each in its own savepoint if ``item_by_item``:
-    one that fails is skipped); a case is refreshed once (search row, related
-    cases), after its items."""
+    """Store the items in order, then what they leave for the end (see
+    :class:`storage.items.DeferredWrites`: a case is refreshed once, after its
+    items). If ``item_by_item``, each item is stored with what it leaves in a
+    savepoint of its own: one that fails is skipped, with all it wrote."""
     known = known_keys(db, plan.feed_id, [planned.item.key for planned in plan.items])
-    renamed: dict[int, None] = {}
+    deferred = DeferredWrites()
+    item_id = next_item_id(db)
     stored = alerts = 0
     skipped: list[str] = []
     for planned in plan.items:
         if planned.item.key in known:
             continue  # stored meanwhile by another process, or twice in this feed
         try:
-            with savepoint(db) if item_by_item else nullcontext():
-                kept = _store_one(db, plan, planned, match, seen_at)
+            if item_by_item:
+                with savepoint(db):
+                    own = DeferredWrites()
+                    kept = _store_one(db, plan, planned, match, seen_at, item_id, own)
+                    own.write(db)
+            else:
+                kept = _store_one(db, plan, planned, match, seen_at, item_id, deferred)
         except Exception as error:
             if not item_by_item or storage_reason(error) is not None:
                 raise
@@ -79,46 +85,64 @@ def _store_each(
             continue
         if kept is None:
             continue
-        item, written, refresh_due = kept
         known.add(planned.item.key)
+        item_id += 1
         stored += 1
-        alerts += written
-        if refresh_due and item.case_id is not None:
-            renamed[item.case_id] = None
-    for case_id in renamed:
-        refresh_case(db, case_id)
+        alerts += kept
+    deferred.write(db)
     return stored, alerts, skipped
 
 
 def _store_one(
-    db: Database, plan: FeedPlan, planned: PlannedItem, match: MatchFunction, seen_at: str
-) -> tuple[StoredItem, int, bool] | None:
-    if planned.keep_if_known and find_case(db, planned.extraction) is None:
+    db: Database,
+    plan: FeedPlan,
+    planned: PlannedItem,
+    match: MatchFunction,
+    seen_at: str,
+    item_id: int,
+    deferred: DeferredWrites,
+) -> int | None:
+    """Store one item as row ``item_id`` (None if a busy court feed's entry
+    is not kept); returns the alerts written."""
+    if planned.keep_if_known and find_case(db, planned.extraction, deferred.docketless_renamed) is None:
         return None  # a busy court feed's entry of no watched and no known case
-    item, event_id, is_new, refresh_due = store_new_item(
-        db, plan.feed_id, planned.item, planned.extraction, opens_cases=plan.opens_cases, seen_at=seen_at
+    item, event_id, is_new, joined = store_new_item(
+        db,
+        plan.feed_id,
+        planned.item,
+        planned.extraction,
+        opens_cases=plan.opens_cases,
+        seen_at=seen_at,
+        item_id=item_id,
+        deferred=deferred,
     )
-    return item, route_event(db, match, item, event_id, is_new, alert_since=plan.alert_since), refresh_due
+    return route_event(db, match, item, joined, event_id, is_new, alert_since=plan.alert_since)
 
 
 def route_event(
-    db: Database, match: MatchFunction, stored: StoredItem, event_id: int, is_new: bool, *, alert_since: str | None
+    db: Database,
+    match: MatchFunction,
+    stored: StoredItem,
+    joined: CaseJoin,
+    event_id: int,
+    is_new: bool,
+    *,
+    alert_since: str | None,
 ) -> int:
-    """Write an alert for every watch a new item's event matches, if the event
-    is new (inside the caller's transaction), unless it is older than
-    ``alert_since``; a known event is marked changed instead (delivered alerts
-    show the new source). Returns alerts written."""
+    """Write an alert for every watch a new item's event matches (by its
+    text, and its case's names and docket numbers as ``joined`` found them),
+    if the event is new (inside the caller's transaction), unless it is older
+    than ``alert_since``; a known event is marked changed instead (delivered
+    alerts show the new source). Returns alerts written."""
     if not is_new:
         mark_event_changed(db, event_id)
         return 0
     if alert_since and stored.event_at < alert_since:
         return 0
-    party_keys, docket_keys = match_keys(db, stored.case_id)
-    docket_keys.update(stored.extraction.docket_keys)
     hits = match(
         text=f"{stored.item.title}\n{stored.item.summary}",
-        party_keys=party_keys,
-        docket_keys=docket_keys,
+        party_keys=joined.party_keys,
+        docket_keys=joined.docket_keys | set(stored.extraction.docket_keys),
         case_id=stored.case_id,
     )
     if not hits:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
 from feeds.extract import Extraction
-from feeds.text import name_key
 from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
-from storage.joins import find_news_case, find_release_case
+from storage.joins import find_news_case, find_release_case, party_key
 from storage.related import RelatedCase, display_caption, link_case, related_cases
 from storage.status import status_of_case
 
@@ -54,17 +54,20 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
     return [(case_id, court) for case_id, court, _ in rows]
 
 
-def find_case(db: Database, extraction: Extraction) -> int | None:
-    """The existing case ``extraction`` belongs to, if any."""
+def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
+    """The existing case ``extraction`` belongs to, if any. ``unindexed``: the
+    docketless cases whose names changed since their search row was last
+    written (see :func:`join_case`)."""
     if extraction.news is not None:
         return find_news_case(db, extraction)
     for docket in extraction.dockets:
         for case_id, court in cases_with_docket(db, docket):
             if not _court_conflict(court, extraction.court):
                 return case_id
-    if extraction.caption_key:
+    caption_key = extraction.caption_key
+    if caption_key:
         rows = db.execute(
-            "SELECT id, court FROM cases WHERE caption_key = ? ORDER BY last_event_at DESC", [extraction.caption_key]
+            "SELECT id, court FROM cases WHERE caption_key = ? ORDER BY last_event_at DESC", [caption_key]
         ).fetchall()
         for case_id, court in rows:
             if _court_conflict(court, extraction.court):
@@ -73,7 +76,7 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
                 continue  # both have docket numbers and none matched: different cases
             return case_id
     if extraction.agency and extraction.defendants and not extraction.dockets:
-        keys = {name_key(party.name) for party in extraction.defendants}
+        keys = {party_key(party.name) for party in extraction.defendants}
         rows = db.execute(
             "SELECT DISTINCT cases.id FROM case_parties JOIN cases ON cases.id = case_parties.case_id "
             "WHERE case_parties.role = 'defendant' AND case_parties.name_key = ? AND cases.agency = ?",
@@ -82,56 +85,114 @@ def find_case(db: Database, extraction: Extraction) -> int | None:
         for (case_id,) in rows:
             if _defendant_keys(db, case_id) == keys:
                 return case_id
-    return find_release_case(db, extraction)
+    return find_release_case(db, extraction, unindexed)
 
 
-def _add_names(db: Database, case_id: int, extraction: Extraction) -> int:
-    """Record the item's parties and dockets on the case; returns how many were new.
-    The case's names are read once, and only new ones are written (with their search terms)."""
+@dataclass(frozen=True)
+class CaseJoin:
+    """The case an item joined (None: none), whether :func:`refresh_case` is
+    due, and the case's match keys after the item's names were added (the
+    name keys of its parties, every form of its docket numbers)."""
+
+    case_id: int | None
+    refresh_due: bool = False
+    party_keys: list[str] = field(default_factory=list)
+    docket_keys: set[str] = field(default_factory=set)
+
+
+_NO_CASE = CaseJoin(None)
+# What storing an item needs of its case, in one query: its caption, its
+# names (role, name key) and its dockets (key, short form).
+_CASE_STATE = (
+    "SELECT 0, caption, NULL FROM cases WHERE id = ?1 "
+    "UNION ALL SELECT 1, role, name_key FROM case_parties WHERE case_id = ?1 "
+    "UNION ALL SELECT 2, docket_key, docket_short FROM case_dockets WHERE case_id = ?1"
+)
+_INSERT_PARTY = "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)"
+_INSERT_DOCKET = (
+    "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) VALUES (?, ?, ?, ?, ?)"
+)
+INSERT_TERM = "INSERT OR IGNORE INTO search_terms (term) VALUES (?)"
+
+
+@dataclass
+class _KnownCase:
+    """A case as storing an item finds it (see :data:`_CASE_STATE`)."""
+
+    caption: str | None = None
+    names: set[tuple[str, str]] = field(default_factory=set)
+    dockets: dict[str, str] = field(default_factory=dict)
+
+    def join(self, case_id: int, refresh_due: bool) -> CaseJoin:
+        """The join, with the case's match keys as known now."""
+        party_keys = [key for _, key in self.names]
+        return CaseJoin(case_id, refresh_due, party_keys, {*self.dockets, *self.dockets.values()})
+
+
+def _known_case(db: Database, case_id: int) -> _KnownCase:
+    known = _KnownCase()
+    for kind, first, second in db.execute(_CASE_STATE, [case_id]):
+        if kind == 0:
+            known.caption = first
+        elif kind == 1:
+            known.names.add((first, second))
+        else:
+            known.dockets[first] = second
+    return known
+
+
+def _add_names(db: Database, case_id: int, extraction: Extraction, known: _KnownCase, terms: set[str] | None) -> bool:
+    """Record the item's parties and dockets on the case (``known``: as read
+    before, brought up to date here); returns whether any was new. Only new
+    ones are written; the words of new names go to the search terms, or into
+    ``terms`` for the caller to write (a batch writes them once, at its end)."""
     names = [("plaintiff", name) for name in extraction.plaintiffs]
     for party in extraction.defendants:
         names.append(("defendant", party.name))
         names.extend(("alias", alias) for alias in party.aliases)
-    known = set(db.execute("SELECT role, name_key FROM case_parties WHERE case_id = ?", [case_id]).fetchall())
     new_names: dict[tuple[str, str], str] = {}
     for role, name in names:
-        key = name_key(name)
-        if key and (role, key) not in known:
+        key = party_key(name)
+        if key and (role, key) not in known.names:
             new_names.setdefault((role, key), name[:300])
     if new_names:
+        db.conn.executemany(_INSERT_PARTY, [(case_id, role, name, key) for (role, key), name in new_names.items()])
+        known.names.update(new_names)
+        new_terms = {word for _, key in new_names for word in key.split()}
+        if terms is None:
+            db.conn.executemany(INSERT_TERM, [(term,) for term in new_terms])
+        else:
+            terms.update(new_terms)
+    new_dockets: dict[str, Docket] = {}
+    for docket in extraction.dockets:
+        if docket.key not in known.dockets:
+            new_dockets.setdefault(docket.key, docket)
+    if new_dockets:
         db.conn.executemany(
-            "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)",
-            [(case_id, role, name, key) for (role, key), name in new_names.items()],
+            _INSERT_DOCKET,
+            [(case_id, key, docket.short, docket.display, extraction.court) for key, docket in new_dockets.items()],
         )
-        terms = {word for _, key in new_names for word in key.split()}
-        db.conn.executemany("INSERT OR IGNORE INTO search_terms (term) VALUES (?)", [(term,) for term in terms])
-    added = len(new_names)
-    if extraction.dockets:
-        added += db.conn.executemany(
-            "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(case_id, docket.key, docket.short, docket.display, extraction.court) for docket in extraction.dockets],
-        ).rowcount
-    return added
+        known.dockets.update((key, docket.short) for key, docket in new_dockets.items())
+    return bool(new_names or new_dockets)
+
+
+# A case's full-text row: its parties ("name name_key | …"), its caption and
+# every form of its docket numbers, made in SQLite from the case's rows.
+_CASE_SEARCH_ROW = """
+    INSERT INTO case_search (rowid, parties, caption, dockets)
+    SELECT id,
+        coalesce((SELECT group_concat(name || ' ' || name_key, ' | ') FROM case_parties WHERE case_id = ?1), ''),
+        coalesce(caption, ''),
+        coalesce((SELECT group_concat(display || ' ' || docket_key || ' ' || docket_short, ' ')
+                  FROM case_dockets WHERE case_id = ?1), '')
+    FROM cases WHERE id = ?1
+"""
 
 
 def refresh_case_search(db: Database, case_id: int) -> None:
     """Rewrite the case's full-text row from its parties and dockets."""
-    names = db.execute("SELECT name, name_key FROM case_parties WHERE case_id = ?", [case_id]).fetchall()
-    dockets = db.execute(
-        "SELECT display, docket_key, docket_short FROM case_dockets WHERE case_id = ?", [case_id]
-    ).fetchall()
-    (caption,) = db.execute("SELECT coalesce(caption, '') FROM cases WHERE id = ?", [case_id]).fetchone()
     db.execute("DELETE FROM case_search WHERE rowid = ?", [case_id])
-    db.execute(
-        "INSERT INTO case_search (rowid, parties, caption, dockets) VALUES (?, ?, ?, ?)",
-        [
-            case_id,
-            " | ".join(f"{name} {key}" for name, key in names),
-            caption,
-            " ".join(" ".join(forms) for forms in dockets),
-        ],
-    )
+    db.execute(_CASE_SEARCH_ROW, [case_id])
 
 
 def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> int | None:
@@ -139,10 +200,10 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
     None when the item names no party, caption or docket, or when it matches
     no case and ``may_open`` is false (news joins cases, it never opens one),
     and when the item is about no case (action "none")."""
-    case_id, renamed = join_case(db, extraction, event_at, may_open=may_open)
-    if renamed:
-        refresh_case(db, case_id)
-    return case_id
+    joined = join_case(db, extraction, event_at, may_open=may_open)
+    if joined.refresh_due and joined.case_id is not None:
+        refresh_case(db, joined.case_id)
+    return joined.case_id
 
 
 def refresh_case(db: Database, case_id: int) -> None:
@@ -151,55 +212,57 @@ def refresh_case(db: Database, case_id: int) -> None:
     link_case(db, case_id)
 
 
-def join_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> tuple[int | None, bool]:
+_INSERT_CASE = (
+    "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_CASE = """
+    UPDATE cases SET
+        caption = CASE WHEN ?5 THEN ?1 ELSE caption END, caption_key = coalesce(caption_key, ?2),
+        agency = coalesce(agency, ?3), court = coalesce(court, ?4),
+        first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
+    WHERE id = ?7
+"""
+
+
+def join_case(
+    db: Database,
+    extraction: Extraction,
+    event_at: str,
+    *,
+    may_open: bool = True,
+    terms: set[str] | None = None,
+    unindexed: Collection[int] = (),
+) -> CaseJoin:
     """Like :func:`assign_case`, leaving the refresh of the case's search row
-    and related cases to the caller (a batch refreshes each case once):
-    returns the case id and whether :func:`refresh_case` is due."""
+    and related cases to the caller (a batch refreshes each case once), and
+    the search terms of new names too if ``terms`` is given (see
+    :func:`_add_names`): returns the case, whether :func:`refresh_case` is
+    due and the case's match keys. A caller that leaves refreshes for later
+    names in ``unindexed`` the cases due one that have no docket (only those
+    are found through search rows), so that finding a case does not trust
+    their search rows."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
-        return None, False
-    case_id = find_case(db, extraction)
+        return _NO_CASE
+    case_id = find_case(db, extraction, unindexed)
     if case_id is None and not may_open:
-        return None, False
+        return _NO_CASE
+    values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
     if case_id is None:
-        case_id = db.execute(
-            "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                extraction.caption,
-                extraction.caption_key,
-                extraction.agency,
-                extraction.court,
-                event_at,
-                event_at,
-                now_iso(),
-            ],
-        ).lastrowid
+        case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
+        assert case_id is not None
+        known = _KnownCase()  # no names or dockets yet
         changed = True
     else:
-        (caption,) = db.execute("SELECT caption FROM cases WHERE id = ?", [case_id]).fetchone()
-        changed = bool(extraction.caption) and (caption is None or len(extraction.caption) > len(caption))
-        db.execute(
-            """
-            UPDATE cases SET
-                caption = CASE WHEN ?5 THEN ?1 ELSE caption END, caption_key = coalesce(caption_key, ?2),
-                agency = coalesce(agency, ?3), court = coalesce(court, ?4),
-                first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
-            WHERE id = ?7
-            """,
-            [
-                extraction.caption,
-                extraction.caption_key,
-                extraction.agency,
-                extraction.court,
-                changed,
-                event_at,
-                case_id,
-            ],
-        )
-    added = _add_names(db, case_id, extraction) if extraction.news is None else 0  # a story never renames its case
-    return case_id, bool(added or changed)  # the search row changes only with names, dockets or the caption
+        known = _known_case(db, case_id)
+        changed = bool(extraction.caption) and (known.caption is None or len(extraction.caption) > len(known.caption))
+        db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id])
+    if extraction.news is not None:  # a story never renames its case
+        return known.join(case_id, changed)
+    added = _add_names(db, case_id, extraction, known, terms)
+    return known.join(case_id, added or changed)  # the search row changes only with names, dockets or the caption
 
 
 # --- reading a case ---------------------------------------------------------
@@ -319,24 +382,6 @@ def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseVie
         related=related,
         related_total=related_total,
     )
-
-
-def match_keys(db: Database, case_id: int | None) -> tuple[list[str], set[str]]:
-    """A case's party name keys and every form of its docket numbers."""
-    if case_id is None:
-        return [], set()
-    parties: list[str] = []
-    dockets: set[str] = set()
-    for is_party, key, short in db.execute(
-        "SELECT 1, name_key, NULL FROM case_parties WHERE case_id = ?1 "
-        "UNION ALL SELECT 0, docket_key, docket_short FROM case_dockets WHERE case_id = ?1",
-        [case_id],
-    ):
-        if is_party:
-            parties.append(key)
-        else:
-            dockets.update((key, short))
-    return parties, dockets
 
 
 def case_to_join(db: Database, extraction: Extraction) -> dict | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
 from feeds.extract import Extraction
 from feeds.types import FeedItem, StoredItem
-from storage.cases import assign_case, join_case
+from storage.cases import INSERT_TERM, CaseJoin, assign_case, join_case, refresh_case
 from storage.database import now_iso, write_transaction
 from storage.events import event_key, join_event
 
@@ -63,24 +64,84 @@ def store_item(
     return insert_item(db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at)
 
 
+@dataclass
+class DeferredWrites:
+    """What a batch writes at its end, where order does not matter: the
+    items' full-text rows (see :func:`index_items`), the search terms of the
+    cases' new names, and the cases due a refresh (search row, related cases:
+    once per batch, however many of its items renamed them)."""
+
+    search_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    terms: set[str] = field(default_factory=set)
+    renamed: dict[int, None] = field(default_factory=dict)
+    docketless_renamed: set[int] = field(default_factory=set)
+    """The renamed cases that had no docket then: only those can be found by
+    a surname (see :func:`storage.joins.find_release_case`), which must not
+    trust their search rows until they are refreshed."""
+
+    def write(self, db: Database) -> None:
+        for case_id in self.renamed:
+            refresh_case(db, case_id)
+        if self.terms:
+            db.conn.executemany(INSERT_TERM, [(term,) for term in sorted(self.terms)])
+        index_items(db, self.search_rows)  # last: see index_items
+
+
+def next_item_id(db: Database) -> int:
+    """The row id SQLite would give the next item (read inside the write transaction, which holds the lock)."""
+    (item_id,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()
+    return item_id
+
+
 def store_new_item(
-    db: Database, feed_id: int, item: FeedItem, extraction: Extraction, *, opens_cases: bool, seen_at: str
-) -> tuple[StoredItem, int, bool, bool]:
-    """Store an item known to be new, with its case and its event, inside the
-    caller's transaction, leaving its case's refresh to the caller (see
+    db: Database,
+    feed_id: int,
+    item: FeedItem,
+    extraction: Extraction,
+    *,
+    opens_cases: bool,
+    seen_at: str,
+    item_id: int,
+    deferred: DeferredWrites,
+) -> tuple[StoredItem, int, bool, CaseJoin]:
+    """Store an item known to be new, as row ``item_id`` (see :func:`next_item_id`),
+    with its case and its event, inside the caller's transaction, leaving to
+    the caller what ``deferred`` collects: its full-text row, the search
+    terms of its case's new names and its case's refresh (see
     :func:`storage.cases.join_case`). The event is found or made first, so
     the item's row is written once, with its event. Returns the item, its
-    event, whether the event is new, and whether its case is due a refresh."""
+    event, whether the event is new, and the case it joined (with its match keys)."""
     event_at = item.published_at or seen_at
-    case_id, refresh_due = join_case(db, extraction, event_at, may_open=opens_cases)
-    # The row id SQLite would give: this transaction holds the write lock.
-    (item_id,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()
-    stored = StoredItem(item_id, case_id, event_at, item, extraction)
+    joined = join_case(
+        db, extraction, event_at, may_open=opens_cases, terms=deferred.terms, unindexed=deferred.docketless_renamed
+    )
+    stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
     event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
     insert_item(
-        db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at, ids=(item_id, event_id)
+        db,
+        feed_id,
+        item,
+        extraction,
+        case_id=joined.case_id,
+        event_at=event_at,
+        seen_at=seen_at,
+        ids=(item_id, event_id),
+        search_rows=deferred.search_rows,
     )
-    return stored, event_id, is_new, refresh_due
+    if joined.refresh_due and joined.case_id is not None:
+        deferred.renamed[joined.case_id] = None
+        if not joined.docket_keys:
+            deferred.docketless_renamed.add(joined.case_id)
+    return stored, event_id, is_new, joined
+
+
+def index_items(db: Database, rows: list[tuple[int, str, str]]) -> None:
+    """The full-text rows (item id, title, summary) of items just stored. A
+    batch writes them together at its end: SQLite flushes FTS5's pending
+    words to disk at every statement that opens a statement journal (each
+    item's insert does), so indexing items one by one between them writes a
+    small index segment per item, and merging those is most of the cost."""
+    db.conn.executemany(INSERT_ITEM_SEARCH, rows)
 
 
 INSERT_ITEM = (
@@ -88,6 +149,7 @@ INSERT_ITEM = (
     "action, court, release_no, docket_entry, amounts, case_id, event_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+INSERT_ITEM_SEARCH = "INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)"
 
 
 def item_row(
@@ -118,7 +180,7 @@ def item_row(
         extraction.court,
         extraction.release_no,
         extraction.docket_entry,
-        json.dumps(extraction.amounts),
+        json.dumps(extraction.amounts) if extraction.amounts else "[]",
         case_id,
         event_id,
     )
@@ -134,13 +196,20 @@ def insert_item(
     event_at: str,
     seen_at: str,
     ids: tuple[int, int] | None = None,
+    search_rows: list[tuple[int, str, str]] | None = None,
 ) -> StoredItem:
-    """The item's row and its full-text row; ``ids``: the row id to use and the item's event."""
+    """The item's row and its full-text row; ``ids``: the row id to use and the
+    item's event; ``search_rows``: where to leave the full-text row for the
+    caller to write (see :func:`index_items`) instead of writing it."""
     item_id, event_id = ids or (None, None)
     row = item_row(
         item_id, feed_id, item, extraction, seen_at=seen_at, event_at=event_at, case_id=case_id, event_id=event_id
     )
     item_id = db.execute(INSERT_ITEM, row).lastrowid
     assert item_id is not None
-    db.execute("INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)", [item_id, item.title, item.summary])
+    search_row = (item_id, item.title, item.summary)
+    if search_rows is None:
+        db.execute(INSERT_ITEM_SEARCH, search_row)
+    else:
+        search_rows.append(search_row)
     return StoredItem(item_id, case_id, event_at, item, extraction)

@@ -10,8 +10,11 @@ case do a docket number it cites, then its body, decide. Other cases a story nam
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -21,6 +24,13 @@ from feeds.text import fold, name_key
 from feeds.vocabulary import CasePartyRole
 
 _PARTY_ROLES = (CasePartyRole.DEFENDANT, CasePartyRole.ALIAS)
+
+
+@lru_cache(maxsize=4096)
+def party_key(name: str) -> str:
+    """``feeds.text.name_key``, remembered: the items of a feed name the same
+    parties again and again (each entry of a docket its caption's)."""
+    return name_key(name)
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -43,21 +53,25 @@ def _names_match(ours: str, theirs: str) -> bool:
     return long.endswith(f" {short}")
 
 
-def find_release_case(db: Database, extraction: Extraction) -> int | None:
+def find_release_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
     """The case of the same agency that shares the item's defendants, when
     the item gives no docket or the case has none yet (it was opened by a
     release before its court docket arrived). The item's first defendant, or
     the case's first, must be among the shared names; the case that has the
     item's first defendant wins, then the one sharing the most names, then the
-    most recently active."""
+    most recently active. ``unindexed``: the docketless cases whose names
+    changed since their search row was last written (a batch rewrites them
+    at its end)."""
     if not (extraction.agency and extraction.defendants):
         return None
-    ours = [name_key(party.name) for party in extraction.defendants]
-    ours += [name_key(alias) for alias in extraction.aliases]
+    ours = [party_key(party.name) for party in extraction.defendants]
+    ours += [party_key(alias) for alias in extraction.aliases]
     ours = [key for key in ours if key]
     if not ours:
         return None
-    rows = _parties_named(db, extraction.agency, ours, with_surnames=bool(extraction.dockets))
+    rows = _parties_named(db, extraction.agency, ours)
+    if extraction.dockets:
+        rows += _surnames_named(db, extraction.agency, ours, unindexed)
     scores: dict[int, tuple[bool, int, str]] = {}
     for case_id, court, last_event_at, key in rows:
         if _court_conflict(court, extraction.court):
@@ -81,28 +95,40 @@ _PARTY_ROWS = (
 )
 
 
-def _parties_named(db: Database, agency: str, ours: list[str], *, with_surnames: bool) -> list[tuple]:
+def _parties_named(db: Database, agency: str, ours: list[str]) -> list[tuple]:
     """(case id, court, last event, name key) of the agency's parties that may
     be one of ``ours``: a name whose leading or trailing words are all of a
     stored name (``binance``, ``zhao``), or a stored name beginning with one
-    of ours. Index lookups only; with ``with_surnames`` (a court caption's
-    ``Zhao``), also the stored names of docketless cases that end with one of
-    ours, which takes a scan."""
+    of ours. Index lookups only."""
     parts = {" ".join(words[i:j]) for key in ours for words in [key.split()] for i, j in _edges(len(words))}
     conditions = [f"case_parties.name_key IN ({', '.join('?' for _ in parts)})"]
     params: list[object] = [agency, *sorted(parts)]
     for key in ours:
         conditions.append("(case_parties.name_key >= ? AND case_parties.name_key < ?)")
         params += [f"{key} ", f"{key}!"]
-    rows = db.execute(_PARTY_ROWS + f"AND ({' OR '.join(conditions)})", params).fetchall()
-    if with_surnames:
-        endings = " OR ".join("case_parties.name_key LIKE ?" for _ in ours)
-        rows += db.execute(
-            _PARTY_ROWS + f"AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id) "
-            f"AND ({endings})",
-            [agency, *(f"% {key}" for key in ours)],
-        ).fetchall()
-    return rows
+    return db.execute(_PARTY_ROWS + f"AND ({' OR '.join(conditions)})", params).fetchall()
+
+
+# A stored name ends with one of ours: no index reads a name by its last
+# words, so the cases' full-text index (every party's name and name key) finds
+# the cases that name one of ours anywhere, and the cases whose names changed
+# since their search row was written are read as well.
+_SURNAME_ROWS = (
+    _PARTY_ROWS + "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id) "
+    "AND EXISTS (SELECT 1 FROM json_each(?2) AS ours WHERE case_parties.name_key LIKE '% ' || ours.value) "
+    "AND cases.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?3 "
+    "UNION ALL SELECT value FROM json_each(?4)) "
+    "ORDER BY cases.id"
+)
+
+
+def _surnames_named(db: Database, agency: str, ours: list[str], unindexed: Collection[int]) -> list[tuple]:
+    """(case id, court, last event, name key) of the agency's parties of
+    docketless cases whose name ends with one of ``ours`` (a court caption's
+    ``Zhao`` is the release's ``Chang Zhao``)."""
+    phrases = " OR ".join('"{}"'.format(key.replace('"', '""')) for key in ours)
+    params = [agency, json.dumps(ours), f"parties : ({phrases})", json.dumps(sorted(unindexed))]
+    return db.execute(_SURNAME_ROWS, params).fetchall()
 
 
 def _edges(count: int) -> list[tuple[int, int]]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlite_utils import Database
 
+from feeds.types import FeedPlan, HealthPlan, PlannedItem
 from feeds.vocabulary import Action, FeedKind
+from storage.batch import store_plan
 from storage.cases import assign_case, find_case
 from tests import factories
 from tests.factories import extraction, news_extraction
@@ -151,3 +153,33 @@ def test_a_joining_item_widens_the_case(memory_db: Database) -> None:
     assert (caption, first, last) == ("SEC v. Binance Holdings Ltd., et al.", FILED, LATER)
     by_name = extraction(defendants=["Changpeng Zhao"], agency="SEC", action=Action.SETTLEMENT)
     assert find_case(memory_db, by_name) == case_id
+
+
+RELEASE_OF_ZHAO = extraction(defendants=["Changpeng Zhao"], agency="SEC", action=Action.COMPLAINT)
+COURT_CAPTION_ZHAO = extraction(
+    caption="SEC v. Zhao", defendants=["Zhao"], dockets=["1:23-cv-01599"], court="D.D.C.", agency="SEC"
+)
+
+
+def test_a_court_caption_joins_by_surname_the_case_a_release_opened(memory_db: Database) -> None:
+    """The release came before the docket: the caption's ``Zhao`` is its ``Changpeng Zhao``."""
+    case_id = assign_case(memory_db, RELEASE_OF_ZHAO, FILED)
+    assert assign_case(memory_db, COURT_CAPTION_ZHAO, LATER) == case_id
+    assert assign_case(memory_db, extraction(caption="SEC v. Lee", defendants=["Lee"], dockets=["1:24-cv-7"]), LATER)
+    assert case_count(memory_db) == 2
+
+
+def test_in_one_feed_a_court_caption_joins_by_surname_the_case_its_release_opened(memory_db: Database) -> None:
+    """A batch rewrites its cases' search rows at its end; a later item of the
+    same feed must still find the case an earlier one opened or renamed."""
+    source = factories.feed(memory_db)
+    items = (
+        PlannedItem(factories.feed_item("SEC Charges Changpeng Zhao"), RELEASE_OF_ZHAO),
+        PlannedItem(factories.feed_item("SEC v. Zhao", published_at=LATER), COURT_CAPTION_ZHAO),
+    )
+    health = HealthPlan(next_poll_at=LATER, retry_at=LATER)
+    plan = FeedPlan(source.id, items, opens_cases=True, alert_since=None, health=health)
+    batch = store_plan(memory_db, plan, match=lambda **_: [])
+    assert batch.new_items == 2
+    assert memory_db.execute("SELECT count(DISTINCT case_id), count(*) FROM items").fetchone() == (1, 2)
+    assert case_count(memory_db) == 1
