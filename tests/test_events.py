@@ -80,6 +80,10 @@ def world(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bo
     feed_server.serve("/flush.xml", rss("https://example.org/"))
     world.events_url = start_bot(env) + "/slack/events"
     world.poll()  # every feed's first poll (its backlog alerts no one) is behind us
+    # So is the bot's own start-up poll of each feed (a job a second apart): were
+    # it still running, it could read a test's news story before the release.
+    for path in ("/sec.xml", "/dcd.xml", "/news.xml", "/flush.xml"):
+        assert feed_server.wait_for_request(path, count=2, timeout=20)
     return world
 
 
