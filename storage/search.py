@@ -81,6 +81,16 @@ def fts_query(tokens: list[str], *, prefix_last: bool = False) -> str:
     return " ".join(quoted)
 
 
+def fts_query_longer_last(tokens: list[str]) -> str:
+    """An FTS5 MATCH expression for the items that the prefix query
+    (``fts_query(tokens, prefix_last=True)``) matches and the exact one does
+    not: every token but the last, and a longer word beginning with the last
+    token but not that token itself."""
+    last = f'("{tokens[-1]}"* NOT "{tokens[-1]}")'
+    rest = fts_query(tokens[:-1])
+    return f"{rest} AND {last}" if rest else last
+
+
 def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     """The first ``limit`` of ``case_ids`` ranked most recently active first;
     ties: the better documented, then the oldest. Items are counted only for
@@ -169,11 +179,15 @@ def warm_search(db: Database) -> None:
         search_cases(db, query)
 
 
-def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int], int]:
+def _cases_by_words(
+    db: Database, expression: str, limit: int, *, item_expression: str | None = None
+) -> tuple[list[int], int]:
     """Cases whose names, caption or dockets match, then cases matched only by
     the words of their items; each group ranked by :func:`_top`. Only the
     newest ``CANDIDATES`` matches of each kind are ranked (FTS5 walks rowids in
     order cheaply), so a word in every case costs no more than a rare one.
+    ``item_expression`` (default ``expression``) is what the items' words must
+    match: a caller may leave out items it knows belong to no case.
     Returns the first ``limit`` ids and how many cases matched in all."""
     by_name = [
         case_id
@@ -188,7 +202,7 @@ def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int
         (name_total,) = db.execute(
             "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
         ).fetchone()
-    by_text = _cases_by_item_words(db, expression, known=set(by_name))
+    by_text = _cases_by_item_words(db, item_expression or expression, known=set(by_name))
     top = _top(db, by_name, limit)
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
 
@@ -294,7 +308,11 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     if not case_ids and tokens:
         case_ids, total = _cases_by_words(db, fts_query(tokens), limit)
         if not case_ids and len(tokens[-1]) >= 3:
-            case_ids, total = _cases_by_words(db, fts_query(tokens, prefix_last=True), limit)
+            # No item that matched the exact words belongs to a case (they were all read): the
+            # prefix pass reads only the items it adds (a word longer than the last token).
+            case_ids, total = _cases_by_words(
+                db, fts_query(tokens, prefix_last=True), limit, item_expression=fts_query_longer_last(tokens)
+            )
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,

@@ -16,11 +16,13 @@ from bot.demo import DEMO_FEEDS, run_demo, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
 from feeds.fetch import Fetcher
+from feeds.vocabulary import FeedKind
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
 from storage.search import SearchCache, fts_query, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case
+from tests import factories
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +269,23 @@ def test_the_number_of_kept_answers_is_a_setting() -> None:
     with pytest.raises(ConfigError) as refused:
         settings_from_env({"CASEWATCH_CASE_CACHE": "-1"})
     assert refused.value.problems == ["CASEWATCH_CASE_CACHE must be a whole number from 0 to 100000 (got '-1')"]
+
+
+@pytest.mark.parametrize("query", ["enforcement results", "enforcement result", "result"])
+def test_a_longer_last_word_finds_the_case_when_the_exact_words_match_only_items_of_no_case(
+    memory_db: Database, query: str
+) -> None:
+    regulator = factories.feed(memory_db)
+    news = factories.feed(memory_db, FeedKind.NEWS)
+    item = factories.feed_item("SEC charges Acme Widgets Inc.", summary="Enforcement resultsharing scheme")
+    factories.stored_item(memory_db, regulator, factories.extraction(caption="SEC v. Acme Widgets Inc."), item)
+    story = factories.feed_item("Agency reports enforcement results", summary="Enforcement results of the year")
+    factories.stored_item(memory_db, news, factories.news_extraction(story.title, story.summary), story)
+
+    result = search_cases(memory_db, query)
+
+    assert [case.caption for case in result.cases] == ["SEC v. Acme Widgets Inc."]
+    assert result.total == 1
+    assert [item.title for item in result.items] == (
+        ["Agency reports enforcement results"] if query == "enforcement results" else []
+    )
