@@ -3,6 +3,7 @@ served over local HTTP through the real pipeline."""
 
 from __future__ import annotations
 
+import random
 import threading
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
+import storage.search as search
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
@@ -289,3 +291,75 @@ def test_a_longer_last_word_finds_the_case_when_the_exact_words_match_only_items
     assert [item.title for item in result.items] == (
         ["Agency reports enforcement results"] if query == "enforcement results" else []
     )
+
+
+WORDS = [
+    "Exchange",
+    "EXCHANGE",
+    "exchange's",
+    "Holdings",
+    "Hóldings",
+    "holdings-trading",
+    "Legacy",
+    "Voyager",
+    "voyagers",
+]
+
+
+@cache
+def _common_and_rare_db() -> Database:
+    """Items whose words are often "exchange" and "holdings" and seldom "legacy"
+    or "voyager", in several spellings, stored by the real store path."""
+    db = factories.memory_database()
+    regulator, news = factories.feed(db), factories.feed(db, FeedKind.NEWS)
+    rng = random.Random(9)
+    for number in range(120):
+        words = [rng.choice(WORDS[:6]) for _ in range(3)] + rng.sample(WORDS, rng.randint(0, 2))
+        if number % 10 == 0:
+            words.append(rng.choice(["Legacy Voyager", "Légacy Voyager", "voyager LEGACY"]))
+        item = factories.feed_item(" ".join(words), summary=f"Release {number}")
+        if number % 3:
+            factories.stored_item(db, regulator, factories.extraction(caption=f"SEC v. Party {number} Inc."), item)
+        else:
+            factories.stored_item(db, news, factories.news_extraction(item.title), item)
+    return db
+
+
+def _fts_matches(db: Database, tokens: list[str]) -> list[int]:
+    return [batch_id for batch in search._newest_matches(db, fts_query(tokens)) for batch_id in batch]
+
+
+def _answer(db: Database, query: str, *, common_at: int) -> tuple:
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(search, "COMMON_WORD_ITEMS", common_at)
+        patched.setattr(search, "_common_words", {})
+        result = search_cases(db, query)
+    return [case.caption for case in result.cases], result.total, [item.title for item in result.items]
+
+
+NOTHING_COMMON = 10**9  # FTS5 alone answers
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*WORDS, "release", "zzz"]), min_size=1, max_size=4))
+def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str]) -> None:
+    db = _common_and_rare_db()
+    tokens = search_words(" ".join(query))
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(search, "COMMON_WORD_ITEMS", 30)
+        patched.setattr(search, "_common_words", {})
+        through_rare = search._matches_through_rare_words(db, tokens)
+    assert through_rare is None or through_rare == _fts_matches(db, tokens)
+    assert _answer(db, " ".join(query), common_at=30) == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
+
+
+def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _common_and_rare_db()
+    monkeypatch.setattr(search, "COMMON_WORD_ITEMS", 30)
+    monkeypatch.setattr(search, "_common_words", {})
+    tokens = search_words("Legacy Voyager Exchange Holdings Inc.")
+    expected = _fts_matches(db, tokens)
+    assert expected and search._matches_through_rare_words(db, tokens) == expected
+    query = "Legacy Voyager Exchange Holdings"
+    answer = _answer(db, query, common_at=30)
+    assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
