@@ -26,10 +26,18 @@ QUERY_CHARS = 300
 QUERY_WORDS = 12
 CANDIDATES = 200
 ITEMS_SHOWN = 3
-ITEM_TOKENIZER = "unicode61 remove_diacritics 2"  # item_search's, so that a check table splits words alike
-COMMON_WORD_ITEMS = 20_000  # a word in at least this many items is common
-RARE_CANDIDATES = 500  # at most this many items matching a query's rare words are checked for its common ones
+SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"  # item_search's and case_search's: a check table splits alike
+COMMON_AT = {"item_search": 20_000, "case_search": 5_000}  # a word in at least this many rows of the index is common
+RARE_CANDIDATES = 500  # at most this many rows matching a query's rare words are checked for its common ones
 COMMON_WORDS_KEPT = 50_000  # how many words' commonness a process remembers
+# Per full-text index: its columns, and the query that reads their text for the given rowids.
+INDEXED_TEXT = {
+    "item_search": ("title, summary", "SELECT id, title, summary FROM items WHERE id IN ({})"),
+    "case_search": (
+        "parties, caption, dockets",
+        "SELECT rowid, parties, caption, dockets FROM case_search WHERE rowid IN ({})",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,7 @@ def warm_search(db: Database) -> None:
 
 
 def _cases_by_words(
-    db: Database, expression: str, limit: int, item_matches: Iterator[list[int]]
+    db: Database, expression: str, limit: int, item_matches: Iterator[list[int]], tokens: list[str] | None = None
 ) -> tuple[list[int], int]:
     """Cases whose names, caption or dockets match, then cases matched only by
     the words of their items; each group ranked by :func:`_top`. Only the
@@ -192,7 +200,11 @@ def _cases_by_words(
     order cheaply), so a word in every case costs no more than a rare one.
     ``item_matches``: the items whose words match, newest first, in batches
     (:func:`_newest_matches`; a caller may leave out items it knows belong to no case).
+    ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``
+    (then a query with common and rare words can go through the rare ones).
     Returns the first ``limit`` ids and how many cases matched in all."""
+    if tokens and (all_by_name := _matches_through_rare_words(db, "case_search", tokens)) is not None:
+        return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit)
     by_name = [
         case_id
         for (case_id,) in db.execute(
@@ -206,72 +218,80 @@ def _cases_by_words(
         (name_total,) = db.execute(
             "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
         ).fetchone()
+    return _ranked(db, by_name, name_total, item_matches, limit)
+
+
+def _ranked(
+    db: Database, by_name: list[int], name_total: int, item_matches: Iterator[list[int]], limit: int
+) -> tuple[list[int], int]:
+    """:func:`_cases_by_words`' answer from the newest cases matched by name
+    (``by_name``, of ``name_total``) and the items that match."""
     by_text = _cases_by_item_words(db, item_matches, known=set(by_name))
     top = _top(db, by_name, limit)
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
 
 
-_common_words: dict[str, bool] = {}
+_common_words: dict[tuple[str, str], bool] = {}
 
 
-def _is_common(db: Database, token: str) -> bool:
-    """Whether at least ``COMMON_WORD_ITEMS`` items have the word ``token``;
-    remembered by the process (a word that becomes common later only makes
-    searches slower until then, never different)."""
-    common = _common_words.get(token)
+def _is_common(db: Database, index: str, token: str) -> bool:
+    """Whether at least ``COMMON_AT[index]`` rows of the full-text ``index``
+    have the word ``token``; remembered by the process (a word that becomes
+    common later only makes searches slower until then, never different)."""
+    common = _common_words.get((index, token))
     if common is None:
         (count,) = db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM item_search WHERE item_search MATCH ? LIMIT ?)",
-            [fts_query([token]), COMMON_WORD_ITEMS],
+            f"SELECT count(*) FROM (SELECT 1 FROM {index} WHERE {index} MATCH ? LIMIT ?)",
+            [fts_query([token]), COMMON_AT[index]],
         ).fetchone()
         if len(_common_words) >= COMMON_WORDS_KEPT:
             _common_words.clear()
-        common = _common_words[token] = count >= COMMON_WORD_ITEMS
+        common = _common_words[index, token] = count >= COMMON_AT[index]
     return common
 
 
-def _matches_through_rare_words(db: Database, tokens: list[str]) -> list[int] | None:
-    """The ids of the items that have every word of ``tokens``, newest first,
-    when some words are common and the others (the rare ones) are together in
-    at most ``RARE_CANDIDATES`` items; else None (FTS5 alone is as fast).
+def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> list[int] | None:
+    """The rowids of the full-text ``index`` (item_search or case_search) that
+    have every word of ``tokens``, newest first, when some words are common and
+    the others (the rare ones) are together in at most ``RARE_CANDIDATES`` rows;
+    else None (FTS5 alone is as fast).
 
     FTS5 intersects by walking every word's list, so one common word costs its
     whole list ("exchange": 565,000 items, 10-15 ms) whatever the others. Here
-    FTS5 intersects the rare words only; their few items' text is copied into
-    a temporary FTS5 table with item_search's tokenizer and the whole query is
-    matched there: the same items as ``fts_query(tokens)`` on item_search."""
+    FTS5 intersects the rare words only; their few rows' text is copied into a
+    temporary FTS5 table with the index's tokenizer and the whole query is
+    matched there: the same rows as ``fts_query(tokens)`` on ``index``."""
     if len(tokens) < 2:
         return None
-    common = [_is_common(db, token) for token in tokens]
+    common = [_is_common(db, index, token) for token in tokens]
     if all(common) or not any(common):
         return None
     rare = fts_query([token for token, is_common in zip(tokens, common, strict=True) if not is_common])
     candidates = [
-        item_id
-        for (item_id,) in db.execute(
-            "SELECT rowid FROM item_search WHERE item_search MATCH ? LIMIT ?", [rare, RARE_CANDIDATES + 1]
+        rowid
+        for (rowid,) in db.execute(
+            f"SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?", [rare, RARE_CANDIDATES + 1]
         )
     ]
     if len(candidates) > RARE_CANDIDATES:
         return None
     if not candidates:
         return []
+    columns, read_text = INDEXED_TEXT[index]
+    check = f"{index}_check"
     db.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.item_check USING fts5 (title, summary, tokenize = '{ITEM_TOKENIZER}')"
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{check} USING fts5 ({columns}, tokenize = '{SEARCH_TOKENIZER}')"
     )
-    db.execute("DELETE FROM temp.item_check")
+    db.execute(f"DELETE FROM temp.{check}")
     marks = ", ".join("?" for _ in candidates)
-    db.execute(
-        f"INSERT INTO temp.item_check (rowid, title, summary) SELECT id, title, summary FROM items WHERE id IN ({marks})",
-        candidates,
-    )
+    db.execute(f"INSERT INTO temp.{check} (rowid, {columns}) {read_text.format(marks)}", candidates)
     matches = [
-        item_id
-        for (item_id,) in db.execute(
-            "SELECT rowid FROM temp.item_check WHERE item_check MATCH ? ORDER BY rowid DESC", [fts_query(tokens)]
+        rowid
+        for (rowid,) in db.execute(
+            f"SELECT rowid FROM temp.{check} WHERE {check} MATCH ? ORDER BY rowid DESC", [fts_query(tokens)]
         )
     ]
-    db.execute("DELETE FROM temp.item_check")
+    db.execute(f"DELETE FROM temp.{check}")
     return matches
 
 
@@ -281,7 +301,7 @@ def _newest_matches(db: Database, expression: str, tokens: list[str] | None = No
     (a new query per batch, from ``rowid < last``, sought its place again).
     ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``,
     so that a query with common and rare words can go through the rare ones."""
-    if tokens and (matches := _matches_through_rare_words(db, tokens)) is not None:
+    if tokens and (matches := _matches_through_rare_words(db, "item_search", tokens)) is not None:
         for start in range(0, len(matches), CANDIDATES):
             yield matches[start : start + CANDIDATES]
         return
@@ -382,7 +402,7 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     tokens = search_words(query)
     if not case_ids and tokens:
         exact = fts_query(tokens)
-        case_ids, total = _cases_by_words(db, exact, limit, _newest_matches(db, exact, tokens))
+        case_ids, total = _cases_by_words(db, exact, limit, _newest_matches(db, exact, tokens), tokens)
         if not case_ids and len(tokens[-1]) >= 3:
             # No item that matched the exact words belongs to a case (they were all read): the
             # prefix pass reads only the items it adds (a word longer than the last token).

@@ -319,25 +319,27 @@ def _common_and_rare_db() -> Database:
             words.append(rng.choice(["Legacy Voyager", "Légacy Voyager", "voyager LEGACY"]))
         item = factories.feed_item(" ".join(words), summary=f"Release {number}")
         if number % 3:
-            factories.stored_item(db, regulator, factories.extraction(caption=f"SEC v. Party {number} Inc."), item)
+            factories.stored_item(db, regulator, factories.extraction(caption=f"SEC v. {' '.join(words)} Inc."), item)
         else:
             factories.stored_item(db, news, factories.news_extraction(item.title), item)
     return db
 
 
-def _fts_matches(db: Database, tokens: list[str]) -> list[int]:
-    return [batch_id for batch in search._newest_matches(db, fts_query(tokens)) for batch_id in batch]
+def _fts_rows(db: Database, index: str, tokens: list[str]) -> list[int]:
+    sql = f"SELECT rowid FROM {index} WHERE {index} MATCH ? ORDER BY rowid DESC"
+    return [rowid for (rowid,) in db.execute(sql, [fts_query(tokens)])]
 
 
 def _answer(db: Database, query: str, *, common_at: int) -> tuple:
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(search, "COMMON_WORD_ITEMS", common_at)
+        patched.setattr(search, "COMMON_AT", {"item_search": common_at, "case_search": common_at})
         patched.setattr(search, "_common_words", {})
         result = search_cases(db, query)
     return [case.caption for case in result.cases], result.total, [item.title for item in result.items]
 
 
 NOTHING_COMMON = 10**9  # FTS5 alone answers
+SOME_COMMON = 30  # in the test database: "exchange" and "holdings", not "legacy" or "voyager"
 
 
 @settings(max_examples=100, deadline=None)
@@ -346,20 +348,29 @@ def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str])
     db = _common_and_rare_db()
     tokens = search_words(" ".join(query))
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(search, "COMMON_WORD_ITEMS", 30)
+        patched.setattr(search, "COMMON_AT", {"item_search": SOME_COMMON, "case_search": SOME_COMMON})
         patched.setattr(search, "_common_words", {})
-        through_rare = search._matches_through_rare_words(db, tokens)
-    assert through_rare is None or through_rare == _fts_matches(db, tokens)
-    assert _answer(db, " ".join(query), common_at=30) == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
+        for index in ("item_search", "case_search"):
+            through_rare = search._matches_through_rare_words(db, index, tokens)
+            assert through_rare is None or through_rare == _fts_rows(db, index, tokens)
+    answer = _answer(db, " ".join(query), common_at=SOME_COMMON)
+    assert answer == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
 
 
 def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     db = _common_and_rare_db()
-    monkeypatch.setattr(search, "COMMON_WORD_ITEMS", 30)
+    monkeypatch.setattr(search, "COMMON_AT", {"item_search": SOME_COMMON, "case_search": SOME_COMMON})
     monkeypatch.setattr(search, "_common_words", {})
     tokens = search_words("Legacy Voyager Exchange Holdings Inc.")
-    expected = _fts_matches(db, tokens)
-    assert expected and search._matches_through_rare_words(db, tokens) == expected
+    for index in ("item_search", "case_search"):
+        expected = _fts_rows(db, index, tokens)
+        assert expected and search._matches_through_rare_words(db, index, tokens) == expected
     query = "Legacy Voyager Exchange Holdings"
-    answer = _answer(db, query, common_at=30)
+    answer = _answer(db, query, common_at=SOME_COMMON)
     assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
+
+
+@pytest.mark.parametrize("index", ["item_search", "case_search"])
+def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
+    (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
+    assert f"tokenize = '{search.SEARCH_TOKENIZER}'" in sql
