@@ -27,7 +27,7 @@ QUERY_WORDS = 12
 CANDIDATES = 200
 ITEMS_SHOWN = 3
 SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"  # item_search's and case_search's: a check table splits alike
-COMMON_AT = {"item_search": 20_000, "case_search": 5_000}  # a word in at least this many rows of the index is common
+COMMON_CASES = 2_000  # a word in the names of at least this many cases is common (in their items too)
 RARE_CANDIDATES = 500  # at most this many rows matching a query's rare words are checked for its common ones
 COMMON_WORDS_KEPT = 50_000  # how many words' commonness a process remembers
 # Per full-text index: its columns, and the query that reads their text for the given rowids.
@@ -186,7 +186,10 @@ WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
 
 def warm_search(db: Database) -> None:
     """Search a few typical queries on a new connection, so that the pages
-    every search reads (indexes' roots, full-text structure) are in its cache."""
+    every search reads (indexes' roots, full-text structure) are in its cache,
+    and its tables for checking rare words' rows exist."""
+    for index in INDEXED_TEXT:
+        _check_table(db, index)
     for query in WARM_QUERIES:
         search_cases(db, query)
 
@@ -231,23 +234,38 @@ def _ranked(
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
 
 
-_common_words: dict[tuple[str, str], bool] = {}
+_common_words: dict[str, bool] = {}
 
 
-def _is_common(db: Database, index: str, token: str) -> bool:
-    """Whether at least ``COMMON_AT[index]`` rows of the full-text ``index``
-    have the word ``token``; remembered by the process (a word that becomes
-    common later only makes searches slower until then, never different)."""
-    common = _common_words.get((index, token))
+def _is_common(db: Database, token: str) -> bool:
+    """Whether the names of at least ``COMMON_CASES`` cases have the word
+    ``token`` (counted in case_search, whose lists are a tenth of
+    item_search's: "exchange" is in 61,637 cases and 564,555 items), so likely
+    many items too; remembered by the process. Only speed depends on it: a
+    word taken for common or rare wrongly makes a search slower, never different."""
+    common = _common_words.get(token)
     if common is None:
         (count,) = db.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {index} WHERE {index} MATCH ? LIMIT ?)",
-            [fts_query([token]), COMMON_AT[index]],
+            "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
+            [fts_query([token]), COMMON_CASES],
         ).fetchone()
         if len(_common_words) >= COMMON_WORDS_KEPT:
             _common_words.clear()
-        common = _common_words[index, token] = count >= COMMON_AT[index]
+        common = _common_words[token] = count >= COMMON_CASES
     return common
+
+
+def _check_table(db: Database, index: str) -> str:
+    """The name of the connection's empty temporary FTS5 table for checking
+    rows of ``index``, created the first time (by :func:`warm_search` in a
+    server, so that no request pays for it)."""
+    columns, _ = INDEXED_TEXT[index]
+    check = f"{index}_check"
+    db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{check} USING fts5 ({columns}, tokenize = '{SEARCH_TOKENIZER}')"
+    )
+    db.execute(f"DELETE FROM temp.{check}")
+    return check
 
 
 def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> list[int] | None:
@@ -263,7 +281,7 @@ def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> 
     matched there: the same rows as ``fts_query(tokens)`` on ``index``."""
     if len(tokens) < 2:
         return None
-    common = [_is_common(db, index, token) for token in tokens]
+    common = [_is_common(db, token) for token in tokens]
     if all(common) or not any(common):
         return None
     rare = fts_query([token for token, is_common in zip(tokens, common, strict=True) if not is_common])
@@ -278,11 +296,7 @@ def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> 
     if not candidates:
         return []
     columns, read_text = INDEXED_TEXT[index]
-    check = f"{index}_check"
-    db.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{check} USING fts5 ({columns}, tokenize = '{SEARCH_TOKENIZER}')"
-    )
-    db.execute(f"DELETE FROM temp.{check}")
+    check = _check_table(db, index)
     marks = ", ".join("?" for _ in candidates)
     db.execute(f"INSERT INTO temp.{check} (rowid, {columns}) {read_text.format(marks)}", candidates)
     matches = [

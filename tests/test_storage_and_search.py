@@ -332,7 +332,7 @@ def _fts_rows(db: Database, index: str, tokens: list[str]) -> list[int]:
 
 def _answer(db: Database, query: str, *, common_at: int) -> tuple:
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(search, "COMMON_AT", {"item_search": common_at, "case_search": common_at})
+        patched.setattr(search, "COMMON_CASES", common_at)
         patched.setattr(search, "_common_words", {})
         result = search_cases(db, query)
     return [case.caption for case in result.cases], result.total, [item.title for item in result.items]
@@ -348,7 +348,7 @@ def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str])
     db = _common_and_rare_db()
     tokens = search_words(" ".join(query))
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(search, "COMMON_AT", {"item_search": SOME_COMMON, "case_search": SOME_COMMON})
+        patched.setattr(search, "COMMON_CASES", SOME_COMMON)
         patched.setattr(search, "_common_words", {})
         for index in ("item_search", "case_search"):
             through_rare = search._matches_through_rare_words(db, index, tokens)
@@ -359,7 +359,7 @@ def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str])
 
 def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     db = _common_and_rare_db()
-    monkeypatch.setattr(search, "COMMON_AT", {"item_search": SOME_COMMON, "case_search": SOME_COMMON})
+    monkeypatch.setattr(search, "COMMON_CASES", SOME_COMMON)
     monkeypatch.setattr(search, "_common_words", {})
     tokens = search_words("Legacy Voyager Exchange Holdings Inc.")
     for index in ("item_search", "case_search"):
