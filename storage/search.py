@@ -26,6 +26,18 @@ QUERY_CHARS = 300
 QUERY_WORDS = 12
 CANDIDATES = 200
 ITEMS_SHOWN = 3
+SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"  # item_search's and case_search's: a check table splits alike
+COMMON_CASES = 2_000  # a word in the names of at least this many cases is common (in their items too)
+RARE_CANDIDATES = 500  # at most this many rows matching a query's rare words are checked for its common ones
+COMMON_WORDS_KEPT = 50_000  # how many words' commonness a process remembers
+# Per full-text index: its columns, and the query that reads their text for the given rowids.
+INDEXED_TEXT = {
+    "item_search": ("title, summary", "SELECT id, title, summary FROM items WHERE id IN ({})"),
+    "case_search": (
+        "parties, caption, dockets",
+        "SELECT rowid, parties, caption, dockets FROM case_search WHERE rowid IN ({})",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,16 @@ def fts_query(tokens: list[str], *, prefix_last: bool = False) -> str:
     if prefix_last and quoted:
         quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def fts_query_longer_last(tokens: list[str]) -> str:
+    """An FTS5 MATCH expression for the items that the prefix query
+    (``fts_query(tokens, prefix_last=True)``) matches and the exact one does
+    not: every token but the last, and a longer word beginning with the last
+    token but not that token itself."""
+    last = f'("{tokens[-1]}"* NOT "{tokens[-1]}")'
+    rest = fts_query(tokens[:-1])
+    return f"{rest} AND {last}" if rest else last
 
 
 def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
@@ -164,17 +186,28 @@ WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
 
 def warm_search(db: Database) -> None:
     """Search a few typical queries on a new connection, so that the pages
-    every search reads (indexes' roots, full-text structure) are in its cache."""
+    every search reads (indexes' roots, full-text structure) are in its cache,
+    and its tables for checking rare words' rows exist."""
+    for index in INDEXED_TEXT:
+        _check_table(db, index)
     for query in WARM_QUERIES:
         search_cases(db, query)
 
 
-def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int], int]:
+def _cases_by_words(
+    db: Database, expression: str, limit: int, item_matches: Iterator[list[int]], tokens: list[str] | None = None
+) -> tuple[list[int], int]:
     """Cases whose names, caption or dockets match, then cases matched only by
     the words of their items; each group ranked by :func:`_top`. Only the
     newest ``CANDIDATES`` matches of each kind are ranked (FTS5 walks rowids in
     order cheaply), so a word in every case costs no more than a rare one.
+    ``item_matches``: the items whose words match, newest first, in batches
+    (:func:`_newest_matches`; a caller may leave out items it knows belong to no case).
+    ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``
+    (then a query with common and rare words can go through the rare ones).
     Returns the first ``limit`` ids and how many cases matched in all."""
+    if tokens and (all_by_name := _matches_through_rare_words(db, "case_search", tokens)) is not None:
+        return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit)
     by_name = [
         case_id
         for (case_id,) in db.execute(
@@ -188,15 +221,104 @@ def _cases_by_words(db: Database, expression: str, limit: int) -> tuple[list[int
         (name_total,) = db.execute(
             "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
         ).fetchone()
-    by_text = _cases_by_item_words(db, expression, known=set(by_name))
+    return _ranked(db, by_name, name_total, item_matches, limit)
+
+
+def _ranked(
+    db: Database, by_name: list[int], name_total: int, item_matches: Iterator[list[int]], limit: int
+) -> tuple[list[int], int]:
+    """:func:`_cases_by_words`' answer from the newest cases matched by name
+    (``by_name``, of ``name_total``) and the items that match."""
+    by_text = _cases_by_item_words(db, item_matches, known=set(by_name))
     top = _top(db, by_name, limit)
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
 
 
-def _newest_matches(db: Database, expression: str) -> Iterator[list[int]]:
+_common_words: dict[str, bool] = {}
+
+
+def _is_common(db: Database, token: str) -> bool:
+    """Whether the names of at least ``COMMON_CASES`` cases have the word
+    ``token`` (counted in case_search, whose lists are a tenth of
+    item_search's: "exchange" is in 61,637 cases and 564,555 items), so likely
+    many items too; remembered by the process. Only speed depends on it: a
+    word taken for common or rare wrongly makes a search slower, never different."""
+    common = _common_words.get(token)
+    if common is None:
+        (count,) = db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
+            [fts_query([token]), COMMON_CASES],
+        ).fetchone()
+        if len(_common_words) >= COMMON_WORDS_KEPT:
+            _common_words.clear()
+        common = _common_words[token] = count >= COMMON_CASES
+    return common
+
+
+def _check_table(db: Database, index: str) -> str:
+    """The name of the connection's empty temporary FTS5 table for checking
+    rows of ``index``, created the first time (by :func:`warm_search` in a
+    server, so that no request pays for it)."""
+    columns, _ = INDEXED_TEXT[index]
+    check = f"{index}_check"
+    db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{check} USING fts5 ({columns}, tokenize = '{SEARCH_TOKENIZER}')"
+    )
+    db.execute(f"DELETE FROM temp.{check}")
+    return check
+
+
+def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> list[int] | None:
+    """The rowids of the full-text ``index`` (item_search or case_search) that
+    have every word of ``tokens``, newest first, when some words are common and
+    the others (the rare ones) are together in at most ``RARE_CANDIDATES`` rows;
+    else None (FTS5 alone is as fast).
+
+    FTS5 intersects by walking every word's list, so one common word costs its
+    whole list ("exchange": 565,000 items, 10-15 ms) whatever the others. Here
+    FTS5 intersects the rare words only; their few rows' text is copied into a
+    temporary FTS5 table with the index's tokenizer and the whole query is
+    matched there: the same rows as ``fts_query(tokens)`` on ``index``."""
+    if len(tokens) < 2:
+        return None
+    common = [_is_common(db, token) for token in tokens]
+    if all(common) or not any(common):
+        return None
+    rare = fts_query([token for token, is_common in zip(tokens, common, strict=True) if not is_common])
+    candidates = [
+        rowid
+        for (rowid,) in db.execute(
+            f"SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?", [rare, RARE_CANDIDATES + 1]
+        )
+    ]
+    if len(candidates) > RARE_CANDIDATES:
+        return None
+    if not candidates:
+        return []
+    columns, read_text = INDEXED_TEXT[index]
+    check = _check_table(db, index)
+    marks = ", ".join("?" for _ in candidates)
+    db.execute(f"INSERT INTO temp.{check} (rowid, {columns}) {read_text.format(marks)}", candidates)
+    matches = [
+        rowid
+        for (rowid,) in db.execute(
+            f"SELECT rowid FROM temp.{check} WHERE {check} MATCH ? ORDER BY rowid DESC", [fts_query(tokens)]
+        )
+    ]
+    db.execute(f"DELETE FROM temp.{check}")
+    return matches
+
+
+def _newest_matches(db: Database, expression: str, tokens: list[str] | None = None) -> Iterator[list[int]]:
     """The ids of the items whose words match, newest first, a batch at a time,
     from one cursor: FTS5 walks its lists once, however many batches are read
-    (a new query per batch, from ``rowid < last``, sought its place again)."""
+    (a new query per batch, from ``rowid < last``, sought its place again).
+    ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``,
+    so that a query with common and rare words can go through the rare ones."""
+    if tokens and (matches := _matches_through_rare_words(db, "item_search", tokens)) is not None:
+        for start in range(0, len(matches), CANDIDATES):
+            yield matches[start : start + CANDIDATES]
+        return
     cursor = db.execute("SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC", [expression])
     size = CANDIDATES
     while batch := [item_id for (item_id,) in cursor.fetchmany(size)]:
@@ -204,14 +326,14 @@ def _newest_matches(db: Database, expression: str) -> Iterator[list[int]]:
         size = CANDIDATES * 5
 
 
-def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> list[int]:
+def _cases_by_item_words(db: Database, item_matches: Iterator[list[int]], *, known: set[int]) -> list[int]:
     """The cases (other than ``known``) of the newest ``CANDIDATES * 5`` matching
-    items that belong to a case, in the order met."""
+    items (``item_matches``, newest first) that belong to a case, in the order met."""
     cases = item_cases(db)
     found: list[int] = []
     seen = set(known)
     hits = 0
-    for batch in _newest_matches(db, expression):
+    for batch in item_matches:
         for case_id in cases.cases_of(db, batch):
             if not case_id:
                 continue
@@ -224,13 +346,14 @@ def _cases_by_item_words(db: Database, expression: str, *, known: set[int]) -> l
     return found
 
 
-def _items_without_case(db: Database, expression: str, limit: int = ITEMS_SHOWN) -> list[ItemHit]:
-    """The newest items of no case whose words match (the newest ``CANDIDATES`` matches are read)."""
+def _items_without_case(db: Database, tokens: list[str], limit: int = ITEMS_SHOWN) -> list[ItemHit]:
+    """The newest items of no case that have every word of ``tokens`` (the newest ``CANDIDATES`` matches are read)."""
+    expression = fts_query(tokens)
     if not db.execute(
         "SELECT 1 FROM loose_item_search WHERE loose_item_search MATCH ? LIMIT 1", [expression]
     ).fetchone():
         return []  # no item of no case matches at all
-    newest = next(_newest_matches(db, expression), [])  # the first batch: the newest CANDIDATES
+    newest = next(_newest_matches(db, expression, tokens), [])  # the first batch: the newest CANDIDATES
     loose = [
         item_id for item_id, case_id in zip(newest, item_cases(db).cases_of(db, newest), strict=True) if not case_id
     ]
@@ -292,16 +415,20 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     total = len(case_ids)
     tokens = search_words(query)
     if not case_ids and tokens:
-        case_ids, total = _cases_by_words(db, fts_query(tokens), limit)
+        exact = fts_query(tokens)
+        case_ids, total = _cases_by_words(db, exact, limit, _newest_matches(db, exact, tokens), tokens)
         if not case_ids and len(tokens[-1]) >= 3:
-            case_ids, total = _cases_by_words(db, fts_query(tokens, prefix_last=True), limit)
+            # No item that matched the exact words belongs to a case (they were all read): the
+            # prefix pass reads only the items it adds (a word longer than the last token).
+            longer = _newest_matches(db, fts_query_longer_last(tokens))
+            case_ids, total = _cases_by_words(db, fts_query(tokens, prefix_last=True), limit, longer)
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,
         cases=[case_view(db, case_id) for case_id in case_ids[:limit]],
         total=total,
         suggestions=suggestions,
-        items=_items_without_case(db, fts_query(tokens)) if tokens else [],
+        items=_items_without_case(db, tokens) if tokens else [],
     )
 
 

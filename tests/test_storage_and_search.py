@@ -3,6 +3,7 @@ served over local HTTP through the real pipeline."""
 
 from __future__ import annotations
 
+import random
 import threading
 from functools import cache
 from pathlib import Path
@@ -12,15 +13,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
+import storage.search as search
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
 from feeds.fetch import Fetcher
+from feeds.vocabulary import FeedKind
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
 from storage.search import SearchCache, fts_query, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case
+from tests import factories
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +271,106 @@ def test_the_number_of_kept_answers_is_a_setting() -> None:
     with pytest.raises(ConfigError) as refused:
         settings_from_env({"CASEWATCH_CASE_CACHE": "-1"})
     assert refused.value.problems == ["CASEWATCH_CASE_CACHE must be a whole number from 0 to 100000 (got '-1')"]
+
+
+@pytest.mark.parametrize("query", ["enforcement results", "enforcement result", "result"])
+def test_a_longer_last_word_finds_the_case_when_the_exact_words_match_only_items_of_no_case(
+    memory_db: Database, query: str
+) -> None:
+    regulator = factories.feed(memory_db)
+    news = factories.feed(memory_db, FeedKind.NEWS)
+    item = factories.feed_item("SEC charges Acme Widgets Inc.", summary="Enforcement resultsharing scheme")
+    factories.stored_item(memory_db, regulator, factories.extraction(caption="SEC v. Acme Widgets Inc."), item)
+    story = factories.feed_item("Agency reports enforcement results", summary="Enforcement results of the year")
+    factories.stored_item(memory_db, news, factories.news_extraction(story.title, story.summary), story)
+
+    result = search_cases(memory_db, query)
+
+    assert [case.caption for case in result.cases] == ["SEC v. Acme Widgets Inc."]
+    assert result.total == 1
+    assert [item.title for item in result.items] == (
+        ["Agency reports enforcement results"] if query == "enforcement results" else []
+    )
+
+
+WORDS = [
+    "Exchange",
+    "EXCHANGE",
+    "exchange's",
+    "Holdings",
+    "Hóldings",
+    "holdings-trading",
+    "Legacy",
+    "Voyager",
+    "voyagers",
+]
+
+
+@cache
+def _common_and_rare_db() -> Database:
+    """Items whose words are often "exchange" and "holdings" and seldom "legacy"
+    or "voyager", in several spellings, stored by the real store path."""
+    db = factories.memory_database()
+    regulator, news = factories.feed(db), factories.feed(db, FeedKind.NEWS)
+    rng = random.Random(9)
+    for number in range(120):
+        words = [rng.choice(WORDS[:6]) for _ in range(3)] + rng.sample(WORDS, rng.randint(0, 2))
+        if number % 10 == 0:
+            words.append(rng.choice(["Legacy Voyager", "Légacy Voyager", "voyager LEGACY"]))
+        item = factories.feed_item(" ".join(words), summary=f"Release {number}")
+        if number % 3:
+            factories.stored_item(db, regulator, factories.extraction(caption=f"SEC v. {' '.join(words)} Inc."), item)
+        else:
+            factories.stored_item(db, news, factories.news_extraction(item.title), item)
+    return db
+
+
+def _fts_rows(db: Database, index: str, tokens: list[str]) -> list[int]:
+    sql = f"SELECT rowid FROM {index} WHERE {index} MATCH ? ORDER BY rowid DESC"
+    return [rowid for (rowid,) in db.execute(sql, [fts_query(tokens)])]
+
+
+def _answer(db: Database, query: str, *, common_at: int) -> tuple:
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(search, "COMMON_CASES", common_at)
+        patched.setattr(search, "_common_words", {})
+        result = search_cases(db, query)
+    return [case.caption for case in result.cases], result.total, [item.title for item in result.items]
+
+
+NOTHING_COMMON = 10**9  # FTS5 alone answers
+SOME_COMMON = 30  # in the test database: "exchange" and "holdings", not "legacy" or "voyager"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*WORDS, "release", "zzz"]), min_size=1, max_size=4))
+def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str]) -> None:
+    db = _common_and_rare_db()
+    tokens = search_words(" ".join(query))
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(search, "COMMON_CASES", SOME_COMMON)
+        patched.setattr(search, "_common_words", {})
+        for index in ("item_search", "case_search"):
+            through_rare = search._matches_through_rare_words(db, index, tokens)
+            assert through_rare is None or through_rare == _fts_rows(db, index, tokens)
+    answer = _answer(db, " ".join(query), common_at=SOME_COMMON)
+    assert answer == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
+
+
+def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    db = _common_and_rare_db()
+    monkeypatch.setattr(search, "COMMON_CASES", SOME_COMMON)
+    monkeypatch.setattr(search, "_common_words", {})
+    tokens = search_words("Legacy Voyager Exchange Holdings Inc.")
+    for index in ("item_search", "case_search"):
+        expected = _fts_rows(db, index, tokens)
+        assert expected and search._matches_through_rare_words(db, index, tokens) == expected
+    query = "Legacy Voyager Exchange Holdings"
+    answer = _answer(db, query, common_at=SOME_COMMON)
+    assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
+
+
+@pytest.mark.parametrize("index", ["item_search", "case_search"])
+def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
+    (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
+    assert f"tokenize = '{search.SEARCH_TOKENIZER}'" in sql
