@@ -23,6 +23,12 @@ from tests.reliability import Observed
 TEAM = "T0001"
 
 
+# When a test's alerts are due: before any fake clock's start. Stamping them with
+# the real clock made a test flaky: alerts made across a second's boundary were
+# due a fake second apart.
+DUE_FROM_THE_START = "2000-01-01T00:00:00+00:00"
+
+
 class FakeClock:
     """Unix time that moves only when told to; starts on a whole second, so sums stay exact."""
 
@@ -155,7 +161,7 @@ class Outbox:
             self.db["alerts"]
             .insert(
                 {"team_id": TEAM, "channel_id": channel, "event_id": event_id, "case_id": case_id, "watch_id": watch_id}
-                | {"matched_term": "acme", "mode": mode, "status": "pending", "next_attempt_at": now_iso()}
+                | {"matched_term": "acme", "mode": mode, "status": "pending", "next_attempt_at": DUE_FROM_THE_START}
                 | {"created_at": now_iso()}
             )
             .last_pk
