@@ -7,8 +7,6 @@ is for development only); Socket Mode is used when ``SLACK_APP_TOKEN`` is set.
 from __future__ import annotations
 
 import gc
-import hashlib
-import hmac
 import io
 import json
 import logging
@@ -27,6 +25,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request.internals import build_context
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_app, sender_client, web_client
 from bot.config import Settings
@@ -107,7 +106,6 @@ def warm_request_path(application: Callable, signing_secret: str) -> str:
     fields = {"command": "/case", "text": WARM_QUERIES[0], "team_id": "T0", "channel_id": "C0", "user_id": "U0"}
     body = urlencode(fields).encode()
     stamp = str(int(time.time()))
-    digest = hmac.new(signing_secret.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": EVENTS_PATH,
@@ -115,7 +113,7 @@ def warm_request_path(application: Callable, signing_secret: str) -> str:
         "CONTENT_TYPE": "application/x-www-form-urlencoded",
         "CONTENT_LENGTH": str(len(body)),
         "HTTP_X_SLACK_REQUEST_TIMESTAMP": stamp,
-        "HTTP_X_SLACK_SIGNATURE": f"v0={digest}",
+        "HTTP_X_SLACK_SIGNATURE": SignatureVerifier(signing_secret).generate_signature(timestamp=stamp, body=body),
         "wsgi.input": io.BytesIO(body),
     }
     answered: list[str] = []
