@@ -150,13 +150,6 @@ def settings_from_env(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"CASEWATCH_TIMEZONE must be a time zone name such as America/New_York (got {timezone!r})")
-    stale_text = env.get("CASEWATCH_STALE_SEND_SECONDS", "").strip() or "60"
-    if not stale_text.isdigit():
-        problems.append(f"CASEWATCH_STALE_SEND_SECONDS must be a whole number of seconds (got {stale_text!r})")
-
-    lease_text = env.get("CASEWATCH_LEASE_SECONDS", "").strip() or "30"
-    if not lease_text.isdigit() or not 3 <= int(lease_text) <= 600:
-        problems.append(f"CASEWATCH_LEASE_SECONDS must be a whole number from 3 to 600 (got {lease_text!r})")
     admins = frozenset(part.strip() for part in env.get("CASEWATCH_ADMINS", "").split(",") if part.strip())
     news_search_url = env.get("CASEWATCH_NEWS_SEARCH_URL", "").strip()
     if news_search_url and (
@@ -182,8 +175,8 @@ def settings_from_env(
         digest_hour=max(digest_hour, 0),
         digest_minute=max(digest_minute, 0),
         timezone=timezone,
-        stale_send_seconds=int(stale_text) if stale_text.isdigit() else 60,
-        lease_seconds=int(lease_text) if lease_text.isdigit() else 30,
+        stale_send_seconds=count("CASEWATCH_STALE_SEND_SECONDS", 60, 0, 86_400),
+        lease_seconds=count("CASEWATCH_LEASE_SECONDS", 30, 3, 600),
         admins=admins,
         news_search_url=news_search_url,
         slack_timeout_seconds=slack_timeout,

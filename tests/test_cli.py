@@ -103,6 +103,35 @@ def test_malformed_settings_fail_with_one_line_each(tmp_path: Path) -> None:
     assert not any("xoxp-user-token-secret" in p for p in problems)  # secrets never echoed
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        ("CASEWATCH_LEASE_SECONDS", "2", "CASEWATCH_LEASE_SECONDS must be a whole number from 3 to 600 (got '2')"),
+        ("CASEWATCH_LEASE_SECONDS", "601", "CASEWATCH_LEASE_SECONDS must be a whole number from 3 to 600 (got '601')"),
+        (
+            "CASEWATCH_STALE_SEND_SECONDS",
+            "-5",
+            "CASEWATCH_STALE_SEND_SECONDS must be a whole number from 0 to 86400 (got '-5')",
+        ),
+        (
+            "CASEWATCH_STALE_SEND_SECONDS",
+            "1e3",
+            "CASEWATCH_STALE_SEND_SECONDS must be a whole number from 0 to 86400 (got '1e3')",
+        ),
+    ],
+)
+def test_a_lease_or_stale_send_out_of_range_is_refused_with_its_range(name: str, text: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_env({name: text})
+    assert raised.value.problems == [problem]
+
+
+def test_lease_and_stale_send_read_whole_seconds_with_defaults() -> None:
+    assert (settings_from_env({}).lease_seconds, settings_from_env({}).stale_send_seconds) == (30, 60)
+    chosen = settings_from_env({"CASEWATCH_LEASE_SECONDS": " 3 ", "CASEWATCH_STALE_SEND_SECONDS": "0"})
+    assert (chosen.lease_seconds, chosen.stale_send_seconds) == (3, 0)
+
+
 def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("CASEWATCH_DB=from-dotenv.db\n")
     env = bot_env(tmp_path)
