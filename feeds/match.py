@@ -3,29 +3,43 @@
 Name watches match a whole name: the watched name (or an alias), folded and
 stripped of corporate suffixes, must appear as whole words in the item's text
 or among its case's parties. ``binance`` matches "Binance Holdings Limited",
-"BINANCE.US" and "Binance's"; ``meta`` does not match "metadata". Docket and
-case watches are dictionary lookups.
+"BINANCE.US" and "Binance's"; ``meta`` does not match "metadata". One
+Aho-Corasick automaton holds every watched name, so the cost of matching an
+item grows with its length, not with the number of watches. Docket and case
+watches are dictionary lookups.
 
-Names are found through their rarest words (EXPERIMENT, issue 9's fourth
-round, kept in history only: see docs/PERFORMANCE.md "Matching"): each watched
-name is filed under the word of it that the fewest watched names share (its
-anchor), then under its second rarest word, with its third. An item's folded
-words are intersected with those words (in C: one hash lookup per word), and
-only the names whose two rarest words the item has, and its third, are
-checked, each with one substring search for the name between spaces in the
-item's words joined by spaces.
+The automaton reads words, not letters: every word of the watched names has a
+code of two characters of a private alphabet (``_Vocabulary``), and an item's
+folded text is spelled in it word by word (a word no watch uses is one
+"unknown" character). A pattern therefore matches whole words only, and the
+automaton has two nodes per word of the watched names instead of one per
+letter (less than half the memory). Two characters, not one, because
+pyahocorasick looks a node's children up one by one: a code's first character
+comes from one small alphabet and its second from another, so that no node
+has more than about the square root of the vocabulary's size as children.
 """
 
 from __future__ import annotations
 
+import math
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from itertools import repeat
 
+import ahocorasick
 from sqlite_utils import Database
 
 from feeds.text import words as folded_words
+
+# The character of a word that no watched name has: patterns never match
+# across it, so it also stands between the item's text and each party.
+_UNKNOWN = "\x00"
+# Codes are made of characters from U+0100 on.
+_FIRST_CODE_CHARACTER = 0x100
+# The first (never matching) pattern: it makes _UNKNOWN the first child that
+# pyahocorasick looks at from the root, where most of an item's words are read.
+_UNKNOWN_FIRST = _UNKNOWN + "\x01"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +63,25 @@ class Hit:
     matched: str  # the watched term, as the user wrote it
 
 
-# A watched name as the index checks it: the name key between spaces, its third
-# rarest word (None if it has two or fewer), and its watches.
-_Named = tuple[str, str | None, tuple[WatchTarget, ...]]
-# Names filed by anchor, then by a second word of theirs.
-_Filed = dict[str, dict[str, tuple[_Named, ...]]]
+class _Vocabulary:
+    """The words of the watched names, each spelled as two characters: the
+    first from the "leading" alphabet (so a code only starts where a word
+    does), the second from the "trailing" one."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        ordered = list(dict.fromkeys(words))
+        base = max(16, math.isqrt(len(ordered)) + 1)
+        leading, trailing = _FIRST_CODE_CHARACTER, _FIRST_CODE_CHARACTER + base
+        self._codes = {
+            word: chr(leading + number // base) + chr(trailing + number % base) for number, word in enumerate(ordered)
+        }
+
+    def pattern(self, words: list[str]) -> str:
+        return "".join(self._codes[word] for word in words)
+
+    def spell(self, words: list[str]) -> str:
+        """Words in this alphabet (an unknown one as one ``_UNKNOWN``)."""
+        return "".join(map(self._codes.get, words, repeat(_UNKNOWN, len(words))))
 
 
 def _matchable(key: str) -> bool:
@@ -61,32 +89,17 @@ def _matchable(key: str) -> bool:
     return bool(key) and "" not in key.split(" ")
 
 
-def _file_by_anchor(by_key: dict[str, list[WatchTarget]]) -> _Filed:
-    """Every name key under its two rarest words (the fewest keys share;
-    ties: the longer, then the earlier), the anchor and a second word, with
-    its third rarest word; a one-word key under its word twice."""
-    sharing = Counter(word for key in by_key for word in set(key.split(" ")))
-    filed: dict[str, dict[str, list[_Named]]] = {}
-    while by_key:  # emptied as it goes, so the build never holds two copies
-        key, targets = by_key.popitem()
-        rarest = sorted(dict.fromkeys(key.split(" ")), key=lambda word: (sharing[word], -len(word)))
-        anchor, second = rarest[0], rarest[min(1, len(rarest) - 1)]
-        third = rarest[2] if len(rarest) > 2 else None
-        filed.setdefault(anchor, {}).setdefault(second, []).append((f" {key} ", third, tuple(targets)))
-    return {anchor: {second: tuple(named) for second, named in seconds.items()} for anchor, seconds in filed.items()}
-
-
 class WatchIndex:
     """Every watch, by the names, dockets and cases it follows. It keeps the
     watches without their keys (``keys`` is empty in a :class:`Hit`'s watch):
-    each name key is kept once, under its anchor, however many watch it."""
+    at 100,000 watches the keys would take 12 MB twice over."""
 
     def __init__(self, watches: Iterable[WatchTarget]):
         by_key: dict[str, list[WatchTarget]] = {}
         by_docket: dict[str, list[WatchTarget]] = {}
         by_case: dict[int, list[WatchTarget]] = {}
         for given in watches:
-            watch = replace(given, keys=())  # the keys live on in the dictionaries
+            watch = replace(given, keys=())  # the keys live on in the automaton and the dictionaries
             if watch.kind == "name":
                 for key in dict.fromkeys(given.keys):
                     if _matchable(key):
@@ -97,62 +110,36 @@ class WatchIndex:
                 by_case.setdefault(watch.case_id, []).append(watch)
         self._by_docket = {key: tuple(targets) for key, targets in by_docket.items()}
         self._by_case = {key: tuple(targets) for key, targets in by_case.items()}
-        self._by_anchor = _file_by_anchor(by_key)
-        # Every anchor, second and third word: an item's other words cannot pass a name's first checks.
-        self._filing_words = frozenset(self._by_anchor).union(
-            *self._by_anchor.values(),
-            (third for seconds in self._by_anchor.values() for named in seconds.values() for _, third, _ in named),
-        ) - {None}
+        self._vocabulary = _Vocabulary(word for key in by_key for word in key.split(" "))
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._automaton.add_word(_UNKNOWN_FIRST, -1)
+        # Pattern number → its watches; the automaton stores only the number.
+        self._named: list[tuple[WatchTarget, ...]] = []
+        while by_key:  # emptied as it goes, so the build never holds two copies
+            key, targets = by_key.popitem()
+            self._automaton.add_word(self._vocabulary.pattern(key.split(" ")), len(self._named))
+            self._named.append(tuple(targets))
         self.size = (
-            sum(
-                len(targets)
-                for seconds in self._by_anchor.values()
-                for named in seconds.values()
-                for *_, targets in named
-            )
-            + sum(map(len, self._by_docket.values()))
-            + sum(map(len, self._by_case.values()))
+            sum(map(len, self._named)) + sum(map(len, self._by_docket.values())) + sum(map(len, self._by_case.values()))
         )
+        if self._named:
+            self._automaton.make_automaton()
 
-    def words(self, text: str, party_keys: Iterable[str]) -> list[str]:
-        """The folded words of the item's text, then of each party's key, an
-        empty word before each party (no watched name has one: a boundary).
-        Keys are split at single spaces, as the letter automaton's padded
-        patterns " key " read them."""
+    @property
+    def automaton(self) -> ahocorasick.Automaton:
+        """The name patterns (for the benchmark's floor)."""
+        return self._automaton
+
+    def haystack(self, text: str, party_keys: Iterable[str]) -> str:
+        """What the automaton reads: the words of the item's text and of its
+        parties' keys, spelled in the vocabulary's codes, each party apart.
+        (Keys are split at single spaces, as the letter automaton's padded
+        patterns " key " read them.)"""
         words = folded_words(text)
         for key in party_keys:
-            words.append("")
+            words.append("")  # no watched name has an empty word: a boundary
             words += key.split(" ")
-        return words
-
-    def named(self, words: list[str]) -> list[tuple[WatchTarget, ...]]:
-        """The watches of every name that ``words`` have, one tuple per name,
-        in the order the words name them: by where the name ends, and of two
-        ending on the same word the longer first (the order an Aho-Corasick
-        pass reports them in)."""
-        present = self._filing_words.intersection(words)
-        anchors = self._by_anchor.keys() & present
-        if not anchors:
-            return []
-        candidates = [
-            (padded, targets)
-            for anchor in anchors
-            for by_second in (self._by_anchor[anchor],)
-            for second in by_second.keys() & present
-            for padded, third, targets in by_second[second]
-            if third is None or third in present
-        ]
-        if not candidates:
-            return []
-        # Joined, the empty word before each party is a double space, which no name has.
-        haystack = f" {' '.join(words)} "
-        found: list[tuple[int, int, tuple[WatchTarget, ...]]] = []
-        for padded, targets in candidates:
-            start = haystack.find(padded)
-            if start >= 0:
-                found.append((start + len(padded), start, targets))
-        found.sort(key=lambda place: place[:2])
-        return [targets for _, _, targets in found]
+        return self._vocabulary.spell(words)
 
     def match(
         self, *, text: str, party_keys: Iterable[str], docket_keys: Iterable[str], case_id: int | None
@@ -166,9 +153,9 @@ class WatchIndex:
         for key in docket_keys:
             for watch in self._by_docket.get(key, ()):
                 found.setdefault(watch.id, watch)
-        if self._by_anchor:
-            for targets in self.named(self.words(text, party_keys)):
-                for watch in targets:
+        if self._named:
+            for _, number in self._automaton.iter(self.haystack(text, party_keys)):
+                for watch in self._named[number]:
                     found.setdefault(watch.id, watch)
         return [Hit(watch, watch.term) for watch in found.values()]
 
