@@ -83,6 +83,21 @@ def test_text_and_parties_do_not_join_into_a_false_match() -> None:
     assert matched(index, "charges against Zhao", parties=("Binance Holdings",)) == []
 
 
+def test_name_watches_come_in_the_order_the_text_names_them() -> None:
+    index = WatchIndex([name_watch(1, "Zhao"), name_watch(2, "Acme"), name_watch(3, "BAM Trading")])
+    assert [hit.watch.id for hit in index.match(**_item("Acme sues Zhao", parties=("BAM Trading",)))] == [2, 1, 3]
+
+
+def test_of_two_names_ending_on_the_same_word_the_longer_comes_first() -> None:
+    """The order an Aho-Corasick pass over the text reports them in."""
+    index = WatchIndex([name_watch(1, "Binance"), name_watch(2, "Acme Binance"), name_watch(3, "Acme")])
+    assert [hit.watch.id for hit in index.match(**_item("Acme Binance settles"))] == [3, 2, 1]
+
+
+def _item(text: str, parties: tuple[str, ...] = ()) -> dict:
+    return {"text": text, "party_keys": [name_key(p) for p in parties], "docket_keys": (), "case_id": None}
+
+
 def test_a_rebuild_lets_go_of_the_old_index_before_building_the_new_one() -> None:
     """So that a process never holds two indexes of 100,000 watches (memory, issue 9)."""
     version, old_index_alive_during_build, old = 1, [], []
@@ -174,3 +189,48 @@ def test_the_word_index_hits_exactly_what_the_letter_index_hit(
     hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=dockets, case_id=case_id)
     assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, dockets, case_id)
     assert all(hit.matched == hit.watch.term for hit in hits)
+
+
+# Names built to overlap: several share words, some are a prefix, a suffix or one
+# word of another, some are words every text has; texts and parties repeat them.
+_COMMON_WORDS = ["the", "of", "and", "sec", "v"]
+_NAME_WORDS = st.sampled_from(["acme", "binance", "zhao", "north", "wind", *_COMMON_WORDS])
+
+
+@st.composite
+def _overlapping_names(draw: st.DrawFn) -> list[str]:
+    names = []
+    for words in draw(st.lists(st.lists(_NAME_WORDS, min_size=1, max_size=4), min_size=1, max_size=4)):
+        cut = draw(st.integers(1, len(words)))
+        names += [" ".join(words), " ".join(draw(st.sampled_from([words[:cut], words[-cut:], [words[cut - 1]]])))]
+    return names
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), names=_overlapping_names())
+def test_overlapping_names_hit_exactly_what_the_letter_index_hit(data: st.DataObject, names: list[str]) -> None:
+    """Names sharing words, a name inside another (prefix, suffix, one word),
+    one-word names, names that are common words, each name watched by one or
+    two channels, some with an alias; texts that repeat names and words; names
+    that span the text and a party, or two parties."""
+    watches = []
+    for watch_id, name in enumerate(names, start=1):
+        keys = (name, *data.draw(st.lists(st.sampled_from(names), max_size=1)))
+        watches.append(WatchTarget(watch_id, "T1", f"C{watch_id % 2}", "name", name, keys, None, "instant", False))
+        if data.draw(st.booleans()):
+            watches.append(WatchTarget(100 + watch_id, "T2", "C9", "name", name, (name,), None, "daily", False))
+    chunks = st.one_of(st.sampled_from(names), _NAME_WORDS, st.sampled_from(["Acme's", "NORTH-WIND", ",", "x"]))
+    text = " ".join(data.draw(st.lists(chunks, max_size=14)))
+    parties = [name_key(party) for party in data.draw(st.lists(st.one_of(st.sampled_from(names), chunks), max_size=3))]
+    for boundary in data.draw(st.lists(st.integers(0, len(parties)), max_size=2)):
+        # A name cut in two on either side of a boundary: must not match.
+        words = data.draw(st.sampled_from(names)).split(" ")
+        cut = data.draw(st.integers(0, len(words)))
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        if boundary == 0:
+            text = f"{text} {head}"
+        else:
+            parties[boundary - 1] = f"{parties[boundary - 1]} {head}".strip()
+        parties.insert(boundary, tail)
+    hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=(), case_id=None)
+    assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, set(), None)
