@@ -8,38 +8,29 @@ Aho-Corasick automaton holds every watched name, so the cost of matching an
 item grows with its length, not with the number of watches. Docket and case
 watches are dictionary lookups.
 
-The automaton reads words, not letters: every word of the watched names has a
-code of two characters of a private alphabet (``_Vocabulary``), and an item's
-folded text is spelled in it word by word (a word no watch uses is one
-"unknown" character). A pattern therefore matches whole words only, and the
-automaton has two nodes per word of the watched names instead of one per
-letter (less than half the memory). Two characters, not one, because
-pyahocorasick looks a node's children up one by one: a code's first character
-comes from one small alphabet and its second from another, so that no node
-has more than about the square root of the vocabulary's size as children.
+The automaton (ahocorasick-rs, in Rust: a contiguous NFA, whose nodes find
+their children without a walk through Python objects) reads letters: each
+pattern is a name key padded with spaces (``" binance holdings "``) and the
+text it reads is the item's folded text, padded too, then each party key the
+same way, every part after a separator that no name contains. A pattern
+therefore matches whole words only, and never across the text and a party or
+two parties. Folded text has single spaces between words, so padded names
+next to one another share the space between them (overlapping matches).
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from itertools import repeat
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 from sqlite_utils import Database
 
-from feeds.text import words as folded_words
+from feeds.text import fold
 
-# The character of a word that no watched name has: patterns never match
-# across it, so it also stands between the item's text and each party.
-_UNKNOWN = "\x00"
-# Codes are made of characters from U+0100 on.
-_FIRST_CODE_CHARACTER = 0x100
-# The first (never matching) pattern: it makes _UNKNOWN the first child that
-# pyahocorasick looks at from the root, where most of an item's words are read.
-_UNKNOWN_FIRST = _UNKNOWN + "\x01"
+# Between the item's text and each party: no name key contains it.
+_SEPARATOR = " \x00 "
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,32 +54,6 @@ class Hit:
     matched: str  # the watched term, as the user wrote it
 
 
-class _Vocabulary:
-    """The words of the watched names, each spelled as two characters: the
-    first from the "leading" alphabet (so a code only starts where a word
-    does), the second from the "trailing" one."""
-
-    def __init__(self, words: Iterable[str]) -> None:
-        ordered = list(dict.fromkeys(words))
-        base = max(16, math.isqrt(len(ordered)) + 1)
-        leading, trailing = _FIRST_CODE_CHARACTER, _FIRST_CODE_CHARACTER + base
-        self._codes = {
-            word: chr(leading + number // base) + chr(trailing + number % base) for number, word in enumerate(ordered)
-        }
-
-    def pattern(self, words: list[str]) -> str:
-        return "".join(self._codes[word] for word in words)
-
-    def spell(self, words: list[str]) -> str:
-        """Words in this alphabet (an unknown one as one ``_UNKNOWN``)."""
-        return "".join(map(self._codes.get, words, repeat(_UNKNOWN, len(words))))
-
-
-def _matchable(key: str) -> bool:
-    """Whether a name key can match folded text: not empty, single spaces between words."""
-    return bool(key) and "" not in key.split(" ")
-
-
 class WatchIndex:
     """Every watch, by the names, dockets and cases it follows. It keeps the
     watches without their keys (``keys`` is empty in a :class:`Hit`'s watch):
@@ -102,7 +67,7 @@ class WatchIndex:
             watch = replace(given, keys=())  # the keys live on in the automaton and the dictionaries
             if watch.kind == "name":
                 for key in dict.fromkeys(given.keys):
-                    if _matchable(key):
+                    if key:
                         by_key.setdefault(key, []).append(watch)
             elif watch.kind == "docket":
                 by_docket.setdefault(given.keys[0], []).append(watch)
@@ -110,42 +75,45 @@ class WatchIndex:
                 by_case.setdefault(watch.case_id, []).append(watch)
         self._by_docket = {key: tuple(targets) for key, targets in by_docket.items()}
         self._by_case = {key: tuple(targets) for key, targets in by_case.items()}
-        self._vocabulary = _Vocabulary(word for key in by_key for word in key.split(" "))
-        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self._automaton.add_word(_UNKNOWN_FIRST, -1)
-        # Pattern number → its watches; the automaton stores only the number.
+        # Pattern number → its watches; the automaton keeps only the numbers.
         self._named: list[tuple[WatchTarget, ...]] = []
-        while by_key:  # emptied as it goes, so the build never holds two copies
-            key, targets = by_key.popitem()
-            self._automaton.add_word(self._vocabulary.pattern(key.split(" ")), len(self._named))
-            self._named.append(tuple(targets))
+        self._automaton = AhoCorasick(
+            self._patterns(by_key),
+            matchkind=MatchKind.Standard,
+            store_patterns=False,
+            implementation=Implementation.ContiguousNFA,
+        )
         self.size = (
             sum(map(len, self._named)) + sum(map(len, self._by_docket.values())) + sum(map(len, self._by_case.values()))
         )
-        if self._named:
-            self._automaton.make_automaton()
+
+    def _patterns(self, by_key: dict[str, list[WatchTarget]]) -> Iterable[str]:
+        """Each key padded with spaces, numbered in ``_named`` as it goes;
+        ``by_key`` is emptied on the way, so the build never holds two copies."""
+        while by_key:
+            key, targets = by_key.popitem()
+            self._named.append(tuple(targets))
+            yield f" {key} "
 
     @property
-    def automaton(self) -> ahocorasick.Automaton:
-        """The name patterns (for the benchmark's floor)."""
+    def automaton(self) -> AhoCorasick:
+        """The name patterns (for the benchmark's own pass)."""
         return self._automaton
 
-    def haystack(self, text: str, party_keys: Iterable[str]) -> str:
-        """What the automaton reads: the words of the item's text and of its
-        parties' keys, spelled in the vocabulary's codes, each party apart.
-        (Keys are split at single spaces, as the letter automaton's padded
-        patterns " key " read them.)"""
-        words = folded_words(text)
-        for key in party_keys:
-            words.append("")  # no watched name has an empty word: a boundary
-            words += key.split(" ")
-        return self._vocabulary.spell(words)
+    @staticmethod
+    def haystack(text: str, party_keys: Iterable[str]) -> str:
+        """What the automaton reads: the item's folded text and each party's
+        key, each padded with spaces, one after another with the separator
+        between them."""
+        return _SEPARATOR.join([f" {fold(text)} ", *(f" {key} " for key in party_keys)])
 
     def match(
         self, *, text: str, party_keys: Iterable[str], docket_keys: Iterable[str], case_id: int | None
     ) -> list[Hit]:
         """The watches an item alerts, one hit per watch: case watches first,
-        then docket watches, then name watches in the order the text names them."""
+        then docket watches, then name watches in the order the text names them
+        (parties last; of two names that end on the same word, the longer first:
+        the order of an overlapping pass)."""
         found: dict[int, WatchTarget] = {}
         if case_id is not None:
             for watch in self._by_case.get(case_id, ()):
@@ -154,7 +122,9 @@ class WatchIndex:
             for watch in self._by_docket.get(key, ()):
                 found.setdefault(watch.id, watch)
         if self._named:
-            for _, number in self._automaton.iter(self.haystack(text, party_keys)):
+            for number, _, _ in self._automaton.find_matches_as_indexes(
+                self.haystack(text, party_keys), overlapping=True
+            ):
                 for watch in self._named[number]:
                     found.setdefault(watch.id, watch)
         return [Hit(watch, watch.term) for watch in found.values()]
