@@ -21,7 +21,7 @@ next to one another share the space between them (overlapping matches).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
@@ -60,40 +60,43 @@ class WatchIndex:
     at 100,000 watches the keys would take 12 MB twice over."""
 
     def __init__(self, watches: Iterable[WatchTarget]):
-        by_key: dict[str, list[WatchTarget]] = {}
+        # Pattern number → its watch: one pattern per watch and key, so a name
+        # several channels watch is several equal patterns (the automaton
+        # reports them in the order they were added). No dictionary of keys and
+        # no tuple per key: the patterns go straight from the watches to the
+        # automaton, which keeps only the numbers.
+        self._named: list[WatchTarget] = []
         by_docket: dict[str, list[WatchTarget]] = {}
         by_case: dict[int, list[WatchTarget]] = {}
-        for given in watches:
-            watch = replace(given, keys=())  # the keys live on in the automaton and the dictionaries
-            if watch.kind == "name":
-                for key in dict.fromkeys(given.keys):
-                    if key:
-                        by_key.setdefault(key, []).append(watch)
-            elif watch.kind == "docket":
-                by_docket.setdefault(given.keys[0], []).append(watch)
-            elif watch.case_id is not None:
-                by_case.setdefault(watch.case_id, []).append(watch)
-        self._by_docket = {key: tuple(targets) for key, targets in by_docket.items()}
-        self._by_case = {key: tuple(targets) for key, targets in by_case.items()}
-        # Pattern number → its watches; the automaton keeps only the numbers.
-        self._named: list[tuple[WatchTarget, ...]] = []
         self._automaton = AhoCorasick(
-            self._patterns(by_key),
+            self._patterns(watches, by_docket, by_case),
             matchkind=MatchKind.Standard,
             store_patterns=False,
             implementation=Implementation.ContiguousNFA,
         )
-        self.size = (
-            sum(map(len, self._named)) + sum(map(len, self._by_docket.values())) + sum(map(len, self._by_case.values()))
-        )
+        self._by_docket = {key: tuple(targets) for key, targets in by_docket.items()}
+        self._by_case = {key: tuple(targets) for key, targets in by_case.items()}
+        self.size = len(self._named) + sum(map(len, self._by_docket.values())) + sum(map(len, self._by_case.values()))
 
-    def _patterns(self, by_key: dict[str, list[WatchTarget]]) -> Iterable[str]:
-        """Each key padded with spaces, numbered in ``_named`` as it goes;
-        ``by_key`` is emptied on the way, so the build never holds two copies."""
-        while by_key:
-            key, targets = by_key.popitem()
-            self._named.append(tuple(targets))
-            yield f" {key} "
+    def _patterns(
+        self,
+        watches: Iterable[WatchTarget],
+        by_docket: dict[str, list[WatchTarget]],
+        by_case: dict[int, list[WatchTarget]],
+    ) -> Iterator[str]:
+        """Each name watch's keys padded with spaces, numbered in ``_named`` as
+        they go; docket and case watches filed on the way."""
+        for given in watches:
+            watch = replace(given, keys=())  # the keys live on in the automaton and the docket dictionary
+            if watch.kind == "name":
+                for key in dict.fromkeys(given.keys):
+                    if key:
+                        self._named.append(watch)
+                        yield f" {key} "
+            elif watch.kind == "docket":
+                by_docket.setdefault(given.keys[0], []).append(watch)
+            elif watch.case_id is not None:
+                by_case.setdefault(watch.case_id, []).append(watch)
 
     @property
     def automaton(self) -> AhoCorasick:
@@ -122,11 +125,12 @@ class WatchIndex:
             for watch in self._by_docket.get(key, ()):
                 found.setdefault(watch.id, watch)
         if self._named:
+            named = self._named
             for number, _, _ in self._automaton.find_matches_as_indexes(
                 self.haystack(text, party_keys), overlapping=True
             ):
-                for watch in self._named[number]:
-                    found.setdefault(watch.id, watch)
+                watch = named[number]
+                found.setdefault(watch.id, watch)
         return [Hit(watch, watch.term) for watch in found.values()]
 
 
