@@ -12,7 +12,7 @@ The automaton (ahocorasick-rs, in Rust: a contiguous NFA, whose nodes find
 their children without a walk through Python objects) reads letters: each
 pattern is a name key padded with spaces (``" binance holdings "``) and the
 text it reads is the item's folded text, padded too, then each party key the
-same way, every part after a separator that no name contains. A pattern
+same way, each after a separator that no name contains. A pattern
 therefore matches whole words only, and never across the text and a party or
 two parties. Folded text has single spaces between words, so padded names
 next to one another share the space between them (overlapping matches).
