@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import CORPORATE_SUFFIXES, words
-from storage.cases import CaseView, case_view, cases_with_docket
+from storage.cases import CaseView, case_views, cases_with_docket
 
 QUERY_CHARS = 300
 QUERY_WORDS = 12
@@ -425,7 +425,7 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,
-        cases=[case_view(db, case_id) for case_id in case_ids[:limit]],
+        cases=case_views(db, case_ids[:limit]),
         total=total,
         suggestions=suggestions,
         items=_items_without_case(db, tokens) if tokens else [],
