@@ -139,6 +139,8 @@ class ItemCases:
         if item_ids and max(item_ids) >= len(self._cases):
             self.refresh(db)
         cases, known = self._cases, len(self._cases)
+        if not item_ids or max(item_ids) < known:
+            return list(map(cases.__getitem__, item_ids))
         return [cases[item_id] if item_id < known else self._read(db, item_id) for item_id in item_ids]
 
     @staticmethod
@@ -332,17 +334,15 @@ def _cases_by_item_words(db: Database, item_matches: Iterator[list[int]], *, kno
     cases = item_cases(db)
     found: list[int] = []
     seen = set(known)
-    hits = 0
+    wanted = CANDIDATES * 5  # items of a case still to read
     for batch in item_matches:
-        for case_id in cases.cases_of(db, batch):
-            if not case_id:
-                continue
-            if case_id not in seen:
-                seen.add(case_id)
-                found.append(case_id)
-            hits += 1
-            if hits == CANDIDATES * 5:
-                return found
+        of_a_case = list(filter(None, cases.cases_of(db, batch)))[:wanted]
+        wanted -= len(of_a_case)
+        new = [case_id for case_id in dict.fromkeys(of_a_case) if case_id not in seen]
+        seen.update(new)
+        found.extend(new)
+        if not wanted:
+            break
     return found
 
 
