@@ -22,7 +22,7 @@ from feeds.vocabulary import Action
 from storage.database import now_iso
 from storage.joins import find_news_case, find_release_case, party_key
 from storage.related import RelatedCase, display_caption, link_case, related_cases
-from storage.status import status_of_case
+from storage.status import statuses_of_cases
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -359,6 +359,7 @@ def case_views(db: Database, case_ids: list[int], *, timeline_limit: int = 5) ->
     }
     timelines = _timelines(db, ids, timeline_limit)
     latest = _latest_events(db, ids)
+    statuses = statuses_of_cases(db, ids)
     amounts: dict[int, set[int]] = {case_id: set() for case_id in ids}
     for case_id, encoded in db.execute(
         f"SELECT case_id, amounts FROM items WHERE case_id IN ({marks}) AND amounts != '[]'", ids
@@ -385,7 +386,7 @@ def case_views(db: Database, case_ids: list[int], *, timeline_limit: int = 5) ->
             items=items,
             timeline=timelines[case_id],
             amounts=sorted(amounts[case_id], reverse=True),
-            status=status_of_case(db, case_id),
+            status=statuses[case_id],
             related=related,
             related_total=related_total,
         )

@@ -23,7 +23,7 @@ from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
 from storage.search import SearchCache, fts_query, search_cases, search_words
-from storage.status import EventFacts, case_status, status_of_case
+from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
 from tests import factories
 
 
@@ -195,7 +195,7 @@ DETAILS = [None, "partial dismissal", "motion to dismiss denied", "summary judgm
 @cache
 def _status_db() -> Database:
     db = open_database(":memory:")
-    db.execute("INSERT INTO cases (id, created_at) VALUES (1, '')")
+    db.execute("INSERT INTO cases (id, created_at) VALUES (1, ''), (2, ''), (3, '')")
     return db
 
 
@@ -203,28 +203,37 @@ def _status_db() -> Database:
 @given(
     st.lists(
         st.tuples(
+            st.integers(min_value=1, max_value=3),
             st.sampled_from(ACTIONS),
             st.sampled_from(DETAILS),
             st.sampled_from(["2024-01-01", "2024-01-02", "2024-03-05"]),
             st.booleans(),
         ),
-        max_size=12,
+        max_size=24,
     )
 )
 def test_a_cases_status_read_in_sql_is_the_status_of_all_its_events(events: list) -> None:
     """status_of_case reads only the events that may decide; it must say what
-    case_status says of every event, in the order the database gives them."""
+    case_status says of every event, in the order the database gives them;
+    the statuses of several cases read at once (a /case answer's cards) too."""
     db = _status_db()
     db.execute("DELETE FROM events")
-    for index, (action, detail, day, routine) in enumerate(events):
+    for index, (case_id, action, detail, day, routine) in enumerate(events):
         db.execute(
             "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at, "
-            "action_detail) VALUES (1, ?, ?, ?, ?, ?, '', ?)",
-            [action, day, str(index % 2), int(routine), index, detail],
+            "action_detail) VALUES (?, ?, ?, ?, ?, ?, '', ?)",
+            [case_id, action, day, str(index % 2), int(routine), index, detail],
         )
-    every = db.execute("SELECT action, action_detail, event_day, routine FROM events WHERE case_id = 1").fetchall()
-    expected = case_status(EventFacts(action, detail, day, bool(routine)) for action, detail, day, routine in every)
-    assert status_of_case(db, 1) == expected
+    expected = {}
+    for case_id in (1, 2, 3):
+        every = db.execute(
+            "SELECT action, action_detail, event_day, routine FROM events WHERE case_id = ?", [case_id]
+        ).fetchall()
+        expected[case_id] = case_status(
+            EventFacts(action, detail, day, bool(routine)) for action, detail, day, routine in every
+        )
+        assert status_of_case(db, case_id) == expected[case_id]
+    assert statuses_of_cases(db, [3, 1, 2]) == expected
 
 
 def test_connections_prepared_up_front_serve_the_threads_that_ask(tmp_path: Path) -> None:
