@@ -17,13 +17,15 @@ import storage.search as search
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
+from feeds.extract import find_dockets
 from feeds.fetch import Fetcher
-from feeds.vocabulary import FeedKind
+from feeds.vocabulary import FeedKind, WatchKind
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
 from storage.search import SearchCache, fts_query, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
+from storage.watches import WatchSpec, add_watch, case_watch_in_channel, cases_watched_in_channel
 from tests import factories
 
 
@@ -383,3 +385,43 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
 def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
     (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
     assert f"tokenize = '{search.SEARCH_TOKENIZER}'" in sql
+
+
+def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time() -> None:
+    """/case reads which of its cards the channel already watches (Watch or
+    Unwatch button) in one statement: by case, by a docket's full key or its
+    short form, never another channel's watch."""
+    db = factories.memory_database()
+    source = factories.feed(db)
+    by_case, by_key, by_short, unwatched, elsewhere = (
+        factories.stored_item(db, source, factories.extraction(defendants=[name], dockets=[docket])).case_id
+        for name, docket in (
+            ("Acme Widgets Inc.", "1:23-cv-01001"),
+            ("Binance Holdings", "1:23-cv-01599"),
+            ("Coinbase Inc.", "Case No. 23-cv-4738"),
+            ("Dexter Trading", "1:23-cv-07777"),
+            ("Elm Capital", "1:23-cv-08888"),
+        )
+    )
+    ids = [by_case, by_key, by_short, unwatched, elsewhere]
+    assert all(ids)
+    add_watch(
+        db,
+        team_id=factories.TEAM,
+        channel_id=factories.CHANNEL,
+        user_id=factories.USER,
+        spec=WatchSpec(kind=WatchKind.CASE, term="Acme", term_key=f"case:{by_case}", case_id=by_case),
+    )
+    full = find_dockets("1:23-cv-01599")[0]
+    short = db.execute("SELECT docket_short FROM case_dockets WHERE case_id = ?", [by_short]).fetchone()[0]
+    factories.watch(db, full.display, term_key=full.key, kind=WatchKind.DOCKET)
+    factories.watch(db, short, term_key=short, kind=WatchKind.DOCKET)
+    other = find_dockets("1:23-cv-08888")[0]
+    factories.watch(db, other.display, term_key=other.key, kind=WatchKind.DOCKET, channel="C0002")
+    one_at_a_time = {
+        case_id for case_id in ids if case_watch_in_channel(db, factories.TEAM, factories.CHANNEL, case_id)
+    }
+    assert one_at_a_time == {by_case, by_key, by_short}
+    assert cases_watched_in_channel(db, factories.TEAM, factories.CHANNEL, ids) == one_at_a_time
+    assert cases_watched_in_channel(db, factories.TEAM, "C0002", ids) == {elsewhere}
+    assert cases_watched_in_channel(db, factories.TEAM, factories.CHANNEL, []) == set()
