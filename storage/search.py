@@ -110,11 +110,18 @@ def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     if not case_ids or limit <= 0:
         return []
     marks = ", ".join("?" for _ in case_ids)
-    rows = db.execute(f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids).fetchall()
-    rows.sort(key=lambda row: row[1], reverse=True)
-    if len(rows) > limit:
-        boundary = rows[limit - 1][1]
-        rows = [row for row in rows if row[1] >= boundary]
+    rows = []
+    if len(case_ids) > limit:  # only the cases active no earlier than the limit-th most recent (and its ties)
+        rows = db.execute(
+            f"WITH candidate AS (SELECT id, coalesce(last_event_at, '') AS last FROM cases WHERE id IN ({marks})) "
+            "SELECT id, last FROM candidate WHERE last >= "
+            "(SELECT last FROM candidate ORDER BY last DESC LIMIT 1 OFFSET ?)",
+            [*case_ids, limit - 1],
+        ).fetchall()
+    if not rows:  # at most limit cases (then there is no limit-th)
+        rows = db.execute(
+            f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids
+        ).fetchall()
     counted = [
         (last, db.execute("SELECT count(*) FROM items WHERE case_id = ?", [case_id]).fetchone()[0], -case_id)
         for case_id, last in rows

@@ -425,3 +425,22 @@ def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time() -> Non
     assert cases_watched_in_channel(db, factories.TEAM, factories.CHANNEL, ids) == one_at_a_time
     assert cases_watched_in_channel(db, factories.TEAM, "C0002", ids) == {elsewhere}
     assert cases_watched_in_channel(db, factories.TEAM, factories.CHANNEL, []) == set()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([None, "2024-01-01", "2024-02-01", "2024-03-01"]), min_size=1, max_size=12),
+    st.integers(min_value=1, max_value=5),
+    st.randoms(use_true_random=False),
+)
+def test_the_shown_cases_are_the_most_recently_active_ties_to_the_oldest(
+    last_events: list[str | None], limit: int, rng: random.Random
+) -> None:
+    """Ranking reads only the cases that can be shown (those active no earlier
+    than the limit-th most recent, and its ties) and must rank as if it read all."""
+    db = factories.memory_database()
+    for case_id, last in enumerate(last_events, start=1):
+        db.execute("INSERT INTO cases (id, last_event_at, created_at) VALUES (?, ?, '')", [case_id, last])
+    candidates = rng.sample(range(1, len(last_events) + 1), rng.randint(1, len(last_events)))
+    every = sorted(((last_events[case_id - 1] or "", -case_id) for case_id in candidates), reverse=True)
+    assert search._top(db, candidates, limit) == [-negative_id for _, negative_id in every[:limit]]
