@@ -50,15 +50,17 @@ TEXT = {"Content-Type": ["text/plain; charset=utf-8"]}
 
 def bolt_request(text: str, found: dict, environ: dict) -> BoltRequest:
     """Bolt's request for the body ``text``, which :func:`bot.slack_request.parse`
-    read as ``found``. Bolt takes any form body containing the word "payload"
-    (in a command's text, a user's or a channel's name) for an interaction and
-    finds nothing in it; such a request is given what Slack sent."""
+    read as ``found``: Bolt is given ``found`` instead of reading the body a
+    second time. (Bolt's own reading took any form body containing the word
+    "payload", in a command's text or a user's or a channel's name, for an
+    interaction and found nothing in it.) Bolt still checks the signature of
+    the raw body ``text``."""
     request = BoltRequest(
-        body=text, query=environ.get("QUERY_STRING", ""), headers=WsgiHttpRequest(environ).get_headers()
+        body="", query=environ.get("QUERY_STRING", ""), headers=WsgiHttpRequest(environ).get_headers()
     )
-    if request.body != found:
-        request.body = found
-        request.context = build_context(BoltContext(), found)
+    request.raw_body = text
+    request.body = found
+    request.context = build_context(BoltContext(), found)
     return request
 
 

@@ -34,7 +34,7 @@ from storage.watches import (
     Watch,
     WatchSpec,
     add_watch,
-    case_watch_in_channel,
+    cases_watched_in_channel,
     channel_watches,
     is_watched_anywhere,
     other_channels_watching,
@@ -106,11 +106,9 @@ def register(
             return
         db = databases.get()
         result = search(db, query)
-        watched = {
-            case.id
-            for case in result.cases
-            if case_watch_in_channel(db, command["team_id"], command["channel_id"], case.id)
-        }
+        watched = cases_watched_in_channel(
+            db, command["team_id"], command["channel_id"], [case.id for case in result.cases]
+        )
         ack(response_type="ephemeral", **slack_answer(result, watched))
 
     def watch_command(ack: Ack, command: dict) -> None:

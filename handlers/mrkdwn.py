@@ -13,6 +13,7 @@ on whole entries (:func:`join_within`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
@@ -54,15 +55,23 @@ def escape(text: str | None, limit: int | None = None) -> str:
     return "".join(kept).rstrip() + ELLIPSIS
 
 
+# An http(s) URL with a plain host whose every character ``quote`` keeps: most links, which then need
+# neither ``urlsplit`` nor ``quote`` (~20 us a link; a /case answer has 15).
+_PLAIN_HTTP_URL = re.compile(r"https?://[a-z0-9.-]+(?::[0-9]*)?(?:[/?#][a-z0-9_.~:/?#\[\]@!$&'()*+,;=%-]*)?", re.I)
+_LINK_SAFE = ":/?#[]@!$&'()*+,;=%~.-_"
+
+
 def _linkable(url: str | None) -> str | None:
     """``url`` made safe inside ``<…|…>``, or None if it is not an http(s) URL with a host."""
+    if url and _PLAIN_HTTP_URL.fullmatch(url):
+        return url.replace("&", "&amp;")
     try:
         parts = urlsplit(url or "")
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             return None
     except ValueError:
         return None
-    return quote(url, safe=":/?#[]@!$&'()*+,;=%~.-_").replace("&", "&amp;")
+    return quote(url, safe=_LINK_SAFE).replace("&", "&amp;")
 
 
 def _host(url: str) -> str:

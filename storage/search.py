@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import CORPORATE_SUFFIXES, words
-from storage.cases import CaseView, case_view, cases_with_docket
+from storage.cases import CaseView, case_views, cases_with_docket
 
 QUERY_CHARS = 300
 QUERY_WORDS = 12
@@ -110,11 +110,18 @@ def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     if not case_ids or limit <= 0:
         return []
     marks = ", ".join("?" for _ in case_ids)
-    rows = db.execute(f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids).fetchall()
-    rows.sort(key=lambda row: row[1], reverse=True)
-    if len(rows) > limit:
-        boundary = rows[limit - 1][1]
-        rows = [row for row in rows if row[1] >= boundary]
+    rows = []
+    if len(case_ids) > limit:  # only the cases active no earlier than the limit-th most recent (and its ties)
+        rows = db.execute(
+            f"WITH candidate AS (SELECT id, coalesce(last_event_at, '') AS last FROM cases WHERE id IN ({marks})) "
+            "SELECT id, last FROM candidate WHERE last >= "
+            "(SELECT last FROM candidate ORDER BY last DESC LIMIT 1 OFFSET ?)",
+            [*case_ids, limit - 1],
+        ).fetchall()
+    if not rows:  # at most limit cases (then there is no limit-th)
+        rows = db.execute(
+            f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids
+        ).fetchall()
     counted = [
         (last, db.execute("SELECT count(*) FROM items WHERE case_id = ?", [case_id]).fetchone()[0], -case_id)
         for case_id, last in rows
@@ -139,6 +146,8 @@ class ItemCases:
         if item_ids and max(item_ids) >= len(self._cases):
             self.refresh(db)
         cases, known = self._cases, len(self._cases)
+        if not item_ids or max(item_ids) < known:
+            return list(map(cases.__getitem__, item_ids))
         return [cases[item_id] if item_id < known else self._read(db, item_id) for item_id in item_ids]
 
     @staticmethod
@@ -262,10 +271,18 @@ def _check_table(db: Database, index: str) -> str:
     columns, _ = INDEXED_TEXT[index]
     check = f"{index}_check"
     db.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{check} USING fts5 ({columns}, tokenize = '{SEARCH_TOKENIZER}')"
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{check} USING fts5 "
+        f"({columns}, content = '', tokenize = '{SEARCH_TOKENIZER}')"
     )
-    db.execute(f"DELETE FROM temp.{check}")
+    _empty(db, check)
     return check
+
+
+def _empty(db: Database, check: str) -> None:
+    """Empty a check table. It keeps no copy of the text (``content = ''``:
+    only rowids are read from it), so it is emptied at once; deleting rows of
+    an FTS5 table with content tokenizes their text again (~half the check's cost)."""
+    db.execute(f"INSERT INTO temp.{check} ({check}) VALUES ('delete-all')")
 
 
 def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> list[int] | None:
@@ -305,7 +322,7 @@ def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> 
             f"SELECT rowid FROM temp.{check} WHERE {check} MATCH ? ORDER BY rowid DESC", [fts_query(tokens)]
         )
     ]
-    db.execute(f"DELETE FROM temp.{check}")
+    _empty(db, check)
     return matches
 
 
@@ -332,17 +349,15 @@ def _cases_by_item_words(db: Database, item_matches: Iterator[list[int]], *, kno
     cases = item_cases(db)
     found: list[int] = []
     seen = set(known)
-    hits = 0
+    wanted = CANDIDATES * 5  # items of a case still to read
     for batch in item_matches:
-        for case_id in cases.cases_of(db, batch):
-            if not case_id:
-                continue
-            if case_id not in seen:
-                seen.add(case_id)
-                found.append(case_id)
-            hits += 1
-            if hits == CANDIDATES * 5:
-                return found
+        of_a_case = list(filter(None, cases.cases_of(db, batch)))[:wanted]
+        wanted -= len(of_a_case)
+        new = [case_id for case_id in dict.fromkeys(of_a_case) if case_id not in seen]
+        seen.update(new)
+        found.extend(new)
+        if not wanted:
+            break
     return found
 
 
@@ -425,7 +440,7 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,
-        cases=[case_view(db, case_id) for case_id in case_ids[:limit]],
+        cases=case_views(db, case_ids[:limit]),
         total=total,
         suggestions=suggestions,
         items=_items_without_case(db, tokens) if tokens else [],

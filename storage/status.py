@@ -119,22 +119,42 @@ def _status(events: Iterable[tuple[str, str | None, str, bool]]) -> str:
 # Actions that may decide a status (a ruling or a proceeding only with the right detail).
 _MAY_DECIDE = (*_BY_ACTION, "dismissal", "ruling", "administrative proceeding")
 _DECIDING_EVENTS = (
-    "SELECT action, action_detail, event_day, routine FROM events "
-    f"WHERE case_id = ? AND action IN ({', '.join(repr(str(action)) for action in _MAY_DECIDE)}) "
-    "ORDER BY action, identity, event_day, id"  # the order of the events_identity index
+    "SELECT case_id, action, action_detail, event_day, routine FROM events "
+    f"WHERE case_id IN ({{marks}}) AND action IN ({', '.join(repr(str(action)) for action in _MAY_DECIDE)}) "
+    "ORDER BY case_id, action, identity, event_day, id"  # the order of the events_identity index
 )
 _OPENINGS_ONLY = (
-    "SELECT count(*), coalesce(sum(action NOT IN "
+    "SELECT case_id, count(*), coalesce(sum(action NOT IN "
     f"({', '.join(repr(str(action)) for action in sorted(_OPENINGS))})), 0) FROM events "
-    "WHERE case_id = ? AND NOT routine AND action NOT IN ('none', 'update')"
+    "WHERE case_id IN ({marks}) AND NOT routine AND action NOT IN ('none', 'update') GROUP BY case_id"
 )
 
 
 def status_of_case(db: Database, case_id: int) -> str:
     """:func:`case_status` of the case's events, reading only those that may
     decide it, and counting the rest in SQL when none does."""
-    decided = _status(db.execute(_DECIDING_EVENTS, [case_id]))
-    if decided not in ("filed", "pending"):
-        return decided
-    substantive, others = db.execute(_OPENINGS_ONLY, [case_id]).fetchone()
-    return "filed" if substantive and not others else "pending"
+    return statuses_of_cases(db, [case_id])[case_id]
+
+
+def statuses_of_cases(db: Database, case_ids: list[int]) -> dict[int, str]:
+    """:func:`status_of_case` of each of ``case_ids``, in at most two
+    statements for all of them (a ``/case`` answer shows three cards)."""
+    ids = list(dict.fromkeys(case_ids))
+    if not ids:
+        return {}
+    deciding: dict[int, list[tuple[str, str | None, str, bool]]] = {case_id: [] for case_id in ids}
+    for case_id, *event in db.execute(_DECIDING_EVENTS.format(marks=", ".join("?" for _ in ids)), ids):
+        deciding[case_id].append(tuple(event))  # type: ignore[arg-type]
+    statuses = {case_id: _status(events) for case_id, events in deciding.items()}
+    undecided = [case_id for case_id, status in statuses.items() if status in ("filed", "pending")]
+    if undecided:
+        counts = {
+            case_id: (substantive, others)
+            for case_id, substantive, others in db.execute(
+                _OPENINGS_ONLY.format(marks=", ".join("?" for _ in undecided)), undecided
+            )
+        }
+        for case_id in undecided:
+            substantive, others = counts.get(case_id, (0, 0))
+            statuses[case_id] = "filed" if substantive and not others else "pending"
+    return statuses

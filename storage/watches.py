@@ -257,3 +257,20 @@ def matchable_watches(db: Database) -> Iterator[WatchTarget]:
             mode=sys.intern(mode),
             include_routine=bool(include_routine),
         )
+
+
+def cases_watched_in_channel(db: Database, team_id: str, channel_id: str, case_ids: list[int]) -> set[int]:
+    """Which of ``case_ids`` this channel follows exactly (by case or docket):
+    those :func:`case_watch_in_channel` finds a watch for, in one statement
+    (a ``/case`` answer's Watch or Unwatch buttons)."""
+    if not case_ids:
+        return set()
+    marks = ", ".join("?" for _ in case_ids)
+    dockets_watched = "SELECT term_key FROM watches WHERE team_id = ? AND channel_id = ? AND kind = 'docket'"
+    rows = db.execute(
+        f"SELECT case_id FROM watches WHERE team_id = ? AND channel_id = ? AND kind = 'case' AND case_id IN ({marks}) "
+        f"UNION SELECT case_id FROM case_dockets WHERE case_id IN ({marks}) "
+        f"AND (docket_key IN ({dockets_watched}) OR docket_short IN ({dockets_watched}))",
+        [team_id, channel_id, *case_ids, *case_ids, team_id, channel_id, team_id, channel_id],
+    )
+    return {case_id for (case_id,) in rows}

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from feeds.extract import Extraction, Party, extract, ruling_detail
 from feeds.parse import FeedItem
 from handlers.case_answer import plain_answer, slack_answer
-from storage.cases import assign_case, case_view
+from storage.cases import assign_case, case_view, case_views
 from storage.database import open_database
 from storage.events import record_event
 from storage.items import store_items
@@ -190,6 +190,26 @@ def test_a_card_lists_five_related_cases_and_how_many_more(tmp_path: Path) -> No
     assert len(related) == 1 and "and 2 more" in json.dumps(related) and "(SEC, filed)" in json.dumps(related)
     text = plain_answer(search_cases(db, "1:23-cv-09000"))
     assert "Related: " in text and "and 2 more" in text and "Status: Filed" in text
+
+
+def test_three_cards_read_together_are_the_cards_read_one_at_a_time(tmp_path: Path) -> None:
+    """A /case answer reads its cards in one go (one statement per kind of
+    fact for all of them): each card must be the one read alone."""
+    db, feed = _database(tmp_path)
+    busy = _store(db, feed, *SEC_BINANCE, day="2023-06-05")
+    for n in range(7):  # more items than a timeline shows, on several days, one naming an amount
+        amount = " Binance agreed to pay $4.3 billion." if n == 3 else ""
+        _store(db, feed, f"SEC v. Binance update {n}", SEC_BINANCE[1] + amount, day=f"2023-07-0{n + 1}")
+    related = _store(db, feed, *CFTC_ZHAO, day="2023-03-27")
+    quiet = _store(db, feed, "SEC Charges Acme", "Securities and Exchange Commission v. Acme Widgets Inc.")
+    assert busy and related and quiet
+    alone = [case_view(db, case_id) for case_id in (quiet, busy, related)]
+    assert case_views(db, [quiet, busy, related]) == alone
+    assert len(alone[1].timeline) == 5 and alone[1].items == 8 and alone[1].amounts and alone[1].related_total == 1
+    assert case_views(db, [busy, quiet], timeline_limit=0) == [
+        case_view(db, busy, timeline_limit=0),
+        case_view(db, quiet, timeline_limit=0),
+    ]
 
 
 # --- items that name no case ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -211,3 +211,29 @@ def test_join_within_keeps_whole_entries_and_links(entries: list[tuple[str | Non
 def test_slack_length_counts_utf16_code_units(text: str) -> None:
     """Characters outside the basic plane count twice (a lone surrogate once), as Slack may count them."""
     assert slack_length(text) == sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+
+
+def _linkable_by_parsing(url: str | None) -> str | None:
+    """What ``link`` makes of a URL, by parsing it (the rule the quick path must equal)."""
+    try:
+        parts = urlsplit(url or "")
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+    except ValueError:
+        return None
+    return quote(url or "", safe=":/?#[]@!$&'()*+,;=%~.-_").replace("&", "&amp;")
+
+
+url_parts = st.sampled_from(["http://", "HTTPS://", "https://", "ftp://", "http:/", "javascript:", "http://[::1]", ""])
+url_text = st.text(st.sampled_from("aZ09.-_~:/?#[]@!$&'()*+,;=%| <>\"\\^`{}\t\né·"), max_size=30)
+
+
+@PROPERTY_SETTINGS
+@given(url_parts, url_text)
+def test_a_link_is_the_same_whether_its_url_takes_the_quick_path_or_is_parsed(start: str, rest: str) -> None:
+    """Most item links are plain http(s) URLs that need no quoting; ``link``
+    takes them without parsing, and must give exactly what parsing gives."""
+    url = start + rest
+    expected = _linkable_by_parsing(url)
+    linked = link(url, "label")
+    assert linked == (f"<{expected}|label>" if expected is not None else "label")

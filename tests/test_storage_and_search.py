@@ -17,13 +17,15 @@ import storage.search as search
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
+from feeds.extract import find_dockets
 from feeds.fetch import Fetcher
-from feeds.vocabulary import FeedKind
+from feeds.vocabulary import FeedKind, WatchKind
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
 from storage.search import SearchCache, fts_query, search_cases, search_words
-from storage.status import EventFacts, case_status, status_of_case
+from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
+from storage.watches import WatchSpec, add_watch, case_watch_in_channel, cases_watched_in_channel
 from tests import factories
 
 
@@ -195,7 +197,7 @@ DETAILS = [None, "partial dismissal", "motion to dismiss denied", "summary judgm
 @cache
 def _status_db() -> Database:
     db = open_database(":memory:")
-    db.execute("INSERT INTO cases (id, created_at) VALUES (1, '')")
+    db.execute("INSERT INTO cases (id, created_at) VALUES (1, ''), (2, ''), (3, '')")
     return db
 
 
@@ -203,28 +205,37 @@ def _status_db() -> Database:
 @given(
     st.lists(
         st.tuples(
+            st.integers(min_value=1, max_value=3),
             st.sampled_from(ACTIONS),
             st.sampled_from(DETAILS),
             st.sampled_from(["2024-01-01", "2024-01-02", "2024-03-05"]),
             st.booleans(),
         ),
-        max_size=12,
+        max_size=24,
     )
 )
 def test_a_cases_status_read_in_sql_is_the_status_of_all_its_events(events: list) -> None:
     """status_of_case reads only the events that may decide; it must say what
-    case_status says of every event, in the order the database gives them."""
+    case_status says of every event, in the order the database gives them;
+    the statuses of several cases read at once (a /case answer's cards) too."""
     db = _status_db()
     db.execute("DELETE FROM events")
-    for index, (action, detail, day, routine) in enumerate(events):
+    for index, (case_id, action, detail, day, routine) in enumerate(events):
         db.execute(
             "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at, "
-            "action_detail) VALUES (1, ?, ?, ?, ?, ?, '', ?)",
-            [action, day, str(index % 2), int(routine), index, detail],
+            "action_detail) VALUES (?, ?, ?, ?, ?, ?, '', ?)",
+            [case_id, action, day, str(index % 2), int(routine), index, detail],
         )
-    every = db.execute("SELECT action, action_detail, event_day, routine FROM events WHERE case_id = 1").fetchall()
-    expected = case_status(EventFacts(action, detail, day, bool(routine)) for action, detail, day, routine in every)
-    assert status_of_case(db, 1) == expected
+    expected = {}
+    for case_id in (1, 2, 3):
+        every = db.execute(
+            "SELECT action, action_detail, event_day, routine FROM events WHERE case_id = ?", [case_id]
+        ).fetchall()
+        expected[case_id] = case_status(
+            EventFacts(action, detail, day, bool(routine)) for action, detail, day, routine in every
+        )
+        assert status_of_case(db, case_id) == expected[case_id]
+    assert statuses_of_cases(db, [3, 1, 2]) == expected
 
 
 def test_connections_prepared_up_front_serve_the_threads_that_ask(tmp_path: Path) -> None:
@@ -374,3 +385,62 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
 def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
     (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
     assert f"tokenize = '{search.SEARCH_TOKENIZER}'" in sql
+
+
+def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time() -> None:
+    """/case reads which of its cards the channel already watches (Watch or
+    Unwatch button) in one statement: by case, by a docket's full key or its
+    short form, never another channel's watch."""
+    db = factories.memory_database()
+    source = factories.feed(db)
+    by_case, by_key, by_short, unwatched, elsewhere = (
+        factories.stored_item(db, source, factories.extraction(defendants=[name], dockets=[docket])).case_id
+        for name, docket in (
+            ("Acme Widgets Inc.", "1:23-cv-01001"),
+            ("Binance Holdings", "1:23-cv-01599"),
+            ("Coinbase Inc.", "Case No. 23-cv-4738"),
+            ("Dexter Trading", "1:23-cv-07777"),
+            ("Elm Capital", "1:23-cv-08888"),
+        )
+    )
+    ids = [by_case, by_key, by_short, unwatched, elsewhere]
+    assert all(ids)
+    add_watch(
+        db,
+        team_id=factories.TEAM,
+        channel_id=factories.CHANNEL,
+        user_id=factories.USER,
+        spec=WatchSpec(kind=WatchKind.CASE, term="Acme", term_key=f"case:{by_case}", case_id=by_case),
+    )
+    full = find_dockets("1:23-cv-01599")[0]
+    short = db.execute("SELECT docket_short FROM case_dockets WHERE case_id = ?", [by_short]).fetchone()[0]
+    factories.watch(db, full.display, term_key=full.key, kind=WatchKind.DOCKET)
+    factories.watch(db, short, term_key=short, kind=WatchKind.DOCKET)
+    other = find_dockets("1:23-cv-08888")[0]
+    factories.watch(db, other.display, term_key=other.key, kind=WatchKind.DOCKET, channel="C0002")
+    one_at_a_time = {
+        case_id for case_id in ids if case_watch_in_channel(db, factories.TEAM, factories.CHANNEL, case_id)
+    }
+    assert one_at_a_time == {by_case, by_key, by_short}
+    assert cases_watched_in_channel(db, factories.TEAM, factories.CHANNEL, ids) == one_at_a_time
+    assert cases_watched_in_channel(db, factories.TEAM, "C0002", ids) == {elsewhere}
+    assert cases_watched_in_channel(db, factories.TEAM, factories.CHANNEL, []) == set()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([None, "2024-01-01", "2024-02-01", "2024-03-01"]), min_size=1, max_size=12),
+    st.integers(min_value=1, max_value=5),
+    st.randoms(use_true_random=False),
+)
+def test_the_shown_cases_are_the_most_recently_active_ties_to_the_oldest(
+    last_events: list[str | None], limit: int, rng: random.Random
+) -> None:
+    """Ranking reads only the cases that can be shown (those active no earlier
+    than the limit-th most recent, and its ties) and must rank as if it read all."""
+    db = factories.memory_database()
+    for case_id, last in enumerate(last_events, start=1):
+        db.execute("INSERT INTO cases (id, last_event_at, created_at) VALUES (?, ?, '')", [case_id, last])
+    candidates = rng.sample(range(1, len(last_events) + 1), rng.randint(1, len(last_events)))
+    every = sorted(((last_events[case_id - 1] or "", -case_id) for case_id in candidates), reverse=True)
+    assert search._top(db, candidates, limit) == [-negative_id for _, negative_id in every[:limit]]

@@ -1,0 +1,165 @@
+"""Where a warm ``/case`` spends the server's time: bench.case's queries
+through the server's own WSGI application, in this process.
+
+    .venv/bin/python -m bench.case_profile --db /tmp/cw/1m.db [--requests 2000] [--cache 0] [--profile]
+
+The application is built as ``python -m bot run`` builds it (``create_app``,
+``wsgi_application``, the same start-up warming) and every request is a
+correctly signed ``/case`` in a WSGI environ, so everything but waitress and
+the socket runs: the signature check, the body's parsing, Bolt's dispatch and
+middleware, the listener, the search, the watch check, Block Kit and JSON.
+Prints the thread's CPU time per request, split into the search (``search``
+as ``/case`` calls it, kept answers included unless ``--cache 0``) and the rest,
+for all queries and for those not seen before (kept answers cannot serve
+them); ``--profile`` adds cProfile's top functions. Use a copy of the database:
+the catalog's feed is written to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import os
+import pstats
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.case import WARM_UP, percentile, query_mix
+from tests.conftest import SlackApi, slack_signature, slash_command
+
+SECRET = "bench-signing-secret"
+
+
+def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | None) -> tuple[Callable, list[float]]:
+    """The server's WSGI application on ``db``, warmed as ``run`` warms it, and
+    a list the search's CPU milliseconds of each request are appended to."""
+    catalog = workdir / "catalog.toml"
+    catalog.write_text(
+        '[[feed]]\nname = "bench (never polled)"\nurl = "http://127.0.0.1:9/feed"\nagency = "SEC"\n'
+        'kind = "regulator"\nenabled = false\n'
+    )
+    os.environ.update(
+        SLACK_BOT_TOKEN="xoxb-bench",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        CASEWATCH_DB=str(db),
+        CASEWATCH_FEEDS=str(catalog),
+        CASEWATCH_CONTACT="bench@example.com",
+    )
+    if cache is not None:
+        os.environ["CASEWATCH_CASE_CACHE"] = str(cache)
+    from bot import server
+    from bot.app import create_app, web_client
+    from bot.config import settings_from_env
+    from feeds.fetch import Fetcher
+    from storage import search
+    from storage.database import ThreadDatabases
+
+    searched: list[float] = []
+    keeping = search.SearchCache.search
+
+    def timed_search(self: search.SearchCache, db: object, query: str) -> search.SearchResult:
+        started = time.thread_time()
+        try:
+            return keeping(self, db, query)
+        finally:
+            searched.append((time.thread_time() - started) * 1000)
+
+    search.SearchCache.search = timed_search  # type: ignore[method-assign]
+    settings = settings_from_env()
+    databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
+    app = create_app(
+        settings,
+        databases,
+        web_client(settings),
+        Fetcher(contact=settings.contact),
+        on_feeds_changed=lambda: None,
+        poll_feed_now=lambda feed: None,
+    )
+    application = server.wsgi_application(app, lambda: {"polling": False}, SECRET)
+    search.prepare_search(databases.get())
+    search.warm_search(databases.get())
+    server.warm_request_path(application, SECRET)
+    gc.collect()
+    gc.freeze()
+    return application, searched
+
+
+def ask(application: Callable, query: str) -> None:
+    """One signed ``/case query`` through the WSGI application."""
+    body = urllib.parse.urlencode(slash_command("/case", query)).encode()
+    stamp = str(int(time.time()))
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": stamp,
+        "HTTP_X_SLACK_SIGNATURE": slack_signature(body, stamp, SECRET),
+        "wsgi.input": io.BytesIO(body),
+    }
+    status: list[str] = []
+    b"".join(application(environ, lambda line, headers: status.append(line)))
+    if not status or not status[0].startswith("200"):
+        raise SystemExit(f"/case {query!r} answered {status}")
+
+
+def describe(label: str, values: list[float]) -> str:
+    return (
+        f"{label:<24} p50 {percentile(values, 0.5):5.2f}  p95 {percentile(values, 0.95):5.2f}  "
+        f"p99 {percentile(values, 0.99):5.2f}  mean {sum(values) / len(values):5.2f} ms  (n={len(values)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, required=True, help="a copy of a database made by bench.generate")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--cache", type=int, default=None, help="CASEWATCH_CASE_CACHE (0: every answer computed)")
+    parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
+    args = parser.parse_args()
+    queries = query_mix(args.db, WARM_UP + args.requests, args.seed)
+    slack = SlackApi()
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            application, searched = build_application(args.db, slack, Path(workdir), args.cache)
+            for query in queries[:WARM_UP]:
+                ask(application, query)
+            seen = set(queries[:WARM_UP])
+            totals, searches, first = [], [], []
+            profile = cProfile.Profile() if args.profile else None
+            for query in queries[WARM_UP:]:
+                searched.clear()
+                if profile:
+                    profile.enable()
+                started = time.thread_time()
+                ask(application, query)
+                totals.append((time.thread_time() - started) * 1000)
+                if profile:
+                    profile.disable()
+                searches.append(sum(searched))
+                first.append(query not in seen)
+                seen.add(query)
+    finally:
+        slack.close()
+    rest = [total - search for total, search in zip(totals, searches, strict=True)]
+    print(f"/case through the server's WSGI application, in-process, CPU per request, {len(totals)} queries")
+    for label, keep in (("all", [True] * len(first)), ("not seen before", first)):
+        print(f"{label}:")
+        for part, values in (("whole request", totals), ("search", searches), ("the rest (Bolt, answer)", rest)):
+            print("  " + describe(part, [value for value, kept in zip(values, keep, strict=True) if kept]))
+    if profile:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(40)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
