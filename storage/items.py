@@ -72,6 +72,8 @@ class DeferredWrites:
     once per batch, however many of its items renamed them)."""
 
     search_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    loose_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    """The full-text rows of the items that belong to no case (also in ``search_rows``)."""
     terms: set[str] = field(default_factory=set)
     renamed: dict[int, None] = field(default_factory=dict)
     docketless_renamed: set[int] = field(default_factory=set)
@@ -84,7 +86,7 @@ class DeferredWrites:
             refresh_case(db, case_id)
         if self.terms:
             db.conn.executemany(INSERT_TERM, [(term,) for term in sorted(self.terms)])
-        index_items(db, self.search_rows)  # last: see index_items
+        index_items(db, self.search_rows, self.loose_rows)  # last: see index_items
 
 
 def next_item_id(db: Database) -> int:
@@ -127,6 +129,7 @@ def store_new_item(
         seen_at=seen_at,
         ids=(item_id, event_id),
         search_rows=deferred.search_rows,
+        loose_rows=deferred.loose_rows,
     )
     if joined.refresh_due and joined.case_id is not None:
         deferred.renamed[joined.case_id] = None
@@ -135,13 +138,28 @@ def store_new_item(
     return stored, event_id, is_new, joined
 
 
-def index_items(db: Database, rows: list[tuple[int, str, str]]) -> None:
-    """The full-text rows (item id, title, summary) of items just stored. A
-    batch writes them together at its end: SQLite flushes FTS5's pending
-    words to disk at every statement that opens a statement journal (each
-    item's insert does), so indexing items one by one between them writes a
-    small index segment per item, and merging those is most of the cost."""
+def index_items(db: Database, rows: list[tuple[int, str, str]], loose: list[tuple[int, str, str]]) -> None:
+    """The full-text rows (item id, title, summary) of items just stored, and
+    of those among them that belong to no case (``loose``). A batch writes
+    them together at its end: SQLite flushes FTS5's pending words to disk at
+    every statement that opens a statement journal (each item's insert does),
+    so indexing items one by one between them writes a small index segment
+    per item, and merging those is most of the cost."""
     db.conn.executemany(INSERT_ITEM_SEARCH, rows)
+    if loose and loose_index_written_by_store(db):
+        db.conn.executemany(INSERT_LOOSE_SEARCH, loose)
+
+
+def loose_index_written_by_store(db: Database) -> bool:
+    """Whether the items that belong to no case are indexed by whoever stores
+    them (schema ``m015`` on): not in a database at an older schema, which
+    has no such index or keeps it by trigger (the migration tests store items
+    in one)."""
+    (count,) = db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'loose_item_search' "
+        "OR (type = 'trigger' AND name = 'items_loose_insert')"
+    ).fetchone()
+    return count == 1  # the index, without the trigger
 
 
 INSERT_ITEM = (
@@ -150,6 +168,7 @@ INSERT_ITEM = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_ITEM_SEARCH = "INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)"
+INSERT_LOOSE_SEARCH = "INSERT INTO loose_item_search (rowid, title, summary) VALUES (?, ?, ?)"
 
 
 def item_row(
@@ -197,10 +216,12 @@ def insert_item(
     seen_at: str,
     ids: tuple[int, int] | None = None,
     search_rows: list[tuple[int, str, str]] | None = None,
+    loose_rows: list[tuple[int, str, str]] | None = None,
 ) -> StoredItem:
-    """The item's row and its full-text row; ``ids``: the row id to use and the
-    item's event; ``search_rows``: where to leave the full-text row for the
-    caller to write (see :func:`index_items`) instead of writing it."""
+    """The item's row and its full-text rows (the loose items' too if it
+    belongs to no case); ``ids``: the row id to use and the item's event;
+    ``search_rows`` and ``loose_rows``: where to leave the full-text rows for
+    the caller to write (see :func:`index_items`) instead of writing them."""
     item_id, event_id = ids or (None, None)
     row = item_row(
         item_id, feed_id, item, extraction, seen_at=seen_at, event_at=event_at, case_id=case_id, event_id=event_id
@@ -208,8 +229,10 @@ def insert_item(
     item_id = db.execute(INSERT_ITEM, row).lastrowid
     assert item_id is not None
     search_row = (item_id, item.title, item.summary)
-    if search_rows is None:
-        db.execute(INSERT_ITEM_SEARCH, search_row)
+    loose = [search_row] if case_id is None else []
+    if search_rows is None or loose_rows is None:
+        index_items(db, [search_row], loose)
     else:
         search_rows.append(search_row)
+        loose_rows.extend(loose)
     return StoredItem(item_id, case_id, event_at, item, extraction)
