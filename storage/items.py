@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from feeds.extract import Extraction
 from feeds.types import FeedItem, StoredItem
-from storage.cases import INSERT_TERM, CaseJoin, assign_case, join_case, refresh_case
+from storage.cases import INSERT_TERM, CaseJoin, assign_case, join_case, refresh_cases
 from storage.database import now_iso, write_transaction
 from storage.events import event_key, join_event
 
@@ -82,8 +82,7 @@ class DeferredWrites:
     trust their search rows until they are refreshed."""
 
     def write(self, db: Database) -> None:
-        for case_id in self.renamed:
-            refresh_case(db, case_id)
+        refresh_cases(db, list(self.renamed))
         if self.terms:
             db.conn.executemany(INSERT_TERM, [(term,) for term in sorted(self.terms)])
         index_items(db, self.search_rows, self.loose_rows)  # last: see index_items
