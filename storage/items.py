@@ -67,10 +67,12 @@ def store_item(
 @dataclass
 class DeferredWrites:
     """What a batch writes at its end, where order does not matter: the
-    items' full-text rows (see :func:`index_items`), the search terms of the
+    items' rows and their full-text rows (see :func:`index_items`), the search terms of the
     cases' new names, and the cases due a refresh (search row, related cases:
     once per batch, however many of its items renamed them)."""
 
+    item_rows: list[tuple] = field(default_factory=list)
+    """The items' rows (see :data:`INSERT_ITEM`): nothing in a batch reads them back."""
     search_rows: list[tuple[int, str, str]] = field(default_factory=list)
     loose_rows: list[tuple[int, str, str]] = field(default_factory=list)
     """The full-text rows of the items that belong to no case (also in ``search_rows``)."""
@@ -85,6 +87,7 @@ class DeferredWrites:
         refresh_cases(db, list(self.renamed))
         if self.terms:
             db.conn.executemany(INSERT_TERM, [(term,) for term in sorted(self.terms)])
+        db.conn.executemany(INSERT_ITEM, self.item_rows)
         index_items(db, self.search_rows, self.loose_rows)  # last: see index_items
 
 
@@ -127,8 +130,7 @@ def store_new_item(
         event_at=event_at,
         seen_at=seen_at,
         ids=(item_id, event_id),
-        search_rows=deferred.search_rows,
-        loose_rows=deferred.loose_rows,
+        deferred=deferred,
     )
     if joined.refresh_due and joined.case_id is not None:
         deferred.renamed[joined.case_id] = None
@@ -214,24 +216,25 @@ def insert_item(
     event_at: str,
     seen_at: str,
     ids: tuple[int, int] | None = None,
-    search_rows: list[tuple[int, str, str]] | None = None,
-    loose_rows: list[tuple[int, str, str]] | None = None,
+    deferred: DeferredWrites | None = None,
 ) -> StoredItem:
     """The item's row and its full-text rows (the loose items' too if it
     belongs to no case); ``ids``: the row id to use and the item's event;
-    ``search_rows`` and ``loose_rows``: where to leave the full-text rows for
-    the caller to write (see :func:`index_items`) instead of writing them."""
+    ``deferred``: where to leave them for the caller to write (with ``ids``
+    given) instead of writing them."""
     item_id, event_id = ids or (None, None)
     row = item_row(
         item_id, feed_id, item, extraction, seen_at=seen_at, event_at=event_at, case_id=case_id, event_id=event_id
     )
-    item_id = db.execute(INSERT_ITEM, row).lastrowid
+    if deferred is None:
+        item_id = db.execute(INSERT_ITEM, row).lastrowid
     assert item_id is not None
     search_row = (item_id, item.title, item.summary)
     loose = [search_row] if case_id is None else []
-    if search_rows is None or loose_rows is None:
+    if deferred is None:
         index_items(db, [search_row], loose)
     else:
-        search_rows.append(search_row)
-        loose_rows.extend(loose)
+        deferred.item_rows.append(row)
+        deferred.search_rows.append(search_row)
+        deferred.loose_rows.extend(loose)
     return StoredItem(item_id, case_id, event_at, item, extraction)
