@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -54,14 +54,83 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
     return [(case_id, court) for case_id, court, _ in rows]
 
 
-def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
+# The docket rows that may answer any of a batch's docket numbers (see
+# cases_with_docket): those with one of its keys or one of its short forms.
+_BATCH_DOCKETS = (
+    "SELECT case_dockets.case_id, docket_key, docket_short, case_dockets.court, cases.last_event_at "
+    "FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
+    "WHERE docket_key IN (SELECT value FROM json_each(?1)) OR docket_short IN (SELECT value FROM json_each(?2)) "
+    "ORDER BY case_dockets.rowid"
+)
+
+
+_DocketRow = tuple[int, int, str, str, str | None]  # (order written, case id, key, short form, court)
+
+
+@dataclass
+class BatchDockets:
+    """The cases known by a batch's docket numbers, read in one query before
+    its first item (instead of one query an item) and kept up to date as
+    its items open cases, give cases new docket numbers and date them (see
+    :func:`join_case`): :meth:`cases_with` answers as :func:`cases_with_docket`
+    would at that moment."""
+
+    by_key: dict[str, list[_DocketRow]] = field(default_factory=dict)
+    by_short: dict[str, list[_DocketRow]] = field(default_factory=dict)
+    last_event_at: dict[int, str] = field(default_factory=dict)
+    written: int = 0
+
+    @classmethod
+    def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchDockets:
+        dockets = [docket for extraction in extractions for docket in extraction.dockets]
+        known = cls()
+        if not dockets:
+            return known
+        keys = json.dumps(sorted({docket.key for docket in dockets}))
+        shorts = json.dumps(sorted({docket.short for docket in dockets}))
+        for case_id, key, short, court, last_event_at in db.execute(_BATCH_DOCKETS, [keys, shorts]):
+            known._add(case_id, key, short, court)
+            known.last_event_at[case_id] = last_event_at or ""
+        return known
+
+    def _add(self, case_id: int, key: str, short: str, court: str | None) -> None:
+        row = (self.written, case_id, key, short, court)
+        self.written += 1
+        self.by_key.setdefault(key, []).append(row)
+        self.by_short.setdefault(short, []).append(row)
+
+    def cases_with(self, docket: Docket) -> list[tuple[int, str | None]]:
+        """:func:`cases_with_docket`, from memory."""
+        rows = self.by_short.get(docket.short, [])
+        if docket.key != docket.short:  # typed: the same key, or a typeless form of the same number
+            rows = sorted({*self.by_key.get(docket.key, []), *(row for row in rows if row[2] == row[3])})
+        found = dict.fromkeys((case_id, court) for _, case_id, _, _, court in rows)
+        return sorted(found, key=lambda case: self.last_event_at[case[0]], reverse=True)
+
+    def dated(self, case_id: int, last_event_at: str) -> None:
+        """The case's last event is now at ``last_event_at``."""
+        if case_id in self.last_event_at:
+            self.last_event_at[case_id] = last_event_at
+
+    def added(self, case_id: int, dockets: Iterable[Docket], court: str | None, last_event_at: str) -> None:
+        """The case is now known by these docket numbers too."""
+        for docket in dockets:
+            self._add(case_id, docket.key, docket.short, court)
+        self.last_event_at[case_id] = last_event_at
+
+
+def find_case(
+    db: Database, extraction: Extraction, unindexed: Collection[int] = (), dockets: BatchDockets | None = None
+) -> int | None:
     """The existing case ``extraction`` belongs to, if any. ``unindexed``: the
     docketless cases whose names changed since their search row was last
-    written (see :func:`join_case`)."""
+    written (see :func:`join_case`); ``dockets``: the batch's docket numbers'
+    cases, read up front (else read here)."""
     if extraction.news is not None:
         return find_news_case(db, extraction)
     for docket in extraction.dockets:
-        for case_id, court in cases_with_docket(db, docket):
+        found = dockets.cases_with(docket) if dockets is not None else cases_with_docket(db, docket)
+        for case_id, court in found:
             if not _court_conflict(court, extraction.court):
                 return case_id
     caption_key = extraction.caption_key
@@ -141,9 +210,12 @@ def _known_case(db: Database, case_id: int) -> _KnownCase:
     return known
 
 
-def _add_names(db: Database, case_id: int, extraction: Extraction, known: _KnownCase, terms: set[str] | None) -> bool:
+def _add_names(
+    db: Database, case_id: int, extraction: Extraction, known: _KnownCase, terms: set[str] | None
+) -> tuple[bool, list[Docket]]:
     """Record the item's parties and dockets on the case (``known``: as read
-    before, brought up to date here); returns whether any was new. Only new
+    before, brought up to date here); returns whether any was new, and the
+    new dockets. Only new
     ones are written; the words of new names go to the search terms, or into
     ``terms`` for the caller to write (a batch writes them once, at its end)."""
     names = [("plaintiff", name) for name in extraction.plaintiffs]
@@ -173,7 +245,7 @@ def _add_names(db: Database, case_id: int, extraction: Extraction, known: _Known
             [(case_id, key, docket.short, docket.display, extraction.court) for key, docket in new_dockets.items()],
         )
         known.dockets.update((key, docket.short) for key, docket in new_dockets.items())
-    return bool(new_names or new_dockets)
+    return bool(new_names or new_dockets), list(new_dockets.values())
 
 
 # A case's full-text row: its parties ("name name_key | …"), its caption and
@@ -232,6 +304,7 @@ _UPDATE_CASE = """
         agency = coalesce(agency, ?3), court = coalesce(court, ?4),
         first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
     WHERE id = ?7
+    RETURNING last_event_at
 """
 
 
@@ -243,6 +316,7 @@ def join_case(
     may_open: bool = True,
     terms: set[str] | None = None,
     unindexed: Collection[int] = (),
+    dockets: BatchDockets | None = None,
 ) -> CaseJoin:
     """Like :func:`assign_case`, leaving the refresh of the case's search row
     and related cases to the caller (a batch refreshes each case once), and
@@ -251,12 +325,13 @@ def join_case(
     due and the case's match keys. A caller that leaves refreshes for later
     names in ``unindexed`` the cases due one that have no docket (only those
     are found through search rows), so that finding a case does not trust
-    their search rows."""
+    their search rows. ``dockets``: the batch's docket numbers' cases, read
+    up front (see :class:`BatchDockets`), kept up to date here."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
         return _NO_CASE
-    case_id = find_case(db, extraction, unindexed)
+    case_id = find_case(db, extraction, unindexed, dockets)
     if case_id is None and not may_open:
         return _NO_CASE
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
@@ -265,13 +340,18 @@ def join_case(
         assert case_id is not None
         known = _KnownCase()  # no names or dockets yet
         changed = True
+        last_event_at = event_at
     else:
         known = _known_case(db, case_id)
         changed = bool(extraction.caption) and (known.caption is None or len(extraction.caption) > len(known.caption))
-        db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id])
+        (last_event_at,) = db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id]).fetchone()
+        if dockets is not None:
+            dockets.dated(case_id, last_event_at)
     if extraction.news is not None:  # a story never renames its case
         return known.join(case_id, changed)
-    added = _add_names(db, case_id, extraction, known, terms)
+    added, new_dockets = _add_names(db, case_id, extraction, known, terms)
+    if dockets is not None and new_dockets:
+        dockets.added(case_id, new_dockets, extraction.court, last_event_at)
     return known.join(case_id, added or changed)  # the search row changes only with names, dockets or the caption
 
 
