@@ -68,20 +68,22 @@ _DocketRow = tuple[int, int, str, str, str | None]  # (order written, case id, k
 
 
 @dataclass
-class BatchDockets:
-    """The cases known by a batch's docket numbers, read in one query before
-    its first item (instead of one query an item) and kept up to date as
-    its items open cases, give cases new docket numbers and date them (see
-    :func:`join_case`): :meth:`cases_with` answers as :func:`cases_with_docket`
-    would at that moment."""
+class BatchCases:
+    """What a batch reads of its cases before its first item, in one query
+    each instead of one an item, kept up to date as its items open cases,
+    name, rename and date them (see :func:`join_case`): the cases known by
+    its docket numbers (:meth:`cases_with` answers as :func:`cases_with_docket`
+    would at that moment), and the state of those cases and of every case
+    its items join (:meth:`state`)."""
 
     by_key: dict[str, list[_DocketRow]] = field(default_factory=dict)
     by_short: dict[str, list[_DocketRow]] = field(default_factory=dict)
     last_event_at: dict[int, str] = field(default_factory=dict)
     written: int = 0
+    states: dict[int, _KnownCase] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchDockets:
+    def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchCases:
         dockets = [docket for extraction in extractions for docket in extraction.dockets]
         known = cls()
         if not dockets:
@@ -91,6 +93,14 @@ class BatchDockets:
         for case_id, key, short, court, last_event_at in db.execute(_BATCH_DOCKETS, [keys, shorts]):
             known._add(case_id, key, short, court)
             known.last_event_at[case_id] = last_event_at or ""
+        known.states = _known_cases(db, known.last_event_at)
+        return known
+
+    def state(self, db: Database, case_id: int) -> _KnownCase:
+        """The case's caption, names and dockets, as this batch's items left them."""
+        known = self.states.get(case_id)
+        if known is None:
+            known = self.states[case_id] = _known_case(db, case_id)
         return known
 
     def _add(self, case_id: int, key: str, short: str, court: str | None) -> None:
@@ -120,16 +130,16 @@ class BatchDockets:
 
 
 def find_case(
-    db: Database, extraction: Extraction, unindexed: Collection[int] = (), dockets: BatchDockets | None = None
+    db: Database, extraction: Extraction, unindexed: Collection[int] = (), batch: BatchCases | None = None
 ) -> int | None:
     """The existing case ``extraction`` belongs to, if any. ``unindexed``: the
     docketless cases whose names changed since their search row was last
-    written (see :func:`join_case`); ``dockets``: the batch's docket numbers'
-    cases, read up front (else read here)."""
+    written (see :func:`join_case`); ``batch``: what the batch read up front
+    (else read here)."""
     if extraction.news is not None:
         return find_news_case(db, extraction)
     for docket in extraction.dockets:
-        found = dockets.cases_with(docket) if dockets is not None else cases_with_docket(db, docket)
+        found = batch.cases_with(docket) if batch is not None else cases_with_docket(db, docket)
         for case_id, court in found:
             if not _court_conflict(court, extraction.court):
                 return case_id
@@ -177,6 +187,12 @@ _CASE_STATE = (
     "UNION ALL SELECT 1, role, name_key FROM case_parties WHERE case_id = ?1 "
     "UNION ALL SELECT 2, docket_key, docket_short FROM case_dockets WHERE case_id = ?1"
 )
+_CASES_STATE = (
+    "WITH wanted (id) AS (SELECT value FROM json_each(?1)) "
+    "SELECT id, 0, caption, NULL FROM cases WHERE id IN wanted "
+    "UNION ALL SELECT case_id, 1, role, name_key FROM case_parties WHERE case_id IN wanted "
+    "UNION ALL SELECT case_id, 2, docket_key, docket_short FROM case_dockets WHERE case_id IN wanted"
+)
 _INSERT_PARTY = "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)"
 _INSERT_DOCKET = (
     "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) VALUES (?, ?, ?, ?, ?)"
@@ -192,6 +208,15 @@ class _KnownCase:
     names: set[tuple[str, str]] = field(default_factory=set)
     dockets: dict[str, str] = field(default_factory=dict)
 
+    def read(self, kind: int, first: str, second: str) -> None:
+        """One row of :data:`_CASE_STATE` (kind 0: the caption, which may be None; 1: a name; 2: a docket)."""
+        if kind == 0:
+            self.caption = first
+        elif kind == 1:
+            self.names.add((first, second))
+        else:
+            self.dockets[first] = second
+
     def join(self, case_id: int, refresh_due: bool) -> CaseJoin:
         """The join, with the case's match keys as known now."""
         party_keys = [key for _, key in self.names]
@@ -201,12 +226,16 @@ class _KnownCase:
 def _known_case(db: Database, case_id: int) -> _KnownCase:
     known = _KnownCase()
     for kind, first, second in db.execute(_CASE_STATE, [case_id]):
-        if kind == 0:
-            known.caption = first
-        elif kind == 1:
-            known.names.add((first, second))
-        else:
-            known.dockets[first] = second
+        known.read(kind, first, second)
+    return known
+
+
+def _known_cases(db: Database, case_ids: Collection[int]) -> dict[int, _KnownCase]:
+    """:func:`_known_case` of several cases, in one query."""
+    known = {case_id: _KnownCase() for case_id in case_ids}
+    if known:
+        for case_id, kind, first, second in db.execute(_CASES_STATE, [json.dumps(list(known))]):
+            known[case_id].read(kind, first, second)
     return known
 
 
@@ -316,7 +345,7 @@ def join_case(
     may_open: bool = True,
     terms: set[str] | None = None,
     unindexed: Collection[int] = (),
-    dockets: BatchDockets | None = None,
+    batch: BatchCases | None = None,
 ) -> CaseJoin:
     """Like :func:`assign_case`, leaving the refresh of the case's search row
     and related cases to the caller (a batch refreshes each case once), and
@@ -325,33 +354,37 @@ def join_case(
     due and the case's match keys. A caller that leaves refreshes for later
     names in ``unindexed`` the cases due one that have no docket (only those
     are found through search rows), so that finding a case does not trust
-    their search rows. ``dockets``: the batch's docket numbers' cases, read
-    up front (see :class:`BatchDockets`), kept up to date here."""
+    their search rows. ``batch``: what the batch read up front (see
+    :class:`BatchCases`), kept up to date here."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
         return _NO_CASE
-    case_id = find_case(db, extraction, unindexed, dockets)
+    case_id = find_case(db, extraction, unindexed, batch)
     if case_id is None and not may_open:
         return _NO_CASE
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
     if case_id is None:
         case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
         assert case_id is not None
-        known = _KnownCase()  # no names or dockets yet
+        known = _KnownCase(extraction.caption)  # no names or dockets yet
         changed = True
         last_event_at = event_at
+        if batch is not None:
+            batch.states[case_id] = known
     else:
-        known = _known_case(db, case_id)
+        known = batch.state(db, case_id) if batch is not None else _known_case(db, case_id)
         changed = bool(extraction.caption) and (known.caption is None or len(extraction.caption) > len(known.caption))
         (last_event_at,) = db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id]).fetchone()
-        if dockets is not None:
-            dockets.dated(case_id, last_event_at)
+        if changed:
+            known.caption = extraction.caption
+        if batch is not None:
+            batch.dated(case_id, last_event_at)
     if extraction.news is not None:  # a story never renames its case
         return known.join(case_id, changed)
     added, new_dockets = _add_names(db, case_id, extraction, known, terms)
-    if dockets is not None and new_dockets:
-        dockets.added(case_id, new_dockets, extraction.court, last_event_at)
+    if batch is not None and new_dockets:
+        batch.added(case_id, new_dockets, extraction.court, last_event_at)
     return known.join(case_id, added or changed)  # the search row changes only with names, dockets or the caption
 
 

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from feeds.extract import Extraction
 from feeds.types import FeedItem, StoredItem
-from storage.cases import INSERT_TERM, BatchDockets, CaseJoin, assign_case, join_case, refresh_cases
+from storage.cases import INSERT_TERM, BatchCases, CaseJoin, assign_case, join_case, refresh_cases
 from storage.database import now_iso, write_transaction
 from storage.events import event_key, join_event
 
@@ -82,9 +82,9 @@ class DeferredWrites:
     """The renamed cases that had no docket then: only those can be found by
     a surname (see :func:`storage.joins.find_release_case`), which must not
     trust their search rows until they are refreshed."""
-    dockets: BatchDockets | None = None
-    """The cases known by the batch's docket numbers, read up front (see
-    :class:`storage.cases.BatchDockets`); None: each item reads its own."""
+    cases: BatchCases | None = None
+    """What the batch read of its cases up front (see
+    :class:`storage.cases.BatchCases`); None: each item reads its own."""
 
     def write(self, db: Database) -> None:
         refresh_cases(db, list(self.renamed))
@@ -126,7 +126,7 @@ def store_new_item(
         may_open=opens_cases,
         terms=deferred.terms,
         unindexed=deferred.docketless_renamed,
-        dockets=deferred.dockets,
+        batch=deferred.cases,
     )
     stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
     event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
