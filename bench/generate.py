@@ -46,7 +46,7 @@ from feeds.parse import FeedItem
 from feeds.text import fold, name_key
 from storage.database import now_iso, open_database, write_transaction
 from storage.feeds import sync_catalog
-from storage.items import INSERT_ITEM, item_row
+from storage.items import INSERT_ITEM, item_row, loose_index_written_by_store
 from storage.related import linking_key
 
 SEED = 20261125
@@ -697,6 +697,12 @@ class BulkWriter:
             "INSERT INTO item_search (rowid, title, summary) SELECT id, title, summary FROM items WHERE id >= ?",
             [self.first_item_id],
         )
+        if loose_index_written_by_store(db):
+            db.execute(
+                "INSERT INTO loose_item_search (rowid, title, summary) SELECT id, title, summary FROM items "
+                "WHERE id >= ? AND case_id IS NULL",
+                [self.first_item_id],
+            )
 
     def _link_cases(self) -> None:
         """Cases that share a party other than a plaintiff, both ways (as :func:`storage.related.link_case`)."""

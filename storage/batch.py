@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from feeds.types import FeedPlan, PlannedItem, StoredBatch, StoredItem, skipped_item
 from storage.alerts import WatchHit, enqueue, mark_event_changed
-from storage.cases import CaseJoin, find_case
+from storage.cases import BatchCases, CaseJoin, find_case
 from storage.database import now_iso, savepoint, storage_reason, write_transaction
 from storage.feeds import record_health
 from storage.items import DeferredWrites, known_keys, next_item_id, store_new_item
@@ -64,6 +64,8 @@ def _store_each(
     savepoint of its own: one that fails is skipped, with all it wrote."""
     known = known_keys(db, plan.feed_id, [planned.item.key for planned in plan.items])
     deferred = DeferredWrites()
+    if not item_by_item:  # an item undone in its savepoint would leave what it read here behind
+        deferred.cases = BatchCases.read(db, (planned.extraction for planned in plan.items))
     item_id = next_item_id(db)
     stored = alerts = 0
     skipped: list[str] = []
@@ -104,7 +106,7 @@ def _store_one(
 ) -> int | None:
     """Store one item as row ``item_id`` (None if a busy court feed's entry
     is not kept); returns the alerts written."""
-    if planned.keep_if_known and find_case(db, planned.extraction, deferred.docketless_renamed) is None:
+    if planned.keep_if_known and find_case(db, planned.extraction, deferred.docketless_renamed, deferred.cases) is None:
         return None  # a busy court feed's entry of no watched and no known case
     item, event_id, is_new, joined = store_new_item(
         db,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -54,14 +54,93 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
     return [(case_id, court) for case_id, court, _ in rows]
 
 
-def find_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
+# The docket rows that may answer any of a batch's docket numbers (see
+# cases_with_docket): those with one of its keys or one of its short forms.
+_BATCH_DOCKETS = (
+    "SELECT case_dockets.case_id, docket_key, docket_short, case_dockets.court, cases.last_event_at "
+    "FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
+    "WHERE docket_key IN (SELECT value FROM json_each(?1)) OR docket_short IN (SELECT value FROM json_each(?2)) "
+    "ORDER BY case_dockets.rowid"
+)
+
+
+_DocketRow = tuple[int, int, str, str, str | None]  # (order written, case id, key, short form, court)
+
+
+@dataclass
+class BatchCases:
+    """What a batch reads of its cases before its first item, in one query
+    each instead of one an item, kept up to date as its items open cases,
+    name, rename and date them (see :func:`join_case`): the cases known by
+    its docket numbers (:meth:`cases_with` answers as :func:`cases_with_docket`
+    would at that moment), and the state of those cases and of every case
+    its items join (:meth:`state`)."""
+
+    by_key: dict[str, list[_DocketRow]] = field(default_factory=dict)
+    by_short: dict[str, list[_DocketRow]] = field(default_factory=dict)
+    last_event_at: dict[int, str] = field(default_factory=dict)
+    written: int = 0
+    states: dict[int, _KnownCase] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchCases:
+        dockets = [docket for extraction in extractions for docket in extraction.dockets]
+        known = cls()
+        if not dockets:
+            return known
+        keys = json.dumps(sorted({docket.key for docket in dockets}))
+        shorts = json.dumps(sorted({docket.short for docket in dockets}))
+        for case_id, key, short, court, last_event_at in db.execute(_BATCH_DOCKETS, [keys, shorts]):
+            known._add(case_id, key, short, court)
+            known.last_event_at[case_id] = last_event_at or ""
+        known.states = _known_cases(db, known.last_event_at)
+        return known
+
+    def state(self, db: Database, case_id: int) -> _KnownCase:
+        """The case's caption, names and dockets, as this batch's items left them."""
+        known = self.states.get(case_id)
+        if known is None:
+            known = self.states[case_id] = _known_case(db, case_id)
+        return known
+
+    def _add(self, case_id: int, key: str, short: str, court: str | None) -> None:
+        row = (self.written, case_id, key, short, court)
+        self.written += 1
+        self.by_key.setdefault(key, []).append(row)
+        self.by_short.setdefault(short, []).append(row)
+
+    def cases_with(self, docket: Docket) -> list[tuple[int, str | None]]:
+        """:func:`cases_with_docket`, from memory."""
+        rows = self.by_short.get(docket.short, [])
+        if docket.key != docket.short:  # typed: the same key, or a typeless form of the same number
+            rows = sorted({*self.by_key.get(docket.key, []), *(row for row in rows if row[2] == row[3])})
+        found = dict.fromkeys((case_id, court) for _, case_id, _, _, court in rows)
+        return sorted(found, key=lambda case: self.last_event_at[case[0]], reverse=True)
+
+    def dated(self, case_id: int, last_event_at: str) -> None:
+        """The case's last event is now at ``last_event_at``."""
+        if case_id in self.last_event_at:
+            self.last_event_at[case_id] = last_event_at
+
+    def added(self, case_id: int, dockets: Iterable[Docket], court: str | None, last_event_at: str) -> None:
+        """The case is now known by these docket numbers too."""
+        for docket in dockets:
+            self._add(case_id, docket.key, docket.short, court)
+        self.last_event_at[case_id] = last_event_at
+
+
+def find_case(
+    db: Database, extraction: Extraction, unindexed: Collection[int] = (), batch: BatchCases | None = None
+) -> int | None:
     """The existing case ``extraction`` belongs to, if any. ``unindexed``: the
     docketless cases whose names changed since their search row was last
-    written (see :func:`join_case`)."""
+    written (see :func:`join_case`); ``batch``: what the batch read up front
+    (else read here)."""
     if extraction.news is not None:
         return find_news_case(db, extraction)
     for docket in extraction.dockets:
-        for case_id, court in cases_with_docket(db, docket):
+        found = batch.cases_with(docket) if batch is not None else cases_with_docket(db, docket)
+        for case_id, court in found:
             if not _court_conflict(court, extraction.court):
                 return case_id
     caption_key = extraction.caption_key
@@ -108,6 +187,12 @@ _CASE_STATE = (
     "UNION ALL SELECT 1, role, name_key FROM case_parties WHERE case_id = ?1 "
     "UNION ALL SELECT 2, docket_key, docket_short FROM case_dockets WHERE case_id = ?1"
 )
+_CASES_STATE = (
+    "WITH wanted (id) AS (SELECT value FROM json_each(?1)) "
+    "SELECT id, 0, caption, NULL FROM cases WHERE id IN wanted "
+    "UNION ALL SELECT case_id, 1, role, name_key FROM case_parties WHERE case_id IN wanted "
+    "UNION ALL SELECT case_id, 2, docket_key, docket_short FROM case_dockets WHERE case_id IN wanted"
+)
 _INSERT_PARTY = "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)"
 _INSERT_DOCKET = (
     "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) VALUES (?, ?, ?, ?, ?)"
@@ -123,6 +208,15 @@ class _KnownCase:
     names: set[tuple[str, str]] = field(default_factory=set)
     dockets: dict[str, str] = field(default_factory=dict)
 
+    def read(self, kind: int, first: str, second: str) -> None:
+        """One row of :data:`_CASE_STATE` (kind 0: the caption, which may be None; 1: a name; 2: a docket)."""
+        if kind == 0:
+            self.caption = first
+        elif kind == 1:
+            self.names.add((first, second))
+        else:
+            self.dockets[first] = second
+
     def join(self, case_id: int, refresh_due: bool) -> CaseJoin:
         """The join, with the case's match keys as known now."""
         party_keys = [key for _, key in self.names]
@@ -132,18 +226,25 @@ class _KnownCase:
 def _known_case(db: Database, case_id: int) -> _KnownCase:
     known = _KnownCase()
     for kind, first, second in db.execute(_CASE_STATE, [case_id]):
-        if kind == 0:
-            known.caption = first
-        elif kind == 1:
-            known.names.add((first, second))
-        else:
-            known.dockets[first] = second
+        known.read(kind, first, second)
     return known
 
 
-def _add_names(db: Database, case_id: int, extraction: Extraction, known: _KnownCase, terms: set[str] | None) -> bool:
+def _known_cases(db: Database, case_ids: Collection[int]) -> dict[int, _KnownCase]:
+    """:func:`_known_case` of several cases, in one query."""
+    known = {case_id: _KnownCase() for case_id in case_ids}
+    if known:
+        for case_id, kind, first, second in db.execute(_CASES_STATE, [json.dumps(list(known))]):
+            known[case_id].read(kind, first, second)
+    return known
+
+
+def _add_names(
+    db: Database, case_id: int, extraction: Extraction, known: _KnownCase, terms: set[str] | None
+) -> tuple[bool, list[Docket]]:
     """Record the item's parties and dockets on the case (``known``: as read
-    before, brought up to date here); returns whether any was new. Only new
+    before, brought up to date here); returns whether any was new, and the
+    new dockets. Only new
     ones are written; the words of new names go to the search terms, or into
     ``terms`` for the caller to write (a batch writes them once, at its end)."""
     names = [("plaintiff", name) for name in extraction.plaintiffs]
@@ -173,7 +274,7 @@ def _add_names(db: Database, case_id: int, extraction: Extraction, known: _Known
             [(case_id, key, docket.short, docket.display, extraction.court) for key, docket in new_dockets.items()],
         )
         known.dockets.update((key, docket.short) for key, docket in new_dockets.items())
-    return bool(new_names or new_dockets)
+    return bool(new_names or new_dockets), list(new_dockets.values())
 
 
 # A case's full-text row: its parties ("name name_key | …"), its caption and
@@ -208,8 +309,18 @@ def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open
 
 def refresh_case(db: Database, case_id: int) -> None:
     """After a case's names, dockets or caption changed: its search row and its related cases."""
-    refresh_case_search(db, case_id)
-    link_case(db, case_id)
+    refresh_cases(db, [case_id])
+
+
+def refresh_cases(db: Database, case_ids: Collection[int]) -> None:
+    """:func:`refresh_case` for several cases: their search rows rewritten
+    together (two statements; one per case and step would each write a small
+    full-text index segment), then their related cases."""
+    rows = [(case_id,) for case_id in case_ids]
+    db.conn.executemany("DELETE FROM case_search WHERE rowid = ?", rows)
+    db.conn.executemany(_CASE_SEARCH_ROW, rows)
+    for case_id in case_ids:
+        link_case(db, case_id)
 
 
 _INSERT_CASE = (
@@ -222,6 +333,7 @@ _UPDATE_CASE = """
         agency = coalesce(agency, ?3), court = coalesce(court, ?4),
         first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
     WHERE id = ?7
+    RETURNING last_event_at
 """
 
 
@@ -233,6 +345,7 @@ def join_case(
     may_open: bool = True,
     terms: set[str] | None = None,
     unindexed: Collection[int] = (),
+    batch: BatchCases | None = None,
 ) -> CaseJoin:
     """Like :func:`assign_case`, leaving the refresh of the case's search row
     and related cases to the caller (a batch refreshes each case once), and
@@ -241,27 +354,37 @@ def join_case(
     due and the case's match keys. A caller that leaves refreshes for later
     names in ``unindexed`` the cases due one that have no docket (only those
     are found through search rows), so that finding a case does not trust
-    their search rows."""
+    their search rows. ``batch``: what the batch read up front (see
+    :class:`BatchCases`), kept up to date here."""
     if extraction.action == Action.NONE or not (
         extraction.caption or extraction.defendants or extraction.dockets or extraction.news
     ):
         return _NO_CASE
-    case_id = find_case(db, extraction, unindexed)
+    case_id = find_case(db, extraction, unindexed, batch)
     if case_id is None and not may_open:
         return _NO_CASE
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
     if case_id is None:
         case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
         assert case_id is not None
-        known = _KnownCase()  # no names or dockets yet
+        known = _KnownCase(extraction.caption)  # no names or dockets yet
         changed = True
+        last_event_at = event_at
+        if batch is not None:
+            batch.states[case_id] = known
     else:
-        known = _known_case(db, case_id)
+        known = batch.state(db, case_id) if batch is not None else _known_case(db, case_id)
         changed = bool(extraction.caption) and (known.caption is None or len(extraction.caption) > len(known.caption))
-        db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id])
+        (last_event_at,) = db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id]).fetchone()
+        if changed:
+            known.caption = extraction.caption
+        if batch is not None:
+            batch.dated(case_id, last_event_at)
     if extraction.news is not None:  # a story never renames its case
         return known.join(case_id, changed)
-    added = _add_names(db, case_id, extraction, known, terms)
+    added, new_dockets = _add_names(db, case_id, extraction, known, terms)
+    if batch is not None and new_dockets:
+        batch.added(case_id, new_dockets, extraction.court, last_event_at)
     return known.join(case_id, added or changed)  # the search row changes only with names, dockets or the caption
 
 

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from feeds.extract import Extraction
 from feeds.types import FeedItem, StoredItem
-from storage.cases import INSERT_TERM, CaseJoin, assign_case, join_case, refresh_case
+from storage.cases import INSERT_TERM, BatchCases, CaseJoin, assign_case, join_case, refresh_cases
 from storage.database import now_iso, write_transaction
 from storage.events import event_key, join_event
 
@@ -67,24 +67,31 @@ def store_item(
 @dataclass
 class DeferredWrites:
     """What a batch writes at its end, where order does not matter: the
-    items' full-text rows (see :func:`index_items`), the search terms of the
+    items' rows and their full-text rows (see :func:`index_items`), the search terms of the
     cases' new names, and the cases due a refresh (search row, related cases:
     once per batch, however many of its items renamed them)."""
 
+    item_rows: list[tuple] = field(default_factory=list)
+    """The items' rows (see :data:`INSERT_ITEM`): nothing in a batch reads them back."""
     search_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    loose_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    """The full-text rows of the items that belong to no case (also in ``search_rows``)."""
     terms: set[str] = field(default_factory=set)
     renamed: dict[int, None] = field(default_factory=dict)
     docketless_renamed: set[int] = field(default_factory=set)
     """The renamed cases that had no docket then: only those can be found by
     a surname (see :func:`storage.joins.find_release_case`), which must not
     trust their search rows until they are refreshed."""
+    cases: BatchCases | None = None
+    """What the batch read of its cases up front (see
+    :class:`storage.cases.BatchCases`); None: each item reads its own."""
 
     def write(self, db: Database) -> None:
-        for case_id in self.renamed:
-            refresh_case(db, case_id)
+        refresh_cases(db, list(self.renamed))
         if self.terms:
             db.conn.executemany(INSERT_TERM, [(term,) for term in sorted(self.terms)])
-        index_items(db, self.search_rows)  # last: see index_items
+        db.conn.executemany(INSERT_ITEM, self.item_rows)
+        index_items(db, self.search_rows, self.loose_rows)  # last: see index_items
 
 
 def next_item_id(db: Database) -> int:
@@ -113,7 +120,13 @@ def store_new_item(
     event, whether the event is new, and the case it joined (with its match keys)."""
     event_at = item.published_at or seen_at
     joined = join_case(
-        db, extraction, event_at, may_open=opens_cases, terms=deferred.terms, unindexed=deferred.docketless_renamed
+        db,
+        extraction,
+        event_at,
+        may_open=opens_cases,
+        terms=deferred.terms,
+        unindexed=deferred.docketless_renamed,
+        batch=deferred.cases,
     )
     stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
     event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
@@ -126,7 +139,7 @@ def store_new_item(
         event_at=event_at,
         seen_at=seen_at,
         ids=(item_id, event_id),
-        search_rows=deferred.search_rows,
+        deferred=deferred,
     )
     if joined.refresh_due and joined.case_id is not None:
         deferred.renamed[joined.case_id] = None
@@ -135,13 +148,28 @@ def store_new_item(
     return stored, event_id, is_new, joined
 
 
-def index_items(db: Database, rows: list[tuple[int, str, str]]) -> None:
-    """The full-text rows (item id, title, summary) of items just stored. A
-    batch writes them together at its end: SQLite flushes FTS5's pending
-    words to disk at every statement that opens a statement journal (each
-    item's insert does), so indexing items one by one between them writes a
-    small index segment per item, and merging those is most of the cost."""
+def index_items(db: Database, rows: list[tuple[int, str, str]], loose: list[tuple[int, str, str]]) -> None:
+    """The full-text rows (item id, title, summary) of items just stored, and
+    of those among them that belong to no case (``loose``). A batch writes
+    them together at its end: SQLite flushes FTS5's pending words to disk at
+    every statement that opens a statement journal (each item's insert does),
+    so indexing items one by one between them writes a small index segment
+    per item, and merging those is most of the cost."""
     db.conn.executemany(INSERT_ITEM_SEARCH, rows)
+    if loose and loose_index_written_by_store(db):
+        db.conn.executemany(INSERT_LOOSE_SEARCH, loose)
+
+
+def loose_index_written_by_store(db: Database) -> bool:
+    """Whether the items that belong to no case are indexed by whoever stores
+    them (schema ``m015`` on): not in a database at an older schema, which
+    has no such index or keeps it by trigger (the migration tests store items
+    in one)."""
+    (count,) = db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'loose_item_search' "
+        "OR (type = 'trigger' AND name = 'items_loose_insert')"
+    ).fetchone()
+    return count == 1  # the index, without the trigger
 
 
 INSERT_ITEM = (
@@ -150,6 +178,7 @@ INSERT_ITEM = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_ITEM_SEARCH = "INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)"
+INSERT_LOOSE_SEARCH = "INSERT INTO loose_item_search (rowid, title, summary) VALUES (?, ?, ?)"
 
 
 def item_row(
@@ -196,20 +225,25 @@ def insert_item(
     event_at: str,
     seen_at: str,
     ids: tuple[int, int] | None = None,
-    search_rows: list[tuple[int, str, str]] | None = None,
+    deferred: DeferredWrites | None = None,
 ) -> StoredItem:
-    """The item's row and its full-text row; ``ids``: the row id to use and the
-    item's event; ``search_rows``: where to leave the full-text row for the
-    caller to write (see :func:`index_items`) instead of writing it."""
+    """The item's row and its full-text rows (the loose items' too if it
+    belongs to no case); ``ids``: the row id to use and the item's event;
+    ``deferred``: where to leave them for the caller to write (with ``ids``
+    given) instead of writing them."""
     item_id, event_id = ids or (None, None)
     row = item_row(
         item_id, feed_id, item, extraction, seen_at=seen_at, event_at=event_at, case_id=case_id, event_id=event_id
     )
-    item_id = db.execute(INSERT_ITEM, row).lastrowid
+    if deferred is None:
+        item_id = db.execute(INSERT_ITEM, row).lastrowid
     assert item_id is not None
     search_row = (item_id, item.title, item.summary)
-    if search_rows is None:
-        db.execute(INSERT_ITEM_SEARCH, search_row)
+    loose = [search_row] if case_id is None else []
+    if deferred is None:
+        index_items(db, [search_row], loose)
     else:
-        search_rows.append(search_row)
+        deferred.item_rows.append(row)
+        deferred.search_rows.append(search_row)
+        deferred.loose_rows.extend(loose)
     return StoredItem(item_id, case_id, event_at, item, extraction)

@@ -402,3 +402,13 @@ def m014_items_without_copies(db: Database) -> None:
         ALTER TABLE items DROP COLUMN caption;
         """
     )
+
+
+@migrations()
+def m015_loose_items_indexed_by_store(db: Database) -> None:
+    # Storing an item writes its row in the loose items' index itself when it
+    # belongs to no case (``storage.items``; a batch with its items' full-text
+    # rows, at its end). The trigger did it for every insert of an item: its
+    # mere presence made each insert begin a transaction on the index and
+    # cost about half the insert, though few items are loose.
+    db.execute("DROP TRIGGER items_loose_insert")

@@ -183,3 +183,59 @@ def test_in_one_feed_a_court_caption_joins_by_surname_the_case_its_release_opene
     assert batch.new_items == 2
     assert memory_db.execute("SELECT count(DISTINCT case_id), count(*) FROM items").fetchone() == (1, 2)
     assert case_count(memory_db) == 1
+
+
+def test_in_one_feed_items_find_by_docket_the_cases_its_earlier_items_opened_and_dated(memory_db: Database) -> None:
+    """A batch reads the cases of its docket numbers once, up front; what its
+    own items change (a case opened, a docket added, a case's last event)
+    counts for its later items as when each item read the database itself."""
+    sdny = extraction(
+        caption="United States v. Doe", defendants=["John Doe"], dockets=["1:23-cv-01599"], court="S.D.N.Y."
+    )
+    dcd_entry = extraction(caption="SEC v. Binance", dockets=["1:23-cv-01599"], court="D.D.C.", action=Action.RULING)
+    typeless = extraction(dockets=["Case No. 23-1599"], action=Action.FILING)
+    sequence = [
+        (sdny, LATER),  # opens a case
+        (dcd_entry, "2025-01-10T10:00:00+00:00"),  # joins the one of its court
+        (typeless, "2025-01-11T10:00:00+00:00"),  # joins the most recently active of the two
+        (sdny, "2025-01-12T10:00:00+00:00"),
+        (typeless, "2025-01-13T10:00:00+00:00"),
+    ]
+    one_by_one = factories.memory_database()
+    for db in (memory_db, one_by_one):
+        assign_case(db, SEC_V_BINANCE, FILED)
+    expected = [assign_case(one_by_one, what, at) for what, at in sequence]
+    source = factories.feed(memory_db)
+    items = tuple(
+        PlannedItem(factories.feed_item(f"entry {number}", published_at=at), what)
+        for number, (what, at) in enumerate(sequence)
+    )
+    health = HealthPlan(next_poll_at=LATER, retry_at=LATER)
+    plan = FeedPlan(source.id, items, opens_cases=True, alert_since=None, health=health)
+    store_plan(memory_db, plan, match=lambda **_: [])
+    joined = [case_id for (case_id,) in memory_db.execute("SELECT case_id FROM items ORDER BY id")]
+    assert joined == expected
+    assert expected[:3] == [2, 1, 1]
+
+
+def test_in_one_feed_a_case_keeps_the_longest_caption_and_every_name_its_items_gave(memory_db: Database) -> None:
+    """A batch keeps what its items changed of a case (caption, names,
+    dockets) for its later items, as when each item read the case itself."""
+    short = extraction(caption="SEC v. Binance", defendants=["Binance"], dockets=["1:23-cv-01599"], court="D.D.C.")
+    longer = extraction(caption=SEC_V_BINANCE.caption, defendants=["Changpeng Zhao"], dockets=["1:23-cv-01599"])
+    again = extraction(
+        caption="SEC v. Binance Holdings", defendants=["Binance", "Changpeng Zhao"], dockets=["Case No. 23-1599"]
+    )
+    source = factories.feed(memory_db)
+    items = tuple(
+        PlannedItem(factories.feed_item(f"entry {number}", published_at=f"2024-06-2{number}T10:00:00+00:00"), what)
+        for number, what in enumerate([short, longer, again])
+    )
+    health = HealthPlan(next_poll_at=LATER, retry_at=LATER)
+    plan = FeedPlan(source.id, items, opens_cases=True, alert_since=None, health=health)
+    store_plan(memory_db, plan, match=lambda **_: [])
+    assert memory_db.execute("SELECT caption FROM cases").fetchall() == [(SEC_V_BINANCE.caption,)]
+    names = memory_db.execute("SELECT role, name FROM case_parties ORDER BY rowid").fetchall()
+    assert names == [("defendant", "Binance"), ("defendant", "Changpeng Zhao")]
+    (search_row,) = memory_db.execute("SELECT caption, parties, dockets FROM case_search").fetchall()
+    assert search_row[0] == SEC_V_BINANCE.caption and "Changpeng Zhao" in search_row[1] and "23-1599" in search_row[2]
