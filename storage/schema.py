@@ -402,3 +402,18 @@ def m014_items_without_copies(db: Database) -> None:
         ALTER TABLE items DROP COLUMN caption;
         """
     )
+
+
+@migrations()
+def m015_news_waiting(db: Database) -> None:
+    # News stories stored before their case existed (news never opens one):
+    # they join it when a later batch opens the case or names it anew (see
+    # storage.adopt). Those already stored wait from now on.
+    db.executescript(
+        """
+        CREATE TABLE news_waiting (item_id INTEGER PRIMARY KEY, event_at TEXT NOT NULL);
+        INSERT INTO news_waiting (item_id, event_at)
+            SELECT items.id, items.event_at FROM items JOIN feeds ON feeds.id = items.feed_id
+            WHERE feeds.kind = 'news' AND items.case_id IS NULL;
+        """
+    )

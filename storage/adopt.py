@@ -1,0 +1,207 @@
+"""News stories that arrived before their case join it once it exists.
+
+News never opens a case (:func:`storage.joins.find_news_case` joins existing
+ones), and every feed polls on its own schedule, so a story often arrives
+before the agency's release or the court's docket entry that opens its case,
+or before a later item adds the name or docket number the story gives. Such a
+story (caseless, about a case) waits in ``news_waiting``. At the end of every
+batch of a feed that opens cases, the waiting stories that name one of the
+batch's cases (found through the caseless items' full-text index,
+``loose_item_search``, never by reading all news) are read again and put to
+the same rule as at arrival. One that the rule now joins to one of those
+cases, dated at most :data:`news_window` before that case's first event,
+joins it as it would have had it arrived after it: the case's row is updated,
+its event is found or made in the case (delivered alerts of a found event show
+the new source). It alerts no one: its watchers were alerted when it arrived.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from feeds.extract import agency_of_plaintiff, extract
+from feeds.news import name_forms
+from feeds.types import FeedItem, FeedPlan, StoredItem, describe_error
+from storage.alerts import mark_event_changed
+from storage.cases import join_case
+from storage.database import savepoint, storage_reason
+from storage.events import event_key, join_event
+from storage.joins import find_news_case
+
+log = logging.getLogger(__name__)
+
+news_window = timedelta(days=30)
+"""How long before a case's first event a waiting story may be dated and still
+join it (``CASEWATCH_NEWS_WINDOW_DAYS``, set by :func:`set_news_window`)."""
+
+_CHUNK = 500  # SQL parameters a statement
+_PHRASES = 200  # phrases an FTS query
+
+
+def set_news_window(days: int) -> None:
+    """The window of :data:`news_window`, in days (the bot sets it from its settings at start)."""
+    global news_window
+    news_window = timedelta(days=days)
+
+
+def adopt_waiting_news(db: Database, plan: FeedPlan) -> int:
+    """After ``plan``'s items are stored (inside its transaction): a news
+    feed's stories that joined no case start waiting; a feed that opens cases
+    has the stories waiting for the cases its items are in join them. Returns
+    the stories that joined a case. A story that fails is left waiting,
+    logged, and costs no other."""
+    keys = [planned.item.key for planned in plan.items]
+    if not keys:
+        return 0
+    if not plan.opens_cases:
+        about_a_case = [p.item.key for p in plan.items if p.extraction.news and p.extraction.news.about_a_case]
+        _start_waiting(db, plan.feed_id, about_a_case)
+        return 0
+    if db.execute("SELECT 1 FROM news_waiting LIMIT 1").fetchone() is None:
+        return 0  # the usual batch: nothing waits
+    firsts = _first_events(db, _cases_of(db, plan.feed_id, keys))
+    if not firsts:
+        return 0
+    adopted = 0
+    for story in _waiting_stories(db, firsts):
+        try:
+            with savepoint(db, "adopt_story"):
+                adopted += _adopt(db, story, firsts)
+        except Exception as error:
+            if storage_reason(error) is not None:
+                raise
+            log.warning("news item %s could not join its case: %s", story[0], describe_error(error))
+    return adopted
+
+
+def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
+    return (values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK))
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+_WAIT = (
+    "INSERT OR IGNORE INTO news_waiting (item_id, event_at) SELECT id, event_at FROM items "
+    "WHERE feed_id = ? AND case_id IS NULL AND item_key IN ({})"
+)
+
+
+def _start_waiting(db: Database, feed_id: int, keys: list[str]) -> None:
+    """The feed's items of ``keys`` that joined no case wait for it."""
+    for chunk in _chunks(keys):
+        db.execute(_WAIT.format(_marks(chunk)), [feed_id, *chunk])
+
+
+def _cases_of(db: Database, feed_id: int, keys: list[str]) -> list[int]:
+    """The cases that the feed's items of ``keys`` are in: those the batch opened, named anew or joined."""
+    cases: set[int] = set()
+    for chunk in _chunks(keys):
+        cases.update(
+            case_id
+            for (case_id,) in db.execute(
+                f"SELECT DISTINCT case_id FROM items WHERE feed_id = ? AND case_id IS NOT NULL "
+                f"AND item_key IN ({_marks(chunk)})",
+                [feed_id, *chunk],
+            )
+        )
+    return sorted(cases)
+
+
+def _first_events(db: Database, cases: list[int]) -> dict[int, str]:
+    """Case id → its first event's time."""
+    firsts: dict[int, str] = {}
+    for chunk in _chunks(cases):
+        rows = db.execute(f"SELECT id, first_event_at FROM cases WHERE id IN ({_marks(chunk)})", list(chunk))
+        firsts.update((case_id, first or "") for case_id, first in rows)
+    return firsts
+
+
+def window_start(first_event_at: str) -> str:
+    """The earliest time a story may be dated to join a case first heard of at ``first_event_at``."""
+    try:
+        return (datetime.fromisoformat(first_event_at) - news_window).isoformat()
+    except ValueError:
+        return first_event_at
+
+
+def search_phrases(names: Iterable[str], docket_shorts: Iterable[str]) -> list[str]:
+    """FTS5 phrases that a story joined to a case with these defendants and
+    aliases and these docket numbers must contain one of: every form under
+    which news names a party (:func:`feeds.news.name_forms`; not an agency
+    named as a party), and each docket's serial number with and without its
+    zeros (``01599``, ``1599``: stories write either)."""
+    forms = {form for name in names if agency_of_plaintiff([name]) is None for form in name_forms(name)}
+    for short in docket_shorts:
+        number = short.rsplit("-", 1)[-1]
+        forms.update(token for token in (number, number.lstrip("0")) if token)
+    return sorted('"{}"'.format(form.replace('"', '""')) for form in forms)
+
+
+_CASE_NAMES = "SELECT name FROM case_parties WHERE role IN ('defendant', 'alias') AND case_id IN ({})"
+_CASE_DOCKETS = "SELECT docket_short FROM case_dockets WHERE case_id IN ({})"
+_WAITING = (
+    "SELECT items.id, items.feed_id, items.item_key, items.link, items.title, items.summary, items.author, "
+    "items.published_at, items.event_at, items.event_id, items.case_id, feeds.url, feeds.kind, feeds.agency "
+    "FROM loose_item_search JOIN news_waiting ON news_waiting.item_id = loose_item_search.rowid "
+    "JOIN items ON items.id = news_waiting.item_id JOIN feeds ON feeds.id = items.feed_id "
+    "WHERE loose_item_search MATCH ? AND news_waiting.event_at >= ?"
+)
+
+
+def _waiting_stories(db: Database, firsts: dict[int, str]) -> list[tuple]:
+    """The waiting stories that name one of the cases of ``firsts`` (by a
+    party's name or a docket number), dated at most the window before the
+    earliest of their first events; oldest stored first."""
+    cases = list(firsts)
+    names: list[str] = []
+    dockets: list[str] = []
+    for chunk in _chunks(cases):
+        names += [name for (name,) in db.execute(_CASE_NAMES.format(_marks(chunk)), list(chunk))]
+        dockets += [short for (short,) in db.execute(_CASE_DOCKETS.format(_marks(chunk)), list(chunk))]
+    phrases = search_phrases(names, dockets)
+    since = min(window_start(first) for first in firsts.values())
+    found: dict[int, tuple] = {}
+    for start in range(0, len(phrases), _PHRASES):
+        expression = " OR ".join(phrases[start : start + _PHRASES])
+        found.update((row[0], row) for row in db.execute(_WAITING, [expression, since]))
+    return [found[item_id] for item_id in sorted(found)]
+
+
+def _adopt(db: Database, story: tuple, firsts: dict[int, str]) -> int:
+    """Join the story to its case if the arrival rule now picks one of ``firsts``'
+    cases and the story is in that case's window; returns 1 if it joined."""
+    (item_id, _, key, link, title, summary, author, published_at, event_at, old_event, case_id, url, kind, agency) = (
+        story
+    )
+    if case_id is not None:  # joined meanwhile by other means: it waits no longer
+        db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
+        return 0
+    extraction = extract(
+        title=title, summary=summary, author=author, feed_agency=agency, feed_kind=kind, feed_url=url, link=link or ""
+    )
+    if extraction.news is None or not extraction.news.about_a_case:
+        db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
+        return 0
+    case_id = find_news_case(db, extraction)
+    if case_id not in firsts or event_at < window_start(firsts[case_id]):
+        return 0
+    joined = join_case(db, extraction, event_at, may_open=False)  # as at arrival: the case's dates, agency, court
+    item = FeedItem(key, None, link, title, summary, author, published_at)
+    stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
+    event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
+    if not is_new:
+        mark_event_changed(db, event_id)  # as at arrival; a new event alerts no one (see the module's doc)
+    db.execute("UPDATE items SET case_id = ?, event_id = ? WHERE id = ?", [joined.case_id, event_id, item_id])
+    db.execute(
+        "DELETE FROM events WHERE id = ?1 AND case_id IS NULL AND NOT EXISTS (SELECT 1 FROM items WHERE event_id = ?1) "
+        "AND NOT EXISTS (SELECT 1 FROM alerts WHERE event_id = ?1)",
+        [old_event],
+    )
+    db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
+    return 1
