@@ -5,18 +5,22 @@ orders a user meets when every feed polls on its own schedule."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
+from bot.config import ConfigError, settings_from_env
 from feeds.extract import Extraction
 from feeds.match import WatchIndex
 from feeds.parse import FeedItem
 from feeds.types import FeedPlan, HealthPlan, PlannedItem, StoredBatch
 from feeds.vocabulary import Action, FeedKind
 from storage.batch import store_plan
+from storage.database import open_database
 from storage.feeds import Feed
+from storage.schema import migrations
 from storage.watches import matchable_watches
 from tests import factories
 from tests.conftest import FeedServer, bot_env, run_bot, write_catalog
@@ -244,12 +248,32 @@ def test_a_story_that_cannot_join_costs_neither_the_batch_nor_the_other_stories(
     assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
 
 
+def test_stories_stored_before_the_migration_wait_for_their_case_too(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Database(sqlite3.connect(str(path), isolation_level=None))
+    migrations.apply(old, stop_before="m015_news_waiting")
+    factories.stored_item(
+        old, factories.feed(old, FeedKind.NEWS, agency="News"), *reversed(story(ACME_STORY, ACME_BODY))
+    )
+    old.conn.close()
+    db = open_database(path)
+    store(db, factories.feed(db, FeedKind.REGULATOR, agency="SEC"), release())
+    assert case_of(db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+
+
 # --- end to end: feeds polled one after the other, as `run` schedules them ------------------
 
-NEWS_XML = """<?xml version='1.0'?><rss version='2.0'><channel><title>News search</title>
-<item><title>{title}</title><description>{body}</description><link>https://news.example.com/acme</link>
-<pubDate>Mon, 02 Mar 2026 09:00:00 GMT</pubDate><guid isPermaLink='false'>story-1</guid></item>
-</channel></rss>"""
+NEWS_XML = """<?xml version='1.0'?><rss version='2.0'><channel><title>News search</title>{items}</channel></rss>"""
+NEWS_ITEM = """<item><title>{title}</title><description>{body}</description><link>https://news.example.com/{guid}</link>
+<pubDate>{date}</pubDate><guid isPermaLink='false'>{guid}</guid></item>"""
+STORIES = "".join(
+    NEWS_ITEM.format(title=title, body=body, date=date, guid=guid)
+    for guid, title, body, date in (
+        ("story-1", ACME_STORY, ACME_BODY, "Mon, 02 Mar 2026 09:00:00 GMT"),
+        ("story-2", "SEC charges loom for Acme Widgets lending unit - Bloomberg", "", "Sun, 25 Jan 2026 09:00:00 GMT"),
+        ("story-3", "Acme Widgets sued by investors over lending losses - WSJ", "", "Mon, 01 Dec 2025 09:00:00 GMT"),
+    )
+)
 SEC_XML = (
     """<?xml version='1.0'?><rss version='2.0'><channel><title>SEC Litigation Releases</title>{items}</channel></rss>"""
 )
@@ -259,23 +283,34 @@ its crypto lending program.</description><link>https://www.sec.gov/newsroom/pres
 <pubDate>Tue, 03 Mar 2026 15:00:00 GMT</pubDate><guid isPermaLink='false'>2026-41</guid></item>"""
 
 
-def test_case_shows_a_story_polled_before_the_release_that_opened_the_case(
+def test_case_shows_stories_polled_before_the_release_that_opened_the_case(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    news_url = feed_server.serve("/news.xml", NEWS_XML.format(title=ACME_STORY, body=ACME_BODY).encode())
-    sec_url = feed_server.serve("/sec.xml", SEC_XML.format(items="").encode())
+    news_url = feed_server.serve("/news.xml", NEWS_XML.format(items=STORIES))
+    sec_url = feed_server.serve("/sec.xml", SEC_XML.format(items=""))
     catalog = write_catalog(tmp_path / "feeds.toml", [("SEC press", sec_url, "regulator"), ("News", news_url, "news")])
-    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
-    first = run_bot(["poll", "--once"], env, cwd=tmp_path)  # the story is out, the SEC's release not yet
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog), CASEWATCH_NEWS_WINDOW_DAYS="40")
+    first = run_bot(["poll", "--once"], env, cwd=tmp_path)  # the stories are out, the SEC's release not yet
     assert first.returncode == 0, first.stderr
-    feed_server.serve("/sec.xml", SEC_XML.format(items=SEC_ITEM).encode())
+    feed_server.serve("/sec.xml", SEC_XML.format(items=SEC_ITEM))
     second = run_bot(["poll", "--once"], env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     answer = run_bot(["case", "acme widgets"], env, cwd=tmp_path)
     assert answer.returncode == 0, answer.stderr
     assert "1 case matches 'acme widgets'" in answer.stdout, answer.stdout
-    assert "SEC Charges Acme Widgets Inc." in answer.stdout
     case_card, _, loose = answer.stdout.partition("Items that name no case")
+    assert "2026-03-03  Complaint: SEC Charges Acme Widgets Inc." in case_card, answer.stdout
     assert "2026-03-02  Complaint: SEC sues Acme Widgets over crypto lending scheme - Reuters (News)" in case_card
-    assert "2 items from 2 sources" in case_card
-    assert "SEC sues Acme Widgets" not in loose
+    assert "2026-01-25  Complaint: SEC charges loom for Acme Widgets lending unit" in case_card  # 37 days before
+    assert "3 items from 2 sources" in case_card
+    assert "Acme Widgets sued by investors" in loose  # 92 days before: outside the 40-day window
+
+
+def test_the_window_is_a_setting() -> None:
+    assert settings_from_env({}).news_window_days == 30
+    assert settings_from_env({"CASEWATCH_NEWS_WINDOW_DAYS": "0"}).news_window_days == 0
+    with pytest.raises(ConfigError) as refused:
+        settings_from_env({"CASEWATCH_NEWS_WINDOW_DAYS": "a month"})
+    assert refused.value.problems == [
+        "CASEWATCH_NEWS_WINDOW_DAYS must be a whole number from 0 to 3650 (got 'a month')"
+    ]
