@@ -30,7 +30,6 @@ from storage.alerts import mark_event_changed
 from storage.cases import join_case
 from storage.database import savepoint, storage_reason
 from storage.events import event_key, join_event
-from storage.joins import find_news_case
 
 log = logging.getLogger(__name__)
 
@@ -50,32 +49,39 @@ def set_news_window(days: int) -> None:
 
 def adopt_waiting_news(db: Database, plan: FeedPlan) -> int:
     """After ``plan``'s items are stored (inside its transaction): a news
-    feed's stories that joined no case start waiting; a feed that opens cases
-    has the stories waiting for the cases its items are in join them. Returns
-    the stories that joined a case. A story that fails is left waiting,
-    logged, and costs no other."""
-    keys = [planned.item.key for planned in plan.items]
-    if not keys:
+    feed's stories that joined no case start waiting; after a feed that opens
+    cases, the waiting stories that name a case that gained names or docket
+    numbers since the last look (opened, or named anew) are put to the
+    arrival rule, and join that case if it picks it. Returns the stories that
+    joined a case. A story that fails is left waiting (it is tried again when
+    a case it names gains a name or docket), logged, and costs no other."""
+    if not plan.items:
         return 0
     if not plan.opens_cases:
         about_a_case = [p.item.key for p in plan.items if p.extraction.news and p.extraction.news.about_a_case]
         _start_waiting(db, plan.feed_id, about_a_case)
         return 0
-    if db.execute("SELECT 1 FROM news_waiting LIMIT 1").fetchone() is None:
-        return 0  # the usual batch: nothing waits
-    firsts = _first_events(db, _cases_of(db, plan.feed_id, keys))
-    if not firsts:
+    cases = _cases_named_anew(db)
+    if not cases or db.execute("SELECT 1 FROM news_waiting LIMIT 1").fetchone() is None:
         return 0
+    names, dockets = _names_and_dockets(db, cases)
+    firsts = _first_events(db, cases)
     adopted = 0
-    for story in _waiting_stories(db, firsts):
+    for story in _waiting_stories(db, search_phrases(names, dockets), firsts):
         try:
             with savepoint(db, "adopt_story"):
                 adopted += _adopt(db, story, firsts)
+        except _Declined:
+            continue
         except Exception as error:
             if storage_reason(error) is not None:
                 raise
             log.warning("news item %s could not join its case: %s", story[0], describe_error(error))
     return adopted
+
+
+class _Declined(Exception):
+    """The rule joins the story to none of the batch's cases: undo what looking wrote."""
 
 
 def _chunks(values: Sequence[object]) -> Iterable[Sequence[object]]:
@@ -98,19 +104,35 @@ def _start_waiting(db: Database, feed_id: int, keys: list[str]) -> None:
         db.execute(_WAIT.format(_marks(chunk)), [feed_id, *chunk])
 
 
-def _cases_of(db: Database, feed_id: int, keys: list[str]) -> list[int]:
-    """The cases that the feed's items of ``keys`` are in: those the batch opened, named anew or joined."""
-    cases: set[int] = set()
-    for chunk in _chunks(keys):
-        cases.update(
-            case_id
-            for (case_id,) in db.execute(
-                f"SELECT DISTINCT case_id FROM items WHERE feed_id = ? AND case_id IS NOT NULL "
-                f"AND item_key IN ({_marks(chunk)})",
-                [feed_id, *chunk],
-            )
-        )
-    return sorted(cases)
+_SEEN = (
+    "SELECT party_rowid, docket_rowid, (SELECT coalesce(max(rowid), 0) FROM case_parties), "
+    "(SELECT coalesce(max(rowid), 0) FROM case_dockets) FROM news_names_seen"
+)
+_GAINED = "SELECT case_id FROM case_parties WHERE rowid > ? UNION SELECT case_id FROM case_dockets WHERE rowid > ?"
+_CASE_NAMES = "SELECT name FROM case_parties WHERE role IN ('defendant', 'alias') AND case_id IN ({})"
+_CASE_DOCKETS = "SELECT docket_short FROM case_dockets WHERE case_id IN ({})"
+
+
+def _cases_named_anew(db: Database) -> list[int]:
+    """The cases that gained names or docket numbers since the last look
+    (opened, or named anew), marked seen. Rows are numbered in the order
+    written, so those after the last look are what batches added since,
+    whatever wrote them: the usual batch, which adds none, costs one read."""
+    party_seen, docket_seen, party_last, docket_last = db.execute(_SEEN).fetchone()
+    if (party_seen, docket_seen) == (party_last, docket_last):
+        return []
+    db.execute("UPDATE news_names_seen SET party_rowid = ?, docket_rowid = ?", [party_last, docket_last])
+    return sorted(case_id for (case_id,) in db.execute(_GAINED, [party_seen, docket_seen]))
+
+
+def _names_and_dockets(db: Database, cases: list[int]) -> tuple[list[str], list[str]]:
+    """The cases' defendants' and aliases' names, and their docket numbers (short forms)."""
+    names: list[str] = []
+    dockets: list[str] = []
+    for chunk in _chunks(cases):
+        names += [name for (name,) in db.execute(_CASE_NAMES.format(_marks(chunk)), list(chunk))]
+        dockets += [short for (short,) in db.execute(_CASE_DOCKETS.format(_marks(chunk)), list(chunk))]
+    return names, dockets
 
 
 def _first_events(db: Database, cases: list[int]) -> dict[int, str]:
@@ -143,8 +165,6 @@ def search_phrases(names: Iterable[str], docket_shorts: Iterable[str]) -> list[s
     return sorted('"{}"'.format(form.replace('"', '""')) for form in forms)
 
 
-_CASE_NAMES = "SELECT name FROM case_parties WHERE role IN ('defendant', 'alias') AND case_id IN ({})"
-_CASE_DOCKETS = "SELECT docket_short FROM case_dockets WHERE case_id IN ({})"
 _WAITING = (
     "SELECT items.id, items.feed_id, items.item_key, items.link, items.title, items.summary, items.author, "
     "items.published_at, items.event_at, items.event_id, items.case_id, feeds.url, feeds.kind, feeds.agency "
@@ -154,17 +174,12 @@ _WAITING = (
 )
 
 
-def _waiting_stories(db: Database, firsts: dict[int, str]) -> list[tuple]:
-    """The waiting stories that name one of the cases of ``firsts`` (by a
-    party's name or a docket number), dated at most the window before the
-    earliest of their first events; oldest stored first."""
-    cases = list(firsts)
-    names: list[str] = []
-    dockets: list[str] = []
-    for chunk in _chunks(cases):
-        names += [name for (name,) in db.execute(_CASE_NAMES.format(_marks(chunk)), list(chunk))]
-        dockets += [short for (short,) in db.execute(_CASE_DOCKETS.format(_marks(chunk)), list(chunk))]
-    phrases = search_phrases(names, dockets)
+def _waiting_stories(db: Database, phrases: list[str], firsts: dict[int, str]) -> list[tuple]:
+    """The waiting stories that contain one of ``phrases``, dated at most the
+    window before the earliest first event of the cases of ``firsts``; oldest
+    stored first."""
+    if not phrases:
+        return []
     since = min(window_start(first) for first in firsts.values())
     found: dict[int, tuple] = {}
     for start in range(0, len(phrases), _PHRASES):
@@ -188,10 +203,9 @@ def _adopt(db: Database, story: tuple, firsts: dict[int, str]) -> int:
     if extraction.news is None or not extraction.news.about_a_case:
         db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
         return 0
-    case_id = find_news_case(db, extraction)
-    if case_id not in firsts or event_at < window_start(firsts[case_id]):
-        return 0
     joined = join_case(db, extraction, event_at, may_open=False)  # as at arrival: the case's dates, agency, court
+    if joined.case_id not in firsts or event_at < window_start(firsts[joined.case_id]):
+        raise _Declined
     item = FeedItem(key, None, link, title, summary, author, published_at)
     stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
     event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)

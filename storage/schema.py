@@ -408,12 +408,23 @@ def m014_items_without_copies(db: Database) -> None:
 def m015_news_waiting(db: Database) -> None:
     # News stories stored before their case existed (news never opens one):
     # they join it when a later batch opens the case or names it anew (see
-    # storage.adopt). Those already stored wait from now on.
+    # storage.adopt). Those already stored wait from now on, for cases opened
+    # or named anew from now on.
     db.executescript(
         """
         CREATE TABLE news_waiting (item_id INTEGER PRIMARY KEY, event_at TEXT NOT NULL);
         INSERT INTO news_waiting (item_id, event_at)
             SELECT items.id, items.event_at FROM items JOIN feeds ON feeds.id = items.feed_id
             WHERE feeds.kind = 'news' AND items.case_id IS NULL;
+        -- The last case name and docket rows that waiting stories were looked for by:
+        -- the rows after them are the names and dockets that cases gained since.
+        CREATE TABLE news_names_seen (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            party_rowid INTEGER NOT NULL,
+            docket_rowid INTEGER NOT NULL
+        );
+        INSERT INTO news_names_seen (id, party_rowid, docket_rowid) VALUES (
+            1, (SELECT coalesce(max(rowid), 0) FROM case_parties), (SELECT coalesce(max(rowid), 0) FROM case_dockets)
+        );
         """
     )

@@ -244,8 +244,17 @@ def test_a_story_that_cannot_join_costs_neither_the_batch_nor_the_other_stories(
     assert case_of(memory_db, settled) == case_of(memory_db, "SEC v. Acme Widgets Inc.") == "SEC v. Acme Widgets Inc."
     assert case_of(memory_db, ACME_STORY) is None
     memory_db.execute("DROP TRIGGER refuse_story")
-    store(memory_db, sec, release(published_at="2026-03-06T15:00:00+00:00"))  # the case's next item: it tries again
-    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+    docket = extraction(
+        caption="SEC v. Acme Widgets Inc.",
+        plaintiffs=["SEC"],
+        defendants=["Acme Widgets Inc."],
+        dockets=["1:26-cv-00377"],
+    )
+    court = factories.feed(memory_db, FeedKind.COURT, agency="D.D.C.")
+    store(
+        memory_db, court, (factories.feed_item("1:26-cv-00377 SEC v. Acme Widgets", published_at=RELEASE_DAY), docket)
+    )
+    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."  # tried again when the case gained a docket
 
 
 def test_stories_stored_before_the_migration_wait_for_their_case_too(tmp_path: Path) -> None:
