@@ -4,11 +4,11 @@ News never opens a case (:func:`storage.joins.find_news_case` joins existing
 ones), and every feed polls on its own schedule, so a story often arrives
 before the agency's release or the court's docket entry that opens its case,
 or before a later item adds the name or docket number the story gives. Such a
-story (caseless, about a case) waits in ``news_waiting``. At the end of every
-batch of a feed that opens cases, the waiting stories that name one of the
-batch's cases (found through the caseless items' full-text index,
-``loose_item_search``, never by reading all news) are read again and put to
-the same rule as at arrival. One that the rule now joins to one of those
+story (caseless, about a case) waits in ``news_waiting``, its words in
+``news_waiting_words``. At the end of every batch of a feed that opens cases,
+the waiting stories that name a case that gained names or docket numbers
+since the last look (opened, or named anew) are found by those words, never
+by reading all news, and put to the same rule as at arrival. One that the rule now joins to one of those
 cases, dated at most :data:`news_window` before that case's first event,
 joins it as it would have had it arrived after it: the case's row is updated,
 its event is found or made in the case (delivered alerts of a found event show
@@ -17,6 +17,7 @@ the new source). It alerts no one: its watchers were alerted when it arrived.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -24,7 +25,8 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from feeds.extract import agency_of_plaintiff, extract
-from feeds.news import name_forms
+from feeds.news import name_forms, names_in
+from feeds.text import fold
 from feeds.types import FeedItem, FeedPlan, StoredItem, describe_error
 from storage.alerts import mark_event_changed
 from storage.cases import join_case
@@ -38,7 +40,6 @@ news_window = timedelta(days=30)
 join it (``CASEWATCH_NEWS_WINDOW_DAYS``, set by :func:`set_news_window`)."""
 
 _CHUNK = 500  # SQL parameters a statement
-_PHRASES = 200  # phrases an FTS query
 
 
 def set_news_window(days: int) -> None:
@@ -67,7 +68,7 @@ def adopt_waiting_news(db: Database, plan: FeedPlan) -> int:
     names, dockets = _names_and_dockets(db, cases)
     firsts = _first_events(db, cases)
     adopted = 0
-    for story in _waiting_stories(db, search_phrases(names, dockets), firsts):
+    for story in _waiting_stories(db, names_to_find(names, dockets), firsts):
         try:
             with savepoint(db, "adopt_story"):
                 adopted += _adopt(db, story, firsts)
@@ -92,16 +93,31 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
 
 
-_WAIT = (
-    "INSERT OR IGNORE INTO news_waiting (item_id, event_at) SELECT id, event_at FROM items "
-    "WHERE feed_id = ? AND case_id IS NULL AND item_key IN ({})"
+_NEWLY_CASELESS = (
+    "SELECT id, event_at, title, summary FROM items WHERE feed_id = ? AND case_id IS NULL AND item_key IN ({})"
 )
+_INSERT_WORD = "INSERT OR IGNORE INTO news_waiting_words (word, item_id) VALUES (?, ?)"
+_DELETE_WORD = "DELETE FROM news_waiting_words WHERE word = ? AND item_id = ?"
+
+
+def story_words(title: str, summary: str) -> set[str]:
+    """The distinct folded words (two characters or more) by which a waiting story is found."""
+    return {word for word in fold(f"{title}\n{summary}").split() if len(word) >= 2}
 
 
 def _start_waiting(db: Database, feed_id: int, keys: list[str]) -> None:
-    """The feed's items of ``keys`` that joined no case wait for it."""
+    """The feed's items of ``keys`` that joined no case wait for it, found by their words."""
     for chunk in _chunks(keys):
-        db.execute(_WAIT.format(_marks(chunk)), [feed_id, *chunk])
+        for item_id, event_at, title, summary in db.execute(
+            _NEWLY_CASELESS.format(_marks(chunk)), [feed_id, *chunk]
+        ).fetchall():
+            db.execute("INSERT OR IGNORE INTO news_waiting (item_id, event_at) VALUES (?, ?)", [item_id, event_at])
+            db.conn.executemany(_INSERT_WORD, [(word, item_id) for word in story_words(title, summary)])
+
+
+def _stop_waiting(db: Database, item_id: int, title: str, summary: str) -> None:
+    db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
+    db.conn.executemany(_DELETE_WORD, [(word, item_id) for word in story_words(title, summary)])
 
 
 _SEEN = (
@@ -152,40 +168,38 @@ def window_start(first_event_at: str) -> str:
         return first_event_at
 
 
-def search_phrases(names: Iterable[str], docket_shorts: Iterable[str]) -> list[str]:
-    """FTS5 phrases that a story joined to a case with these defendants and
-    aliases and these docket numbers must contain one of: every form under
-    which news names a party (:func:`feeds.news.name_forms`; not an agency
-    named as a party), and each docket's serial number with and without its
-    zeros (``01599``, ``1599``: stories write either)."""
+def names_to_find(names: Iterable[str], docket_shorts: Iterable[str]) -> set[str]:
+    """What a story joined to a case with these defendants and aliases and
+    these docket numbers names: a form under which news names a party
+    (:func:`feeds.news.name_forms`; not an agency named as a party), or a
+    docket's serial number with or without its zeros (``01599``, ``1599``:
+    stories write either). Folded, as :func:`feeds.news.names_in` finds them."""
     forms = {form for name in names if agency_of_plaintiff([name]) is None for form in name_forms(name)}
     for short in docket_shorts:
         number = short.rsplit("-", 1)[-1]
-        forms.update(token for token in (number, number.lstrip("0")) if token)
-    return sorted('"{}"'.format(form.replace('"', '""')) for form in forms)
+        forms.update(token for token in (number, number.lstrip("0")) if len(token) >= 2)
+    return forms
 
 
 _WAITING = (
     "SELECT items.id, items.feed_id, items.item_key, items.link, items.title, items.summary, items.author, "
     "items.published_at, items.event_at, items.event_id, items.case_id, feeds.url, feeds.kind, feeds.agency "
-    "FROM loose_item_search JOIN news_waiting ON news_waiting.item_id = loose_item_search.rowid "
-    "JOIN items ON items.id = news_waiting.item_id JOIN feeds ON feeds.id = items.feed_id "
-    "WHERE loose_item_search MATCH ? AND news_waiting.event_at >= ?"
+    "FROM news_waiting JOIN items ON items.id = news_waiting.item_id JOIN feeds ON feeds.id = items.feed_id "
+    "WHERE news_waiting.event_at >= ?1 AND news_waiting.item_id IN "
+    "(SELECT item_id FROM news_waiting_words WHERE word IN (SELECT value FROM json_each(?2))) "
+    "ORDER BY items.id"
 )
 
 
-def _waiting_stories(db: Database, phrases: list[str], firsts: dict[int, str]) -> list[tuple]:
-    """The waiting stories that contain one of ``phrases``, dated at most the
-    window before the earliest first event of the cases of ``firsts``; oldest
-    stored first."""
-    if not phrases:
+def _waiting_stories(db: Database, forms: set[str], firsts: dict[int, str]) -> list[tuple]:
+    """The waiting stories that name one of ``forms`` (found by the forms'
+    first words, then checked whole), dated at most the window before the
+    earliest first event of the cases of ``firsts``; oldest stored first."""
+    if not forms:
         return []
     since = min(window_start(first) for first in firsts.values())
-    found: dict[int, tuple] = {}
-    for start in range(0, len(phrases), _PHRASES):
-        expression = " OR ".join(phrases[start : start + _PHRASES])
-        found.update((row[0], row) for row in db.execute(_WAITING, [expression, since]))
-    return [found[item_id] for item_id in sorted(found)]
+    first_words = json.dumps(sorted({form.split()[0] for form in forms}))
+    return [story for story in db.execute(_WAITING, [since, first_words]) if names_in(f"{story[4]}\n{story[5]}", forms)]
 
 
 def _adopt(db: Database, story: tuple, firsts: dict[int, str]) -> int:
@@ -195,13 +209,13 @@ def _adopt(db: Database, story: tuple, firsts: dict[int, str]) -> int:
         story
     )
     if case_id is not None:  # joined meanwhile by other means: it waits no longer
-        db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
+        _stop_waiting(db, item_id, title, summary)
         return 0
     extraction = extract(
         title=title, summary=summary, author=author, feed_agency=agency, feed_kind=kind, feed_url=url, link=link or ""
     )
     if extraction.news is None or not extraction.news.about_a_case:
-        db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
+        _stop_waiting(db, item_id, title, summary)
         return 0
     joined = join_case(db, extraction, event_at, may_open=False)  # as at arrival: the case's dates, agency, court
     if joined.case_id not in firsts or event_at < window_start(firsts[joined.case_id]):
@@ -217,5 +231,5 @@ def _adopt(db: Database, story: tuple, firsts: dict[int, str]) -> int:
         "AND NOT EXISTS (SELECT 1 FROM alerts WHERE event_id = ?1)",
         [old_event],
     )
-    db.execute("DELETE FROM news_waiting WHERE item_id = ?", [item_id])
+    _stop_waiting(db, item_id, title, summary)
     return 1

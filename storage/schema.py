@@ -416,6 +416,9 @@ def m015_news_waiting(db: Database) -> None:
         INSERT INTO news_waiting (item_id, event_at)
             SELECT items.id, items.event_at FROM items JOIN feeds ON feeds.id = items.feed_id
             WHERE feeds.kind = 'news' AND items.case_id IS NULL;
+        -- A waiting story's words, by which the names of a case find it.
+        CREATE TABLE news_waiting_words (word TEXT NOT NULL, item_id INTEGER NOT NULL, PRIMARY KEY (word, item_id))
+            WITHOUT ROWID;
         -- The last case name and docket rows that waiting stories were looked for by:
         -- the rows after them are the names and dockets that cases gained since.
         CREATE TABLE news_names_seen (
@@ -428,3 +431,13 @@ def m015_news_waiting(db: Database) -> None:
         );
         """
     )
+    from storage.adopt import story_words  # here: storage.adopt needs storage.database, which needs this module
+
+    waiting = (
+        "SELECT items.id, items.title, items.summary FROM news_waiting JOIN items ON items.id = news_waiting.item_id"
+    )
+    for item_id, title, summary in db.execute(waiting).fetchall():
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO news_waiting_words (word, item_id) VALUES (?, ?)",
+            [(word, item_id) for word in story_words(title, summary)],
+        )
