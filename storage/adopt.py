@@ -13,6 +13,8 @@ cases, dated at most :data:`news_window` before that case's first event,
 joins it as it would have had it arrived after it: the case's row is updated,
 its event is found or made in the case (delivered alerts of a found event show
 the new source). It alerts no one: its watchers were alerted when it arrived.
+A story that did alert keeps its event, which joins the case with it: its
+alerts, sent or still to send, show the story.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
-from feeds.extract import agency_of_plaintiff, extract
+from feeds.extract import Extraction, agency_of_plaintiff, extract
 from feeds.news import name_forms, names_in
 from feeds.text import fold
 from feeds.types import FeedItem, FeedPlan, StoredItem, describe_error
@@ -77,7 +80,7 @@ def adopt_waiting_news(db: Database, plan: FeedPlan) -> int:
         except Exception as error:
             if storage_reason(error) is not None:
                 raise
-            log.warning("news item %s could not join its case: %s", story[0], describe_error(error))
+            log.warning("news item %s could not join its case: %s", story.id, describe_error(error))
     return adopted
 
 
@@ -181,8 +184,26 @@ def names_to_find(names: Iterable[str], docket_shorts: Iterable[str]) -> set[str
     return forms
 
 
+class WaitingStory(NamedTuple):
+    """A waiting story's item and its feed (see :data:`_WAITING`)."""
+
+    id: int
+    key: str
+    link: str | None
+    title: str
+    summary: str
+    author: str | None
+    published_at: str | None
+    event_at: str
+    event_id: int
+    case_id: int | None
+    feed_url: str
+    feed_kind: str
+    feed_agency: str | None
+
+
 _WAITING = (
-    "SELECT items.id, items.feed_id, items.item_key, items.link, items.title, items.summary, items.author, "
+    "SELECT items.id, items.item_key, items.link, items.title, items.summary, items.author, "
     "items.published_at, items.event_at, items.event_id, items.case_id, feeds.url, feeds.kind, feeds.agency "
     "FROM news_waiting JOIN items ON items.id = news_waiting.item_id JOIN feeds ON feeds.id = items.feed_id "
     "WHERE news_waiting.event_at >= ?1 AND news_waiting.item_id IN "
@@ -191,7 +212,7 @@ _WAITING = (
 )
 
 
-def _waiting_stories(db: Database, forms: set[str], firsts: dict[int, str]) -> list[tuple]:
+def _waiting_stories(db: Database, forms: set[str], firsts: dict[int, str]) -> list[WaitingStory]:
     """The waiting stories that name one of ``forms`` (found by the forms'
     first words, then checked whole), dated at most the window before the
     earliest first event of the cases of ``firsts``; oldest stored first."""
@@ -199,20 +220,25 @@ def _waiting_stories(db: Database, forms: set[str], firsts: dict[int, str]) -> l
         return []
     since = min(window_start(first) for first in firsts.values())
     first_words = json.dumps(sorted({form.split()[0] for form in forms}))
-    return [story for story in db.execute(_WAITING, [since, first_words]) if names_in(f"{story[4]}\n{story[5]}", forms)]
+    stories = (WaitingStory(*row) for row in db.execute(_WAITING, [since, first_words]))
+    return [story for story in stories if names_in(f"{story.title}\n{story.summary}", forms)]
 
 
-def _adopt(db: Database, story: tuple, firsts: dict[int, str]) -> int:
+def _adopt(db: Database, story: WaitingStory, firsts: dict[int, str]) -> int:
     """Join the story to its case if the arrival rule now picks one of ``firsts``'
     cases and the story is in that case's window; returns 1 if it joined."""
-    (item_id, _, key, link, title, summary, author, published_at, event_at, old_event, case_id, url, kind, agency) = (
-        story
-    )
-    if case_id is not None:  # joined meanwhile by other means: it waits no longer
+    item_id, title, summary, event_at, old_event = story.id, story.title, story.summary, story.event_at, story.event_id
+    if story.case_id is not None:  # joined meanwhile by other means: it waits no longer
         _stop_waiting(db, item_id, title, summary)
         return 0
     extraction = extract(
-        title=title, summary=summary, author=author, feed_agency=agency, feed_kind=kind, feed_url=url, link=link or ""
+        title=title,
+        summary=summary,
+        author=story.author,
+        feed_agency=story.feed_agency,
+        feed_kind=story.feed_kind,
+        feed_url=story.feed_url,
+        link=story.link or "",
     )
     if extraction.news is None or not extraction.news.about_a_case:
         _stop_waiting(db, item_id, title, summary)
@@ -220,16 +246,28 @@ def _adopt(db: Database, story: tuple, firsts: dict[int, str]) -> int:
     joined = join_case(db, extraction, event_at, may_open=False)  # as at arrival: the case's dates, agency, court
     if joined.case_id not in firsts or event_at < window_start(firsts[joined.case_id]):
         raise _Declined
-    item = FeedItem(key, None, link, title, summary, author, published_at)
-    stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
-    event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
-    if not is_new:
-        mark_event_changed(db, event_id)  # as at arrival; a new event alerts no one (see the module's doc)
+    if db.execute("SELECT 1 FROM alerts WHERE event_id = ? LIMIT 1", [old_event]).fetchone():
+        # Its alerts (sent, or still to send) show the story: its event goes with it into the case.
+        db.execute("UPDATE events SET case_id = ? WHERE id = ?", [joined.case_id, old_event])
+        event_id = old_event
+    else:
+        event_id = _join_event_as_on_arrival(db, story, joined.case_id, extraction)
     db.execute("UPDATE items SET case_id = ?, event_id = ? WHERE id = ?", [joined.case_id, event_id, item_id])
     db.execute(
-        "DELETE FROM events WHERE id = ?1 AND case_id IS NULL AND NOT EXISTS (SELECT 1 FROM items WHERE event_id = ?1) "
-        "AND NOT EXISTS (SELECT 1 FROM alerts WHERE event_id = ?1)",
+        "DELETE FROM events WHERE id = ?1 AND case_id IS NULL AND NOT EXISTS (SELECT 1 FROM items WHERE event_id = ?1)",
         [old_event],
     )
     _stop_waiting(db, item_id, title, summary)
     return 1
+
+
+def _join_event_as_on_arrival(db: Database, story: WaitingStory, case_id: int | None, extraction: Extraction) -> int:
+    """The case's event the story would have joined on arrival, found or made
+    (a made one alerts no one: see the module's doc; a found one that was
+    alerted shows the new source, as on arrival)."""
+    item = FeedItem(story.key, None, story.link, story.title, story.summary, story.author, story.published_at)
+    stored = StoredItem(story.id, case_id, story.event_at, item, extraction)
+    event_id, is_new = join_event(db, event_key(stored), first_item_id=story.id, routine=extraction.routine)
+    if not is_new:
+        mark_event_changed(db, event_id)
+    return event_id

@@ -17,6 +17,7 @@ from feeds.match import WatchIndex
 from feeds.parse import FeedItem
 from feeds.types import FeedPlan, HealthPlan, PlannedItem, StoredBatch
 from feeds.vocabulary import Action, FeedKind
+from storage.alerts import alert_view, due_alerts
 from storage.batch import store_plan
 from storage.database import open_database
 from storage.feeds import Feed
@@ -211,6 +212,19 @@ def test_an_adopted_story_alerts_no_one_again(memory_db: Database, news: Feed, s
     (alerts,) = memory_db.execute("SELECT count(*) FROM alerts").fetchone()
     assert alerts == 2  # the story's, when it arrived, and the release's: none for the story joining the case
     assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+
+
+def test_a_late_story_whose_alert_is_not_sent_yet_still_shows_in_its_alert(
+    memory_db: Database, news: Feed, sec: Feed
+) -> None:
+    factories.watch(memory_db, "Acme Widgets")
+    store(memory_db, news, story(ACME_STORY, ACME_BODY))
+    store(memory_db, sec, release())  # before the sender got to the story's alert
+    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+    views = [alert_view(memory_db, alert) for alert in due_alerts(memory_db, now="2999-01-01T00:00:00+00:00")]
+    assert sorted(view.headline for view in views) == sorted([ACME_STORY, "SEC v. Acme Widgets Inc."])
+    story_alert = next(view for view in views if view.headline == ACME_STORY)
+    assert [source.title for source in story_alert.sources] == [ACME_STORY]
 
 
 def test_adoption_is_idempotent_on_a_repoll(memory_db: Database, news: Feed, sec: Feed) -> None:
