@@ -22,13 +22,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlite_utils import Database
 
 from feeds.extract import Extraction, agency_of_plaintiff, extract
-from feeds.news import name_forms, names_in
+from feeds.news import name_forms
 from feeds.text import fold
 from feeds.types import FeedItem, FeedPlan, StoredItem, describe_error
 from storage.alerts import mark_event_changed
@@ -68,13 +69,12 @@ def adopt_waiting_news(db: Database, plan: FeedPlan) -> int:
     cases = _cases_named_anew(db)
     if not cases or db.execute("SELECT 1 FROM news_waiting LIMIT 1").fetchone() is None:
         return 0
-    names, dockets = _names_and_dockets(db, cases)
-    firsts = _first_events(db, cases)
+    gained = _gained(db, cases)
     adopted = 0
-    for story in _waiting_stories(db, names_to_find(names, dockets), firsts):
+    for story in _waiting_stories(db, gained):
         try:
             with savepoint(db, "adopt_story"):
-                adopted += _adopt(db, story, firsts)
+                adopted += _adopt(db, story, gained)
         except _Declined:
             continue
         except Exception as error:
@@ -144,23 +144,59 @@ def _cases_named_anew(db: Database) -> list[int]:
     return sorted(case_id for (case_id,) in db.execute(_GAINED, [party_seen, docket_seen]))
 
 
-def _names_and_dockets(db: Database, cases: list[int]) -> tuple[list[str], list[str]]:
-    """The cases' defendants' and aliases' names, and their docket numbers (short forms)."""
-    names: list[str] = []
-    dockets: list[str] = []
-    for chunk in _chunks(cases):
-        names += [name for (name,) in db.execute(_CASE_NAMES.format(_marks(chunk)), list(chunk))]
-        dockets += [short for (short,) in db.execute(_CASE_DOCKETS.format(_marks(chunk)), list(chunk))]
-    return names, dockets
+@dataclass
+class _Gained:
+    """The cases that gained names or docket numbers: what a story that one of
+    them would join names (folded: :func:`feeds.news.names_in`), by name form
+    and by docket number, and each case's first event and agency."""
+
+    by_name: dict[str, set[int]] = field(default_factory=dict)
+    by_docket: dict[str, set[int]] = field(default_factory=dict)
+    first_event_at: dict[int, str] = field(default_factory=dict)
+    agency: dict[int, str | None] = field(default_factory=dict)
+
+    def first_words(self) -> list[str]:
+        return sorted({form.split()[0] for form in (*self.by_name, *self.by_docket)})
+
+    def in_window(self, cases: set[int], event_at: str) -> set[int]:
+        """Those of ``cases`` that a story of ``event_at`` is not too old to join."""
+        return {case for case in cases if event_at >= window_start(self.first_event_at[case])}
+
+    def named_in(self, text: str) -> tuple[set[int], set[int]]:
+        """The cases that ``text`` names: (by a party's name, by a docket number)."""
+        padded = f" {fold(text)} "
+        return tuple(  # type: ignore[return-value]
+            {case for form, cases in forms.items() if f" {form} " in padded for case in cases}
+            for forms in (self.by_name, self.by_docket)
+        )
 
 
-def _first_events(db: Database, cases: list[int]) -> dict[int, str]:
-    """Case id → its first event's time."""
-    firsts: dict[int, str] = {}
+_CASE_NAMES = "SELECT case_id, name FROM case_parties WHERE role IN ('defendant', 'alias') AND case_id IN ({})"
+_CASE_DOCKETS = "SELECT case_id, docket_short FROM case_dockets WHERE case_id IN ({})"
+_CASES = "SELECT id, coalesce(first_event_at, ''), agency FROM cases WHERE id IN ({})"
+
+
+def _gained(db: Database, cases: list[int]) -> _Gained:
+    """What stories that ``cases`` would join name: every form under which
+    news names a defendant or alias (:func:`feeds.news.name_forms`; not an
+    agency named as a party), every docket's serial number with and without
+    its zeros (``01599``, ``1599``: stories write either)."""
+    gained = _Gained()
     for chunk in _chunks(cases):
-        rows = db.execute(f"SELECT id, first_event_at FROM cases WHERE id IN ({_marks(chunk)})", list(chunk))
-        firsts.update((case_id, first or "") for case_id, first in rows)
-    return firsts
+        marks = _marks(chunk)
+        for case_id, name in db.execute(_CASE_NAMES.format(marks), list(chunk)):
+            if agency_of_plaintiff([name]) is None:
+                for form in name_forms(name):
+                    gained.by_name.setdefault(form, set()).add(case_id)
+        for case_id, short in db.execute(_CASE_DOCKETS.format(marks), list(chunk)):
+            number = short.rsplit("-", 1)[-1]
+            for token in {number, number.lstrip("0")}:
+                if len(token) >= 2:
+                    gained.by_docket.setdefault(token, set()).add(case_id)
+        for case_id, first, agency in db.execute(_CASES.format(marks), list(chunk)):
+            gained.first_event_at[case_id] = first
+            gained.agency[case_id] = agency
+    return gained
 
 
 def window_start(first_event_at: str) -> str:
@@ -169,19 +205,6 @@ def window_start(first_event_at: str) -> str:
         return (datetime.fromisoformat(first_event_at) - news_window).isoformat()
     except ValueError:
         return first_event_at
-
-
-def names_to_find(names: Iterable[str], docket_shorts: Iterable[str]) -> set[str]:
-    """What a story joined to a case with these defendants and aliases and
-    these docket numbers names: a form under which news names a party
-    (:func:`feeds.news.name_forms`; not an agency named as a party), or a
-    docket's serial number with or without its zeros (``01599``, ``1599``:
-    stories write either). Folded, as :func:`feeds.news.names_in` finds them."""
-    forms = {form for name in names if agency_of_plaintiff([name]) is None for form in name_forms(name)}
-    for short in docket_shorts:
-        number = short.rsplit("-", 1)[-1]
-        forms.update(token for token in (number, number.lstrip("0")) if len(token) >= 2)
-    return forms
 
 
 class WaitingStory(NamedTuple):
@@ -212,24 +235,28 @@ _WAITING = (
 )
 
 
-def _waiting_stories(db: Database, forms: set[str], firsts: dict[int, str]) -> list[WaitingStory]:
-    """The waiting stories that name one of ``forms`` (found by the forms'
-    first words, then checked whole), dated at most the window before the
-    earliest first event of the cases of ``firsts``; oldest stored first."""
-    if not forms:
+def _waiting_stories(db: Database, gained: _Gained) -> list[WaitingStory]:
+    """The waiting stories that may name a case of ``gained`` (by the first
+    words of what such a story names), dated at most the window before the
+    earliest of their first events; oldest stored first."""
+    if not gained.first_event_at:
         return []
-    since = min(window_start(first) for first in firsts.values())
-    first_words = json.dumps(sorted({form.split()[0] for form in forms}))
-    stories = (WaitingStory(*row) for row in db.execute(_WAITING, [since, first_words]))
-    return [story for story in stories if names_in(f"{story.title}\n{story.summary}", forms)]
+    since = min(window_start(first) for first in gained.first_event_at.values())
+    return [WaitingStory(*row) for row in db.execute(_WAITING, [since, json.dumps(gained.first_words())])]
 
 
-def _adopt(db: Database, story: WaitingStory, firsts: dict[int, str]) -> int:
-    """Join the story to its case if the arrival rule now picks one of ``firsts``'
-    cases and the story is in that case's window; returns 1 if it joined."""
+def _adopt(db: Database, story: WaitingStory, gained: _Gained) -> int:
+    """Join the story to its case if the arrival rule now picks one of the
+    ``gained`` cases that the story names, within that case's window; returns
+    1 if it joined. What the rule cannot pick is ruled out first, cheaply: a
+    story names its case, and a story with an agency joins by name only a case
+    of that agency (or of none)."""
     item_id, title, summary, event_at, old_event = story.id, story.title, story.summary, story.event_at, story.event_id
     if story.case_id is not None:  # joined meanwhile by other means: it waits no longer
         _stop_waiting(db, item_id, title, summary)
+        return 0
+    by_name, by_docket = (gained.in_window(cases, event_at) for cases in gained.named_in(f"{title}\n{summary}"))
+    if not (by_name or by_docket):
         return 0
     extraction = extract(
         title=title,
@@ -243,8 +270,12 @@ def _adopt(db: Database, story: WaitingStory, firsts: dict[int, str]) -> int:
     if extraction.news is None or not extraction.news.about_a_case:
         _stop_waiting(db, item_id, title, summary)
         return 0
+    if extraction.agency:
+        by_name = {case for case in by_name if gained.agency[case] in (extraction.agency, None)}
+    if not (by_name or by_docket):
+        return 0
     joined = join_case(db, extraction, event_at, may_open=False)  # as at arrival: the case's dates, agency, court
-    if joined.case_id not in firsts or event_at < window_start(firsts[joined.case_id]):
+    if joined.case_id not in by_name | by_docket:
         raise _Declined
     if db.execute("SELECT 1 FROM alerts WHERE event_id = ? LIMIT 1", [old_event]).fetchone():
         # Its alerts (sent, or still to send) show the story: its event goes with it into the case.
