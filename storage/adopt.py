@@ -24,6 +24,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import NamedTuple
 
 from sqlite_utils import Database
@@ -36,6 +37,7 @@ from storage.alerts import mark_event_changed
 from storage.cases import join_case
 from storage.database import savepoint, storage_reason
 from storage.events import event_key, join_event
+from storage.joins import party_key
 
 log = logging.getLogger(__name__)
 
@@ -146,17 +148,47 @@ def _cases_named_anew(db: Database) -> list[int]:
 
 @dataclass
 class _Gained:
-    """The cases that gained names or docket numbers: what a story that one of
-    them would join names (folded: :func:`feeds.news.names_in`), by name form
-    and by docket number, and each case's first event and agency."""
+    """The cases that gained names or docket numbers: their defendants' and
+    aliases' names, their dockets' short forms, each case's first event and
+    agency; and what a story that one of them would join names (folded, as
+    :func:`feeds.news.names_in` finds it), worked out only for a batch that
+    has stories to check."""
 
-    by_name: dict[str, set[int]] = field(default_factory=dict)
-    by_docket: dict[str, set[int]] = field(default_factory=dict)
+    names: list[tuple[int, str]] = field(default_factory=list)
+    dockets: list[tuple[int, str]] = field(default_factory=list)
     first_event_at: dict[int, str] = field(default_factory=dict)
     agency: dict[int, str | None] = field(default_factory=dict)
 
-    def first_words(self) -> list[str]:
-        return sorted({form.split()[0] for form in (*self.by_name, *self.by_docket)})
+    def lookup_words(self) -> list[str]:
+        """The words a story that names one of the cases holds one of: the
+        first or last word of a name's key (the first words of every form
+        :func:`feeds.news.name_forms` makes of it: the whole name, its first
+        words, a surname), a docket's serial number."""
+        words = {
+            word for _, name in self.names for key in [party_key(name).split()] if key for word in (key[0], key[-1])
+        }
+        return sorted(words | set(self.by_docket))
+
+    @cached_property
+    def by_name(self) -> dict[str, set[int]]:
+        """Every form under which news names a defendant or alias (not an agency named as a party) → its cases."""
+        forms: dict[str, set[int]] = {}
+        for case_id, name in self.names:
+            if agency_of_plaintiff([name]) is None:
+                for form in name_forms(name):
+                    forms.setdefault(form, set()).add(case_id)
+        return forms
+
+    @cached_property
+    def by_docket(self) -> dict[str, set[int]]:
+        """Every docket's serial number, with and without its zeros (``01599``, ``1599``: stories write either) → its cases."""
+        tokens: dict[str, set[int]] = {}
+        for case_id, short in self.dockets:
+            number = short.rsplit("-", 1)[-1]
+            for token in {number, number.lstrip("0")}:
+                if len(token) >= 2:
+                    tokens.setdefault(token, set()).add(case_id)
+        return tokens
 
     def in_window(self, cases: set[int], event_at: str) -> set[int]:
         """Those of ``cases`` that a story of ``event_at`` is not too old to join."""
@@ -177,22 +209,12 @@ _CASES = "SELECT id, coalesce(first_event_at, ''), agency FROM cases WHERE id IN
 
 
 def _gained(db: Database, cases: list[int]) -> _Gained:
-    """What stories that ``cases`` would join name: every form under which
-    news names a defendant or alias (:func:`feeds.news.name_forms`; not an
-    agency named as a party), every docket's serial number with and without
-    its zeros (``01599``, ``1599``: stories write either)."""
+    """What is known of ``cases`` that decides which waiting stories may join them."""
     gained = _Gained()
     for chunk in _chunks(cases):
         marks = _marks(chunk)
-        for case_id, name in db.execute(_CASE_NAMES.format(marks), list(chunk)):
-            if agency_of_plaintiff([name]) is None:
-                for form in name_forms(name):
-                    gained.by_name.setdefault(form, set()).add(case_id)
-        for case_id, short in db.execute(_CASE_DOCKETS.format(marks), list(chunk)):
-            number = short.rsplit("-", 1)[-1]
-            for token in {number, number.lstrip("0")}:
-                if len(token) >= 2:
-                    gained.by_docket.setdefault(token, set()).add(case_id)
+        gained.names += db.execute(_CASE_NAMES.format(marks), list(chunk)).fetchall()
+        gained.dockets += db.execute(_CASE_DOCKETS.format(marks), list(chunk)).fetchall()
         for case_id, first, agency in db.execute(_CASES.format(marks), list(chunk)):
             gained.first_event_at[case_id] = first
             gained.agency[case_id] = agency
@@ -236,13 +258,13 @@ _WAITING = (
 
 
 def _waiting_stories(db: Database, gained: _Gained) -> list[WaitingStory]:
-    """The waiting stories that may name a case of ``gained`` (by the first
-    words of what such a story names), dated at most the window before the
+    """The waiting stories that may name a case of ``gained`` (by
+    :meth:`_Gained.lookup_words`), dated at most the window before the
     earliest of their first events; oldest stored first."""
     if not gained.first_event_at:
         return []
     since = min(window_start(first) for first in gained.first_event_at.values())
-    return [WaitingStory(*row) for row in db.execute(_WAITING, [since, json.dumps(gained.first_words())])]
+    return [WaitingStory(*row) for row in db.execute(_WAITING, [since, json.dumps(gained.lookup_words())])]
 
 
 def _adopt(db: Database, story: WaitingStory, gained: _Gained) -> int:
