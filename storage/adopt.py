@@ -8,13 +8,14 @@ story (caseless, about a case) waits in ``news_waiting``, its words in
 ``news_waiting_words``. At the end of every batch of a feed that opens cases,
 the waiting stories that name a case that gained names or docket numbers
 since the last look (opened, or named anew) are found by those words, never
-by reading all news, and put to the same rule as at arrival. One that the rule now joins to one of those
-cases, dated at most :data:`news_window` before that case's first event,
-joins it as it would have had it arrived after it: the case's row is updated,
-its event is found or made in the case (delivered alerts of a found event show
-the new source). It alerts no one: its watchers were alerted when it arrived.
-A story that did alert keeps its event, which joins the case with it: its
-alerts, sent or still to send, show the story.
+by reading all news, and put to the same rule as at arrival. One that the
+rule now joins to one of those cases, dated at most :data:`news_window`
+before that case's first event, joins it as it would have had it arrived
+after it: the case's row is updated, its event is found or made in the case
+(delivered alerts of a found event show the new source). It alerts no one:
+its watchers were alerted when it arrived. A story that did alert keeps its
+event, which joins the case with it: its alerts, sent or still to send, show
+the story.
 """
 
 from __future__ import annotations
@@ -130,8 +131,6 @@ _SEEN = (
     "(SELECT coalesce(max(rowid), 0) FROM case_dockets) FROM news_names_seen"
 )
 _GAINED = "SELECT case_id FROM case_parties WHERE rowid > ? UNION SELECT case_id FROM case_dockets WHERE rowid > ?"
-_CASE_NAMES = "SELECT name FROM case_parties WHERE role IN ('defendant', 'alias') AND case_id IN ({})"
-_CASE_DOCKETS = "SELECT docket_short FROM case_dockets WHERE case_id IN ({})"
 
 
 def _cases_named_anew(db: Database) -> list[int]:
