@@ -34,10 +34,12 @@ def _poll(args: argparse.Namespace) -> int:
     from bot.ingest import default_matcher, poll_feeds
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
+    from storage.adopt import set_news_window
     from storage.database import StorageUnavailable, ThreadDatabases
     from storage.feeds import enabled_feeds, sync_catalog
 
     settings = settings_from_env(need_contact=True)
+    set_news_window(settings.news_window_days)
     databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
     db = databases.get()
     specs = load_catalog(settings.feeds_path)

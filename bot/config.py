@@ -53,6 +53,7 @@ class Settings:
     fetch_deadline_seconds: float = 60.0
     busy_timeout_seconds: float = 10.0
     case_cache_answers: int = 128
+    news_window_days: int = 30
 
     @property
     def busy_timeout_ms(self) -> int:
@@ -185,6 +186,7 @@ def settings_from_env(
         fetch_deadline_seconds=seconds("CASEWATCH_FETCH_DEADLINE_SECONDS", 60.0, 0.5, 3600),
         busy_timeout_seconds=seconds("CASEWATCH_BUSY_TIMEOUT_SECONDS", 10.0, 0.05, 600),
         case_cache_answers=count("CASEWATCH_CASE_CACHE", 128, 0, 100_000),
+        news_window_days=count("CASEWATCH_NEWS_WINDOW_DAYS", 30, 0, 3650),
     )
     if problems:
         raise ConfigError(problems)

@@ -36,6 +36,7 @@ from bot.slack_poster import WebApiPoster
 from bot.slack_request import MalformedRequest, parse, signed
 from feeds.catalog import load_catalog
 from feeds.fetch import Fetcher
+from storage.adopt import set_news_window
 from storage.database import ThreadDatabases
 from storage.feeds import sync_catalog
 from storage.search import WARM_QUERIES, prepare_search, warm_search
@@ -127,6 +128,7 @@ def warm_request_path(application: Callable, signing_secret: str) -> str:
 
 
 def run(settings: Settings) -> None:
+    set_news_window(settings.news_window_days)
     databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
     client = web_client(settings)

@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlite_utils import Database
 
 from feeds.types import FeedPlan, PlannedItem, StoredBatch, StoredItem, skipped_item
+from storage.adopt import adopt_waiting_news
 from storage.alerts import WatchHit, enqueue, mark_event_changed
 from storage.cases import BatchCases, CaseJoin, find_case
 from storage.database import now_iso, savepoint, storage_reason, write_transaction
@@ -37,6 +38,7 @@ def store_plan(db: Database, plan: FeedPlan, *, match: MatchFunction) -> StoredB
     with write_transaction(db):
         stored, alerts, skipped = _store_items(db, plan, match, now_iso())
         health = plan.health.after(skipped)
+        adopt_waiting_news(db, plan)
         record_health(db, plan.feed_id, health, new_items=stored)
     return StoredBatch(stored, alerts, tuple(skipped), health)
 

@@ -412,3 +412,42 @@ def m015_loose_items_indexed_by_store(db: Database) -> None:
     # mere presence made each insert begin a transaction on the index and
     # cost about half the insert, though few items are loose.
     db.execute("DROP TRIGGER items_loose_insert")
+
+
+@migrations()
+def m016_news_waiting(db: Database) -> None:
+    # News stories stored before their case existed (news never opens one):
+    # they join it when a later batch opens the case or names it anew (see
+    # storage.adopt). Those already stored wait from now on, for cases opened
+    # or named anew from now on.
+    db.executescript(
+        """
+        CREATE TABLE news_waiting (item_id INTEGER PRIMARY KEY, event_at TEXT NOT NULL);
+        INSERT INTO news_waiting (item_id, event_at)
+            SELECT items.id, items.event_at FROM items JOIN feeds ON feeds.id = items.feed_id
+            WHERE feeds.kind = 'news' AND items.case_id IS NULL;
+        -- A waiting story's words, by which the names of a case find it.
+        CREATE TABLE news_waiting_words (word TEXT NOT NULL, item_id INTEGER NOT NULL, PRIMARY KEY (word, item_id))
+            WITHOUT ROWID;
+        -- The last case name and docket rows that waiting stories were looked for by:
+        -- the rows after them are the names and dockets that cases gained since.
+        CREATE TABLE news_names_seen (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            party_rowid INTEGER NOT NULL,
+            docket_rowid INTEGER NOT NULL
+        );
+        INSERT INTO news_names_seen (id, party_rowid, docket_rowid) VALUES (
+            1, (SELECT coalesce(max(rowid), 0) FROM case_parties), (SELECT coalesce(max(rowid), 0) FROM case_dockets)
+        );
+        """
+    )
+    from storage.adopt import story_words  # here: storage.adopt needs storage.database, which needs this module
+
+    waiting = (
+        "SELECT items.id, items.title, items.summary FROM news_waiting JOIN items ON items.id = news_waiting.item_id"
+    )
+    for item_id, title, summary in db.execute(waiting).fetchall():
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO news_waiting_words (word, item_id) VALUES (?, ?)",
+            [(word, item_id) for word in story_words(title, summary)],
+        )
