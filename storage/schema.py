@@ -451,3 +451,19 @@ def m016_news_waiting(db: Database) -> None:
             "INSERT OR IGNORE INTO news_waiting_words (word, item_id) VALUES (?, ?)",
             [(word, item_id) for word in story_words(title, summary)],
         )
+
+
+@migrations()
+def m017_item_case_moves(db: Database) -> None:
+    # An item that changes case (a news story joining the case opened after it,
+    # storage.adopt) is logged here, so that a process keeping every item's case
+    # in memory for searching (storage.search.ItemCases) learns of it.
+    db.executescript(
+        """
+        CREATE TABLE item_case_moves (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL);
+        CREATE TRIGGER items_case_moved AFTER UPDATE OF case_id ON items
+            WHEN old.case_id IS NOT new.case_id BEGIN
+            INSERT INTO item_case_moves (item_id) VALUES (new.id);
+        END;
+        """
+    )

@@ -132,19 +132,23 @@ def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
 
 class ItemCases:
     """The case of every stored item (0: none), in memory, so that full-text
-    hits on items are told apart without reading the items table. Items are
-    only ever added and never change case, so the map reads only the items
-    committed since it last looked (never inside a transaction, whose rows
-    could still be rolled back and their ids reused)."""
+    hits on items are told apart without reading the items table. The map
+    reads only the items committed since it last looked, and the items that
+    changed case since (a news story joining the case opened after it: the
+    ``item_case_moves`` log), never inside a transaction, whose rows could
+    still be rolled back and their ids reused."""
 
     def __init__(self) -> None:
         self._cases = array("i")
+        self._moves_seen = 0  # the last row of item_case_moves applied
         self._lock = threading.Lock()
 
     def cases_of(self, db: Database, item_ids: list[int]) -> list[int]:
         """The case of each item (0: none)."""
         if item_ids and max(item_ids) >= len(self._cases):
             self.refresh(db)
+        else:
+            self._apply_moves(db)
         cases, known = self._cases, len(self._cases)
         if not item_ids or max(item_ids) < known:
             return list(map(cases.__getitem__, item_ids))
@@ -163,11 +167,36 @@ class ItemCases:
             (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()
             if newest < len(self._cases) - 1:  # not the file it was read from (replaced from a backup?)
                 self._cases = array("i")
+                self._moves_seen = 0
             known = len(self._cases)
             for item_id, case_id in db.execute("SELECT id, case_id FROM items WHERE id >= ? ORDER BY id", [known]):
                 if item_id >= len(self._cases):  # exactly up to this item: later ids are read when stored
                     self._cases.frombytes(bytes(self._cases.itemsize * (item_id + 1 - len(self._cases))))
                 self._cases[item_id] = case_id or 0
+            self._apply_moves_locked(db)
+
+    def _apply_moves(self, db: Database) -> None:
+        if db.conn.in_transaction:
+            return
+        with self._lock:
+            self._apply_moves_locked(db)
+
+    def _apply_moves_locked(self, db: Database) -> None:
+        """Items known here that changed case since the last look (one index seek when none did)."""
+        try:
+            moved = db.execute(
+                "SELECT item_case_moves.id, items.id, items.case_id FROM item_case_moves JOIN items "
+                "ON items.id = item_case_moves.item_id WHERE item_case_moves.id > ? ORDER BY item_case_moves.id",
+                [self._moves_seen],
+            ).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" not in str(error):
+                raise
+            return  # a database from before migration m017 (the upgrade tests search those): no item ever moved
+        for move_id, item_id, case_id in moved:
+            if item_id < len(self._cases):  # a later item is read with its case when it is first needed
+                self._cases[item_id] = case_id or 0
+            self._moves_seen = move_id
 
 
 _item_cases: dict[str, ItemCases] = {}

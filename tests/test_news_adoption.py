@@ -337,3 +337,22 @@ def test_the_window_is_a_setting() -> None:
     assert refused.value.problems == [
         "CASEWATCH_NEWS_WINDOW_DAYS must be a whole number from 0 to 3650 (got 'a month')"
     ]
+
+
+def test_a_process_that_searched_before_the_story_joined_finds_the_story_in_its_case(tmp_path: Path) -> None:
+    """`run` polls and answers /case in one process: the map of item → case it
+    keeps for searching must learn that an adopted story changed case."""
+    from storage.search import search_cases
+
+    db = open_database(tmp_path / "casewatch.db")
+    news_feed = factories.feed(db, FeedKind.NEWS, agency="News")
+    sec_feed = factories.feed(db, FeedKind.REGULATOR, agency="SEC")
+    store(db, news_feed, story(ACME_STORY, ACME_BODY))
+    before = search_cases(db, "crypto lending scheme")
+    assert before.cases == [] and [item.title for item in before.items] == [ACME_STORY]
+
+    store(db, sec_feed, release())
+
+    after = search_cases(db, "crypto lending scheme")
+    assert [case.caption for case in after.cases] == ["SEC v. Acme Widgets Inc."]
+    assert after.items == []
