@@ -48,24 +48,32 @@ COLD_TARGET_MS = 20.0
 # --- the bot ---------------------------------------------------------------------
 
 
+def bot_settings(workdir: Path, db: Path, slack_url: str) -> dict[str, str]:
+    """The bot's environment for a benchmark: the database, the Slack stand-in,
+    and a catalog whose one feed is disabled (nothing is polled)."""
+    catalog = workdir / "catalog.toml"
+    catalog.write_text(
+        '[[feed]]\nname = "bench (never polled)"\nurl = "http://127.0.0.1:9/feed"\nagency = "SEC"\n'
+        'kind = "regulator"\nenabled = false\n'
+    )
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack_url,
+        "CASEWATCH_DB": str(db),
+        "CASEWATCH_FEEDS": str(catalog),
+        "CASEWATCH_CONTACT": "bench@example.com",
+    }
+
+
 class Bot:
     """``python -m bot run`` in HTTP mode on ``db``."""
 
     def __init__(self, db: Path, slack: SlackApi, workdir: Path, code: Path = ROOT, cache: int | None = None) -> None:
-        catalog = workdir / "catalog.toml"
-        catalog.write_text(
-            '[[feed]]\nname = "bench (never polled)"\nurl = "http://127.0.0.1:9/feed"\nagency = "SEC"\n'
-            'kind = "regulator"\nenabled = false\n'
-        )
         self.port = free_port()
         self.env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "CASEWATCH_"))}
         self.env.update(
-            SLACK_BOT_TOKEN="xoxb-bench",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            CASEWATCH_DB=str(db),
-            CASEWATCH_FEEDS=str(catalog),
-            CASEWATCH_CONTACT="bench@example.com",
+            bot_settings(workdir, db, slack.url),
             HOST="127.0.0.1",
             PORT=str(self.port),
             PYTHONPATH=str(code),

@@ -29,28 +29,14 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.case import WARM_UP, percentile, query_mix
+from bench.case import SECRET, WARM_UP, bot_settings, percentile, query_mix
 from tests.conftest import SlackApi, slack_signature, slash_command
-
-SECRET = "bench-signing-secret"
 
 
 def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | None) -> tuple[Callable, list[float]]:
     """The server's WSGI application on ``db``, warmed as ``run`` warms it, and
     a list the search's CPU milliseconds of each request are appended to."""
-    catalog = workdir / "catalog.toml"
-    catalog.write_text(
-        '[[feed]]\nname = "bench (never polled)"\nurl = "http://127.0.0.1:9/feed"\nagency = "SEC"\n'
-        'kind = "regulator"\nenabled = false\n'
-    )
-    os.environ.update(
-        SLACK_BOT_TOKEN="xoxb-bench",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.url,
-        CASEWATCH_DB=str(db),
-        CASEWATCH_FEEDS=str(catalog),
-        CASEWATCH_CONTACT="bench@example.com",
-    )
+    os.environ.update(bot_settings(workdir, db, slack.url))
     if cache is not None:
         os.environ["CASEWATCH_CASE_CACHE"] = str(cache)
     from bot import server

@@ -63,15 +63,20 @@ _LINK_SAFE = ":/?#[]@!$&'()*+,;=%~.-_"
 
 def _linkable(url: str | None) -> str | None:
     """``url`` made safe inside ``<…|…>``, or None if it is not an http(s) URL with a host."""
-    if url and _PLAIN_HTTP_URL.fullmatch(url):
+    if url and _PLAIN_HTTP_URL.fullmatch(url):  # most links: nothing to parse or quote
         return url.replace("&", "&amp;")
+    return _linkable_by_parsing(url)
+
+
+def _linkable_by_parsing(url: str | None) -> str | None:
+    """:func:`_linkable` for any text: parsed, checked, and quoted."""
     try:
         parts = urlsplit(url or "")
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             return None
     except ValueError:
         return None
-    return quote(url, safe=_LINK_SAFE).replace("&", "&amp;")
+    return quote(url or "", safe=_LINK_SAFE).replace("&", "&amp;")
 
 
 def _host(url: str) -> str:

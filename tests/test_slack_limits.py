@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 import re
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import Block
 
 from handlers.alert_message import alert_fallback, alert_message, digest_fallback, digest_message
 from handlers.case_answer import slack_answer
-from handlers.mrkdwn import cut, escape, join_within, link, slack_length
+from handlers.mrkdwn import _linkable_by_parsing, cut, escape, join_within, link, slack_length
 from storage.alerts import AlertView, Source
 from storage.cases import CaseView, TimelineEntry
 from storage.related import RelatedCase
@@ -211,17 +211,6 @@ def test_join_within_keeps_whole_entries_and_links(entries: list[tuple[str | Non
 def test_slack_length_counts_utf16_code_units(text: str) -> None:
     """Characters outside the basic plane count twice (a lone surrogate once), as Slack may count them."""
     assert slack_length(text) == sum(2 if ord(char) > 0xFFFF else 1 for char in text)
-
-
-def _linkable_by_parsing(url: str | None) -> str | None:
-    """What ``link`` makes of a URL, by parsing it (the rule the quick path must equal)."""
-    try:
-        parts = urlsplit(url or "")
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return None
-    except ValueError:
-        return None
-    return quote(url or "", safe=":/?#[]@!$&'()*+,;=%~.-_").replace("&", "&amp;")
 
 
 url_parts = st.sampled_from(["http://", "HTTPS://", "https://", "ftp://", "http:/", "javascript:", "http://[::1]", ""])
