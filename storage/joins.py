@@ -204,7 +204,7 @@ COMMON_CASES = 200
 of the case's name the text has, never by reading every case that has it."""
 
 _COMMON_KEPT = 20_000
-_common_words: dict[str, bool] = {}
+_common_words: set[str] = set()
 
 
 def _named_case_ids(db: Database, words: list[str]) -> set[int]:
@@ -257,18 +257,22 @@ def _phrase(words: str) -> str:
 
 
 def _is_common(db: Database, word: str) -> bool:
-    """Whether at least ``COMMON_CASES`` cases' search rows name ``word``;
-    remembered by the process (only speed depends on it)."""
-    common = _common_words.get(word)
-    if common is None:
-        (count,) = db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
-            [f"parties : {_phrase(word)}", COMMON_CASES],
-        ).fetchone()
-        if len(_common_words) >= _COMMON_KEPT:
-            _common_words.clear()
-        common = _common_words[word] = count >= COMMON_CASES
-    return common
+    """Whether at least ``COMMON_CASES`` cases' search rows name ``word``.
+    Only the answer yes is remembered by the process (cases are only added,
+    so a common word stays common; a rare one is counted again, cheaply, as
+    it may become common). Only speed depends on it."""
+    if word in _common_words:
+        return True
+    (count,) = db.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
+        [f"parties : {_phrase(word)}", COMMON_CASES],
+    ).fetchone()
+    if count < COMMON_CASES:
+        return False
+    if len(_common_words) >= _COMMON_KEPT:
+        _common_words.clear()
+    _common_words.add(word)
+    return True
 
 
 def _pick(candidates: list[_Candidate], agency: str | None) -> _Candidate | None:
