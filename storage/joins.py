@@ -165,10 +165,12 @@ class _Candidate:
     matched: int  # words of the text that name the case
 
 
-def _candidates(db: Database, text: str) -> list[_Candidate]:
+def _candidates(db: Database, text: str, *, by_one_common_word: bool = True) -> list[_Candidate]:
     """Cases whose defendants or aliases ``text`` names: every case that may
-    be named (:func:`_named_case_ids`), checked name form by name form."""
-    ids = _named_case_ids(db, fold(text).split())
+    be named (:func:`_named_case_ids`), checked name form by name form.
+    Without ``by_one_common_word``, only the cases named by more than one
+    word or by a rare one (see :func:`_best_named`)."""
+    ids = _named_case_ids(db, fold(text).split(), by_one_common_word)
     if not ids:
         return []
     cases: dict[int, tuple[str | None, str, set[str]]] = {}
@@ -207,7 +209,7 @@ _COMMON_KEPT = 20_000
 _common_words: set[str] = set()
 
 
-def _named_case_ids(db: Database, words: list[str]) -> set[int]:
+def _named_case_ids(db: Database, words: list[str], by_one_common_word: bool = True) -> set[int]:
     """Every case one of whose name forms (``feeds.news.name_forms``: a
     party's name, key, first words or surname, each a run of whole words of
     its search row) may be a run of adjacent ``words``; nothing is cut.
@@ -219,10 +221,12 @@ def _named_case_ids(db: Database, words: list[str]) -> set[int]:
     Those are looked up through the key's index (whole key or its first
     words) and through the search rows having them (last words), so a common
     word costs only the cases whose key begins or ends with it, never every
-    case that has it somewhere. Which words are common only changes speed."""
+    case that has it somewhere. Which words are common only changes speed.
+    Without ``by_one_common_word``, the cases named only by a single common
+    word (a company's first word, a surname) are left out."""
     tokens = [word for word in words if len(word) >= 2]
     rare = sorted({word for word in tokens if not _is_common(db, word)})
-    runs = {word for word in tokens if word not in rare}
+    runs = {word for word in tokens if word not in rare} if by_one_common_word else set()
     runs |= {f"{first} {second}" for first, second in pairwise(words) if first not in rare and second not in rare}
     ids: set[int] = set()
     if rare:
@@ -289,14 +293,27 @@ def find_news_case(db: Database, extraction: Extraction) -> int | None:
     reading = extraction.news
     if reading is None or not reading.about_a_case:
         return None
-    chosen = _pick(_candidates(db, reading.headline), extraction.agency)
+    chosen = _best_named(db, reading.headline, extraction.agency)
     if chosen:
         return chosen.case_id
     by_docket = _case_of_dockets(db, extraction)
     if by_docket is not None:
         return by_docket
-    chosen = _pick(_candidates(db, reading.body), extraction.agency)
+    chosen = _best_named(db, reading.body, extraction.agency)
     return chosen.case_id if chosen else None
+
+
+def _best_named(db: Database, text: str, agency: str | None) -> _Candidate | None:
+    """:func:`_pick` among the cases ``text`` names, the cases named by a
+    single common word looked at only when no case is named by more. Safe: a
+    case named by two words or more of the text, or by a rare one, is found
+    without them (:func:`_named_case_ids`), and one named by two words or
+    more beats every case named by one; a single common word ("Campbell",
+    "Palisade") may name thousands of cases, each checked by its names."""
+    chosen = _pick(_candidates(db, text, by_one_common_word=False), agency)
+    if chosen and chosen.matched >= 2:
+        return chosen
+    return _pick(_candidates(db, text), agency)
 
 
 def _case_of_dockets(db: Database, extraction: Extraction) -> int | None:
