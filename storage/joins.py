@@ -223,11 +223,17 @@ def _named_case_ids(db: Database, words: list[str], by_one_common_word: bool = T
     word costs only the cases whose key begins or ends with it, never every
     case that has it somewhere. Which words are common only changes speed.
     Without ``by_one_common_word``, the cases named only by a single common
-    word (a company's first word, a surname) are left out."""
+    word (a company's first word, a surname) are left out. As ever, a case
+    is looked at only when its search row has a word of two letters or more
+    of the text ("U.S." alone names no "U.S. Bank")."""
     tokens = [word for word in words if len(word) >= 2]
     rare = sorted({word for word in tokens if not _is_common(db, word)})
     runs = {word for word in tokens if word not in rare} if by_one_common_word else set()
-    runs |= {f"{first} {second}" for first, second in pairwise(words) if first not in rare and second not in rare}
+    runs |= {
+        f"{first} {second}"
+        for first, second in pairwise(words)
+        if first not in rare and second not in rare and max(len(first), len(second)) >= 2
+    }
     ids: set[int] = set()
     if rare:
         expression = "parties : (" + " OR ".join(_phrase(word) for word in rare) + ")"

@@ -95,3 +95,17 @@ def test_a_case_named_in_passing_is_a_mention_among_many_sharing_its_words(crowd
         joined = find_news_case(crowded, story)
         assert joined == acme
         assert news_mentions(crowded, story, joined) == [gadgets]
+
+
+def test_initials_alone_name_no_case(crowded: Database) -> None:
+    """ "U.S." in a headline is not "U.S. Bank National Association" (no word of two letters is shared)."""
+    with write_transaction(crowded):
+        zhao = _open_case(crowded, "Changpeng Zhao", agency="DOJ", day=20)
+        bank = assign_case(
+            crowded,
+            extraction(caption="In re U.S. Bank National Association", defendants=["U.S. Bank National Association"]),
+            "2024-05-25T12:00:00Z",
+        )
+        assert bank is not None
+    headline = "Binance's Zhao pleads guilty, steps down to settle U.S. illicit finance probe - Reuters"
+    assert _join(crowded, headline) == zhao
