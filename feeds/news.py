@@ -307,6 +307,12 @@ def name_forms(name: str) -> set[str]:
     return {form for form in forms if form}
 
 
+def may_be_surname(form: str) -> bool:
+    """Whether the folded words ``form`` can be a person's surname among
+    :func:`name_forms` (a company word never is, nor a generic or short one)."""
+    return len(form) >= 3 and form not in _GENERIC_WORDS and not any(word in _COMPANY_WORDS for word in form.split())
+
+
 def names_in(text: str, forms: set[str]) -> set[str]:
     """Which of ``forms`` occur in ``text`` as whole words (folded)."""
     padded = f" {fold(text)} "

@@ -15,11 +15,12 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from sqlite_utils import Database
 
 from feeds.extract import Extraction, agency_of_plaintiff
-from feeds.news import agencies_named, name_forms, names_in
+from feeds.news import agencies_named, may_be_surname, name_forms, names_in
 from feeds.text import fold, name_key
 from feeds.vocabulary import CasePartyRole
 
@@ -164,30 +165,124 @@ class _Candidate:
     matched: int  # words of the text that name the case
 
 
-def _candidates(db: Database, text: str) -> list[_Candidate]:
-    """Cases whose defendants or aliases ``text`` names, found through the
-    case search index and checked name by name."""
-    tokens = sorted({word for word in fold(text).split() if len(word) >= 2})
-    if not tokens:
+def _candidates(db: Database, text: str, *, by_one_common_word: bool = True) -> list[_Candidate]:
+    """Cases whose defendants or aliases ``text`` names: every case that may
+    be named (:func:`_named_case_ids`), checked name form by name form.
+    Without ``by_one_common_word``, only the cases named by more than one
+    word or by a rare one (see :func:`_best_named`)."""
+    ids = _named_case_ids(db, fold(text).split(), by_one_common_word)
+    if not ids:
         return []
-    expression = "parties : (" + " OR ".join(f'"{token}"' for token in tokens) + ")"
-    rows = db.execute(
-        "SELECT cases.id, cases.agency, coalesce(cases.last_event_at, '') FROM case_search "
-        "JOIN cases ON cases.id = case_search.rowid WHERE case_search MATCH ? LIMIT 200",
-        [expression],
-    ).fetchall()
+    cases: dict[int, tuple[str | None, str, set[str]]] = {}
+    for case_id, agency, last_event_at, name in db.execute(_CANDIDATE_PARTIES, [json.dumps(sorted(ids))]):
+        _, _, forms = cases.setdefault(case_id, (agency, last_event_at, set()))
+        forms |= _party_forms(name)
+    named = names_in(text, set().union(*(forms for _, _, forms in cases.values())))
     found = []
-    for case_id, agency, last_event_at in rows:
-        forms: set[str] = set()
-        for (name,) in db.execute(
-            "SELECT name FROM case_parties WHERE case_id = ? AND role IN (?, ?)", [case_id, *_PARTY_ROLES]
-        ):
-            if agency_of_plaintiff([name]) is None:  # "SEC" in a headline is the actor, not the SEC as a party
-                forms |= name_forms(name)
-        named = names_in(text, forms)
-        if named:
-            found.append(_Candidate(case_id, agency, last_event_at, max(len(form.split()) for form in named)))
+    for case_id, (agency, last_event_at, forms) in cases.items():
+        if its_names := forms & named:
+            found.append(_Candidate(case_id, agency, last_event_at, max(len(form.split()) for form in its_names)))
     return found
+
+
+_CANDIDATE_PARTIES = (
+    "SELECT cases.id, cases.agency, coalesce(cases.last_event_at, ''), case_parties.name "
+    "FROM json_each(?) AS candidate JOIN cases ON cases.id = candidate.value "
+    "JOIN case_parties ON case_parties.case_id = cases.id AND case_parties.role IN ('defendant', 'alias') "
+    "ORDER BY cases.id"
+)
+
+
+@lru_cache(maxsize=16384)
+def _party_forms(name: str) -> frozenset[str]:
+    """The forms under which news names the party ``name`` (none for an
+    agency: "SEC" in a headline is the actor, not the SEC as a party)."""
+    return frozenset() if agency_of_plaintiff([name]) is not None else frozenset(name_forms(name))
+
+
+COMMON_CASES = 200
+"""A word in the names of at least this many cases is common ("sec", "inc",
+"capital", first names): a case is looked up by it only through what else
+of the case's name the text has, never by reading every case that has it."""
+
+_COMMON_KEPT = 20_000
+_common_words: set[str] = set()
+
+
+def _named_case_ids(db: Database, words: list[str], by_one_common_word: bool = True) -> set[int]:
+    """Every case one of whose name forms (``feeds.news.name_forms``: a
+    party's name, key, first words or surname, each a run of whole words of
+    its search row) may be a run of adjacent ``words``; nothing is cut.
+
+    A form with a rare word is found through that word: all its cases (fewer
+    than ``COMMON_CASES``). A form of common words only is either one word,
+    then the whole name key, its first word or its last (a surname), or
+    begins with two adjacent common words: the key begins or ends with them.
+    Those are looked up through the key's index (whole key or its first
+    words) and through the search rows having them (last words), so a common
+    word costs only the cases whose key begins or ends with it, never every
+    case that has it somewhere. Which words are common only changes speed.
+    Without ``by_one_common_word``, the cases named only by a single common
+    word (a company's first word, a surname) are left out. As ever, a case
+    is looked at only when its search row has a word of two letters or more
+    of the text ("U.S." alone names no "U.S. Bank")."""
+    tokens = [word for word in words if len(word) >= 2]
+    rare = sorted({word for word in tokens if not _is_common(db, word)})
+    runs = {word for word in tokens if word not in rare} if by_one_common_word else set()
+    runs |= {
+        f"{first} {second}"
+        for first, second in pairwise(words)
+        if first not in rare and second not in rare and max(len(first), len(second)) >= 2
+    }
+    ids: set[int] = set()
+    if rare:
+        expression = "parties : (" + " OR ".join(_phrase(word) for word in rare) + ")"
+        ids |= {
+            case_id
+            for (case_id,) in db.execute("SELECT rowid FROM case_search WHERE case_search MATCH ?", [expression])
+        }
+    for run in sorted(runs):
+        if may_be_surname(run):
+            ids |= {case_id for (case_id,) in db.execute(_KEYS_BEGINNING_OR_ENDING, [run, f"parties : {_phrase(run)}"])}
+        else:
+            ids |= {case_id for (case_id,) in db.execute(_KEYS_BEGINNING, [run])}
+    return ids
+
+
+_KEYS_BEGINNING = (
+    "SELECT case_id FROM case_parties WHERE role IN ('defendant', 'alias') "
+    "AND (name_key = ?1 OR (name_key >= ?1 || ' ' AND name_key < ?1 || '!'))"
+)
+# A surname: no index reads a key by its last words; the search rows that have them do.
+_KEYS_BEGINNING_OR_ENDING = (
+    _KEYS_BEGINNING + " UNION SELECT case_parties.case_id FROM case_search "
+    "JOIN case_parties ON case_parties.case_id = case_search.rowid "
+    "WHERE case_search MATCH ?2 AND case_parties.role IN ('defendant', 'alias') "
+    "AND case_parties.name_key LIKE '% ' || ?1"
+)
+
+
+def _phrase(words: str) -> str:
+    return '"{}"'.format(words.replace('"', '""'))
+
+
+def _is_common(db: Database, word: str) -> bool:
+    """Whether at least ``COMMON_CASES`` cases' search rows name ``word``.
+    Only the answer yes is remembered by the process (cases are only added,
+    so a common word stays common; a rare one is counted again, cheaply, as
+    it may become common). Only speed depends on it."""
+    if word in _common_words:
+        return True
+    (count,) = db.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
+        [f"parties : {_phrase(word)}", COMMON_CASES],
+    ).fetchone()
+    if count < COMMON_CASES:
+        return False
+    if len(_common_words) >= _COMMON_KEPT:
+        _common_words.clear()
+    _common_words.add(word)
+    return True
 
 
 def _pick(candidates: list[_Candidate], agency: str | None) -> _Candidate | None:
@@ -204,14 +299,27 @@ def find_news_case(db: Database, extraction: Extraction) -> int | None:
     reading = extraction.news
     if reading is None or not reading.about_a_case:
         return None
-    chosen = _pick(_candidates(db, reading.headline), extraction.agency)
+    chosen = _best_named(db, reading.headline, extraction.agency)
     if chosen:
         return chosen.case_id
     by_docket = _case_of_dockets(db, extraction)
     if by_docket is not None:
         return by_docket
-    chosen = _pick(_candidates(db, reading.body), extraction.agency)
+    chosen = _best_named(db, reading.body, extraction.agency)
     return chosen.case_id if chosen else None
+
+
+def _best_named(db: Database, text: str, agency: str | None) -> _Candidate | None:
+    """:func:`_pick` among the cases ``text`` names, the cases named by a
+    single common word looked at only when no case is named by more. Safe: a
+    case named by two words or more of the text, or by a rare one, is found
+    without them (:func:`_named_case_ids`), and one named by two words or
+    more beats every case named by one; a single common word ("Campbell",
+    "Palisade") may name thousands of cases, each checked by its names."""
+    chosen = _pick(_candidates(db, text, by_one_common_word=False), agency)
+    if chosen and chosen.matched >= 2:
+        return chosen
+    return _pick(_candidates(db, text), agency)
 
 
 def _case_of_dockets(db: Database, extraction: Extraction) -> int | None:
