@@ -70,6 +70,7 @@ class CardFacts:
     backing: str
     related: list[str]  # "caption (agency, status)", untrusted
     related_more: str  # "and N more", or ""
+    mentioned_in: list[tuple[str, str | None, str]]  # story title, link, source: untrusted
 
 
 def card_facts(case: CaseView) -> CardFacts:
@@ -99,7 +100,8 @@ def card_facts(case: CaseView) -> CardFacts:
         backing += f" · Parties: {shown}"
     related = [related_label(related) for related in case.related]
     more = more_related(len(case.related), case.related_total)
-    return CardFacts(truncate(case.caption, 300), details, status, timeline, backing, related, more)
+    mentioned_in = [(truncate(story.title, TITLE_CHARS), story.link, story.source) for story in case.mentioned_in]
+    return CardFacts(truncate(case.caption, 300), details, status, timeline, backing, related, more, mentioned_in)
 
 
 def _headline(result: SearchResult) -> str:
@@ -160,6 +162,8 @@ def _case_blocks(case: CaseView, watched: bool | None) -> list[dict]:
     ]
     if facts.related:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": related_line(facts)}]})
+    if facts.mentioned_in:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": mentioned_line(facts)}]})
     if watched is not None:
         blocks.append({"type": "actions", "elements": [_watch_button(case, watched)]})
     return blocks
@@ -171,6 +175,13 @@ def related_line(facts: CardFacts) -> str:
     if facts.related_more:
         entries.append(facts.related_more)
     return "*Related:* " + join_within(entries, TEXT_LIMIT - 20, separator="; ")
+
+
+def mentioned_line(facts: CardFacts) -> str:
+    """``*Mentioned in:* <link|title> (source); …`` in mrkdwn, cut on whole
+    stories within a context element's limit."""
+    entries = [f"{link(url, title)} ({escape(source, FIELD_CHARS)})" for title, url, source in facts.mentioned_in]
+    return "*Mentioned in:* " + join_within(entries, TEXT_LIMIT - 20, separator="; ")
 
 
 def slack_answer(result: SearchResult, watched_case_ids: set[int] | None = None) -> dict:
@@ -247,6 +258,8 @@ def plain_answer(result: SearchResult) -> str:
         lines.append(facts.backing)
         if facts.related:
             lines.append("Related: " + "; ".join(facts.related + ([facts.related_more] if facts.related_more else [])))
+        if facts.mentioned_in:
+            lines.append("Mentioned in: " + "; ".join(f"{title} ({source})" for title, _, source in facts.mentioned_in))
     return "\n".join(lines) + _plain_items(result.items)
 
 

@@ -305,6 +305,8 @@ def _adopt(db: Database, story: WaitingStory, gained: _Gained) -> int:
     else:
         event_id = _join_event_as_on_arrival(db, story, joined.case_id, extraction)
     db.execute("UPDATE items SET case_id = ?, event_id = ? WHERE id = ?", [joined.case_id, event_id, item_id])
+    # Membership wins: the story no longer mentions the case it is now about.
+    db.execute("DELETE FROM case_mentions WHERE case_id = ? AND item_id = ?", [joined.case_id, item_id])
     db.execute(
         "DELETE FROM events WHERE id = ?1 AND case_id IS NULL AND NOT EXISTS (SELECT 1 FROM items WHERE event_id = ?1)",
         [old_event],

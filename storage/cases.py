@@ -438,6 +438,19 @@ class CaseView:
     status: str = "pending"
     related: list[RelatedCase] = field(default_factory=list)  # the first few
     related_total: int = 0
+    mentioned_in: list[Mention] = field(default_factory=list)  # the newest stories naming the case in passing
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A news story of another case (or of none) that names this case in passing."""
+
+    title: str
+    link: str | None
+    source: str
+
+
+MENTIONS_SHOWN = 3
 
 
 def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseView:
@@ -488,6 +501,7 @@ def case_views(db: Database, case_ids: list[int], *, timeline_limit: int = 5) ->
         f"SELECT case_id, amounts FROM items WHERE case_id IN ({marks}) AND amounts != '[]'", ids
     ):
         amounts[case_id].update(json.loads(encoded))
+    mentions = _mentions(db, ids)
     views = {}
     for case_id in ids:
         _, caption, agency, court, first_event_at, last_event_at = cases[case_id]
@@ -512,6 +526,7 @@ def case_views(db: Database, case_ids: list[int], *, timeline_limit: int = 5) ->
             status=statuses[case_id],
             related=related,
             related_total=related_total,
+            mentioned_in=mentions[case_id],
         )
     return [views[case_id] for case_id in case_ids]
 
@@ -559,6 +574,23 @@ def _timelines(db: Database, ids: list[int], limit: int) -> dict[int, list[Timel
             )
         )
     return timelines
+
+
+_MENTIONS = (
+    "SELECT case_mentions.case_id, items.event_at, items.id, items.title, items.link, feeds.name "
+    "FROM case_mentions JOIN items ON items.id = case_mentions.item_id JOIN feeds ON feeds.id = items.feed_id "
+    f"WHERE case_mentions.case_id = ? ORDER BY items.event_at DESC, items.id DESC LIMIT {MENTIONS_SHOWN}"
+)
+
+
+def _mentions(db: Database, ids: list[int]) -> dict[int, list[Mention]]:
+    """The newest :data:`MENTIONS_SHOWN` stories mentioning each case, newest first."""
+    mentions: dict[int, list[Mention]] = {case_id: [] for case_id in ids}
+    query, parameters = _each_case(ids, _MENTIONS)
+    rows = sorted(db.execute(query, parameters).fetchall(), key=lambda row: (row[1], row[2]), reverse=True)
+    for case_id, _, _, title, link, source in rows:
+        mentions[case_id].append(Mention(title, link, source))
+    return mentions
 
 
 def _latest_events(db: Database, ids: list[int]) -> dict[int, tuple[str, str]]:

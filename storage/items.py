@@ -12,6 +12,7 @@ from feeds.types import FeedItem, StoredItem
 from storage.cases import INSERT_TERM, BatchCases, CaseJoin, assign_case, join_case, refresh_cases
 from storage.database import now_iso, write_transaction
 from storage.events import event_key, join_event
+from storage.joins import record_mentions
 
 __all__ = ["StoredItem", "insert_item", "known_keys", "store_item", "store_items", "unseen_keys"]
 
@@ -61,7 +62,9 @@ def store_item(
         return None
     event_at = item.published_at or seen_at
     case_id = assign_case(db, extraction, event_at, may_open=opens_cases)
-    return insert_item(db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at)
+    stored = insert_item(db, feed_id, item, extraction, case_id=case_id, event_at=event_at, seen_at=seen_at)
+    record_mentions(db, stored.id, extraction, case_id)
+    return stored
 
 
 @dataclass
@@ -141,6 +144,7 @@ def store_new_item(
         ids=(item_id, event_id),
         deferred=deferred,
     )
+    record_mentions(db, item_id, extraction, joined.case_id)
     if joined.refresh_due and joined.case_id is not None:
         deferred.renamed[joined.case_id] = None
         if not joined.docket_keys:

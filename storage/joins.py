@@ -340,7 +340,10 @@ def _case_of_dockets(db: Database, extraction: Extraction) -> int | None:
 def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> list[int]:
     """Other cases the story names in passing: a sentence of it names the
     case's party and the case's agency (``SEC``, ``CFTC``, ``Justice
-    Department``, ``prosecutors``), and it is not the story's own case."""
+    Department``, ``prosecutors``), and it is not the story's own case. Per
+    sentence and agency named, the one case the arrival rule would pick
+    (:func:`_pick`) among those the sentence names best: "SEC charges
+    Dovetail Lending" names its own case, not every SEC case of a "Dovetail"."""
     reading = extraction.news
     if reading is None:
         return []
@@ -349,14 +352,24 @@ def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> 
         named_agencies = agencies_named(sentence)
         if not named_agencies:
             continue
-        for candidate in _candidates(db, sentence):
-            if (
-                candidate.case_id != case_id
-                and candidate.case_id not in mentioned
-                and candidate.agency in named_agencies
-            ):
-                mentioned.append(candidate.case_id)
+        candidates = _candidates(db, sentence)
+        best = max((candidate.matched for candidate in candidates), default=0)
+        strongest = [candidate for candidate in candidates if candidate.matched == best]
+        for agency in sorted(named_agencies):
+            chosen = _pick([candidate for candidate in strongest if candidate.agency == agency], None)
+            if chosen and chosen.case_id != case_id and chosen.case_id not in mentioned:
+                mentioned.append(chosen.case_id)
     return mentioned
+
+
+def record_mentions(db: Database, item_id: int, extraction: Extraction, case_id: int | None) -> None:
+    """Record the cases a news story (``item_id``, of case ``case_id``) names in passing."""
+    mentioned = news_mentions(db, extraction, case_id) if extraction.news is not None else []
+    if mentioned:  # most stories mention no other case: no statement then
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO case_mentions (case_id, item_id) VALUES (?, ?)",
+            [(other, item_id) for other in mentioned],
+        )
 
 
 _SENTENCE = re.compile(r"(?<=[a-z0-9)'’])[.;]\s+(?=[A-Z])")

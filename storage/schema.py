@@ -467,3 +467,16 @@ def m017_item_case_moves(db: Database) -> None:
         END;
         """
     )
+
+
+@migrations()
+def m018_case_mentions(db: Database) -> None:
+    # The cases a news story names in passing (storage.joins.news_mentions),
+    # never its own case: the card of a mentioned case links the story.
+    db.executescript(
+        """
+        CREATE TABLE case_mentions (
+            case_id INTEGER NOT NULL, item_id INTEGER NOT NULL, PRIMARY KEY (case_id, item_id)
+        ) WITHOUT ROWID;
+        """
+    )

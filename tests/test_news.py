@@ -4,6 +4,7 @@ a story reported the day after the court's order joins the court's event."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,14 @@ from sqlite_utils import Database
 from feeds.extract import extract
 from feeds.news import read_news, split_publisher
 from feeds.parse import FeedItem
+from handlers.case_answer import plain_answer, slack_answer
 from storage.cases import assign_case
 from storage.database import now_iso, open_database, write_transaction
 from storage.events import record_event
 from storage.items import store_item
 from storage.joins import news_mentions
-from tests.conftest import FeedServer, bot_env, run_bot, write_catalog
+from storage.search import search_cases
+from tests.conftest import FeedServer, block_kit_error, bot_env, run_bot, write_catalog
 
 DATA = Path(__file__).resolve().parent / "data" / "extraction" / "feeds"
 
@@ -210,6 +213,60 @@ def test_stories_about_no_case_join_none_and_passing_matters_are_mentions(tmp_pa
         joined = assign_case(db, story, "2024-06-29T10:00:00Z", may_open=False)
     assert joined == cases["SEC"]
     assert news_mentions(db, story, joined) == [cases["DOJ"]]
+
+
+def _news_feed(db: Database) -> int:
+    with write_transaction(db):
+        return db.execute(
+            "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) "
+            "VALUES ('Law360', 'u', 'SEC', 'news', 1, '')"
+        ).lastrowid
+
+
+_DOJ_STORY = (
+    "Binance founder pleads guilty to money laundering violations - Reuters",
+    "Changpeng Zhao admitted the Justice Department's charges against Binance Holdings; "
+    "the SEC's separate civil case against Binance continues.",
+)
+
+
+def _mentioning_cases(db: Database, item_id: int) -> set[int]:
+    return {case_id for (case_id,) in db.execute("SELECT case_id FROM case_mentions WHERE item_id = ?", [item_id])}
+
+
+def test_a_story_records_the_cases_it_mentions_and_case_shows_them(tmp_path: Path) -> None:
+    """The DOJ story joins the DOJ case; /case for the SEC's parallel case says it mentions it."""
+    db = open_database(tmp_path / "news.db")
+    cases = _binance_cases(db)
+    feed_id = _news_feed(db)
+    title, summary = _DOJ_STORY
+    item = FeedItem(
+        key="doj",
+        guid=None,
+        link="https://news.example/doj?a=1&b=2",
+        title=title,
+        summary=summary,
+        author=None,
+        published_at="2023-11-21T18:00:00Z",
+    )
+    with write_transaction(db):
+        stored = store_item(db, feed_id, item, _extract(title, summary, "news"), opens_cases=False, seen_at=now_iso())
+    assert stored.case_id == cases["DOJ"]
+    assert _mentioning_cases(db, stored.id) == {cases["SEC"]}
+    both = "SELECT 1 FROM case_mentions JOIN items ON items.id = item_id AND items.case_id = case_mentions.case_id"
+    assert db.execute(both).fetchone() is None  # never both member and mention of one case
+
+    result = search_cases(db, "1:23-cv-01599")
+    assert [case.id for case in result.cases][:1] == [cases["SEC"]]
+    answer = slack_answer(result, watched_case_ids=set())
+    assert block_kit_error(answer) is None
+    card_text = json.dumps(answer["blocks"])
+    assert "Mentioned in:" in card_text
+    assert "<https://news.example/doj?a=1&amp;b=2|Binance founder pleads guilty" in card_text
+    assert "(Law360)" in card_text
+    assert "Mentioned in: Binance founder pleads guilty" in plain_answer(result)
+    doj_card = plain_answer(search_cases(db, "2:23-cr-00178"))
+    assert "Mentioned in:" not in doj_card
 
 
 def _store(db: Database, feed_id: int, extraction, title: str, published: str):

@@ -356,3 +356,49 @@ def test_a_process_that_searched_before_the_story_joined_finds_the_story_in_its_
     after = search_cases(db, "crypto lending scheme")
     assert [case.caption for case in after.cases] == ["SEC v. Acme Widgets Inc."]
     assert after.items == []
+
+
+CFTC_ACME = extraction(
+    caption="CFTC v. Acme Widgets Inc.",
+    plaintiffs=["CFTC"],
+    defendants=["Acme Widgets Inc."],
+    agency="CFTC",
+    release_no="8801-26",
+)
+ACME_WITH_PARALLEL = "The SEC sued Acme Widgets on Monday. The CFTC's parallel case against Acme Widgets continues."
+
+
+def mentioned_captions(db: Database, title: str) -> set[str]:
+    """The captions of the cases the item titled ``title`` mentions in passing."""
+    rows = db.execute(
+        "SELECT cases.caption FROM case_mentions JOIN cases ON cases.id = case_mentions.case_id "
+        "JOIN items ON items.id = case_mentions.item_id WHERE items.title = ?",
+        [title],
+    )
+    return {caption for (caption,) in rows}
+
+
+def test_a_waiting_story_mentions_the_parallel_case_and_keeps_it_when_adopted(
+    memory_db: Database, news: Feed, sec: Feed
+) -> None:
+    cftc = factories.feed(memory_db, FeedKind.REGULATOR, agency="CFTC")
+    store(memory_db, cftc, release(CFTC_ACME, published_at="2026-03-01T15:00:00+00:00"))
+    store(memory_db, news, story(ACME_STORY, ACME_WITH_PARALLEL))
+    assert case_of(memory_db, ACME_STORY) is None  # the SEC's case is not known yet
+    assert mentioned_captions(memory_db, ACME_STORY) == {"CFTC v. Acme Widgets Inc."}
+    store(memory_db, sec, release())
+    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+    assert mentioned_captions(memory_db, ACME_STORY) == {"CFTC v. Acme Widgets Inc."}
+
+
+def test_a_story_adopted_by_a_case_it_mentioned_is_a_member_not_a_mention(
+    memory_db: Database, news: Feed, sec: Feed
+) -> None:
+    store(memory_db, news, story(ACME_STORY, ACME_BODY))
+    (item_id,) = memory_db.execute("SELECT id FROM items WHERE title = ?", [ACME_STORY]).fetchone()
+    (next_case,) = memory_db.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchone()
+    # A mention of the case the release will open, as an earlier reading may have recorded it.
+    memory_db.execute("INSERT INTO case_mentions (case_id, item_id) VALUES (?, ?)", [next_case, item_id])
+    store(memory_db, sec, release())
+    assert memory_db.execute("SELECT case_id FROM items WHERE id = ?", [item_id]).fetchone() == (next_case,)
+    assert mentioned_captions(memory_db, ACME_STORY) == set()  # membership wins

@@ -97,6 +97,19 @@ def test_a_case_named_in_passing_is_a_mention_among_many_sharing_its_words(crowd
         assert news_mentions(crowded, story, joined) == [gadgets]
 
 
+def test_a_story_naming_its_own_case_mentions_none_sharing_a_word_of_its_name(crowded: Database) -> None:
+    """ "SEC charges Acme Widgets" names its case; SEC cases of other Acmes are not mentioned in passing."""
+    with write_transaction(crowded):
+        acme = _open_case(crowded, "Acme Widgets Inc.", day=20)
+        for day, other in enumerate(("Acme Lending LLC", "Acme Polaris Shipping Co.", "Widgets Labs Corp."), start=21):
+            _open_case(crowded, other, day=day)
+    story = news_extraction("SEC charges Acme Widgets with fraud - Reuters")
+    with write_transaction(crowded):
+        joined = find_news_case(crowded, story)
+        assert joined == acme
+        assert news_mentions(crowded, story, joined) == []
+
+
 def test_initials_alone_name_no_case(crowded: Database) -> None:
     """ "U.S." in a headline is not "U.S. Bank National Association" (no word of two letters is shared)."""
     with write_transaction(crowded):

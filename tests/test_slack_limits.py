@@ -21,7 +21,7 @@ from handlers.alert_message import alert_fallback, alert_message, digest_fallbac
 from handlers.case_answer import slack_answer
 from handlers.mrkdwn import _linkable_by_parsing, cut, escape, join_within, link, slack_length
 from storage.alerts import AlertView, Source
-from storage.cases import CaseView, TimelineEntry
+from storage.cases import CaseView, Mention, TimelineEntry
 from storage.related import RelatedCase
 from storage.search import ItemHit, SearchResult
 
@@ -83,6 +83,7 @@ def cases() -> st.SearchStrategy[CaseView]:
         status=st.sampled_from(["pending", "motion to dismiss granted in part"]) | texts,
         related=related_lists,
         related_total=st.integers(0, 10**6),
+        mentioned_in=st.lists(st.builds(Mention, title=texts, link=links, source=texts), max_size=3),
     )
 
 
@@ -107,14 +108,14 @@ def views() -> st.SearchStrategy[AlertView]:
 def input_links(value: object) -> set[str]:
     """Every link field of the input, unquoted, to recognise links we built from them."""
     found: set[str] = set()
-    if isinstance(value, Source | TimelineEntry) and value.link:
+    if isinstance(value, Source | TimelineEntry | Mention) and value.link:
         found.add(unquote(value.link))
     if isinstance(value, AlertView):
         for source in value.sources:
             found |= input_links(source)
         found |= input_links(value.case)
     if isinstance(value, CaseView):
-        for entry in value.timeline:
+        for entry in [*value.timeline, *value.mentioned_in]:
             found |= input_links(entry)
     return found
 
