@@ -183,16 +183,11 @@ class ItemCases:
 
     def _apply_moves_locked(self, db: Database) -> None:
         """Items known here that changed case since the last look (one index seek when none did)."""
-        try:
-            moved = db.execute(
-                "SELECT item_case_moves.id, items.id, items.case_id FROM item_case_moves JOIN items "
-                "ON items.id = item_case_moves.item_id WHERE item_case_moves.id > ? ORDER BY item_case_moves.id",
-                [self._moves_seen],
-            ).fetchall()
-        except sqlite3.OperationalError as error:
-            if "no such table" not in str(error):
-                raise
-            return  # a database from before migration m017 (the upgrade tests search those): no item ever moved
+        moved = db.execute(
+            "SELECT item_case_moves.id, items.id, items.case_id FROM item_case_moves JOIN items "
+            "ON items.id = item_case_moves.item_id WHERE item_case_moves.id > ? ORDER BY item_case_moves.id",
+            [self._moves_seen],
+        ).fetchall()
         for move_id, item_id, case_id in moved:
             if item_id < len(self._cases):  # a later item is read with its case when it is first needed
                 self._cases[item_id] = case_id or 0
