@@ -7,6 +7,8 @@
   the median gap between its recent items, at least a day, at most 30 days;
   a week while it has too few items to tell).
 - *paused*: an admin paused it.
+- *pending*: it has not been polled yet (neither success nor failure), so
+  nothing is known about it: never shown as *ok*.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def quiet_after(item_times: list[datetime]) -> timedelta:
 
 @dataclass(frozen=True)
 class Health:
-    state: str  # ok | failing | quiet | paused
+    state: str  # ok | failing | quiet | paused | pending
     since: str | None = None
     detail: str | None = None
 
@@ -53,6 +55,8 @@ class Health:
             return f"failing since {self.since[:16].replace('T', ' ')} UTC: {self.detail}"
         if self.state == "quiet":
             return f"quiet since {self.since[:10]} (nothing new for {self.detail})"
+        if self.state == "pending":
+            return "pending: not polled yet"
         return self.state
 
 
@@ -65,12 +69,15 @@ def health(
     created_at: str,
     item_times: list[datetime],
     now: datetime,
+    never_polled: bool = False,
 ) -> Health:
     now = aware(now, "now")
     if paused:
         return Health("paused")
     if failing_since:
         return Health("failing", failing_since, last_error)
+    if never_polled:
+        return Health("pending")
     last_new = from_iso(last_new_item_at or created_at)
     limit = quiet_after(item_times)
     if now - last_new > limit:

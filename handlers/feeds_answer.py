@@ -38,6 +38,7 @@ def feed_statuses(db: Database, now: datetime | None = None) -> list[FeedStatus]
                 created_at=feed.created_at,
                 item_times=recent_item_times(db, feed.id),
                 now=now,
+                never_polled=feed.last_polled_at is None,
             ),
         )
         for position, feed in enumerate(listed_feeds(db), 1)
@@ -69,7 +70,8 @@ def slack_feed_list(statuses: list[FeedStatus]) -> str:
         "ok": ":large_green_circle:",
         "failing": ":red_circle:",
         "quiet": ":large_yellow_circle:",
-        "paused": ":white_circle:",
+        "pending": ":white_circle:",  # drawn grey: nothing known yet
+        "paused": ":double_vertical_bar:",
     }
     lines = [f"*Feeds ({len(statuses)})*"]
     for status in statuses:

@@ -150,3 +150,17 @@ def test_bad_catalog_is_reported_in_one_line(tmp_path: Path) -> None:
 
 def test_fixture_files_exist() -> None:
     assert (FIXTURES / "pacer" / "sdny_1.xml").is_file()
+
+
+def test_feeds_shows_a_feed_not_polled_yet_as_pending(tmp_path: Path, feed_server: FeedServer) -> None:
+    polled = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
+    env = bot_env(
+        tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator")]))
+    )
+    assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
+    later = feed_server.serve_file("/sdny.xml", "pacer/sdny_1.xml")
+    write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator"), ("SDNY", later, "court")])
+    listed = run_bot(["feeds"], env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "  1. SEC LR [ok]" in listed.stdout
+    assert "  2. SDNY [pending: not polled yet]" in listed.stdout

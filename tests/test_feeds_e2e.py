@@ -137,7 +137,7 @@ def test_a_feed_added_by_command_is_polled_listed_paused_resumed_and_removed(
     assert "*1. SEC litigation*" in listed
     assert "every 30 min" in listed  # a 127.0.0.1 address is not a known regulator: news defaults
     assert feeds(url, slack_api, "pause 1") == "*SEC litigation* paused."
-    assert ":white_circle: *1. SEC litigation* · paused" in feeds(url, slack_api, "")
+    assert ":double_vertical_bar: *1. SEC litigation* · paused" in feeds(url, slack_api, "")
     assert feeds(url, slack_api, "resume sec litigation") == "*SEC litigation* resumed."
     assert "Polled *SEC litigation*: unchanged" in feeds(url, slack_api, "poll 1")
     assert feeds(url, slack_api, "remove SEC litigation") == "*SEC litigation* removed."
@@ -242,3 +242,16 @@ def test_a_feed_added_through_the_other_process_is_polled_by_the_poller(
     assert "Added *SEC LR*" in feeds(other + "/slack/events", slack_api, f"add {feed_url} SEC LR")
     assert feed_server.wait_for_request("/lr.xml", count=2)  # the check by one, the first poll by the other
     assert eventually(lambda: "12 items" in feeds(poller + "/slack/events", slack_api, ""), timeout=10)
+
+
+def test_a_feed_not_polled_yet_shows_as_pending_not_ok_in_feeds(
+    tmp_path: Path, slack_api: SlackApi, start_bot: Callable, feed_server: FeedServer
+) -> None:
+    # The feed's first poll is under way (its server answers only after 5 s): nothing is known about it yet.
+    slow = feed_server.serve("/slow.xml", GOOD, answer_after="/never")
+    catalog = write_catalog(tmp_path / "feeds.toml", [("Slow SEC", slow, "regulator")])
+    url = start_bot(slack_env(tmp_path, slack_api, catalog)) + "/slack/events"
+    assert feed_server.wait_for_request("/slow.xml")
+    listed = feeds(url, slack_api, "", user=SOMEONE)
+    assert ":white_circle: *1. Slow SEC* · pending: not polled yet" in listed
+    assert ":large_green_circle:" not in listed and "· ok" not in listed
