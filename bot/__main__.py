@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +14,23 @@ from bot.config import ConfigError, load_dotenv_file, settings_from_env
 from feeds.catalog import CatalogError
 
 DEMO_HINT = "To try Casewatch without Slack, run: python -m bot demo"
+
+
+class MissingDatabase(Exception):
+    """A read-only command was pointed at a database file that does not exist."""
+
+    def __init__(self, path: Path, named_by: str = "CASEWATCH_DB") -> None:
+        super().__init__(
+            f"casewatch: no database at {path} ({named_by} names it). Create it with "
+            "`python -m bot poll --once` (fetches every feed once) or `python -m bot run`. " + DEMO_HINT
+        )
+
+
+def existing_database(path: Path, named_by: str = "CASEWATCH_DB") -> Path:
+    """``path`` if the database exists: a read-only command never creates one."""
+    if not path.is_file():
+        raise MissingDatabase(path, named_by)
+    return path
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -71,14 +89,7 @@ def _case(args: argparse.Namespace) -> int:
     from storage.search import search_cases
 
     settings = settings_from_env()
-    if not settings.db_path.exists():
-        print(
-            f"No database at {settings.db_path} yet: run `python -m bot poll --once` first "
-            "(or set CASEWATCH_DB). " + DEMO_HINT,
-            file=sys.stderr,
-        )
-        return 1
-    db = open_database(settings.db_path)
+    db = open_database(existing_database(settings.db_path))
     print(plain_answer(search_cases(db, " ".join(args.query))))
     return 0
 
@@ -118,10 +129,8 @@ def _extract(args: argparse.Namespace) -> int:
     source = FeedSource(url, args.kind or kind, args.agency or agency)
     db = None
     if args.db:
-        if not args.db.is_file():
-            print(f"casewatch: no database at {args.db}", file=sys.stderr)
-            return 1
-        db = Database(sqlite3.connect(f"{args.db.resolve().as_uri()}?mode=ro", uri=True))
+        path = existing_database(args.db, named_by="--db")
+        db = Database(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
     try:
         read = read_feed(body, source)
     except FeedParseError as error:
@@ -170,7 +179,7 @@ def _feeds(args: argparse.Namespace) -> int:
         print(f"{len(specs) - failed} of {len(specs)} feeds answer with a readable feed.")
         return 1 if failed else 0
     settings = settings_from_env()
-    db = open_database(settings.db_path)
+    db = open_database(existing_database(settings.db_path))
     sync_catalog(db, load_catalog(settings.feeds_path))
     print(plain_feed_list(feed_statuses(db)))
     return 0
@@ -201,10 +210,7 @@ def _audit(args: argparse.Namespace) -> int:
     from storage.database import open_database
 
     settings = settings_from_env()
-    if not settings.db_path.exists():
-        print(f"No database at {settings.db_path}.", file=sys.stderr)
-        return 1
-    db = open_database(settings.db_path)
+    db = open_database(existing_database(settings.db_path))
     opened = open(args.output, "w", newline="", encoding="utf-8") if args.output else contextlib.nullcontext(sys.stdout)  # noqa: SIM115
     with opened as output:
         writer = csv.writer(output)
@@ -213,7 +219,7 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description="Casewatch: regulator and court actions in Slack."
     )
@@ -248,7 +254,26 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--team", help="only this workspace (team id)")
     audit.add_argument("--output", help="write to this file instead of standard output")
     audit.set_defaults(handler=_audit)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command. A reader that stops early (``… | head -2``) ends it
+    quietly, with the status of a process stopped by SIGPIPE, as other
+    command-line tools end: stdout is flushed here, inside the ``try``, not
+    at interpreter exit where the failed write would print a traceback."""
+    try:
+        try:
+            return _command(argv)
+        finally:
+            sys.stdout.flush()  # also after --help (argparse exits with SystemExit)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail again
+        return 128 + signal.SIGPIPE
+
+
+def _command(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -264,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as error:
         print(f"casewatch: {error}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # the reader stopped early (`… | head`): nothing more to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail again
+    except MissingDatabase as error:
+        print(error, file=sys.stderr)
         return 1
 
 

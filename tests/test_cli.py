@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +167,48 @@ def test_feeds_shows_a_feed_not_polled_yet_as_pending(tmp_path: Path, feed_serve
     assert listed.returncode == 0, listed.stderr
     assert "  1. SEC LR [ok]" in listed.stdout
     assert "  2. SDNY [pending: not polled yet]" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["feeds"], ["case", "binance"], ["audit"], ["extract", str(FIXTURES / "pacer" / "sdny_1.xml"), "--db", "{db}"]],
+    ids=["feeds", "case", "audit", "extract --db"],
+)
+def test_a_read_only_command_on_a_missing_database_says_so_and_creates_none(tmp_path: Path, args: list[str]) -> None:
+    db = tmp_path / "nowhere" / "casewatch.db"
+    env = bot_env(tmp_path, CASEWATCH_DB=str(db))
+    result = run_bot([arg.replace("{db}", str(db)) for arg in args], env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"casewatch: no database at {db}" in result.stderr
+    assert "python -m bot poll --once" in result.stderr  # how to create it
+    assert result.stdout == ""
+    assert not db.exists() and not db.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["case", "Jian", "Ming", "Ni"],
+        ["feeds"],
+        ["audit"],
+        ["extract", str(FIXTURES / "pacer" / "sdny_1.xml")],
+        ["--help"],
+    ],
+    ids=["case", "feeds", "audit", "extract", "help"],
+)
+def test_a_reader_that_stops_early_ends_the_command_quietly(
+    tmp_path: Path, feed_server: FeedServer, args: list[str]
+) -> None:
+    """``python -m bot case binance | head -2``: the reader is gone before the
+    command writes (the surest way to make every write fail)."""
+    url = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "feeds.toml", [("SEC LR", url, "regulator")])))
+    assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
+    del env["PYTHONUNBUFFERED"]  # as a user runs it: stdout into a pipe is block-buffered
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()  # `head` has read its lines and left
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) in (0, 128 + signal.SIGPIPE), errors
+    assert "Traceback" not in errors and "BrokenPipe" not in errors and "Exception ignored" not in errors
