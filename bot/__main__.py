@@ -8,9 +8,10 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
-from bot.config import ConfigError, load_dotenv_file, settings_from_env
+from bot.config import ENVIRONMENT, ConfigError, EnvVar, environment_of, load_dotenv_file, settings_from_env
 from feeds.catalog import CatalogError
 
 DEMO_HINT = "To try Casewatch without Slack, run: python -m bot demo"
@@ -219,41 +220,121 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+# Each command: its one-line summary (in ``--help``) and its description (in ``<command> --help``).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": (
+        "offline demo on bundled sample feeds (no Slack needed)",
+        "Serve the bundled sample feeds from 127.0.0.1, poll them through the real pipeline into a fresh database "
+        "in your temporary directory (never your own), and print the answer to /case QUERY.",
+    ),
+    "poll": (
+        "fetch every enabled feed once and store what is new",
+        "Fetch every enabled feed of the catalog once, store what is new and queue its alerts (sent by `run`), then "
+        "print one line per feed. On a terminal, progress (feeds done of total, the feed being fetched) shows on "
+        "stderr. Exits 1 only if every feed failed.",
+    ),
+    "case": (
+        "print the answer to /case QUERY",
+        "Print the answer to /case QUERY as plain text: the best matching cases (a name, or a docket number in any "
+        "form) with their status, events and sources. Reads the database only.",
+    ),
+    "extract": (
+        "print what Casewatch reads from each item of a feed file or URL, one JSON line per item",
+        "Print what Casewatch reads from each item of a feed (dockets, court, caption, parties, kind of action, "
+        "amounts), one JSON line per item, through the same code as polling; with --db, the case each item would "
+        "join. Answers 'why did this item not alert?'.",
+    ),
+    "run": (
+        "serve Slack (HTTP or Socket Mode) and poll on a schedule",
+        "Serve Slack's requests (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on HOST:PORT at /slack/events), "
+        "poll every feed on its schedule, deliver alerts and post digests, until stopped.",
+    ),
+    "feeds": (
+        "list the feeds with their health; `feeds check` tests every catalog URL",
+        "List every feed with its health (ok, pending, failing since …, quiet since …, paused), items stored, last "
+        "success and next poll; `feeds check` fetches every catalog URL once and says which answer with a readable "
+        "feed (exits 1 if any does not).",
+    ),
+    "digest": (
+        "post the pending daily (or --weekly) digests now",
+        "Post the pending daily (or weekly) digests to Slack now, instead of waiting for run's digest time.",
+    ),
+    "audit": (
+        "export the audit trail as CSV",
+        "Export the audit trail (watches added, changed and removed; feeds changed; alerts delivered) as CSV. Reads "
+        "the database only.",
+    ),
+}
+HELP_WIDTH = 100
+ENVIRONMENT_HEADING = "environment (or a .env file in the working directory; variables already set win):"
+
+
+def environment_help(variables: list[EnvVar]) -> str:
+    """The help's list of environment variables: one per line, its meaning and default."""
+    if not variables:
+        return "environment: none read."
+    width = max(len(variable.name) for variable in variables)
+    lines = [ENVIRONMENT_HEADING]
+    for variable in variables:
+        default = f" (default: {variable.default})" if variable.default else ""
+        lines += textwrap.wrap(
+            f"{variable.meaning}{default}",
+            width=HELP_WIDTH,
+            initial_indent=f"  {variable.name:<{width}}  ",
+            subsequent_indent=" " * (width + 4),
+        )
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot", description="Casewatch: regulator and court actions in Slack."
+        prog="python -m bot",
+        description=textwrap.fill(
+            "Casewatch: regulator and court actions in Slack. Try it offline with `python -m bot demo`; "
+            "`python -m bot COMMAND --help` describes a command and the environment variables it reads.",
+            HELP_WIDTH,
+        ),
+        epilog=environment_help(list(ENVIRONMENT)),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="offline demo on bundled sample feeds (no Slack needed)")
-    demo.add_argument("--query", default="binance", help="what to look up afterwards (default: binance)")
-    demo.set_defaults(handler=_demo)
-    poll = commands.add_parser("poll", help="fetch every enabled feed and store what is new")
-    poll.add_argument("--once", action="store_true", required=True, help="poll each feed once, then exit")
-    poll.set_defaults(handler=_poll)
-    case = commands.add_parser("case", help="print the answer to /case QUERY")
-    case.add_argument("query", nargs="+")
-    case.set_defaults(handler=_case)
-    extract = commands.add_parser(
-        "extract", help="print what Casewatch reads from each item of a feed file or URL, one JSON line per item"
-    )
-    extract.add_argument("source", metavar="FILE_OR_URL")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="one of:")
+    parsers = {
+        name: commands.add_parser(
+            name,
+            help=summary,
+            description=textwrap.fill(description, HELP_WIDTH),
+            epilog=environment_help(environment_of(name)),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        for name, (summary, description) in COMMANDS.items()
+    }
+    parsers["demo"].add_argument("--query", default="binance", help="what to look up afterwards (default: binance)")
+    parsers["poll"].add_argument("--once", action="store_true", required=True, help="poll each feed once, then exit")
+    parsers["case"].add_argument("query", nargs="+", help='a name (binance, "Changpeng Zhao") or a docket number')
+    extract = parsers["extract"]
+    extract.add_argument("source", metavar="FILE_OR_URL", help="a feed file, or an http(s) URL to fetch")
     extract.add_argument("--url", help="the address the file was published at (the court can come from the host)")
     extract.add_argument("--kind", choices=["court", "regulator", "news"], help="default: guessed from the URL")
     extract.add_argument("--agency", help="the feed's agency as in the catalog (default: guessed from the URL)")
     extract.add_argument("--db", type=Path, help="show the case each item would join in this database (read only)")
-    extract.set_defaults(handler=_extract)
-    run = commands.add_parser("run", help="serve Slack (HTTP or Socket Mode) and poll on a schedule")
-    run.set_defaults(handler=_run)
-    feeds = commands.add_parser("feeds", help="list the feeds with their health; `feeds check` tests every catalog URL")
-    feeds.add_argument("action", nargs="?", choices=["list", "check"], default="list")
-    feeds.set_defaults(handler=_feeds)
-    digest = commands.add_parser("digest", help="post the pending daily (or --weekly) digests now")
-    digest.add_argument("--weekly", action="store_true", help="the weekly digests instead of the daily ones")
-    digest.set_defaults(handler=_digest)
-    audit = commands.add_parser("audit", help="export the audit trail as CSV")
-    audit.add_argument("--team", help="only this workspace (team id)")
-    audit.add_argument("--output", help="write to this file instead of standard output")
-    audit.set_defaults(handler=_audit)
+    parsers["feeds"].add_argument(
+        "action", nargs="?", choices=["list", "check"], default="list", help="list (the default) or check"
+    )
+    parsers["digest"].add_argument("--weekly", action="store_true", help="the weekly digests instead of the daily ones")
+    parsers["audit"].add_argument("--team", help="only this workspace (team id)")
+    parsers["audit"].add_argument("--output", help="write to this file instead of standard output")
+    handlers = {
+        "demo": _demo,
+        "poll": _poll,
+        "case": _case,
+        "extract": _extract,
+        "run": _run,
+        "feeds": _feeds,
+        "digest": _digest,
+        "audit": _audit,
+    }
+    for name, handler in handlers.items():
+        parsers[name].set_defaults(handler=handler)
     return parser
 
 

@@ -22,6 +22,67 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
+@dataclass(frozen=True)
+class EnvVar:
+    """One environment variable :func:`settings_from_env` reads: its default as
+    users see it, what it means (one line of ``--help``), and the commands of
+    ``python -m bot`` that read it. The help of each command is made from
+    :data:`ENVIRONMENT`, so it lists what the command reads."""
+
+    name: str
+    default: str
+    meaning: str
+    commands: tuple[str, ...]
+
+
+_FETCHING = ("poll", "extract", "run", "feeds")  # the commands that fetch feeds (extract: a URL; feeds: check)
+ENVIRONMENT: tuple[EnvVar, ...] = (
+    EnvVar("SLACK_BOT_TOKEN", "", "bot token xoxb-…", ("run", "digest")),
+    EnvVar("SLACK_SIGNING_SECRET", "", "verifies Slack's HTTP requests (HTTP mode)", ("run", "digest")),
+    EnvVar("SLACK_APP_TOKEN", "", "app-level token xapp-…: run uses Socket Mode", ("run", "digest")),
+    EnvVar("SLACK_API_URL", DEFAULT_SLACK_API_URL, "base URL of Slack's Web API", ("run", "digest")),
+    EnvVar(
+        "CASEWATCH_DB",
+        "./casewatch.db",
+        "the SQLite file",
+        ("poll", "case", "run", "feeds", "digest", "audit"),
+    ),
+    EnvVar("CASEWATCH_FEEDS", "the bundled feeds/catalog.toml", "the feed catalog", ("poll", "run", "feeds")),
+    EnvVar("CASEWATCH_CONTACT", "", "e-mail address in the User-Agent (the SEC refuses anonymous clients)", _FETCHING),
+    EnvVar("CASEWATCH_ALLOW_PRIVATE_FEEDS", "0", "1 allows feed URLs on loopback or private addresses", _FETCHING),
+    EnvVar("CASEWATCH_FETCH_DEADLINE_SECONDS", "60", "the most one fetch of a feed may take", _FETCHING),
+    EnvVar(
+        "CASEWATCH_BUSY_TIMEOUT_SECONDS",
+        "10",
+        "how long a write waits for another process's lock",
+        ("poll", "run", "digest"),
+    ),
+    EnvVar(
+        "CASEWATCH_NEWS_WINDOW_DAYS",
+        "30",
+        "how long before its case a news story may be dated to join it",
+        ("poll", "run"),
+    ),
+    EnvVar("HOST", "127.0.0.1", "where run listens in HTTP mode", ("run",)),
+    EnvVar("PORT", "3000", "the port run listens on in HTTP mode", ("run",)),
+    EnvVar("CASEWATCH_DIGEST_TIME", "09:00", "when daily digests are posted (weekly: Mondays)", ("run",)),
+    EnvVar("CASEWATCH_TIMEZONE", "UTC", "the time zone of the digest time", ("run",)),
+    EnvVar("CASEWATCH_STALE_SEND_SECONDS", "60", "a send claimed this long ago is presumed crashed", ("run",)),
+    EnvVar("CASEWATCH_SLACK_TIMEOUT_SECONDS", "10", "how long the alert sender waits for Slack", ("run", "digest")),
+    EnvVar("CASEWATCH_POST_INTERVAL_SECONDS", "1", "the least time between two alerts to one channel", ("run",)),
+    EnvVar("CASEWATCH_AUTH_CHECK_SECONDS", "300", "how often the sender checks the bot token", ("run",)),
+    EnvVar("CASEWATCH_ADMINS", "", "comma-separated Slack user ids allowed to change feeds", ("run",)),
+    EnvVar("CASEWATCH_LEASE_SECONDS", "30", "the polling lease between two run processes", ("run",)),
+    EnvVar("CASEWATCH_CASE_CACHE", "128", "how many recent /case answers run keeps", ("run",)),
+    EnvVar("CASEWATCH_NEWS_SEARCH_URL", "", "a news search feed URL with {query}, to follow watched names", ("run",)),
+)
+
+
+def environment_of(command: str) -> list[EnvVar]:
+    """The variables ``command`` reads, in :data:`ENVIRONMENT`'s order."""
+    return [variable for variable in ENVIRONMENT if command in variable.commands]
+
+
 class ConfigError(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))

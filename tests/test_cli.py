@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, settings_from_env
-from tests.conftest import FIXTURES, FeedServer, bot_env, run_bot, write_catalog
+from bot.__main__ import build_parser
+from bot.config import ENVIRONMENT, ConfigError, settings_from_env
+from tests.conftest import FIXTURES, ROOT, FeedServer, bot_env, run_bot, write_catalog
 
 
 def test_demo_runs_offline_and_answers_case_binance(tmp_path: Path) -> None:
@@ -212,3 +213,59 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) in (0, 128 + signal.SIGPIPE), errors
     assert "Traceback" not in errors and "BrokenPipe" not in errors and "Exception ignored" not in errors
+
+
+class ReadNames(dict):
+    """An environment that records every name read from it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get(self, name: str, default: object = None) -> object:
+        self.read.add(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: str) -> str:
+        self.read.add(name)
+        return super().__getitem__(name)
+
+
+COMMANDS = ["demo", "poll", "case", "extract", "run", "feeds", "digest", "audit"]
+
+
+def test_the_environment_table_lists_every_variable_the_settings_read_and_the_readme_too() -> None:
+    env = ReadNames()
+    with pytest.raises(ConfigError):  # no Slack token and no contact: what matters is what was read
+        settings_from_env(env, need_slack=True, need_contact=True)
+    assert {variable.name for variable in ENVIRONMENT} == env.read
+    readme = (ROOT / "README.md").read_text()
+    configuration = readme[readme.index("## Configuration") :]
+    assert [name for name in env.read if f"`{name}`" not in configuration] == []
+    assert {command for variable in ENVIRONMENT for command in variable.commands} <= set(COMMANDS)
+
+
+def test_help_describes_every_command_its_arguments_and_the_variables_it_reads(tmp_path: Path) -> None:
+    top = run_bot(["--help"], bot_env(tmp_path), cwd=tmp_path)
+    assert top.returncode == 0
+    assert [command for command in COMMANDS if f"\n    {command} " not in top.stdout] == []  # each with its summary
+    assert [variable.name for variable in ENVIRONMENT if variable.name not in top.stdout] == []
+    assert ".env" in top.stdout
+    for command in COMMANDS:
+        helped = run_bot([command, "--help"], bot_env(tmp_path), cwd=tmp_path)
+        assert helped.returncode == 0, helped.stderr
+        assert helped.stdout.startswith(f"usage: python -m bot {command}")
+        description = helped.stdout.split("\n\n")[1]
+        assert len(description.split()) >= 8, f"{command}: no description: {description!r}"
+        environment = helped.stdout[helped.stdout.index("\nenvironment") :]
+        lines = environment.splitlines()[1:]
+        listed = {line.split()[0] for line in lines if line.startswith("  ") and not line.startswith("   ")}
+        assert listed == {variable.name for variable in ENVIRONMENT if command in variable.commands}, command
+
+
+def test_every_argument_of_every_command_has_its_own_help() -> None:
+    commands = next(action for action in build_parser()._actions if action.dest == "command")
+    assert sorted(commands.choices) == sorted(COMMANDS)
+    for name, parser in commands.choices.items():
+        for action in parser._actions:
+            assert action.help, f"{name} {action.dest}: no help"
