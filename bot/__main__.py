@@ -9,10 +9,15 @@ import os
 import signal
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ENVIRONMENT, ConfigError, EnvVar, environment_of, load_dotenv_file, settings_from_env
 from feeds.catalog import CatalogError
+
+if TYPE_CHECKING:
+    from bot.progress import PollProgress
 
 DEMO_HINT = "To try Casewatch without Slack, run: python -m bot demo"
 
@@ -75,13 +80,35 @@ def _poll(args: argparse.Namespace) -> int:
         allow_private=settings.allow_private_feeds,
         deadline=settings.fetch_deadline_seconds,
     )
-    outcomes = poll_feeds(databases, fetcher, feeds, default_matcher())
-    for outcome in outcomes:
-        print(outcome.summary())
+    with showing_progress(len(feeds)) as progress:
+        outcomes = poll_feeds(databases, fetcher, feeds, default_matcher(), watcher=progress)
     failed = sum(outcome.status == "error" for outcome in outcomes)
     new = sum(outcome.new_items for outcome in outcomes)
     print(f"{len(outcomes)} feeds polled: {new} new items, {failed} failed.")
     return 1 if failed == len(outcomes) else 0
+
+
+@contextlib.contextmanager
+def showing_progress(total: int) -> Iterator[PollProgress]:
+    """A round's progress (see :mod:`bot.progress`): each outcome printed as
+    its feed is done, where it says a failure, so the log's line for that
+    failure is dropped; on a terminal, log lines go above the progress line."""
+    from bot.ingest import FEED_FAILED
+    from bot.progress import DropRecords, PollProgress, ProgressLogHandler
+
+    root = logging.getLogger()
+    progress = PollProgress(total, sys.stdout, sys.stderr)
+    handlers = root.handlers[:]
+    failures = DropRecords(FEED_FAILED)
+    logging.getLogger("bot.ingest").addFilter(failures)
+    if progress.live:
+        root.handlers = [ProgressLogHandler(progress, handlers[0].formatter if handlers else None)]
+    try:
+        yield progress
+    finally:
+        progress.close()
+        root.handlers = handlers
+        logging.getLogger("bot.ingest").removeFilter(failures)
 
 
 def _case(args: argparse.Namespace) -> int:

@@ -48,11 +48,20 @@ from storage.items import unseen_keys
 from storage.watches import matchable_watches, watch_version
 
 log = logging.getLogger(__name__)
+FEED_FAILED = "feed %r failed: %s"  # the log line of a feed's failure (`poll --once` says it in its outcome instead)
 BACKLOG_ALERT_WINDOW = timedelta(hours=48)
 # The poll threads of one process store one feed at a time: they queue here,
 # in turn, rather than in SQLite's busy handler, which polls with sleeps and
 # can starve one writer past its timeout while the others take turns.
 _STORING = threading.Lock()
+
+
+class PollWatcher(Protocol):
+    """Told, on the thread that called :func:`poll_feeds`, when each feed's poll starts and ends."""
+
+    def started(self, feed: Feed) -> None: ...
+
+    def finished(self, feed: Feed, outcome: PollOutcome) -> None: ...
 
 
 class DatabaseSource(Protocol):
@@ -94,7 +103,7 @@ def poll_feed(
         return PollOutcome(feed.name, "busy", error=str(busy))
     except Exception as error:  # the feed fails, the round goes on
         reason = failure_reason(error)
-        log.warning("feed %r failed: %s", feed.name, reason)
+        log.warning(FEED_FAILED, feed.name, reason)
         _record_failure(db, feed, reason, now)
         return PollOutcome(feed.name, "error", error=reason)
 
@@ -129,7 +138,7 @@ def _poll(
     except FeedError as error:
         reason = str(error)
         retry_after = error.retry_after
-        log.warning("feed %r failed: %s", feed.name, reason)
+        log.warning(FEED_FAILED, feed.name, reason)
         _record_failure(db, feed, reason, now, retry_after)
         return PollOutcome(feed.name, "error", error=reason, retry_after=retry_after)
     index = matcher.index(db)
@@ -206,7 +215,13 @@ def _watched(index: WatchIndex, item: FeedItem, extraction: Extraction) -> bool:
 
 
 def poll_feeds(
-    databases: DatabaseSource, fetcher: Fetcher, feeds: list[Feed], matcher: Matcher, *, workers: int = 4
+    databases: DatabaseSource,
+    fetcher: Fetcher,
+    feeds: list[Feed],
+    matcher: Matcher,
+    *,
+    workers: int = 4,
+    watcher: PollWatcher | None = None,
 ) -> list[PollOutcome]:
     """Poll ``feeds`` concurrently on a small bounded pool (each worker thread
     with its own connection from ``databases``); news feeds last, since news
@@ -221,19 +236,23 @@ def poll_feeds(
         try:
             return poll_feed(databases.get(), fetcher, feed, matcher)
         except Exception as error:  # e.g. the database cannot even be opened
-            log.warning("feed %r failed: %s", feed.name, failure_reason(error))
+            log.warning(FEED_FAILED, feed.name, failure_reason(error))
             return PollOutcome(feed.name, "error", error=failure_reason(error))
 
     outcomes: dict[int, PollOutcome] = {}
     workers = max(1, min(workers, len(feeds) or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for wave in ([f for f in feeds if f.kind != "news"], [f for f in feeds if f.kind == "news"]):
-            outcomes.update(_poll_wave(pool, workers, wave, poll))
+            outcomes.update(_poll_wave(pool, workers, wave, poll, watcher))
     return [outcomes[feed.id] for feed in feeds]
 
 
 def _poll_wave(
-    pool: ThreadPoolExecutor, workers: int, wave: list[Feed], poll: Callable[[Feed], PollOutcome]
+    pool: ThreadPoolExecutor,
+    workers: int,
+    wave: list[Feed],
+    poll: Callable[[Feed], PollOutcome],
+    watcher: PollWatcher | None,
 ) -> dict[int, PollOutcome]:
     waiting = list(wave)
     running: dict[Future[PollOutcome], Feed] = {}
@@ -247,7 +266,12 @@ def _poll_wave(
                 waiting.remove(feed)
                 busy_hosts.add(host_key(feed.url))
                 running[pool.submit(poll, feed)] = feed
+                if watcher:
+                    watcher.started(feed)
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
-            outcomes[running.pop(future).id] = future.result()
+            feed = running.pop(future)
+            outcomes[feed.id] = future.result()
+            if watcher:
+                watcher.finished(feed, outcomes[feed.id])
     return outcomes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import signal
 import subprocess
 import sys
@@ -269,3 +271,60 @@ def test_every_argument_of_every_command_has_its_own_help() -> None:
     for name, parser in commands.choices.items():
         for action in parser._actions:
             assert action.help, f"{name} {action.dest}: no help"
+
+
+def three_feeds_one_broken(tmp_path: Path, feed_server: FeedServer) -> dict[str, str]:
+    catalog = write_catalog(
+        tmp_path / "feeds.toml",
+        [
+            ("SEC LR", feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml"), "regulator"),
+            ("SDNY", feed_server.serve_file("/sdny.xml", "pacer/sdny_1.xml"), "court"),
+            ("Broken", feed_server.serve("/broken.xml", "<html><body>Not a feed</body></html>"), "news"),
+        ],
+    )
+    return bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
+
+
+def read_terminal(fd: int) -> str:
+    """All a pseudo-terminal received until its last writer closed it."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def test_poll_once_on_a_terminal_shows_progress_and_each_failure_once(tmp_path: Path, feed_server: FeedServer) -> None:
+    env = three_feeds_one_broken(tmp_path, feed_server)
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "poll", "--once"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+    )
+    os.close(terminal)
+    shown = read_terminal(controller)
+    os.close(controller)
+    out = process.stdout.read()
+    assert process.wait(timeout=60) == 0
+    assert "\r" in shown and "[0/3]" in shown and "[2/3]" in shown  # one line, rewritten as feeds finish
+    assert any(f"[{done}/3] {name}" in shown for done in range(3) for name in ("SEC LR", "SDNY", "Broken"))
+    assert not shown.rstrip("\r\n").endswith("/3]")  # the progress line is cleared at the end
+    assert (shown + out).count("not a feed") == 1, shown + out
+    assert "SEC LR: 12 new of 12" in out.splitlines() and "Broken: error: not a feed" in out
+
+
+def test_poll_once_into_pipes_writes_clean_lines_and_each_failure_once(tmp_path: Path, feed_server: FeedServer) -> None:
+    result = run_bot(["poll", "--once"], three_feeds_one_broken(tmp_path, feed_server), cwd=tmp_path)
+    assert result.returncode == 0
+    assert "\r" not in result.stderr + result.stdout and "\x1b" not in result.stderr + result.stdout
+    assert (result.stderr + result.stdout).count("not a feed") == 1
+    assert "SDNY: 358 new of 358" in result.stdout.splitlines()
