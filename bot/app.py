@@ -3,9 +3,11 @@ listeners from ``handlers``. Wiring only."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
@@ -42,6 +44,29 @@ def sender_client(settings: Settings) -> WebClient:
     )
 
 
+class _DropMessage(logging.Filter):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
+def quiet_bolt_app(**options: object) -> App:
+    """Bolt's ``App(**options)`` without the warning that ``token`` is unused
+    beside ``client``: Bolt reads ``SLACK_BOT_TOKEN`` by itself and warns
+    although our client was made with that very token. Only that warning,
+    only while the app is made."""
+    bolt_log = logging.getLogger("slack_bolt.App")
+    same_token = _DropMessage(warning_client_prioritized_and_token_skipped())
+    bolt_log.addFilter(same_token)
+    try:
+        return App(**options)
+    finally:
+        bolt_log.removeFilter(same_token)
+
+
 def create_app(
     settings: Settings,
     databases: ThreadDatabases,
@@ -56,7 +81,7 @@ def create_app(
         runs after it: as a lazy listener or as :class:`BackgroundWork`. ``/feeds
     poll`` runs the ingest pipeline through ``poll_feed_now`` (handlers never
     import the poller)."""
-    app = App(
+    app = quiet_bolt_app(
         client=client,
         signing_secret=settings.slack_signing_secret,
         # Socket Mode requests arrive over an authenticated WebSocket, unsigned.

@@ -7,13 +7,14 @@ import pty
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import build_parser
 from bot.config import ENVIRONMENT, ConfigError, settings_from_env
-from tests.conftest import FIXTURES, ROOT, FeedServer, bot_env, run_bot, write_catalog
+from tests.conftest import FIXTURES, ROOT, FeedServer, SlackApi, bot_env, run_bot, slack_bot_env, write_catalog
 
 
 def test_demo_runs_offline_and_answers_case_binance(tmp_path: Path) -> None:
@@ -328,3 +329,13 @@ def test_poll_once_into_pipes_writes_clean_lines_and_each_failure_once(tmp_path:
     assert "\r" not in result.stderr + result.stdout and "\x1b" not in result.stderr + result.stdout
     assert (result.stderr + result.stdout).count("not a feed") == 1
     assert "SDNY: 358 new of 358" in result.stdout.splitlines()
+
+
+def test_run_starts_without_a_bolt_warning(tmp_path: Path, slack_api: SlackApi, start_bot: Callable) -> None:
+    start_bot(slack_bot_env(tmp_path, slack_api, write_catalog(tmp_path / "feeds.toml", [])))
+    process = start_bot.processes[-1]
+    process.terminate()
+    log = process.communicate(timeout=30)[0]
+    assert "serving Slack requests at http://127.0.0.1:" in log  # the log of a whole start
+    assert "`token` will be unused" not in log
+    assert [line for line in log.splitlines() if "WARNING slack_bolt" in line] == []
