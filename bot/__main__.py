@@ -209,7 +209,8 @@ def _feeds(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     db = open_database(existing_database(settings.db_path))
     sync_catalog(db, load_catalog(settings.feeds_path))
-    print(plain_feed_list(feed_statuses(db)))
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org
+    print(plain_feed_list(feed_statuses(db), colour=colour))
     return 0
 
 
@@ -279,7 +280,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feeds": (
         "list the feeds with their health; `feeds check` tests every catalog URL",
         "List every feed with its health (ok, pending, failing since …, quiet since …, paused), items stored, last "
-        "success and next poll; `feeds check` fetches every catalog URL once and says which answer with a readable "
+        "success and next poll (on a terminal each health in its colour, pending and paused grey; NO_COLOR=1 "
+        "turns colours off); `feeds check` fetches every catalog URL once and says which answer with a readable "
         "feed (exits 1 if any does not).",
     ),
     "digest": (

@@ -84,12 +84,20 @@ def slack_feed_list(statuses: list[FeedStatus]) -> str:
     return "\n".join(lines)
 
 
-def plain_feed_list(statuses: list[FeedStatus]) -> str:
+# The colour of each health on a terminal (ANSI): pending and paused grey, as in Slack.
+TERMINAL_COLOURS = {"ok": "32", "failing": "31", "quiet": "33", "pending": "90", "paused": "90"}
+
+
+def plain_feed_list(statuses: list[FeedStatus], *, colour: bool = False) -> str:
+    """The feed list as text; with ``colour``, each health in its colour (for a terminal)."""
     if not statuses:
         return "No feeds."
     lines = []
     for status in statuses:
-        lines.append(f"{status.position:>3}. {status.feed.name} [{status.health.describe()}]")
+        health = status.health.describe()
+        if colour:
+            health = f"\x1b[{TERMINAL_COLOURS[status.health.state]}m{health}\x1b[0m"
+        lines.append(f"{status.position:>3}. {status.feed.name} [{health}]")
         lines += [f"     {fact}" for fact in _facts(status)]
         lines.append(f"     {status.feed.url}")
     return "\n".join(lines)

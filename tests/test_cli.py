@@ -178,6 +178,7 @@ def test_feeds_shows_a_feed_not_polled_yet_as_pending(tmp_path: Path, feed_serve
     [["feeds"], ["case", "binance"], ["audit"], ["extract", str(FIXTURES / "pacer" / "sdny_1.xml"), "--db", "{db}"]],
     ids=["feeds", "case", "audit", "extract --db"],
 )
+@pytest.mark.reliability("a read-only command pointed at a database file that does not exist", kind="storage fault")
 def test_a_read_only_command_on_a_missing_database_says_so_and_creates_none(tmp_path: Path, args: list[str]) -> None:
     db = tmp_path / "nowhere" / "casewatch.db"
     env = bot_env(tmp_path, CASEWATCH_DB=str(db))
@@ -200,6 +201,7 @@ def test_a_read_only_command_on_a_missing_database_says_so_and_creates_none(tmp_
     ],
     ids=["case", "feeds", "audit", "extract", "help"],
 )
+@pytest.mark.reliability("the reader of a command's output exits early (`| head -2`)", kind="crash")
 def test_a_reader_that_stops_early_ends_the_command_quietly(
     tmp_path: Path, feed_server: FeedServer, args: list[str]
 ) -> None:
@@ -339,3 +341,23 @@ def test_run_starts_without_a_bolt_warning(tmp_path: Path, slack_api: SlackApi, 
     assert "serving Slack requests at http://127.0.0.1:" in log  # the log of a whole start
     assert "`token` will be unused" not in log
     assert [line for line in log.splitlines() if "WARNING slack_bolt" in line] == []
+
+
+def test_feeds_on_a_terminal_shows_pending_in_grey_and_ok_in_green(tmp_path: Path, feed_server: FeedServer) -> None:
+    polled = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
+    env = bot_env(
+        tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator")]))
+    )
+    assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
+    later = feed_server.serve_file("/sdny.xml", "pacer/sdny_1.xml")
+    write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator"), ("SDNY", later, "court")])
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "bot", "feeds"], env=env, cwd=tmp_path, stdout=terminal)
+    os.close(terminal)
+    shown = read_terminal(controller)
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    assert "SEC LR [\x1b[32mok\x1b[0m]" in shown
+    assert "SDNY [\x1b[90mpending: not polled yet\x1b[0m]" in shown
+    plain = run_bot(["feeds"], {**env, "NO_COLOR": "1"}, cwd=tmp_path).stdout
+    assert "\x1b" not in plain and "SDNY [pending: not polled yet]" in plain
