@@ -33,6 +33,7 @@ class PollProgress:
         self.running: list[str] = []
         self._lock = threading.Lock()  # log lines come from the poll threads
         self._drawn = False
+        self._gone: set[TextIO] = set()  # streams whose reader has left
 
     def started(self, feed: Feed) -> None:
         with self._lock:
@@ -58,7 +59,12 @@ class PollProgress:
 
     def _print(self, line: str, stream: TextIO) -> None:
         self._clear()
-        print(line, file=stream, flush=True)
+        if stream in self._gone:
+            return
+        try:
+            print(line, file=stream, flush=True)
+        except BrokenPipeError:  # the reader left (`… | head`): the round goes on, the command ends quietly
+            self._gone.add(stream)
 
     def _draw(self) -> None:
         if not self.live:

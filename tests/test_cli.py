@@ -361,3 +361,21 @@ def test_feeds_on_a_terminal_shows_pending_in_grey_and_ok_in_green(tmp_path: Pat
     assert "SDNY [\x1b[90mpending: not polled yet\x1b[0m]" in shown
     plain = run_bot(["feeds"], {**env, "NO_COLOR": "1"}, cwd=tmp_path).stdout
     assert "\x1b" not in plain and "SDNY [pending: not polled yet]" in plain
+
+
+@pytest.mark.reliability("the reader of poll --once's output exits before the round ends", kind="crash")
+def test_poll_once_finishes_its_round_when_its_reader_is_gone(tmp_path: Path, feed_server: FeedServer) -> None:
+    env = three_feeds_one_broken(tmp_path, feed_server)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "poll", "--once"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 128 + signal.SIGPIPE, errors
+    assert "Traceback" not in errors and "Exception ignored" not in errors
+    listed = run_bot(["feeds"], env, cwd=tmp_path).stdout
+    assert "SEC LR [ok]" in listed and "SDNY [ok]" in listed and "Broken [failing since" in listed  # every feed polled
