@@ -257,8 +257,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "poll": (
         "fetch every enabled feed once and store what is new",
-        "Fetch every enabled feed of the catalog once, store what is new and queue its alerts (sent by `run`), then "
-        "print one line per feed. On a terminal, progress (feeds done of total, the feed being fetched) shows on "
+        "Fetch every enabled feed of the catalog once, store what is new and queue its alerts (sent by `run`), "
+        "printing one line per feed as soon as it is done. On a terminal, progress (feeds done of total, the feed being fetched) shows on "
         "stderr. Exits 1 only if every feed failed.",
     ),
     "case": (
