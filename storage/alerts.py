@@ -362,6 +362,7 @@ class AlertView:
     amounts: list[int]
     related: list[RelatedCase] = field(default_factory=list)  # related cases this channel also watches
     related_total: int = 0
+    note: str | None = None  # the watch's note, on the first alert of a case in the channel (its thread's parent)
 
 
 def alert_view(db: Database, alert: Alert) -> AlertView:
@@ -397,7 +398,19 @@ def alert_view(db: Database, alert: Alert) -> AlertView:
         amounts=sorted(amounts, reverse=True),
         related=related,
         related_total=related_total,
+        note=_note_if_first(db, alert),
     )
+
+
+def _note_if_first(db: Database, alert: Alert) -> str | None:
+    """The note of the alert's watch if the alert is (or will be posted as)
+    the top-level message of its case in the channel: the thread's parent."""
+    if alert.thread_ts is not None:
+        return None
+    if alert.message_ts is None and thread_for(db, alert.team_id, alert.channel_id, alert.case_id) is not None:
+        return None
+    row = db.execute("SELECT note FROM watches WHERE id = ?", [alert.watch_id]).fetchone()
+    return row[0] if row else None
 
 
 # --- what users see of their alerts --------------------------------------------
