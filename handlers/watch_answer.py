@@ -6,7 +6,7 @@ import re
 
 from feeds.vocabulary import WatchKind, WatchMode
 from handlers.case_answer import ACTION_LABELS
-from handlers.mrkdwn import escape, truncate
+from handlers.mrkdwn import cut, escape, slack_length, truncate
 from handlers.watch_changes import filter_label, note_text
 from handlers.watch_request import WATCH_EXAMPLES
 from storage.search import SearchResult
@@ -149,8 +149,10 @@ def ephemeral(text: str) -> dict:
     """An ephemeral answer; long text is split into sections on line breaks."""
     sections: list[str] = [""]
     for line in text.split("\n"):
-        if len(sections[-1]) + len(line) + 1 > 2900:
+        if slack_length(sections[-1]) + slack_length(line) + 1 > 2900:
             sections.append("")
-        sections[-1] = f"{sections[-1]}\n{line}" if sections[-1] else truncate(line, 2900)
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections[:48]]
-    return {"response_type": "ephemeral", "text": truncate(text, 3000), "blocks": blocks}
+        sections[-1] = f"{sections[-1]}\n{line}" if sections[-1] else cut(line, 2900)
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections[:48] if section.strip()
+    ]
+    return {"response_type": "ephemeral", "text": cut(text, 3000), "blocks": blocks}

@@ -40,6 +40,7 @@ _TOKEN = re.compile(r'"(?P<quoted>[^"]*)"|(?P<open>"[^"]*$)|(?P<bare>[^\s"]+)')
 class Token:
     text: str
     quoted: bool
+    end: int  # where it ends in the text read
     unclosed: bool = False
 
 
@@ -59,11 +60,11 @@ def _tokens(text: str) -> list[Token]:
     found = []
     for match in _TOKEN.finditer(text):
         if match["open"] is not None:
-            found.append(Token(match["open"][1:], quoted=True, unclosed=True))
+            found.append(Token(match["open"][1:], quoted=True, end=match.end(), unclosed=True))
         elif match["quoted"] is not None:
-            found.append(Token(match["quoted"], quoted=True))
+            found.append(Token(match["quoted"], quoted=True, end=match.end()))
         else:
-            found.append(Token(match["bare"], quoted=False))
+            found.append(Token(match["bare"], quoted=False, end=match.end()))
     return found
 
 
@@ -79,7 +80,8 @@ def _example(named: str, verb: str) -> str:
 def parse_watch_change(text: str) -> WatchChange | BadRequest | None:
     """The change ``text`` asks for, a refusal explaining what is wrong, or
     None when ``text`` asks for no change (it is a watch to add)."""
-    tokens = _tokens(visible_text(text).translate(_QUOTES)[:2000])
+    text = visible_text(text).translate(_QUOTES)[:2000]
+    tokens = _tokens(text)
     at = next(
         (i for i, token in enumerate(tokens) if i and not token.quoted and token.text.lower() in VERBS),
         None,
@@ -94,7 +96,7 @@ def parse_watch_change(text: str) -> WatchChange | BadRequest | None:
     if any(token.unclosed for token in arguments):
         return BadRequest(f"A quotation mark is not closed: write {_example(named, verb)}.")
     if verb == "note":
-        return _note_change(target, named, arguments)
+        return _note_change(target, named, text[tokens[at].end :].strip())
     return _filter_change(target, named, verb, arguments)
 
 
@@ -150,10 +152,13 @@ def _filter_change(
     return WatchChange(target, named, verb, filters=tuple(filters))
 
 
-def _note_change(target: tuple[WatchKind, str] | int, named: str, arguments: list[Token]) -> WatchChange | BadRequest:
-    if len(arguments) == 1 and not arguments[0].quoted and arguments[0].text.lower() == REMOVE_NOTE:
+def _note_change(target: tuple[WatchKind, str] | int, named: str, written: str) -> WatchChange | BadRequest:
+    """The note as written after ``note``: the text inside its quotes if it is
+    one quoted text, else as it is; the bare word ``remove`` removes it."""
+    if written.lower() == REMOVE_NOTE:
         return WatchChange(target, named, "note", note=None)
-    note = " ".join(token.text for token in arguments).strip()
+    quoted = written.startswith('"') and written.endswith('"') and written.count('"') == 2
+    note = written[1:-1].strip() if quoted else written
     example = _example(named, "note")
     if not note:
         return BadRequest(f"Say the note, e.g. {example} (remove one with `note {REMOVE_NOTE}`).")
@@ -253,5 +258,8 @@ def hidden_list(hidden: list[HiddenAlert], total: int) -> str:
     lines += [_hidden_line(item) for item in hidden]
     if total > len(hidden):
         lines.append(f"…and {total - len(hidden)} more.")
-    lines.append('Stop hiding one with `/watch <name> unhide "…"`; routine entries come with `/watch <name> all`.')
+    lines.append(
+        'Stop hiding one with `/watch binance unhide "pro hac vice"` (your watch, what it hides); '
+        "routine entries come with `/watch binance all`."
+    )
     return "\n".join(lines)
