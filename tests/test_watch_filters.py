@@ -5,6 +5,7 @@ migrated in-memory database. Over signed HTTP: test_watch_filters_e2e.py."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from feeds.filters import AlertSubject, HideFilter, hiding_filter, read_filter
 from feeds.match import Hit
 from feeds.vocabulary import Action, FeedKind, FilterKind
 from storage import alerts as outbox
+from storage.audit import audit_rows
 from storage.database import write_transaction
 from storage.watch_filters import (
     MAX_FILTERS_PER_WATCH,
@@ -93,9 +95,12 @@ def _enqueue(db: Database, event_id: int, case_id: int | None, hits: list[Hit], 
         return outbox.enqueue(db, event_id=event_id, case_id=case_id, hits=hits, **subject)  # type: ignore[arg-type]
 
 
+def _rules(*texts: str) -> list[HideFilter]:
+    return [rule for rule in map(read_filter, texts) if rule is not None]
+
+
 def _hide(db: Database, watch_id: int, *texts: str, channel: str = CHANNEL) -> list[HideFilter]:
-    rules = [rule for rule in map(read_filter, texts) if rule is not None]
-    return add_filters(db, team_id=TEAM, channel_id=channel, watch_id=watch_id, user_id=USER, filters=rules)
+    return add_filters(db, team_id=TEAM, channel_id=channel, watch_id=watch_id, user_id=USER, filters=_rules(*texts))
 
 
 def test_a_hidden_alert_is_recorded_with_its_filter_and_other_channels_are_alerted(memory_db: Database) -> None:
@@ -157,7 +162,7 @@ def test_unhide_removes_a_filter_by_its_folded_text_and_alerts_follow_again(memo
         channel_id=CHANNEL,
         watch_id=watch.id,
         user_id=USER,
-        filters=[read_filter("PRO-HAC VICE")],  # type: ignore[list-item]
+        filters=_rules("PRO-HAC VICE"),
     )
     assert [rule.text for rule in removed] == ["pro hac vice"]
     (listed,) = channel_watches(memory_db, TEAM, CHANNEL)
@@ -210,3 +215,19 @@ def test_a_note_is_kept_and_removed(memory_db: Database) -> None:
     assert channel_watches(memory_db, TEAM, CHANNEL)[0].note == "Q3 audit"
     set_note(memory_db, team_id=TEAM, channel_id=CHANNEL, watch_id=watch.id, user_id=USER, note=None)
     assert channel_watches(memory_db, TEAM, CHANNEL)[0].note is None
+
+
+def test_every_change_is_audited(memory_db: Database) -> None:
+    watch = factories.watch(memory_db, "Acme Widgets")
+    _hide(memory_db, watch.id, "pro hac vice")
+    _hide(memory_db, watch.id, "Pro Hac Vice")  # nothing new: nothing to audit
+    remove_filters(
+        memory_db, team_id=TEAM, channel_id=CHANNEL, watch_id=watch.id, user_id=USER, filters=_rules("pro hac vice")
+    )
+    set_note(memory_db, team_id=TEAM, channel_id=CHANNEL, watch_id=watch.id, user_id=USER, note="Q3 audit")
+    changes = [json.loads(detail) for *_, detail in audit_rows(memory_db, TEAM)][1:]  # after "watch added"
+    assert changes == [
+        {"term": "Acme Widgets", "hide": ["pro hac vice"]},
+        {"term": "Acme Widgets", "unhide": ["pro hac vice"]},
+        {"term": "Acme Widgets", "note": "Q3 audit"},
+    ]
