@@ -56,6 +56,7 @@ def fits_slack(answer: dict) -> bool:
     return block_kit_error(answer) is None and len(answer["text"]) <= 3000
 
 
+@pytest.mark.reliability("a channel hides some alerts of a case other channels watch", kind="input")
 def test_hidden_alerts_are_listed_with_their_filter_and_other_channels_still_hear(
     world: World, observed: Observed
 ) -> None:
