@@ -68,11 +68,15 @@ def _tokens(text: str) -> list[Token]:
     return found
 
 
+def _plain(term: str) -> str:
+    """A watch's term inside a code example: escaped, capped, quoted when it has several words."""
+    shown = escape(truncate(term.replace("`", "").replace('"', ""), 100))
+    return f'"{shown}"' if " " in shown else shown
+
+
 def _example(named: str, verb: str) -> str:
     """An example for the user's own watch (their words, made safe to show in code)."""
-    shown = escape(truncate(named.replace("`", "").replace('"', ""), 60)) or "binance"
-    if " " in shown:
-        shown = f'"{shown}"'
+    shown = _plain(named) or "binance"
     argument = '"counterparty review for the Q3 audit"' if verb == "note" else '"pro hac vice"'
     return f"`/watch {shown} {verb} {argument}`"
 
@@ -214,21 +218,23 @@ def hidden_now(watch: Watch, added: list[HideFilter], asked: tuple[HideFilter, .
         lines.append(f"{_term(watch)} already hid {_listing(already)}.")
     if any(rule.kind == FilterKind.ROUTINE for rule in added) and not watch.include_routine:
         lines.append("Routine docket entries were left out of this watch already (it does not ask for `all`).")
-    lines.append(f'Undo with `/watch {escape(truncate(watch.term, 100))} unhide "…"`; `/watchlist` shows every filter.')
+    lines.append(f'Undo with `/watch {_plain(watch.term)} unhide "…"`; `/watchlist` shows every filter.')
     return "\n".join(lines)
 
 
 def unhidden(watch: Watch, removed: list[HideFilter], asked: tuple[HideFilter, ...]) -> str:
     if not removed:
         have = _listing(watch.filters) if watch.filters else "nothing"
-        return f"{_term(watch)} did not hide {_listing(asked)}; it hides {have}."
+        default = any(rule.kind == FilterKind.ROUTINE for rule in asked) and not watch.include_routine
+        include = f" Routine docket entries are left out by default: `/watch {_plain(watch.term)} all` includes them."
+        return f"{_term(watch)} did not hide {_listing(asked)}; it hides {have}." + (include if default else "")
     return f":bell: In this channel, {_term(watch)} no longer hides {_listing(removed)}."
 
 
 def note_set(watch: Watch, note: str) -> str:
     return (
         f":memo: Note on {_term(watch)}: {note_text(note)}\nIt shows in `/watchlist`, the Home tab and the first "
-        f"alert of each case here. Remove it with `/watch {escape(truncate(watch.term, 100))} note {REMOVE_NOTE}`."
+        f"alert of each case here. Remove it with `/watch {_plain(watch.term)} note {REMOVE_NOTE}`."
     )
 
 

@@ -209,3 +209,11 @@ def test_the_home_tab_with_any_notes_fits_and_escapes_them(notes: list[str]) -> 
         if block["type"] == "section":  # each channel's section is headed by its mention, which is ours
             text = block["text"]["text"].removeprefix("<#C0000>").removeprefix("<#C0001>").removeprefix("<#C0002>")
             assert_no_foreign_markup({"text": text}, set())
+
+
+def test_unhiding_routine_entries_on_a_default_watch_says_how_to_include_them() -> None:
+    found = parse_watch_change("Binance Holdings unhide routine")
+    assert isinstance(found, WatchChange)
+    answer = unhidden(watch_of("Binance Holdings"), [], found.filters)
+    assert "did not hide routine docket entries; it hides nothing." in answer
+    assert '`/watch "Binance Holdings" all` includes them' in answer
