@@ -54,6 +54,14 @@ class AlertStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class FilterKind(StrEnum):
+    """What a watch's hide filter hides (``watch_filters.kind``; see ``feeds.filters``)."""
+
+    ACTION = "action"  # events of one kind of action
+    ROUTINE = "routine"  # routine docket entries (appearances, summonses …)
+    PHRASE = "phrase"  # items whose text holds the phrase as whole words
+
+
 class CasePartyRole(StrEnum):
     """How a name is recorded on a case (``case_parties.role``)."""
 

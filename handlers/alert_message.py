@@ -11,6 +11,7 @@ from __future__ import annotations
 from feeds.extract import format_amount
 from handlers.case_answer import ACTION_LABELS, more_related, related_label, status_label
 from handlers.mrkdwn import HEADER_LIMIT, TEXT_LIMIT, escape, join_within, link, truncate
+from handlers.watch_changes import note_text
 from storage.alerts import AlertView
 
 HEADLINE_CHARS = 200
@@ -80,7 +81,14 @@ def alert_message(view: AlertView) -> dict:
     related = _related_line(view, TEXT_LIMIT)
     if related:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": related}]})
+    if view.note:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _note_line(view.note)}]})
     return {"text": text, "blocks": blocks}
+
+
+def _note_line(note: str) -> str:
+    """The channel's note on the watch (the first alert of a case shows why the channel follows it)."""
+    return f":memo: *Note:* {note_text(note)}"
 
 
 def alert_fallback(view: AlertView) -> dict:
@@ -98,6 +106,8 @@ def alert_fallback(view: AlertView) -> dict:
     related = _related_line(view, 1000)
     if related:
         lines.append(related)
+    if view.note:
+        lines.append(_note_line(view.note))
     return {"text": join_within(lines, FALLBACK_CHARS)}
 
 

@@ -16,7 +16,9 @@ from sqlite_utils import Database
 from feeds.vocabulary import WatchKind
 from handlers.case_answer import slack_answer, slack_usage
 from handlers.interactive import could_not, request_database
+from handlers.noise_commands import change_watch, hidden_alerts
 from handlers.watch_answer import already_removed, ephemeral, unwatched, watch_confirmation, watchlist
+from handlers.watch_changes import parse_watch_change
 from handlers.watch_request import (
     WATCH_EXAMPLES,
     BadRequest,
@@ -29,6 +31,7 @@ from handlers.watch_request import (
 from storage.database import StorageUnavailable, ThreadDatabases, write_transaction
 from storage.feeds import follow_news_search, retire_news_search
 from storage.search import SearchResult, search_cases
+from storage.watch_filters import hidden_counts
 from storage.watches import (
     TooManyWatches,
     Watch,
@@ -112,6 +115,13 @@ def register(
         ack(response_type="ephemeral", **slack_answer(result, watched))
 
     def watch_command(ack: Ack, command: dict) -> None:
+        change = parse_watch_change(command.get("text") or "")
+        if isinstance(change, BadRequest):
+            ack(**ephemeral(change.message))
+            return
+        if change is not None:
+            ack(**change_watch(databases, command, change))
+            return
         spec = parse_watch(command.get("text") or "")
         if isinstance(spec, BadRequest):
             ack(**ephemeral(f"{spec.message}\nExamples: {WATCH_EXAMPLES}"))
@@ -152,7 +162,11 @@ def register(
             ack(**ephemeral("This channel has no such watch. `/watchlist` shows them, with their numbers."))
 
     def watchlist_command(ack: Ack, command: dict) -> None:
-        ack(**ephemeral(watchlist(channel_watches(databases.get(), command["team_id"], command["channel_id"]))))
+        if visible_text(command.get("text") or "").strip().lower() == "hidden":
+            ack(**hidden_alerts(databases, command))
+            return
+        db, team_id, channel_id = databases.get(), command["team_id"], command["channel_id"]
+        ack(**ephemeral(watchlist(channel_watches(db, team_id, channel_id), hidden_counts(db, team_id, channel_id))))
 
     app.command("/case")(case_command)
     app.command("/watch")(watch_command)

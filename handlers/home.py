@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, truncate
 from handlers.watch_answer import action_label, fix_for, mention_channel
+from handlers.watch_changes import note_text
 from storage.alerts import SentAlert
 from storage.watches import Watch
+
+HOME_NOTE_CHARS = 150  # a watch's note under it (escaped)
 
 
 def home_view(watches: list[Watch], alerts: list[SentAlert]) -> dict:
@@ -32,7 +35,8 @@ def home_view(watches: list[Watch], alerts: list[SentAlert]) -> dict:
         lines = [mention_channel(channel_id)]
         for watch in channel_watches[:15]:
             last = f", last alert {watch.last_alert_at[:10]}" if watch.last_alert_at else ""
-            lines.append(f"• *{escape(watch.term, 300)}* · {watch.mode} · {watch.alerts_sent} sent{last}")
+            note = f"\n    {note_text(watch.note, HOME_NOTE_CHARS)}" if watch.note else ""
+            lines.append(f"• *{escape(watch.term, 300)}* · {watch.mode} · {watch.alerts_sent} sent{last}{note}")
         errors = {watch.last_error for watch in channel_watches if watch.last_error}
         lines += [f":warning: {fix_for(error)}" for error in sorted(errors)]
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": join_within(lines, TEXT_LIMIT)}})

@@ -6,9 +6,11 @@ import re
 
 from feeds.vocabulary import WatchKind, WatchMode
 from handlers.case_answer import ACTION_LABELS
-from handlers.mrkdwn import escape, truncate
+from handlers.mrkdwn import cut, escape, slack_length, truncate
+from handlers.watch_changes import filter_label, note_text
 from handlers.watch_request import WATCH_EXAMPLES
 from storage.search import SearchResult
+from storage.watch_filters import HIDDEN_DAYS
 from storage.watches import Watch
 
 _SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,20}$")
@@ -85,7 +87,7 @@ def watch_confirmation(watch: Watch, created: bool, known: SearchResult, elsewhe
     return "\n".join(lines)
 
 
-def watch_line(watch: Watch) -> str:
+def watch_line(watch: Watch, hidden: int = 0) -> str:
     """One watch of ``/watchlist``, headed by its number: its id, which never
     changes or passes to another watch, so ``/unwatch 12`` means this one."""
     aliases = f" (aka {', '.join(escape(a) for a in watch.aliases)})" if watch.aliases else ""
@@ -98,15 +100,33 @@ def watch_line(watch: Watch) -> str:
     )
     if watch.last_error:
         line += f"\n    :warning: Alerts are failing since {watch.last_error_at[:16].replace('T', ' ')} UTC: {fix_for(watch.last_error)}"
-    return line
+    return line + _noise_lines(watch, hidden)
 
 
-def watchlist(watches: list[Watch]) -> str:
+def _noise_lines(watch: Watch, hidden: int) -> str:
+    """What the watch hides, how much it hid lately, and its note (``/watch … hide``, ``note``)."""
+    lines = []
+    if watch.filters:
+        lines.append("hides " + ", ".join(filter_label(rule) for rule in watch.filters))
+    if hidden:
+        lines.append(f"{hidden} alert{'s' if hidden != 1 else ''} hidden in {HIDDEN_DAYS} days (`/watchlist hidden`)")
+    if watch.note:
+        lines.append(f"note: {note_text(watch.note)}")
+    return "".join(f"\n    {line}" for line in lines)
+
+
+def watchlist(watches: list[Watch], hidden: dict[int, int] | None = None) -> str:
+    """``/watchlist``; ``hidden``: how many alerts each watch hid lately."""
     if not watches:
         return f"This channel watches nothing yet. Try {WATCH_EXAMPLES}."
     lines = [f"This channel's watches ({len(watches)}):"]
-    lines += [watch_line(watch) for watch in watches]
+    lines += [watch_line(watch, (hidden or {}).get(watch.id, 0)) for watch in watches]
     lines.append(f"Remove one by its number, `/unwatch {watches[0].id}`, or by name, `/unwatch binance`.")
+    example = escape(truncate(watches[0].term.replace("`", ""), 60))
+    lines.append(
+        f'Hide what you do not need with `/watch {example} hide "pro hac vice"` (or a kind: `hide orders`), '
+        f'keep a note with `/watch {example} note "why"`; `/watchlist hidden` lists what was hidden.'
+    )
     return "\n".join(lines)
 
 
@@ -129,8 +149,10 @@ def ephemeral(text: str) -> dict:
     """An ephemeral answer; long text is split into sections on line breaks."""
     sections: list[str] = [""]
     for line in text.split("\n"):
-        if len(sections[-1]) + len(line) + 1 > 2900:
+        if slack_length(sections[-1]) + slack_length(line) + 1 > 2900:
             sections.append("")
-        sections[-1] = f"{sections[-1]}\n{line}" if sections[-1] else truncate(line, 2900)
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections[:48]]
-    return {"response_type": "ephemeral", "text": truncate(text, 3000), "blocks": blocks}
+        sections[-1] = f"{sections[-1]}\n{line}" if sections[-1] else cut(line, 2900)
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": section}} for section in sections[:48] if section.strip()
+    ]
+    return {"response_type": "ephemeral", "text": cut(text, 3000), "blocks": blocks}

@@ -28,12 +28,14 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
+from feeds.filters import AlertSubject, hiding_filter
 from feeds.times import aware
 from feeds.vocabulary import Action, AlertStatus, WatchMode
 from storage import audit
 from storage.cases import CaseView, case_view, entry_headline
 from storage.database import now_iso, write_transaction
 from storage.related import RelatedCase, watched_related
+from storage.watch_filters import HiddenHit, filters_of, record_hidden
 
 MAJOR_ACTIONS = frozenset(
     {
@@ -74,15 +76,33 @@ class WatchHit(Protocol):
     def matched(self) -> str: ...
 
 
-def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: Iterable[WatchHit], routine: bool) -> int:
+def enqueue(
+    db: Database,
+    *,
+    event_id: int,
+    case_id: int | None,
+    hits: Iterable[WatchHit],
+    routine: bool,
+    action: str = Action.CASE_UPDATE,
+    text: str = "",
+) -> int:
     """Write one pending alert per channel for ``hits`` (inside the caller's
-    transaction). Routine docket entries alert only watches that ask for all.
-    Returns how many alerts are new."""
+    transaction). A hit that its watch's filters hide (``feeds.filters``: routine
+    docket entries unless the watch asks for all, then the kinds of action and
+    phrases the channel hid; ``action`` and ``text``, the event's first item's
+    title and summary, are what they look at) is recorded as hidden instead,
+    unless another watch brings the channel the alert. Returns how many alerts are new."""
+    hits = list(hits)
+    subject = AlertSubject(action=action, routine=routine, text=text)
+    filters = filters_of(db, [hit.watch.id for hit in hits]) if hits else {}
+    hidden: list[HiddenHit] = []
     created = 0
     now = now_iso()
     for hit in hits:
         watch = hit.watch
-        if routine and not watch.include_routine:
+        rule = hiding_filter(filters.get(watch.id, ()), subject, include_routine=watch.include_routine)
+        if rule is not None:
+            hidden.append(HiddenHit(watch.team_id, watch.channel_id, watch.id, hit.matched, rule))
             continue
         inserted = db.execute(
             """
@@ -107,6 +127,8 @@ def enqueue(db: Database, *, event_id: int, case_id: int | None, hits: Iterable[
             """,
             [hit.matched, hit.matched, watch.mode, watch.team_id, watch.channel_id, event_id],
         )
+    if hidden:
+        record_hidden(db, event_id=event_id, case_id=case_id, hidden=hidden)
     return created
 
 
@@ -340,6 +362,7 @@ class AlertView:
     amounts: list[int]
     related: list[RelatedCase] = field(default_factory=list)  # related cases this channel also watches
     related_total: int = 0
+    note: str | None = None  # the watch's note, on the first alert of a case in the channel (its thread's parent)
 
 
 def alert_view(db: Database, alert: Alert) -> AlertView:
@@ -375,7 +398,19 @@ def alert_view(db: Database, alert: Alert) -> AlertView:
         amounts=sorted(amounts, reverse=True),
         related=related,
         related_total=related_total,
+        note=_note_if_first(db, alert),
     )
+
+
+def _note_if_first(db: Database, alert: Alert) -> str | None:
+    """The note of the alert's watch if the alert is (or will be posted as)
+    the top-level message of its case in the channel: the thread's parent."""
+    if alert.thread_ts is not None:
+        return None
+    if alert.message_ts is None and thread_for(db, alert.team_id, alert.channel_id, alert.case_id) is not None:
+        return None
+    row = db.execute("SELECT note FROM watches WHERE id = ?", [alert.watch_id]).fetchone()
+    return row[0] if row else None
 
 
 # --- what users see of their alerts --------------------------------------------

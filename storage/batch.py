@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlite_utils import Database
 
 from feeds.types import FeedPlan, PlannedItem, StoredBatch, StoredItem, skipped_item
+from feeds.vocabulary import Action
 from storage.adopt import adopt_waiting_news
 from storage.alerts import WatchHit, enqueue, mark_event_changed
 from storage.cases import BatchCases, CaseJoin, find_case
@@ -151,4 +152,12 @@ def route_event(
     )
     if not hits:
         return 0
-    return enqueue(db, event_id=event_id, case_id=stored.case_id, hits=hits, routine=stored.extraction.routine)
+    return enqueue(
+        db,
+        event_id=event_id,
+        case_id=stored.case_id,
+        hits=hits,
+        routine=stored.extraction.routine,
+        action=stored.extraction.action or Action.CASE_UPDATE,
+        text=f"{stored.item.title}\n{stored.item.summary}",
+    )

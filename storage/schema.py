@@ -480,3 +480,40 @@ def m018_case_mentions(db: Database) -> None:
         ) WITHOUT ROWID;
         """
     )
+
+
+@migrations()
+def m020_watch_filters_and_notes(db: Database) -> None:
+    # A channel's hide filters on a watch (feeds.filters), its note on why it
+    # follows it, and a record of every alert a filter (or the routine-entry
+    # default) hid, so that /watchlist hidden can say what was hidden and why.
+    db.executescript(
+        """
+        ALTER TABLE watches ADD COLUMN note TEXT;
+        CREATE TABLE watch_filters (
+            id INTEGER PRIMARY KEY,
+            watch_id INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('action', 'routine', 'phrase')),
+            key TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (watch_id, kind, key)
+        );
+        CREATE TABLE hidden_alerts (
+            id INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            event_id INTEGER NOT NULL,
+            case_id INTEGER,
+            watch_id INTEGER NOT NULL,
+            matched_term TEXT NOT NULL,
+            filter_kind TEXT NOT NULL,
+            filter_text TEXT NOT NULL,
+            by_default INTEGER NOT NULL DEFAULT 0,
+            hidden_at TEXT NOT NULL,
+            UNIQUE (team_id, channel_id, event_id)
+        );
+        CREATE INDEX hidden_alerts_recent ON hidden_alerts (team_id, channel_id, hidden_at);
+        """
+    )

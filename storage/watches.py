@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from feeds.filters import HideFilter
 from feeds.match import WatchTarget
 from feeds.vocabulary import WatchKind, WatchMode
 from storage import audit
 from storage.database import now_iso, write_transaction
+from storage.watch_filters import delete_filters, filters_of
 
 MAX_WATCHES_PER_CHANNEL = 500
 
@@ -52,6 +54,8 @@ class Watch:
     last_error: str | None
     last_error_at: str | None
     aliases: list[str] = field(default_factory=list)
+    note: str | None = None  # why the channel follows it, in its own words
+    filters: list[HideFilter] = field(default_factory=list)  # what it hides (feeds.filters)
 
 
 class TooManyWatches(Exception):
@@ -60,7 +64,7 @@ class TooManyWatches(Exception):
 
 _COLUMNS = (
     "id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine, created_by, created_at, "
-    "last_alert_at, alerts_sent, last_error, last_error_at"
+    "last_alert_at, alerts_sent, last_error, last_error_at, note"
 )
 
 
@@ -83,6 +87,8 @@ def _watches(db: Database, where: str, params: list) -> list[Watch]:
             f"SELECT watch_id, alias FROM watch_aliases WHERE watch_id IN ({marks}) ORDER BY rowid", list(by_id)
         ):
             by_id[watch_id].aliases.append(alias)
+        for watch_id, filters in filters_of(db, by_id).items():
+            by_id[watch_id].filters = filters
     return watches
 
 
@@ -177,6 +183,7 @@ def remove_watch(db: Database, *, team_id: str, channel_id: str, watch_id: int, 
         if not found:
             return None
         db.execute("DELETE FROM watch_aliases WHERE watch_id = ?", [watch_id])
+        delete_filters(db, watch_id)
         db.execute("DELETE FROM watches WHERE id = ?", [watch_id])
         db.execute(
             "UPDATE alerts SET status = 'cancelled' WHERE watch_id = ? AND status = 'pending'",

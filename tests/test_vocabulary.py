@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from feeds.vocabulary import Action, AlertStatus, CasePartyRole, FeedKind, WatchKind, WatchMode
+from feeds.vocabulary import Action, AlertStatus, CasePartyRole, FeedKind, FilterKind, WatchKind, WatchMode
 from handlers.case_answer import ACTION_LABELS
 
 CHECKED_SETS: dict[tuple[str, str], type[StrEnum]] = {
@@ -21,6 +21,7 @@ CHECKED_SETS: dict[tuple[str, str], type[StrEnum]] = {
     ("watches", "mode"): WatchMode,
     ("alerts", "status"): AlertStatus,
     ("case_parties", "role"): CasePartyRole,
+    ("watch_filters", "kind"): FilterKind,
 }
 _CHECK_IN = re.compile(r"CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)", re.IGNORECASE)
 LABELS = Path(__file__).parent / "data" / "extraction" / "labels"
