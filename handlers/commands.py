@@ -14,9 +14,9 @@ from slack_bolt import Ack, App
 from sqlite_utils import Database
 
 from feeds.vocabulary import WatchKind
-from handlers.case_answer import slack_answer, slack_usage
+from handlers.case_answer import is_help, slack_answer, slack_help, slack_usage
 from handlers.interactive import could_not, request_database
-from handlers.watch_answer import already_removed, ephemeral, unwatched, watch_confirmation, watchlist
+from handlers.watch_answer import WATCH_HELP, already_removed, ephemeral, unwatched, watch_confirmation, watchlist
 from handlers.watch_request import (
     WATCH_EXAMPLES,
     BadRequest,
@@ -104,6 +104,9 @@ def register(
         if not query:
             ack(response_type="ephemeral", **slack_usage())
             return
+        if is_help(query):
+            ack(response_type="ephemeral", **slack_help())
+            return
         db = databases.get()
         result = search(db, query)
         watched = cases_watched_in_channel(
@@ -112,6 +115,9 @@ def register(
         ack(response_type="ephemeral", **slack_answer(result, watched))
 
     def watch_command(ack: Ack, command: dict) -> None:
+        if is_help(command.get("text") or ""):
+            ack(**ephemeral(WATCH_HELP))
+            return
         spec = parse_watch(command.get("text") or "")
         if isinstance(spec, BadRequest):
             ack(**ephemeral(f"{spec.message}\nExamples: {WATCH_EXAMPLES}"))
