@@ -170,7 +170,7 @@ class CardButton:
     def value(self) -> str:
         fields: dict = {"case": self.case_id}
         if self.query is not None:
-            fields["q"] = escape(truncate(self.query, BUTTON_QUERY_CHARS))  # never a raw <!channel>, even unseen
+            fields["q"] = escape(self.query[:BUTTON_QUERY_CHARS])  # never a raw <!channel>, even unseen
         if self.shared_by:
             fields["by"] = self.shared_by[:40]
         return json.dumps(fields, ensure_ascii=False)

@@ -71,6 +71,15 @@ def _facts(status: FeedStatus, when: Callable[[str | None], str], text: Callable
     ]
 
 
+def _slack_health(status: Health) -> str:
+    """:meth:`Health.describe` in mrkdwn, its date in the reader's time zone."""
+    if status.state == "failing" and status.since:
+        return f"failing since {_slack_when(status.since)}: {escape(truncate(status.detail or '', 200))}"
+    if status.state == "quiet" and status.since:
+        return f"quiet since {slack_date(status.since)} (nothing new for {escape(truncate(status.detail or '', 100))})"
+    return escape(truncate(status.describe(), 200))
+
+
 def slack_feed_list(statuses: list[FeedStatus]) -> str:
     if not statuses:
         return "No feeds yet. " + FEEDS_HELP
@@ -84,8 +93,7 @@ def slack_feed_list(statuses: list[FeedStatus]) -> str:
     for status in statuses:
         feed = status.feed
         lines.append(
-            f"{icons[status.health.state]} *{status.position}. {escape(feed.name)}* · "
-            f"{escape(truncate(status.health.describe(), 200))}"
+            f"{icons[status.health.state]} *{status.position}. {escape(feed.name)}* · {_slack_health(status.health)}"
         )
         lines += [f"      {fact}" for fact in _facts(status, _slack_when, escape)]
     return "\n".join(lines)

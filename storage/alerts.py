@@ -259,8 +259,8 @@ def _count_delivery(db: Database, alert: Alert, now: str) -> None:
     ``matched_term`` (``binance, Changpeng Zhao``)."""
     db.execute(
         "UPDATE watches SET alerts_sent = alerts_sent + 1, last_alert_at = ?, last_error = NULL, last_error_at = NULL "
-        "WHERE id = ? OR (team_id = ? AND channel_id = ? AND instr(', ' || ? || ', ', ', ' || term || ', ') > 0)",
-        [now, alert.watch_id, alert.team_id, alert.channel_id, alert.matched_term],
+        "WHERE team_id = ? AND channel_id = ? AND (id = ? OR instr(', ' || ? || ', ', ', ' || term || ', ') > 0)",
+        [now, alert.team_id, alert.channel_id, alert.watch_id, alert.matched_term],
     )
 
 

@@ -130,16 +130,21 @@ def test_the_watchlist_footer_uses_the_channels_own_watches(demo_bot: tuple[str,
 # --- Dates in the reader's time zone ------------------------------------------------------
 
 
-def test_dates_are_shown_in_the_readers_time_zone(demo_bot: tuple[str, dict]) -> None:
-    url, _ = demo_bot
+def test_dates_are_shown_in_the_readers_time_zone(
+    demo_bot: tuple[str, dict], feed_server: FeedServer, tmp_path: Path
+) -> None:
+    url, env = demo_bot
     card = json.dumps(ask(url, "/case", "binance")["blocks"])
     assert "Ruling on <!date^" in card and len(DATE.findall(card)) >= 6
     assert "`2024-06-28`" not in card  # no bare UTC day left
     ask(url, "/watch", "binance")
     listed = ask(url, "/watchlist", "")["text"]
     assert re.search(r"added by <@U0001> on " + DATE.pattern, listed), listed
+    feed_server.serve("/news.xml", b"", status=500)
+    assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
     feeds = ask(url, "/feeds", "")["text"]
-    assert "last success " in feeds and DATE_AND_TIME.search(feeds), feeds
+    assert re.search("last success " + DATE_AND_TIME.pattern, feeds), feeds
+    assert re.search("failing since " + DATE_AND_TIME.pattern, feeds), feeds
 
 
 def test_alerts_and_home_show_dates_in_the_readers_time_zone(world: World) -> None:  # noqa: F811
