@@ -34,6 +34,7 @@ from storage.cases import CaseView, case_view
 from storage.database import StorageUnavailable, ThreadDatabases
 from storage.search import SearchResult, search_cases
 from storage.watches import (
+    TooManyWatches,
     Watch,
     WatchSpec,
     add_watch,
@@ -121,6 +122,9 @@ def register(app: App, databases: ThreadDatabases) -> None:
                 watch, created = add_watch(
                     db, team_id=team_id, channel_id=channel_id, user_id=user_id, spec=_case_spec(case)
                 )
+        except TooManyWatches as error:
+            _answer(respond, f"Not added: {error}. Remove some with `/unwatch`.")
+            return
         except StorageUnavailable as error:
             _answer(respond, could_not("save the watch", error)["text"])
             return

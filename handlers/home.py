@@ -8,7 +8,7 @@ far from Slack's 100, and no section passes its 3,000 characters.
 
 from __future__ import annotations
 
-from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, mention_channel, slack_date, truncate
+from handlers.mrkdwn import TEXT_LIMIT, cut, escape, join_within, mention_channel, slack_date, truncate
 from handlers.watch_answer import action_label, fix_for
 from storage.alerts import SentAlert
 from storage.watches import Watch
@@ -24,7 +24,7 @@ def _watch_line(watch: Watch) -> str:
     last = f", last {slack_date(watch.last_alert_at)}" if watch.last_alert_at else ""
     line = f"• *{escape(watch.term, TERM_CHARS)}* · {watch.mode} · {sent}{last}"
     if watch.last_error:
-        line += f"\n    :warning: {truncate(fix_for(watch.last_error), 200)}"
+        line += f"\n    :warning: {cut(fix_for(watch.last_error), 200)}"
     return line
 
 

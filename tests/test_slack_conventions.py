@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.demo import DEMO_FEEDS
+from feeds.vocabulary import WatchKind
+from handlers.mrkdwn import slack_date
+from storage.database import open_database
+from storage.watches import MAX_WATCHES_PER_CHANNEL, WatchSpec, add_watch
 from tests.conftest import (
     FeedServer,
     SlackApi,
@@ -217,6 +221,22 @@ def test_watch_and_unwatch_replace_the_card_with_the_button_flipped(
     assert "watches nothing yet" in ask(url, "/watchlist", "")["text"]
 
 
+@pytest.mark.reliability("a Watch click in a channel that has as many watches as allowed", kind="abuse")
+def test_a_watch_click_over_the_channels_limit_says_so(demo_bot: tuple[str, dict], slack_api: SlackApi) -> None:
+    url, env = demo_bot
+    db = open_database(env["CASEWATCH_DB"])
+    for n in range(MAX_WATCHES_PER_CHANNEL):
+        spec = WatchSpec(kind=WatchKind.NAME, term=f"company{n}", term_key=f"company{n}")
+        add_watch(db, team_id="T0001", channel_id="C0001", user_id="U0001", spec=spec)
+    db.close()
+    watch = buttons(cards(ask(url, "/case", "binance"))[0])[0]
+    post_button(url, "watch_case", watch["value"], slack_api.response_url)
+    assert slack_api.wait_for(lambda: responses(slack_api), timeout=5)
+    (answer,) = responses(slack_api)
+    assert answer["replace_original"] is False  # the card stays as it was: nothing changed
+    assert answer["text"].startswith(f"Not added: this channel already has {MAX_WATCHES_PER_CHANNEL} watches")
+
+
 def test_a_name_watch_says_it_watches_the_name(demo_bot: tuple[str, dict]) -> None:
     url, _ = demo_bot
     answer = ask(url, "/watch", "binance")["text"]
@@ -283,3 +303,23 @@ def test_home_counts_an_alert_for_every_watch_and_names_uncased_alerts(world: Wo
     view = json.dumps(home_view_after(world, lambda: post_event(world.events_url, HOME_OPENED)))
     assert view.count("1 alert sent") == 3
     assert "unnamed matter" not in view and "Acmecoin exchange warned by regulator" in view
+
+
+# --- the date helper -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("iso", "with_time", "shown"),
+    [
+        ("2024-06-28T20:41:12+00:00", False, "<!date^1719607272^{date_short}|2024-06-28>"),
+        ("2024-06-28T22:41:12+02:00", True, "<!date^1719607272^{date_short} {time}|2024-06-28 20:41 UTC>"),
+        ("2024-06-28T20:41:12", True, "<!date^1719607272^{date_short} {time}|2024-06-28 20:41 UTC>"),  # naive: UTC
+        ("2024-06-28", False, "<!date^1719576000^{date_short}|2024-06-28>"),  # a day alone: noon UTC
+        ("2024-06-28T00:00:00+00:00", False, "<!date^1719576000^{date_short}|2024-06-28>"),
+        ("2024-06-28T00:00:00+00:00", True, "<!date^1719532800^{date_short} {time}|2024-06-28 00:00 UTC>"),
+        ("<!channel> & co", False, "&lt;!channel&gt; &amp; co"),  # not a date: shown escaped
+        (None, False, "undated"),
+    ],
+)
+def test_slack_date_shows_the_readers_zone_and_falls_back_to_utc(iso: str | None, with_time: bool, shown: str) -> None:
+    assert slack_date(iso, with_time=with_time) == shown
