@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from feeds.extract import format_amount
 from handlers.case_answer import ACTION_LABELS, more_related, related_label, status_label
-from handlers.mrkdwn import HEADER_LIMIT, TEXT_LIMIT, escape, join_within, link, truncate
+from handlers.mrkdwn import HEADER_LIMIT, TEXT_LIMIT, escape, join_within, link, slack_date, truncate
 from handlers.watch_changes import note_text
 from storage.alerts import AlertView
 
@@ -37,7 +37,7 @@ def _case_facts(view: AlertView) -> list[str]:
         if case.dockets:
             parts.append(f"*Docket:* {escape(', '.join(case.dockets[:2]), FIELD_CHARS)}")
         parts.append(f"*Status:* {escape(status_label(case.status), FIELD_CHARS)}")
-    parts.append(f"*Date:* {escape(view.event_day, 40)}")
+    parts.append(f"*Date:* {slack_date(view.event_day)}")
     if view.amounts:
         parts.append(f"*Amounts:* {', '.join(format_amount(a) for a in view.amounts[:3])}")
     return parts
@@ -130,7 +130,7 @@ def _by_case(views: list[AlertView]) -> dict[str, list[AlertView]]:
 def _digest_line(view: AlertView) -> str:
     first = view.sources[0]
     return (
-        f"• `{escape(view.event_day, 40)}` *{_label(view.action)}*: "
+        f"• {slack_date(view.event_day)} *{_label(view.action)}*: "
         f"{link(first.link, truncate(view.headline, 150), label_limit=600)}"
         f" _(watched: {escape(view.matched_term, FIELD_CHARS)})_"
     )
@@ -161,7 +161,7 @@ def digest_fallback(views: list[AlertView], *, period: str) -> dict:
     for caption, case_views in by_case.items():
         lines.append(escape(truncate(caption, 250), 600))
         lines += [
-            f"  • {escape(view.event_day, 40)} {_label(view.action)}: {escape(truncate(view.headline, 150), 600)}"
+            f"  • {slack_date(view.event_day)} {_label(view.action)}: {escape(truncate(view.headline, 150), 600)}"
             for view in case_views
         ]
     return {"text": join_within(lines, FALLBACK_CHARS * 3)}

@@ -4,17 +4,28 @@ they never disagree."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from feeds.extract import format_amount
 from feeds.vocabulary import Action
-from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, link, truncate
+from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, link, mention_user, slack_date, truncate, unescape
 from storage.cases import CaseView
 from storage.related import RelatedCase
 from storage.search import ItemHit, SearchResult
 
 EXAMPLES = "`/case binance` · `/case Changpeng Zhao` · `/case 1:23-cv-01599`"
 USAGE = f"Look up an enforcement action or court case by company, person or docket number.\nExamples: {EXAMPLES}"
+HELP_WORDS = ("help", "?")
+CASE_HELP = (
+    "*/case* looks up an enforcement action or court case by company, person or docket number (any form of it) "
+    "and shows the best matches, newest activity first, with their latest events and sources.\n"
+    "• `/case binance`: a company\n"
+    "• `/case Changpeng Zhao`: a person\n"
+    "• `/case 1:23-cv-01599` or `/case Civil Action No. 23-1599`: a docket number\n"
+    "Only you see the answer. On each card, *Watch this case* alerts this channel of its new events, and "
+    "*Share in channel* posts the card for everyone. To follow a name rather than one case: `/watch binance`."
+)
 ACTION_LABELS = {
     Action.COMPLAINT: "Complaint",
     Action.INDICTMENT: "Indictment",
@@ -65,8 +76,9 @@ def more_related(shown: int, total: int) -> str:
 class CardFacts:
     caption: str
     details: list[tuple[str, str]]  # (label, value), untrusted values
-    status: str
-    timeline: list[tuple[str, str, str, str | None, str]]  # date, action, title, link, source
+    status: str  # "Motion to dismiss granted in part", untrusted
+    latest: tuple[str, str | None]  # ("Ruling on", when) or ("last activity", when); when is ISO
+    timeline: list[tuple[str | None, str, str, str | None, str]]  # when (ISO), action, title, link, source
     backing: str
     related: list[str]  # "caption (agency, status)", untrusted
     related_more: str  # "and N more", or ""
@@ -80,13 +92,12 @@ def card_facts(case: CaseView) -> CardFacts:
     if case.amounts:
         details.append(("Amounts", ", ".join(format_amount(amount) for amount in case.amounts[:3])))
     latest = (
-        f"{_action(case.latest_action)} on {_date(case.latest_action_at)}"
+        (f"{_action(case.latest_action)} on", case.latest_action_at)
         if case.latest_action
-        else f"last activity {_date(case.last_event_at)}"
+        else ("last activity", case.last_event_at)
     )
-    status = f"{status_label(case.status)} (latest: {latest})"
     timeline = [
-        (_date(entry.event_at), _action(entry.action), truncate(entry.headline, TITLE_CHARS), entry.link, entry.source)
+        (entry.event_at, _action(entry.action), truncate(entry.headline, TITLE_CHARS), entry.link, entry.source)
         for entry in case.timeline
     ]
     more = case.items - len(case.timeline)
@@ -101,18 +112,40 @@ def card_facts(case: CaseView) -> CardFacts:
     related = [related_label(related) for related in case.related]
     more = more_related(len(case.related), case.related_total)
     mentioned_in = [(truncate(story.title, TITLE_CHARS), story.link, story.source) for story in case.mentioned_in]
-    return CardFacts(truncate(case.caption, 300), details, status, timeline, backing, related, more, mentioned_in)
+    return CardFacts(
+        truncate(case.caption, 300),
+        details,
+        status_label(case.status),
+        latest,
+        timeline,
+        backing,
+        related,
+        more,
+        mentioned_in,
+    )
 
 
-def _headline(result: SearchResult) -> str:
+def plain_status(facts: CardFacts) -> str:
+    """``Pending (latest: Ruling on 2024-06-28)``, dates in UTC."""
+    words, when = facts.latest
+    return f"{facts.status} (latest: {words} {_date(when)})"
+
+
+def slack_status(facts: CardFacts) -> str:
+    """:func:`plain_status` in mrkdwn, the date in the reader's time zone."""
+    words, when = facts.latest
+    return f"{escape(facts.status, 400)} (latest: {words} {slack_date(when)})"
+
+
+def headline(result: SearchResult, query: str) -> str:
+    """``5 cases match *binance*; showing the best 3``: the count, the query as
+    ``query`` shows it (mrkdwn or quoted), then what is shown."""
     shown = len(result.cases)
     if result.total == 1:
-        return "1 case matches"
+        return f"1 case matches {query}"
     if result.total > shown:
-        return (
-            f"{result.total} cases match; the best {shown} are below ({result.total - shown} more: refine the search)"
-        )
-    return f"{result.total} cases match"
+        return f"{result.total} cases match {query}; showing the best {shown}"
+    return f"{result.total} cases match {query}"
 
 
 # --- Slack ------------------------------------------------------------------
@@ -120,40 +153,91 @@ def _headline(result: SearchResult) -> str:
 
 WATCH_ACTION = "watch_case"
 UNWATCH_ACTION = "unwatch_case"
+SHARE_ACTION = "share_case"
+BUTTON_QUERY_CHARS = 300  # a button's value holds at most 2,000 characters (the query escaped: 1,500 at most)
 
 
-def _watch_button(case: CaseView, watched: bool) -> dict:
+@dataclass(frozen=True)
+class CardButton:
+    """What a card's button carries: its case, and either the query of the
+    ``/case`` answer it is in or, on a card shared in a channel (which stands
+    alone), who shared it."""
+
+    case_id: int
+    query: str | None = None
+    shared_by: str = ""
+
+    def value(self) -> str:
+        fields: dict = {"case": self.case_id}
+        if self.query is not None:
+            fields["q"] = escape(self.query[:BUTTON_QUERY_CHARS])  # never a raw <!channel>, even unseen
+        if self.shared_by:
+            fields["by"] = self.shared_by[:40]
+        return json.dumps(fields, ensure_ascii=False)
+
+
+def read_button(value: str) -> CardButton | None:
+    """The :class:`CardButton` a button's value carries (a bare case number on
+    cards made before buttons carried their query), or ``None`` if it is not one."""
+    try:
+        fields = json.loads(value)
+    except ValueError:
+        return None
+    if isinstance(fields, int) and not isinstance(fields, bool):
+        return CardButton(fields)
+    if not isinstance(fields, dict) or not isinstance(fields.get("case"), int):
+        return None
+    query, shared_by = fields.get("q"), fields.get("by")
+    return CardButton(
+        fields["case"],
+        unescape(query) if isinstance(query, str) else None,
+        shared_by if isinstance(shared_by, str) else "",
+    )
+
+
+def _watch_button(button: CardButton, watched: bool) -> dict:
     if watched:
         return {
             "type": "button",
             "action_id": UNWATCH_ACTION,
-            "text": {"type": "plain_text", "text": "Unwatch"},
-            "value": str(case.id),
+            "text": {"type": "plain_text", "text": "Unwatch this case"},
+            "value": button.value(),
         }
     return {
         "type": "button",
         "action_id": WATCH_ACTION,
         "style": "primary",
-        "text": {"type": "plain_text", "text": "Watch"},
-        "value": str(case.id),
+        "text": {"type": "plain_text", "text": "Watch this case"},
+        "value": button.value(),
     }
 
 
-def _case_blocks(case: CaseView, watched: bool | None) -> list[dict]:
+def _share_button(button: CardButton) -> dict:
+    return {
+        "type": "button",
+        "action_id": SHARE_ACTION,
+        "text": {"type": "plain_text", "text": "Share in channel"},
+        "value": button.value(),
+    }
+
+
+def _case_blocks(case: CaseView, watched: bool | None, button: CardButton) -> list[dict]:
     """A case card; each text is within Slack's limits and the timeline is
-    cut on whole entries, so no link is ever broken."""
+    cut on whole entries, so no link is ever broken. With ``watched`` (not
+    None) it has a Watch or Unwatch button; in a ``/case`` answer (``button``
+    has its query) a Share button too."""
     facts = card_facts(case)
     detail_line = join_within(
         [f"*{label}:* {escape(value, FIELD_CHARS)}" for label, value in facts.details], TEXT_LIMIT, separator=" · "
     )
     timeline = [
-        f"• `{escape(day, 40)}` *{escape(action, 60)}*: {link(url, title)} _({escape(source, FIELD_CHARS)})_"
-        for day, action, title, url, source in facts.timeline
+        f"• {slack_date(when)} *{escape(action, 60)}*: {link(url, title)} _({escape(source, FIELD_CHARS)})_"
+        for when, action, title, url, source in facts.timeline
     ]
     heading = join_within([f"*{escape(facts.caption, 1000)}*", detail_line], TEXT_LIMIT)
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": heading}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Status:* {escape(facts.status, 500)}"}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Status:* {slack_status(facts)}"}]},
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": join_within(timeline, TEXT_LIMIT) or "_No events yet._"},
@@ -164,8 +248,11 @@ def _case_blocks(case: CaseView, watched: bool | None) -> list[dict]:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": related_line(facts)}]})
     if facts.mentioned_in:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": mentioned_line(facts)}]})
-    if watched is not None:
-        blocks.append({"type": "actions", "elements": [_watch_button(case, watched)]})
+    buttons = [] if watched is None else [_watch_button(button, watched)]
+    if button.query is not None:
+        buttons.append(_share_button(button))
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
     return blocks
 
 
@@ -186,19 +273,27 @@ def mentioned_line(facts: CardFacts) -> str:
 
 def slack_answer(result: SearchResult, watched_case_ids: set[int] | None = None) -> dict:
     """The ephemeral message answering ``/case``: ``text`` plus ``blocks``.
-    With ``watched_case_ids``, each card gets a Watch or Unwatch button."""
+    Each card has a Share in channel button and, with ``watched_case_ids``,
+    a Watch or Unwatch button."""
     if not result.cases:
         return slack_no_match(result)
     query = escape(result.query, FIELD_CHARS)
-    blocks: list[dict] = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{_headline(result)} *{query}*"}]}
-    ]
+    blocks: list[dict] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": headline(result, f"*{query}*")}]}]
     for case in result.cases:
         blocks.append({"type": "divider"})
         watched = None if watched_case_ids is None else case.id in watched_case_ids
-        blocks.extend(_case_blocks(case, watched))
+        blocks.extend(_case_blocks(case, watched, CardButton(case.id, result.query)))
     blocks.extend(_item_blocks(result.items))
-    return {"text": f"{_headline(result)} {query}", "blocks": blocks}
+    return {"text": headline(result, f"*{query}*"), "blocks": blocks}
+
+
+def shared_card(case: CaseView, watched: bool, user_id: str) -> dict:
+    """A case card posted visibly in a channel: the card of the ``/case``
+    answer without its Share button, and who shared it."""
+    card = _case_blocks(case, watched, CardButton(case.id, shared_by=user_id))
+    if user_id:  # a card from before buttons said who shared it has no such line
+        card.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by {mention_user(user_id)}"}]})
+    return {"text": escape(truncate(case.caption, 300)), "blocks": card}
 
 
 ITEMS_HEADING = "Items that name no case"
@@ -206,7 +301,7 @@ ITEMS_HEADING = "Items that name no case"
 
 def _item_line(item: ItemHit) -> str:
     return (
-        f"• `{escape(_date(item.event_at), 40)}` {link(item.link, truncate(item.title, TITLE_CHARS))}"
+        f"• {slack_date(item.event_at)} {link(item.link, truncate(item.title, TITLE_CHARS))}"
         f" _({escape(item.source, FIELD_CHARS)})_"
     )
 
@@ -231,6 +326,15 @@ def slack_no_match(result: SearchResult) -> dict:
     return {"text": text, "blocks": blocks}
 
 
+def is_help(text: str) -> bool:
+    """Whether a command's text asks for help (``help`` or ``?``, unquoted)."""
+    return text.strip().lower() in HELP_WORDS
+
+
+def slack_help() -> dict:
+    return {"text": CASE_HELP, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": CASE_HELP}}]}
+
+
 def slack_usage() -> dict:
     return {"text": USAGE, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": USAGE}}]}
 
@@ -246,13 +350,13 @@ def plain_answer(result: SearchResult) -> str:
         if result.suggestions:
             text += " Did you mean " + " or ".join(repr(s) for s in result.suggestions) + "?"
         return text + "\n" + f"Examples: {EXAMPLES}".replace("`", "") + _plain_items(result.items)
-    lines = [f"{_headline(result)} {result.query!r}"]
+    lines = [headline(result, repr(result.query))]
     for case in result.cases:
         facts = card_facts(case)
         lines += ["", "─" * 72, facts.caption, " · ".join(f"{label}: {value}" for label, value in facts.details)]
-        lines.append(f"Status: {facts.status}")
-        for day, action, title, url, source in facts.timeline:
-            lines.append(f"  • {day}  {action}: {title} ({source})")
+        lines.append(f"Status: {plain_status(facts)}")
+        for when, action, title, url, source in facts.timeline:
+            lines.append(f"  • {_date(when)}  {action}: {title} ({source})")
             if url:
                 lines.append(f"      {url}")
         lines.append(facts.backing)

@@ -14,10 +14,10 @@ from slack_bolt import Ack, App
 from sqlite_utils import Database
 
 from feeds.vocabulary import WatchKind
-from handlers.case_answer import slack_answer, slack_usage
+from handlers.case_answer import is_help, slack_answer, slack_help, slack_usage
 from handlers.interactive import could_not, request_database
 from handlers.noise_commands import change_watch, hidden_alerts
-from handlers.watch_answer import already_removed, ephemeral, unwatched, watch_confirmation, watchlist
+from handlers.watch_answer import WATCH_HELP, already_removed, ephemeral, unwatched, watch_confirmation, watchlist
 from handlers.watch_changes import parse_watch_change
 from handlers.watch_request import (
     WATCH_EXAMPLES,
@@ -107,6 +107,9 @@ def register(
         if not query:
             ack(response_type="ephemeral", **slack_usage())
             return
+        if is_help(query):
+            ack(response_type="ephemeral", **slack_help())
+            return
         db = databases.get()
         result = search(db, query)
         watched = cases_watched_in_channel(
@@ -115,6 +118,9 @@ def register(
         ack(response_type="ephemeral", **slack_answer(result, watched))
 
     def watch_command(ack: Ack, command: dict) -> None:
+        if is_help(command.get("text") or ""):
+            ack(**ephemeral(WATCH_HELP))
+            return
         change = parse_watch_change(command.get("text") or "")
         if isinstance(change, BadRequest):
             ack(**ephemeral(change.message))

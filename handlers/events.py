@@ -8,13 +8,15 @@ before the acknowledgement: if it fails, Slack is told so and sends the event ag
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.home import home_view
+from handlers.home import MORE_ACTION, home_view
 from handlers.interactive import acknowledge, request_database
+from handlers.watch_request import written_number
 from storage.alerts import latest_alerts, requeue_failed
 from storage.database import ThreadDatabases
 from storage.watches import watches_in_channels
@@ -37,20 +39,26 @@ def _user_channels(client: WebClient, user_id: str) -> list[str]:
 
 
 def register(app: App, databases: ThreadDatabases) -> None:
-    def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
-        if event.get("tab") not in (None, "home"):
-            return
-        user_id = event["user"]
+    def publish_home(client: WebClient, team_id: str, user_id: str, offset: int) -> None:
         try:
             channels = _user_channels(client, user_id)
         except SlackApiError as error:
             log.warning("cannot list the channels of %s: %s", user_id, error.response.get("error"))
             channels = []
         db = databases.get()
-        view = home_view(
-            watches_in_channels(db, context.team_id, channels), latest_alerts(db, context.team_id, channels)
-        )
+        watches = watches_in_channels(db, team_id, channels)
+        view = home_view(watches, latest_alerts(db, team_id, channels), offset=offset)
         client.views_publish(user_id=user_id, view=view)
+
+    def app_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        publish_home(client, context.team_id, event["user"], 0)
+
+    def home_page(body: dict, action: dict, context: BoltContext, client: WebClient) -> None:
+        """A click on the Home tab's "Show more" (or "Back to the first"): that page of watches."""
+        offset = written_number(action.get("value") or "") or 0
+        publish_home(client, context.team_id, body["user"]["id"], offset)
 
     def member_joined_channel(event: dict, context: BoltContext) -> None:
         if event.get("user") != context.bot_user_id:
@@ -61,4 +69,5 @@ def register(app: App, databases: ThreadDatabases) -> None:
             log.info("released %d held alerts for %s", released, event["channel"])
 
     app.event("app_home_opened")(ack=acknowledge, lazy=[app_home_opened])
+    app.action(re.compile(f"^{MORE_ACTION}"))(ack=acknowledge, lazy=[home_page])
     app.event("member_joined_channel")(member_joined_channel)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
 from feeds.health import Health, health
-from handlers.mrkdwn import escape, truncate
+from handlers.mrkdwn import escape, slack_date, truncate
 from storage.feeds import Feed, listed_feeds, recent_item_times
 
 FEEDS_HELP = (
-    "`/feeds` lists every feed. Admins can also: `/feeds add <url> [name]` · `/feeds pause <name or number>` · "
-    "`/feeds resume <…>` · `/feeds remove <…>` · `/feeds poll <…>`"
+    "`/feeds` lists every feed and its health. Admins can also: `/feeds add <url> [name]` · "
+    "`/feeds pause <name or number>` · `/feeds resume <…>` · `/feeds remove <…>` · `/feeds poll <…>`\n"
+    "Examples: `/feeds add https://www.sec.gov/news/pressreleases.rss SEC press` · `/feeds pause 3` · "
+    '`/feeds poll "SEC press"`'
 )
 
 
@@ -49,18 +52,33 @@ def _when(iso: str | None) -> str:
     return iso[:16].replace("T", " ") + " UTC" if iso else "never"
 
 
-def _next_poll(feed: Feed, status: Health) -> str:
+def _slack_when(iso: str | None) -> str:
+    """A time in the reader's own zone (Slack's date formatting)."""
+    return slack_date(iso, with_time=True, missing="never")
+
+
+def _next_poll(feed: Feed, status: Health, when: Callable[[str | None], str]) -> str:
     if status.state == "paused":
         return "—"
-    return _when(feed.next_poll_at) if feed.next_poll_at else "at the next run"
+    return when(feed.next_poll_at) if feed.next_poll_at else "at the next run"
 
 
-def _facts(status: FeedStatus) -> list[str]:
+def _facts(status: FeedStatus, when: Callable[[str | None], str], text: Callable[[str], str]) -> list[str]:
+    """A feed's facts in two lines: ``when`` shows a time, ``text`` shows untrusted text."""
     feed = status.feed
     return [
-        f"{feed.agency or '—'} · {feed.kind} · every {feed.interval_minutes} min · {feed.items_stored:,} items",
-        f"last success {_when(feed.last_success_at)} · next poll {_next_poll(feed, status.health)}",
+        f"{text(feed.agency or '—')} · {text(feed.kind)} · every {feed.interval_minutes} min · {feed.items_stored:,} items",
+        f"last success {when(feed.last_success_at)} · next poll {_next_poll(feed, status.health, when)}",
     ]
+
+
+def _slack_health(status: Health) -> str:
+    """:meth:`Health.describe` in mrkdwn, its date in the reader's time zone."""
+    if status.state == "failing" and status.since:
+        return f"failing since {_slack_when(status.since)}: {escape(truncate(status.detail or '', 200))}"
+    if status.state == "quiet" and status.since:
+        return f"quiet since {slack_date(status.since)} (nothing new for {escape(truncate(status.detail or '', 100))})"
+    return escape(truncate(status.describe(), 200))
 
 
 def slack_feed_list(statuses: list[FeedStatus]) -> str:
@@ -77,10 +95,9 @@ def slack_feed_list(statuses: list[FeedStatus]) -> str:
     for status in statuses:
         feed = status.feed
         lines.append(
-            f"{icons[status.health.state]} *{status.position}. {escape(feed.name)}* · "
-            f"{escape(truncate(status.health.describe(), 200))}"
+            f"{icons[status.health.state]} *{status.position}. {escape(feed.name)}* · {_slack_health(status.health)}"
         )
-        lines += [f"      {escape(fact)}" for fact in _facts(status)]
+        lines += [f"      {fact}" for fact in _facts(status, _slack_when, escape)]
     return "\n".join(lines)
 
 
@@ -98,6 +115,6 @@ def plain_feed_list(statuses: list[FeedStatus], *, colour: bool = False) -> str:
         if colour:
             health = f"\x1b[{TERMINAL_COLOURS[status.health.state]}m{health}\x1b[0m"
         lines.append(f"{status.position:>3}. {status.feed.name} [{health}]")
-        lines += [f"     {fact}" for fact in _facts(status)]
+        lines += [f"     {fact}" for fact in _facts(status, _when, str)]
         lines.append(f"     {status.feed.url}")
     return "\n".join(lines)

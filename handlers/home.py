@@ -1,17 +1,102 @@
-"""The Home tab: the watches of the user's channels and their latest alerts."""
+"""The Home tab: every watch of the user's channels, a page at a time, and their latest alerts.
+
+Its size is bounded by construction: a page holds at most :data:`PAGE_WATCHES`
+watches, whose lines (each at most about 580 characters: term, delivery problem, note) go
+:data:`LINES_PER_SECTION` to a section, so a page is at most about 20 blocks,
+far from Slack's 100, and no section passes its 3,000 characters.
+"""
 
 from __future__ import annotations
 
-from handlers.mrkdwn import TEXT_LIMIT, escape, join_within, truncate
-from handlers.watch_answer import action_label, fix_for, mention_channel
+from handlers.mrkdwn import TEXT_LIMIT, cut, escape, join_within, mention_channel, slack_date, truncate
+from handlers.watch_answer import action_label, fix_for
 from handlers.watch_changes import note_text
 from storage.alerts import SentAlert
 from storage.watches import Watch
 
-HOME_NOTE_CHARS = 150  # a watch's note under it (escaped)
+PAGE_WATCHES = 30
+LINES_PER_SECTION = 5
+MORE_ACTION = "home_more"
+TERM_CHARS = 120
+NOTE_CHARS = 150  # a watch's note under it (escaped)
 
 
-def home_view(watches: list[Watch], alerts: list[SentAlert]) -> dict:
+def _watch_line(watch: Watch) -> str:
+    sent = f"{watch.alerts_sent} alert{'s' if watch.alerts_sent != 1 else ''} sent"
+    last = f", last {slack_date(watch.last_alert_at)}" if watch.last_alert_at else ""
+    line = f"• *{escape(watch.term, TERM_CHARS)}* · {watch.mode} · {sent}{last}"
+    if watch.last_error:
+        line += f"\n    :warning: {cut(fix_for(watch.last_error), 200)}"
+    if watch.note:
+        line += f"\n    {note_text(watch.note, NOTE_CHARS)}"
+    return line
+
+
+def _page_lines(page: list[Watch]) -> list[str]:
+    """The page's watches under their channels (a channel named again where its watches continue)."""
+    lines: list[str] = []
+    channel = None
+    for watch in page:
+        if watch.channel_id != channel:
+            channel = watch.channel_id
+            lines.append(mention_channel(channel))
+        lines.append(_watch_line(watch))
+    return lines
+
+
+def _sections(lines: list[str]) -> list[dict]:
+    return [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": join_within(lines[start : start + LINES_PER_SECTION], TEXT_LIMIT)},
+        }
+        for start in range(0, len(lines), LINES_PER_SECTION)
+    ]
+
+
+def _pager(total: int, offset: int) -> list[dict]:
+    """Which watches the page shows, and the buttons to the next page and back to the first."""
+    shown_to = min(total, offset + PAGE_WATCHES)
+    blocks: list[dict] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Watches {offset + 1}–{shown_to} of {total}"}]}
+    ]
+    buttons = []
+    if shown_to < total:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": MORE_ACTION,
+                "text": {"type": "plain_text", "text": "Show more"},
+                "value": str(shown_to),
+            }
+        )
+    if offset > 0:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": f"{MORE_ACTION}_first",
+                "text": {"type": "plain_text", "text": "Back to the first"},
+                "value": "0",
+            }
+        )
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
+    return blocks
+
+
+def _alert_line(alert: SentAlert) -> str:
+    """An alert: its case, or the headline of an alert that has no case."""
+    about = alert.caption or alert.headline or "(untitled item)"
+    return (
+        f"• {slack_date(alert.sent_at)} {mention_channel(alert.channel_id)} *{action_label(alert.action)}*: "
+        f"{escape(truncate(about, 120))} _(watched: {escape(alert.matched_term, 300)})_"
+    )
+
+
+def home_view(watches: list[Watch], alerts: list[SentAlert], *, offset: int = 0) -> dict:
+    """The Home tab, showing the page of ``watches`` that starts at ``offset``."""
+    ordered = sorted(watches, key=lambda watch: (watch.channel_id, watch.id))
+    offset = max(0, min(offset, (max(len(ordered) - 1, 0) // PAGE_WATCHES) * PAGE_WATCHES))
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Casewatch"}},
         {
@@ -24,30 +109,14 @@ def home_view(watches: list[Watch], alerts: list[SentAlert]) -> dict:
         },
         {"type": "header", "text": {"type": "plain_text", "text": "Your channels' watches"}},
     ]
-    if not watches:
+    if ordered:
+        blocks += _sections(_page_lines(ordered[offset : offset + PAGE_WATCHES]))
+        blocks += _pager(len(ordered), offset)
+    else:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": "None yet. In a channel, try `/watch binance`."}}
         )
-    by_channel: dict[str, list[Watch]] = {}
-    for watch in watches:
-        by_channel.setdefault(watch.channel_id, []).append(watch)
-    for channel_id, channel_watches in list(by_channel.items())[:20]:
-        lines = [mention_channel(channel_id)]
-        for watch in channel_watches[:15]:
-            last = f", last alert {watch.last_alert_at[:10]}" if watch.last_alert_at else ""
-            note = f"\n    {note_text(watch.note, HOME_NOTE_CHARS)}" if watch.note else ""
-            lines.append(f"• *{escape(watch.term, 300)}* · {watch.mode} · {watch.alerts_sent} sent{last}{note}")
-        errors = {watch.last_error for watch in channel_watches if watch.last_error}
-        lines += [f":warning: {fix_for(error)}" for error in sorted(errors)]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": join_within(lines, TEXT_LIMIT)}})
     blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Latest alerts"}})
-    if alerts:
-        lines = [
-            f"• `{alert.sent_at[:10]}` {mention_channel(alert.channel_id)} *{action_label(alert.action)}*: "
-            f"{escape(truncate(alert.caption or 'unnamed matter', 120))} _(watched: {escape(alert.matched_term, 300)})_"
-            for alert in alerts
-        ]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": join_within(lines, TEXT_LIMIT)}})
-    else:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "No alerts yet."}})
-    return {"type": "home", "blocks": blocks[:100]}
+    text = join_within([_alert_line(alert) for alert in alerts], TEXT_LIMIT) if alerts else "No alerts yet."
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    return {"type": "home", "blocks": blocks}

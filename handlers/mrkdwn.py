@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime, time
 from urllib.parse import quote, urlsplit
 
 TEXT_LIMIT = 3000  # a section's text, a context element's text
@@ -27,6 +28,7 @@ LABEL_CHARS = 300
 ELLIPSIS = "…"
 _MORE_ROOM = 30  # room kept for "…and N more"
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,20}$")
 
 
 def slack_length(text: str) -> int:
@@ -53,6 +55,11 @@ def escape(text: str | None, limit: int | None = None) -> str:
             break
         kept.append(piece)
     return "".join(kept).rstrip() + ELLIPSIS
+
+
+def unescape(text: str) -> str:
+    """The text :func:`escape` was given (uncut)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 # An http(s) URL with a plain host whose every character ``quote`` keeps: most links, which then need
@@ -143,3 +150,45 @@ def join_within(parts: Sequence[str], limit: int, *, separator: str = "\n") -> s
         kept = [cut(parts[0], room)]
     left_out = len(parts) - len(kept)
     return separator.join(kept + ([f"{ELLIPSIS}and {left_out} more"] if left_out else []))
+
+
+DAY_FORMAT = "{date_short}"
+DAY_AND_TIME_FORMAT = "{date_short} {time}"
+
+
+def _instant(iso: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def slack_date(iso: str | None, *, with_time: bool = False, missing: str = "undated") -> str:
+    """``<!date^1719576000^{date_short}|2024-06-28>``: Slack shows the date (and,
+    ``with_time``, the time) in each reader's own time zone; the fallback, for
+    clients that cannot, is in UTC. A day alone (``2024-06-28``, or midnight UTC,
+    as feeds that give no time are stored) is read at noon UTC, so that it is
+    the same day for readers from UTC-11 to UTC+11. Text that is not a date is
+    shown escaped; no date at all is ``missing``."""
+    if not iso:
+        return missing
+    moment = _instant(iso)
+    if moment is None:
+        return escape(iso, 40)
+    moment = moment.astimezone(UTC)
+    if not with_time and moment.time() == time(0, 0):
+        moment = moment.replace(hour=12)
+    if with_time:
+        return f"<!date^{int(moment.timestamp())}^{DAY_AND_TIME_FORMAT}|{moment:%Y-%m-%d %H:%M} UTC>"
+    return f"<!date^{int(moment.timestamp())}^{DAY_FORMAT}|{moment:%Y-%m-%d}>"
+
+
+def mention_user(user_id: str) -> str:
+    """``<@U0001>`` for a Slack user id; anything else escaped, never a mention."""
+    return f"<@{user_id}>" if _SLACK_ID.match(user_id) else escape(user_id)
+
+
+def mention_channel(channel_id: str) -> str:
+    """``<#C0001>`` for a Slack channel id; anything else escaped."""
+    return f"<#{channel_id}>" if _SLACK_ID.match(channel_id) else escape(channel_id)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
 from feeds.vocabulary import WatchKind, WatchMode
 from handlers.case_answer import ACTION_LABELS
-from handlers.mrkdwn import cut, escape, slack_length, truncate
+from handlers.mrkdwn import cut, escape, mention_channel, mention_user, slack_date, slack_length, truncate
 from handlers.watch_changes import filter_label, note_text
 from handlers.watch_request import WATCH_EXAMPLES
 from storage.search import SearchResult
 from storage.watch_filters import HIDDEN_DAYS
 from storage.watches import Watch
 
-_SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,20}$")
+WATCH_HELP = (
+    "*/watch* makes this channel alert on new regulator and court actions:\n"
+    "• `/watch binance`: items that name Binance, or whose case has it as a party\n"
+    '• `/watch "Changpeng Zhao" aka CZ`: a person, under either name\n'
+    "• `/watch 1:23-cv-01599`: every item of one case, in any form of its docket number\n"
+    "• `/watch binance daily` (or `weekly`): one digest instead of an alert each\n"
+    "• `/watch binance all`: routine docket entries (appearances, summonses …) too\n"
+    "`/watchlist` shows this channel's watches; `/unwatch binance` or `/unwatch 12` removes one."
+)
 
 FIXES = {
     "not_in_channel": "Casewatch is not in this channel: type `/invite @Casewatch` here, and the held alerts will follow.",
@@ -24,14 +30,6 @@ FIXES = {
     "account_inactive": "Casewatch's token is no longer valid: a workspace admin must reinstall the app.",
     "missing_scope": "Casewatch lacks a permission: a workspace admin must reinstall it from the current manifest.",
 }
-
-
-def mention_user(user_id: str) -> str:
-    return f"<@{user_id}>" if _SLACK_ID.match(user_id) else escape(user_id)
-
-
-def mention_channel(channel_id: str) -> str:
-    return f"<#{channel_id}>" if _SLACK_ID.match(channel_id) else escape(channel_id)
 
 
 def fix_for(error: str) -> str:
@@ -94,12 +92,13 @@ def watch_line(watch: Watch, hidden: int = 0) -> str:
     kind = {"name": "name", "docket": "docket", "case": "case"}[watch.kind]
     line = (
         f"`#{watch.id}` *{escape(watch.term)}*{aliases} · {kind} · {_mode(watch.mode, watch.include_routine)}"
-        f"\n    added by {mention_user(watch.created_by)} on {watch.created_at[:10]} · "
+        f"\n    added by {mention_user(watch.created_by)} on {slack_date(watch.created_at)} · "
         f"{watch.alerts_sent} alert{'s' if watch.alerts_sent != 1 else ''} sent"
-        + (f", last on {watch.last_alert_at[:10]}" if watch.last_alert_at else "")
+        + (f", last on {slack_date(watch.last_alert_at)}" if watch.last_alert_at else "")
     )
     if watch.last_error:
-        line += f"\n    :warning: Alerts are failing since {watch.last_error_at[:16].replace('T', ' ')} UTC: {fix_for(watch.last_error)}"
+        since = slack_date(watch.last_error_at, with_time=True)
+        line += f"\n    :warning: Alerts are failing since {since}: {fix_for(watch.last_error)}"
     return line + _noise_lines(watch, hidden)
 
 
@@ -121,13 +120,29 @@ def watchlist(watches: list[Watch], hidden: dict[int, int] | None = None) -> str
         return f"This channel watches nothing yet. Try {WATCH_EXAMPLES}."
     lines = [f"This channel's watches ({len(watches)}):"]
     lines += [watch_line(watch, (hidden or {}).get(watch.id, 0)) for watch in watches]
-    lines.append(f"Remove one by its number, `/unwatch {watches[0].id}`, or by name, `/unwatch binance`.")
-    example = escape(truncate(watches[0].term.replace("`", ""), 60))
+    number = watches[0].id
     lines.append(
-        f'Hide what you do not need with `/watch {example} hide "pro hac vice"` (or a kind: `hide orders`), '
-        f'keep a note with `/watch {example} note "why"`; `/watchlist hidden` lists what was hidden.'
+        f'Hide what you do not need with `/watch #{number} hide "pro hac vice"` (or a kind: `hide orders`), '
+        f'keep a note with `/watch #{number} note "why"`; `/watchlist hidden` lists what was hidden.'
     )
+    lines.append(removal_examples(watches))
     return "\n".join(lines)
+
+
+def removal_examples(watches: list[Watch]) -> str:
+    """How to remove a watch, with this channel's own: by number, and by name
+    or docket number (of a watch that can be typed back as it is shown)."""
+    text = f"Remove one by its number, `/unwatch {watches[0].id}`"
+    typable = next((watch for watch in watches if _typable(watch)), None)
+    if typable is None:
+        return text + "."
+    return text + f", or by name, `/unwatch {escape(typable.term)}`."
+
+
+def _typable(watch: Watch) -> bool:
+    """Whether ``/unwatch <term>`` finds this watch and reads well in an example."""
+    plain = not any(char in watch.term for char in "`'\"\\")
+    return watch.kind in (WatchKind.NAME, WatchKind.DOCKET) and len(watch.term) <= 40 and plain
 
 
 def already_removed(number: int) -> str:

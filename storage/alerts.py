@@ -264,11 +264,7 @@ def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None, rec
                 "INSERT OR IGNORE INTO case_threads (team_id, channel_id, case_id, thread_ts) VALUES (?, ?, ?, ?)",
                 [alert.team_id, alert.channel_id, alert.case_id, ts],
             )
-        db.execute(
-            "UPDATE watches SET alerts_sent = alerts_sent + 1, last_alert_at = ?, last_error = NULL, last_error_at = NULL "
-            "WHERE id = ?",
-            [now, alert.watch_id],
-        )
+        _count_delivery(db, alert, now)
         audit.record(
             db,
             team_id=alert.team_id,
@@ -277,6 +273,17 @@ def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None, rec
             action="alert delivered",
             detail=json.dumps({"alert": alert.id, "event": alert.event_id, "ts": ts, "thread_ts": thread_ts}),
         )
+
+
+def _count_delivery(db: Database, alert: Alert, now: str) -> None:
+    """Count a delivered alert for every watch of its channel that asked for
+    it: the one that made it, and each whose term :func:`enqueue` added to its
+    ``matched_term`` (``binance, Changpeng Zhao``)."""
+    db.execute(
+        "UPDATE watches SET alerts_sent = alerts_sent + 1, last_alert_at = ?, last_error = NULL, last_error_at = NULL "
+        "WHERE team_id = ? AND channel_id = ? AND (id = ? OR instr(', ' || ? || ', ', ', ' || term || ', ') > 0)",
+        [now, alert.team_id, alert.channel_id, alert.watch_id, alert.matched_term],
+    )
 
 
 def mark_updated(db: Database, alert_id: int) -> None:
@@ -423,6 +430,7 @@ class SentAlert:
     action: str
     caption: str | None
     matched_term: str
+    headline: str  # the title of the event's first item: what an alert without a case is about
 
 
 def latest_alerts(db: Database, team_id: str, channel_ids: list[str], *, limit: int = 10) -> list[SentAlert]:
@@ -431,8 +439,10 @@ def latest_alerts(db: Database, team_id: str, channel_ids: list[str], *, limit: 
     marks = ", ".join("?" for _ in channel_ids)
     rows = db.execute(
         f"""
-        SELECT alerts.channel_id, alerts.sent_at, events.action, cases.caption, alerts.matched_term
+        SELECT alerts.channel_id, alerts.sent_at, events.action, cases.caption, alerts.matched_term,
+               coalesce(items.title, '')
         FROM alerts JOIN events ON events.id = alerts.event_id LEFT JOIN cases ON cases.id = alerts.case_id
+        LEFT JOIN items ON items.id = events.first_item_id
         WHERE alerts.team_id = ? AND alerts.channel_id IN ({marks}) AND alerts.status = 'sent'
         ORDER BY alerts.sent_at DESC, alerts.id DESC LIMIT ?
         """,

@@ -195,7 +195,11 @@ def test_a_watch_alerts_once_per_event_threaded_per_case(world: World) -> None:
     assert "thread_ts" not in first  # the first alert of a case is top-level
     body = text_of(first)
     assert "*Complaint*" in body and "Securities and Exchange Commission v. Binance Holdings Limited" in body
-    assert "*Court:* D.D.C." in body and "1:23-cv-01599" in body and "*Date:* 2023-06-05" in body
+    assert (
+        "*Court:* D.D.C." in body
+        and "1:23-cv-01599" in body
+        and "*Date:* <!date^1685966400^{date_short}|2023-06-05>" in body
+    )
     assert "watched: binance" in body
     # One event, two feeds: one alert naming both (in the message, or by an edit).
     assert world.api.wait_for(
@@ -362,15 +366,15 @@ def test_watch_button_on_the_case_card(world: World) -> None:
     world.serve(sec=(SEC_COMPLAINT,), dcd=(DCD_COMPLAINT,))
     world.poll()
     card = world.command("/case", "binance")
-    (button,) = [b for block in card["blocks"] if block["type"] == "actions" for b in block["elements"]]
+    (button, _share) = [b for block in card["blocks"] if block["type"] == "actions" for b in block["elements"]]
     assert button["action_id"] == "watch_case"
     answer = post_button(world.events_url, "watch_case", button["value"], world.api.response_url)
     assert answer.status == 200
     assert world.api.wait_for(lambda: world.api.calls_of("T0001"), timeout=5)
-    assert "now watches *1:23-cv-01599*" in world.api.calls_of("T0001")[0]["text"]
+    assert "now watches this case (by its docket number *1:23-cv-01599*)" in world.api.calls_of("T0001")[0]["text"]
     assert "1:23-cv-01599" in world.command("/watchlist", "")["text"]
     card = world.command("/case", "binance")
-    (button,) = [b for block in card["blocks"] if block["type"] == "actions" for b in block["elements"]]
+    (button, _share) = [b for block in card["blocks"] if block["type"] == "actions" for b in block["elements"]]
     assert button["action_id"] == "unwatch_case"
     post_button(world.events_url, "unwatch_case", button["value"], world.api.response_url)
     assert world.api.wait_for(lambda: len(world.api.calls_of("T0001")) == 2, timeout=5)

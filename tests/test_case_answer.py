@@ -66,8 +66,10 @@ def test_case_card_shows_caption_court_docket_status_timeline_and_sources() -> N
     message = slack_answer(SearchResult(query="evil", cases=[hostile_case()], total=1))
     text = all_text(message)
     assert "D.D.C." in text and "1:23-cv-01599" in text
-    assert "Ruling on 2024-06-28" in text
-    assert "`2024-06-28`" in text and "`2023-06-05`" in text
+    # Dates in the reader's own time zone (Slack's date formatting), the fallback in UTC.
+    assert "Ruling on <!date^1719604800^{date_short}|2024-06-28>" in text
+    assert "<!date^1719604800^{date_short}|2024-06-28> *Ruling*" in text
+    assert "<!date^1685973600^{date_short}|2023-06-05> *Complaint*" in text
     assert text.index("2024-06-28") < text.index("2023-06-05")  # newest first
     assert "<https://www.sec.gov/x?a=1&amp;b=%3C2%3E|" in text  # our own link, URL made safe
     assert "7 items from 2 sources" in text
@@ -78,7 +80,8 @@ def test_case_card_shows_caption_court_docket_status_timeline_and_sources() -> N
 def test_many_matches_show_the_best_few_and_count_the_rest() -> None:
     cases = [hostile_case() for _ in range(3)]
     message = slack_answer(SearchResult(query="evil", cases=cases, total=8))
-    assert "8 cases match; the best 3 are below (5 more" in message["text"]
+    assert message["text"] == "8 cases match *evil*; showing the best 3"
+    assert message["blocks"][0]["elements"][0]["text"] == "8 cases match *evil*; showing the best 3"
     assert sum(block["type"] == "divider" for block in message["blocks"]) == 3
 
 
@@ -134,7 +137,7 @@ def case_with_timeline(entries: list[tuple[str, str | None]]) -> CaseView:
 
 def timeline_text(message: dict) -> str:
     (timeline,) = [
-        b["text"]["text"] for b in message["blocks"] if b["type"] == "section" and "• `" in b["text"]["text"]
+        b["text"]["text"] for b in message["blocks"] if b["type"] == "section" and "• <!date^" in b["text"]["text"]
     ]
     return timeline
 
@@ -148,7 +151,7 @@ def test_a_long_timeline_is_cut_on_whole_entries_and_no_link_is_broken() -> None
     shown = [line for line in text.split("\n") if line.startswith("• ")]
     assert 0 < len(shown) < 30 and text.endswith(f"…and {30 - len(shown)} more")
     for line in shown:  # every shown entry is whole: its link opens and closes, its source follows
-        assert line.count("<") == line.count(">") == 1 and line.endswith("_(D.D.C. docket)_")
+        assert line.count("<") == line.count(">") == 2 and line.endswith("_(D.D.C. docket)_")  # the date, the link
 
 
 def test_a_first_entry_longer_than_a_section_still_shows_and_fits() -> None:

@@ -118,7 +118,7 @@ def test_one_ruling_from_court_agency_and_next_day_news_is_one_alert_with_three_
     (alert,) = world.api.posts("C0001")
     assert "*Sources (3):*" in text_of(alert)
     assert "*Status:* Motion to dismiss granted in part" in text_of(alert)
-    assert "*Date:* 2024-06-28" in text_of(alert)  # the court's day, not the news'
+    assert "*Date:* <!date^1719576000^{date_short}|2024-06-28>" in text_of(alert)  # the court's day, not the news'
 
 
 def test_an_alert_names_related_cases_that_the_channel_also_watches(world: World) -> None:

@@ -71,7 +71,7 @@ def test_case_command_answers_with_a_case_card(slack_bot: str) -> None:
     text = blocks_text(message)
     assert "Securities and Exchange Commission v. Binance Holdings Limited" in text
     assert "*Court:* D.D.C." in text and "*Docket:* 1:23-cv-01599" in text
-    assert "Ruling on 2024-06-28" in text
+    assert "Ruling on <!date^" in text and "{date_short}|2024-06-28>" in text  # in the reader's time zone
     assert "<https://www.sec.gov/news/press-release/2023-101|SEC Files 13 Charges" in text
     assert "items from 2 sources" in text
 

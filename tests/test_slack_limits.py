@@ -9,6 +9,7 @@ http(s) links, and every ``&`` is an escape."""
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from urllib.parse import unquote
@@ -17,17 +18,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
+from feeds.vocabulary import WatchKind, WatchMode
 from handlers.alert_message import alert_fallback, alert_message, digest_fallback, digest_message
 from handlers.case_answer import slack_answer
+from handlers.home import home_view
 from handlers.mrkdwn import _linkable_by_parsing, cut, escape, join_within, link, slack_length
-from storage.alerts import AlertView, Source
+from storage.alerts import AlertView, SentAlert, Source
 from storage.cases import CaseView, Mention, TimelineEntry
 from storage.related import RelatedCase
 from storage.search import ItemHit, SearchResult
+from storage.watches import Watch
 
 PROPERTY_SETTINGS = settings(max_examples=120, deadline=None)
 LINK_MARKUP = re.compile(r"<([^<>|]*)\|([^<>]*)>")
 ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
+# The one markup of our own besides links: a date in the reader's time zone, its fallback in UTC.
+DATE_MARKUP = re.compile(
+    r"<!date\^-?[0-9]+\^\{date_short\}(?: \{time\})?\|[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2} UTC)?>"
+)
 
 texts = st.one_of(
     st.text(),
@@ -147,6 +155,7 @@ def assert_fits_slack(message: dict) -> None:
 
 def assert_no_foreign_markup(message: dict, allowed_links: set[str]) -> None:
     for text in texts_of(message):
+        text = DATE_MARKUP.sub("", text)
         for url, label in LINK_MARKUP.findall(text):
             assert url.lower().startswith(("http://", "https://")), url
             assert not re.search(r"\s", url) and "|" not in label
@@ -187,6 +196,48 @@ def test_a_case_card_always_fits_and_escapes_everything(
     assert_fits_slack(message)
     allowed = set().union(*(input_links(case) for case in found), {unquote(item.link) for item in items if item.link})
     assert_no_foreign_markup(message, allowed)
+
+
+watches = st.builds(
+    Watch,
+    id=st.integers(1, 10**9),
+    team_id=st.just("T0001"),
+    channel_id=st.sampled_from(["C0001", "C0002", "<!channel>", "x" * 300]),
+    kind=st.sampled_from(list(WatchKind)),
+    term=texts,
+    term_key=st.just("k"),
+    case_id=st.none(),
+    mode=st.sampled_from(list(WatchMode)),
+    include_routine=st.booleans(),
+    created_by=st.sampled_from(["U0001", "<!here>"]),
+    created_at=days,
+    last_alert_at=st.none() | days,
+    alerts_sent=st.integers(0, 10**9),
+    last_error=st.none() | st.sampled_from(["not_in_channel", "invalid_auth"]) | texts,
+    last_error_at=st.none() | days,
+)
+sent_alerts = st.builds(
+    SentAlert,
+    channel_id=st.sampled_from(["C0001", "<!channel>"]),
+    sent_at=days,
+    action=texts,
+    caption=st.none() | texts,
+    matched_term=texts,
+    headline=texts,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(watches, max_size=120), st.lists(sent_alerts, max_size=10), st.integers(0, 150))
+def test_every_page_of_the_home_tab_fits_and_escapes_everything(
+    listed: list[Watch], alerts: list[SentAlert], offset: int
+) -> None:
+    view = home_view(listed, alerts, offset=offset)
+    assert len(view["blocks"]) <= 100
+    assert_fits_slack({"text": "Casewatch", "blocks": view["blocks"]})
+    # The channel mentions are ours (``<#C0001>``, from a channel id); anything else is escaped.
+    unmentioned = json.loads(re.sub(r"<#C[0-9]{4}>", "#channel", json.dumps(view["blocks"])))
+    assert_no_foreign_markup({"text": "Casewatch", "blocks": unmentioned}, set())
 
 
 @PROPERTY_SETTINGS
