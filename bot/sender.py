@@ -39,7 +39,7 @@ from handlers.alert_message import alert_fallback, alert_message, digest_fallbac
 from storage import alerts as outbox
 from storage.alerts import Alert
 from storage.database import ThreadDatabases, storage_reason, write_transaction
-from storage.workspaces import pause
+from storage.workspaces import pause, resume
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +195,15 @@ class AlertSender:
         """The poster of ``team_id``'s workspace; None (and the workspace
         paused, its alerts left waiting) if the app is not installed there."""
         slack = self.workspaces.poster(team_id)
-        if slack is None and pause(self.databases.get(), team_id, "not installed"):
-            log.warning("the app is not installed in workspace %s: its alerts wait until it is", team_id)
-        return slack
+        if slack is not None:
+            return slack
+        db = self.databases.get()
+        if pause(db, team_id, "not installed"):
+            if self.workspaces.poster(team_id) is not None:  # installed meanwhile, its resume maybe before this pause
+                resume(db, team_id, held_errors=AUTH_ERRORS)
+            else:
+                log.warning("the app is not installed in workspace %s: its alerts wait until it is", team_id)
+        return None
 
     def _now_iso(self) -> str:
         return datetime.fromtimestamp(math.floor(self.clock()), UTC).isoformat(timespec="seconds")

@@ -59,7 +59,7 @@ class InstalledWorkspaces:
 
     def __init__(
         self,
-        store: InstallationStore,
+        store: InstallationStore,  # find_bot, save_bot
         client_for: Callable[[str], WebClient],
         rotator: TokenRotator | None,
         rotation_minutes: int,

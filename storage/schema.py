@@ -485,8 +485,8 @@ def m018_case_mentions(db: Database) -> None:
 @migrations()
 def m019_paused_workspaces(db: Database) -> None:
     # A workspace that uninstalled the app (or revoked its bot token, or was
-    # never installed in OAuth mode): its watches match nothing and its pending
-    # alerts wait, kept, until it installs the app again (storage.workspaces).
+    # never installed in OAuth mode): its alerts wait, kept, until it installs
+    # the app again (storage.workspaces).
     db.executescript(
         """
         CREATE TABLE paused_workspaces (

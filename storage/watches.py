@@ -86,7 +86,7 @@ def _watches(db: Database, where: str, params: list) -> list[Watch]:
     return watches
 
 
-def bump_version(db: Database) -> None:
+def _bump_version(db: Database) -> None:
     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'watch_version'")
 
 
@@ -155,7 +155,7 @@ def add_watch(db: Database, *, team_id: str, channel_id: str, user_id: str, spec
                 "INSERT OR IGNORE INTO watch_aliases (watch_id, alias, alias_key) VALUES (?, ?, ?)",
                 [watch_id, alias, alias_key],
             )
-        bump_version(db)
+        _bump_version(db)
         audit.record(
             db,
             team_id=team_id,
@@ -182,7 +182,7 @@ def remove_watch(db: Database, *, team_id: str, channel_id: str, watch_id: int, 
             "UPDATE alerts SET status = 'cancelled' WHERE watch_id = ? AND status = 'pending'",
             [watch_id],
         )
-        bump_version(db)
+        _bump_version(db)
         audit.record(
             db,
             team_id=team_id,
@@ -236,16 +236,14 @@ def case_watch_in_channel(db: Database, team_id: str, channel_id: str, case_id: 
 
 
 def matchable_watches(db: Database) -> Iterator[WatchTarget]:
-    """Every watch with all its keys, for building the matcher (but those of
-    paused workspaces: storage.workspaces). Workspace,
+    """Every watch with all its keys, for building the matcher. Workspace,
     channel, kind and mode are shared strings (interned): 100,000 watches
     repeat a few thousand of them."""
     aliases: dict[int, list[str]] = {}
     for watch_id, alias_key in db.execute("SELECT watch_id, alias_key FROM watch_aliases"):
         aliases.setdefault(watch_id, []).append(alias_key)
     for row in db.execute(
-        "SELECT id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine FROM watches "
-        "WHERE team_id NOT IN (SELECT team_id FROM paused_workspaces)"  # see storage.workspaces
+        "SELECT id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine FROM watches"
     ):
         watch_id, team_id, channel_id, kind, term, term_key, case_id, mode, include_routine = row
         yield WatchTarget(

@@ -1,8 +1,9 @@
 """Workspaces paused while the app is not installed in them.
 
 A workspace that uninstalls the app (or revokes its bot token) keeps its
-watches and its pending alerts: its watches match nothing and its alerts wait
-until the app is installed there again, when both resume where they stopped.
+watches and its alerts: its watches go on matching, and its alerts (those
+pending at the uninstall and those made since) wait, unsent, until the app is
+installed there again; then every one of them is sent, once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from sqlite_utils import Database
 
 from storage import audit
 from storage.database import now_iso, write_transaction
-from storage.watches import bump_version
 
 PAUSED_TEAMS = "SELECT team_id FROM paused_workspaces"
 
@@ -25,15 +25,14 @@ def pause(db: Database, team_id: str, reason: str) -> bool:
             [team_id, now_iso(), reason],
         ).rowcount
         if paused:
-            bump_version(db)
             audit.record(db, team_id=team_id, actor="slack", action="workspace paused", detail=reason)
     return bool(paused)
 
 
 def resume(db: Database, team_id: str, *, held_errors: frozenset[str]) -> int:
-    """The app is installed in ``team_id`` again: its watches match again and
-    its waiting alerts are sent, with those that failed for a token error
-    (``held_errors``) while it was being uninstalled. Returns the alerts released."""
+    """The app is installed in ``team_id`` again: its waiting alerts are sent,
+    with those that failed for a token error (``held_errors``) while it was
+    being uninstalled. Returns the alerts released."""
     marks = ", ".join("?" for _ in held_errors)
     codes = sorted(held_errors)
     with write_transaction(db):
@@ -48,7 +47,6 @@ def resume(db: Database, team_id: str, *, held_errors: frozenset[str]) -> int:
             [team_id, *codes],
         )
         if resumed:
-            bump_version(db)
             audit.record(db, team_id=team_id, actor="slack", action="workspace resumed", detail="app installed")
     return released
 
