@@ -197,7 +197,7 @@ def run(settings: Settings) -> None:
     application = wsgi_application(app, lambda: {"polling": scheduler.polling}, settings.slack_signing_secret)
     prepare_search(databases.get())  # so that the first /case is as quick as the next
     databases.prepare(HTTP_THREADS + 2, warm_search)  # the request threads' and pollers' (sender and lease: their own)
-    if not settings.socket_mode:
+    if not settings.socket_mode and not settings.oauth:  # with OAuth, Bolt would refuse it: no workspace T0 installed
         warm_request_path(application, settings.slack_signing_secret)
     gc.collect()
     gc.freeze()  # what start-up made lives as long as the process: no collection during a request walks it again

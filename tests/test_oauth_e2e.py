@@ -24,6 +24,7 @@ from tests.conftest import (
     FeedServer,
     HttpAnswer,
     SlackApi,
+    eventually,
     post_event,
     post_slack,
     run_bot,
@@ -178,11 +179,33 @@ def test_two_workspaces_installed_through_oauth_see_nothing_of_each_other(deploy
     assert [row["action"] for row in audit_b] == ["watch added", "alert delivered"]
 
 
-@pytest.mark.reliability(
-    "a workspace uninstalls the app while its alerts are on their way, then installs it again", kind="slack fault"
+UNINSTALLED = {"type": "app_uninstalled"}
+BOT_TOKEN_REVOKED = {"type": "tokens_revoked", "tokens": {"oauth": ["UTA"], "bot": ["UBOTTA"]}}
+
+
+@pytest.mark.parametrize(
+    "removal",
+    [
+        pytest.param(
+            UNINSTALLED,
+            marks=pytest.mark.reliability(
+                "a workspace uninstalls the app while its alerts are on their way, then installs it again",
+                kind="slack fault",
+            ),
+            id="app_uninstalled",
+        ),
+        pytest.param(
+            BOT_TOKEN_REVOKED,
+            marks=pytest.mark.reliability(
+                "a workspace revokes the bot's token while its alerts are on their way, then installs it again",
+                kind="slack fault",
+            ),
+            id="tokens_revoked",
+        ),
+    ],
 )
 def test_an_uninstall_pauses_one_workspace_and_a_reinstall_sends_what_waited(
-    deployment: Deployment, observed: Observed
+    deployment: Deployment, observed: Observed, removal: dict
 ) -> None:
     api = deployment.api
     assert deployment.install("TA", "xoxb-team-a", "code-a").status == 200
@@ -200,8 +223,7 @@ def test_an_uninstall_pauses_one_workspace_and_a_reinstall_sends_what_waited(
     deployment.feeds.serve("/sec.xml", rss("https://www.sec.gov/", *orders[:2]))
     deployment.poll()
     assert api.wait_for(lambda: len(api.posts("C0002")) == 2 and len(deployment.posted_with("xoxb-team-a")) == 2)
-    uninstalled = {"type": "app_uninstalled"}
-    assert post_event(deployment.events_url, uninstalled, "TA").status == 200
+    assert post_event(deployment.events_url, removal, "TA").status == 200
     # While TA is uninstalled its watches keep their alerts, unsent; TB's go on.
     deployment.feeds.serve("/sec.xml", rss("https://www.sec.gov/", *orders[:3]))
     deployment.poll()
@@ -226,3 +248,68 @@ def test_an_uninstall_pauses_one_workspace_and_a_reinstall_sends_what_waited(
     observed.record(alerts_lost=lost, alerts_duplicated=duplicated)
     assert (lost, duplicated) == (0, 0), ids
     assert deployment.alert_states("TA") == ["sent"] * 4
+
+
+@pytest.mark.reliability("a forged or replayed OAuth redirect (no state cookie, unknown state)", kind="abuse")
+def test_a_redirect_without_the_browsers_state_installs_nothing(deployment: Deployment) -> None:
+    deployment.api.install("code-x", "TX", "xoxb-team-x")
+    with urllib.request.urlopen(deployment.base + "/slack/install", timeout=10) as page:
+        state = re.search(r"state=([^&\"]+)", page.read().decode())[1]
+    for headers in ({}, {"Cookie": "slack-app-oauth-state=forged"}):
+        request = urllib.request.Request(
+            f"{deployment.base}/slack/oauth_redirect?code=code-x&state={state}", headers=headers
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 400
+    assert deployment.api.calls_of("oauth.v2.access") == []  # the code was never traded for a token
+
+
+def test_a_rotating_token_is_refreshed_and_its_refresh_token_stored(deployment: Deployment) -> None:
+    api = deployment.api
+    # Expiring in a minute, well within the two hours before expiry when Casewatch refreshes it.
+    assert deployment.install("TA", "xoxb-team-a", "code-a", refresh_token="xoxe-1-first", expires_in=60).status == 200
+    api.rotate("xoxe-1-first", "TA", "xoxb-team-a-rotated", next_refresh_token="xoxe-1-second")
+    assert "now watches *acme widgets*" in deployment.command("TA", "/watch", "acme widgets")["text"]
+    deployment.feeds.serve("/sec.xml", rss("https://www.sec.gov/", *burst(1)))
+    deployment.poll()
+    assert api.wait_for(lambda: len(api.posts("C0001")) == 1, timeout=10)
+    assert [call.get("grant_type") for call in api.calls_of("oauth.v2.access")] == [None, "refresh_token"]
+    assert [post["channel"] for post in deployment.posted_with("xoxb-team-a-rotated")] == ["C0001"]
+    assert deployment.posted_with("xoxb-team-a") == []
+    with sqlite3.connect(deployment.env["CASEWATCH_DB"]) as db:
+        stored = db.execute("SELECT bot_token, bot_refresh_token FROM slack_bots ORDER BY id DESC LIMIT 1").fetchone()
+    assert stored == ("xoxb-team-a-rotated", "xoxe-1-second")
+
+
+@pytest.mark.reliability(
+    "alerts of a workspace that has no installation (a token deployment switched to OAuth)", kind="slack fault"
+)
+def test_alerts_of_a_workspace_not_installed_wait_until_it_is(
+    tmp_path: Path, deployment: Deployment, start_bot: Callable, observed: Observed
+) -> None:
+    api = deployment.api
+    start_bot.processes[-1].terminate()  # type: ignore[attr-defined]
+    start_bot.processes[-1].wait(timeout=10)  # type: ignore[attr-defined]
+    single = {key: value for key, value in deployment.env.items() if not key.startswith("SLACK_CLIENT")}
+    deployment.base = start_bot({**single, "SLACK_BOT_TOKEN": "xoxb-single"})
+    deployment.command("TA", "/watch", "acme widgets")
+    start_bot.processes[-1].terminate()  # type: ignore[attr-defined]
+    start_bot.processes[-1].wait(timeout=10)  # type: ignore[attr-defined]
+
+    deployment.base = start_bot(deployment.env)  # OAuth now; TA has not installed the app through the link yet
+    deployment.feeds.serve("/sec.xml", rss("https://www.sec.gov/", *burst(2)))
+    deployment.poll()
+    assert eventually(lambda: "pending" in deployment.alert_states("TA") and paused(deployment, "TA"), timeout=10)
+    assert api.posts() == [] and deployment.alert_states("TA") == ["pending", "pending"]
+    assert deployment.install("TA", "xoxb-team-a", "code-a").status == 200
+    assert api.wait_for(lambda: len(api.posts("C0001")) == 2, timeout=10)
+    assert [post["channel"] for post in deployment.posted_with("xoxb-team-a")] == ["C0001", "C0001"]
+    ids = deployment.alert_ids("C0001")
+    observed.record(alerts_lost=2 - len(set(ids)), alerts_duplicated=len(ids) - len(set(ids)))
+    assert sorted(set(ids)) == sorted(ids) and len(ids) == 2
+
+
+def paused(deployment: Deployment, team_id: str) -> bool:
+    with sqlite3.connect(deployment.env["CASEWATCH_DB"]) as db:
+        return db.execute("SELECT 1 FROM paused_workspaces WHERE team_id = ?", [team_id]).fetchone() is not None
