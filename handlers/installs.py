@@ -19,9 +19,8 @@ log = logging.getLogger(__name__)
 def register(app: App, databases: ThreadDatabases, store: InstallationStore, on_removed: Callable[[str], None]) -> None:
     """``on_removed(team_id)``: the workspace's bot token is gone (drop what is cached of it)."""
 
-    def bot_removed(context: BoltContext, reason: str) -> None:
+    def pause_workspace(context: BoltContext, reason: str) -> None:
         team_id = context.team_id or ""
-        store.delete_bot(enterprise_id=context.enterprise_id, team_id=team_id)
         with request_database(databases) as db:
             pause(db, team_id, reason)
         on_removed(team_id)
@@ -29,14 +28,15 @@ def register(app: App, databases: ThreadDatabases, store: InstallationStore, on_
 
     def app_uninstalled(context: BoltContext) -> None:
         store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
-        bot_removed(context, "app uninstalled")
+        pause_workspace(context, "app uninstalled")
 
     def tokens_revoked(event: dict, context: BoltContext) -> None:
         tokens = event.get("tokens") or {}
         for user_id in tokens.get("oauth") or []:
             store.delete_installation(enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id)
         if tokens.get("bot"):
-            bot_removed(context, "bot token revoked")
+            store.delete_bot(enterprise_id=context.enterprise_id, team_id=context.team_id)
+            pause_workspace(context, "bot token revoked")
 
     app.event("app_uninstalled")(app_uninstalled)
     app.event("tokens_revoked")(tokens_revoked)
