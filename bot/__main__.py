@@ -215,17 +215,20 @@ def _feeds(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    from bot.app import sender_client
+    from bot.app import sender_client, web_client
+    from bot.oauth import installed_workspaces
     from bot.sender import AlertSender
     from bot.slack_poster import WebApiPoster
     from feeds.vocabulary import WatchMode
     from storage.database import ThreadDatabases
 
     settings = settings_from_env(need_slack=True)
-    sender = AlertSender(
-        ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms),
-        WebApiPoster(sender_client(settings)),
+    slack = (
+        installed_workspaces(settings, web_client(settings), lambda token: sender_client(settings, token))
+        if settings.oauth
+        else WebApiPoster(sender_client(settings))
     )
+    sender = AlertSender(ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms), slack)
     period = WatchMode.WEEKLY if args.weekly else WatchMode.DAILY
     posted = sender.send_digests((period,), period=period)
     print(f"{posted} {period} digest{'s' if posted != 1 else ''} posted.")

@@ -12,8 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
+from bot.oauth import OAuth
 from feeds.fetch import Fetcher
-from handlers import actions, commands, events, feed_commands
+from handlers import actions, commands, events, feed_commands, installs
 from handlers.background import BackgroundWork
 from handlers.feed_commands import PollNow
 from handlers.interactive import answer_errors
@@ -23,21 +24,23 @@ from storage.search import SearchCache
 
 def web_client(settings: Settings) -> WebClient:
     """Bolt's client (listeners, ``respond``): retries a 429 once after its
-    Retry-After, never a dropped connection (the request may have been done)."""
+    Retry-After, never a dropped connection (the request may have been done).
+    Without a token in OAuth mode: Bolt gives each request its workspace's."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
     )
 
 
-def sender_client(settings: Settings) -> WebClient:
-    """The alert sender's client: no retries of its own (slack_sdk's default
+def sender_client(settings: Settings, token: str | None = None) -> WebClient:
+    """The alert sender's client (with ``token``, a workspace's in OAuth mode;
+    else ``SLACK_BOT_TOKEN``): no retries of its own (slack_sdk's default
     re-sends a post after a dropped connection, when Slack may have posted it);
     the outbox owns retries."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout_seconds,
         retry_handlers=[],
@@ -74,21 +77,26 @@ def create_app(
     fetcher: Fetcher,
     on_feeds_changed: Callable[[], None],
     poll_feed_now: PollNow,
+    oauth: OAuth | None = None,
 ) -> App:
     """The Bolt app. Listeners run before the request is answered
         (``process_before_response``), so a command's answer is in the HTTP
         response itself; whatever may take long (fetching a feed, Slack's Web API)
         runs after it: as a lazy listener or as :class:`BackgroundWork`. ``/feeds
     poll`` runs the ingest pipeline through ``poll_feed_now`` (handlers never
-    import the poller)."""
+    import the poller). With ``oauth``, each request acts with its workspace's
+    token, and uninstalls pause the workspace."""
     app = quiet_bolt_app(
         client=client,
         signing_secret=settings.slack_signing_secret,
         # Socket Mode requests arrive over an authenticated WebSocket, unsigned.
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,
+        oauth_settings=oauth.settings if oauth else None,
     )
     app.error(answer_errors)
+    if oauth:
+        installs.register(app, databases, oauth.store, on_removed=oauth.workspaces.forget)
     commands.register(
         app,
         databases,

@@ -40,6 +40,11 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("SLACK_BOT_TOKEN", "", "bot token xoxb-…", ("run", "digest")),
     EnvVar("SLACK_SIGNING_SECRET", "", "verifies Slack's HTTP requests (HTTP mode)", ("run", "digest")),
     EnvVar("SLACK_APP_TOKEN", "", "app-level token xapp-…: run uses Socket Mode", ("run", "digest")),
+    EnvVar(
+        "SLACK_CLIENT_ID", "", "the app's client id: with the secret, run installs through OAuth", ("run", "digest")
+    ),
+    EnvVar("SLACK_CLIENT_SECRET", "", "the app's client secret (OAuth)", ("run", "digest")),
+    EnvVar("SLACK_REDIRECT_URI", "", "the OAuth redirect URL, if the app lists more than one", ("run", "digest")),
     EnvVar("SLACK_API_URL", DEFAULT_SLACK_API_URL, "base URL of Slack's Web API", ("run", "digest")),
     EnvVar(
         "CASEWATCH_DB",
@@ -115,6 +120,9 @@ class Settings:
     busy_timeout_seconds: float = 10.0
     case_cache_answers: int = 128
     news_window_days: int = 30
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    slack_redirect_uri: str = ""
 
     @property
     def busy_timeout_ms(self) -> int:
@@ -123,6 +131,12 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed from an "Add to Slack" link in any number of workspaces
+        (a token per workspace) rather than with one ``SLACK_BOT_TOKEN``."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
 
 def load_dotenv_file() -> None:
@@ -190,15 +204,13 @@ def settings_from_env(
     bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
     signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip()
     app_token = env.get("SLACK_APP_TOKEN", "").strip()
+    client_id = env.get("SLACK_CLIENT_ID", "").strip()
+    client_secret = env.get("SLACK_CLIENT_SECRET", "").strip()
+    redirect_uri = env.get("SLACK_REDIRECT_URI", "").strip()
     if need_slack:
-        if not bot_token:
-            problems.append("SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-…)")
-        elif not bot_token.startswith("xoxb-"):
-            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-        if not signing_secret and not app_token:
-            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
-        if app_token and not app_token.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (for Socket Mode)")
+        problems += _slack_problems(bot_token, signing_secret, app_token, client_id, client_secret)
+    if redirect_uri and not redirect_uri.startswith("https://"):
+        problems.append("SLACK_REDIRECT_URI must be an https URL ending in /slack/oauth_redirect")
 
     digest_text = env.get("CASEWATCH_DIGEST_TIME", "").strip() or "09:00"
     digest_parts = digest_text.split(":")
@@ -248,7 +260,41 @@ def settings_from_env(
         busy_timeout_seconds=seconds("CASEWATCH_BUSY_TIMEOUT_SECONDS", 10.0, 0.05, 600),
         case_cache_answers=count("CASEWATCH_CASE_CACHE", 128, 0, 100_000),
         news_window_days=count("CASEWATCH_NEWS_WINDOW_DAYS", 30, 0, 3650),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_redirect_uri=redirect_uri,
     )
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def _slack_problems(
+    bot_token: str, signing_secret: str, app_token: str, client_id: str, client_secret: str
+) -> list[str]:
+    """What keeps ``run`` from serving Slack: one bot token (single workspace),
+    or the OAuth app's client id and secret (any workspace, HTTP only)."""
+    problems: list[str] = []
+    if client_id or client_secret:
+        if not (client_id and client_secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            problems.append(f"{missing} is not set (Basic Information → App Credentials; OAuth needs both)")
+        if app_token:
+            problems.append("SLACK_APP_TOKEN cannot be used with OAuth (SLACK_CLIENT_ID): installs need HTTP mode")
+        if bot_token:
+            problems.append("SLACK_BOT_TOKEN must not be set with SLACK_CLIENT_ID: OAuth keeps a token per workspace")
+        if not signing_secret:
+            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
+        return problems
+    if not bot_token:
+        problems.append(
+            "SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-…; "
+            "or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install from an Add to Slack link)"
+        )
+    elif not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    if not signing_secret and not app_token:
+        problems.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (for Socket Mode)")
+    return problems

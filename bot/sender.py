@@ -15,7 +15,11 @@ case), and records the outcome. Its rules:
   gets one plain-text fallback, in the same thread with the same metadata.
 - Permanent errors stop retrying and are shown on the channel's watches;
   alerts held by an auth error are released when ``auth.test`` passes again
-  (checked at start and every ``auth_check_seconds``).
+  (checked at start and every ``auth_check_seconds``; with OAuth, per workspace).
+- With OAuth each alert goes out with its own workspace's token
+  (:mod:`bot.workspaces`); the alerts of a workspace where the app is not
+  installed are not tried: the workspace is paused (storage.workspaces) and
+  they wait for the app to be installed there again.
 """
 
 from __future__ import annotations
@@ -28,12 +32,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
+from bot.workspaces import OneWorkspace, Workspaces
 from feeds.times import from_iso
 from feeds.vocabulary import WatchMode
 from handlers.alert_message import alert_fallback, alert_message, digest_fallback, digest_message
 from storage import alerts as outbox
 from storage.alerts import Alert
 from storage.database import ThreadDatabases, storage_reason, write_transaction
+from storage.workspaces import pause, resume
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +116,7 @@ class AlertSender:
     def __init__(
         self,
         databases: ThreadDatabases,
-        slack: SlackPoster,
+        slack: SlackPoster | Workspaces,
         *,
         stale_after: timedelta = timedelta(seconds=60),
         interval_seconds: float = 1.0,
@@ -119,10 +125,11 @@ class AlertSender:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        """``clock`` (Unix time) and ``sleep`` are injectable so that tests
-        can measure pacing exactly without waiting."""
+        """``slack``: one poster for every alert, or :class:`Workspaces` (a
+        poster per workspace). ``clock`` (Unix time) and ``sleep`` are
+        injectable so that tests can measure pacing exactly without waiting."""
         self.databases = databases
-        self.slack = slack
+        self.workspaces = slack if isinstance(slack, Workspaces) else OneWorkspace(slack)
         self.stale_after = stale_after
         self.interval_seconds = interval_seconds
         self.auth_check_seconds = auth_check_seconds
@@ -171,44 +178,68 @@ class AlertSender:
             attempted = 0
             due = outbox.due_alerts(db, now=self._now_iso(), skip_channels=self.pacer.busy())
             for alert in due:
-                if self.pacer.wait_for(alert.channel_id) or not outbox.claim(db, alert.id):
+                if self.pacer.wait_for(alert.channel_id):
+                    continue
+                slack = self._poster(alert.team_id)
+                if slack is None or not outbox.claim(db, alert.id):
                     continue
                 attempted += 1
-                sent += self._send(alert)
+                sent += self._send(alert, slack)
             if not attempted:
                 break
         for alert in outbox.alerts_to_update(db):
             self._refresh(alert)
         return sent
 
+    def _poster(self, team_id: str) -> SlackPoster | None:
+        """The poster of ``team_id``'s workspace; None (and the workspace
+        paused, its alerts left waiting) if the app is not installed there."""
+        slack = self.workspaces.poster(team_id)
+        if slack is not None:
+            return slack
+        db = self.databases.get()
+        if pause(db, team_id, "not installed"):
+            if self.workspaces.poster(team_id) is not None:  # installed meanwhile, its resume maybe before this pause
+                resume(db, team_id, held_errors=AUTH_ERRORS)
+            else:
+                log.warning("the app is not installed in workspace %s: its alerts wait until it is", team_id)
+        return None
+
     def _now_iso(self) -> str:
         return datetime.fromtimestamp(math.floor(self.clock()), UTC).isoformat(timespec="seconds")
 
     def _check_token_when_due(self) -> None:
         """``auth.test`` at start and every ``auth_check_seconds``; when the
-        token works, release the alerts an auth error held."""
+        token works, release the alerts an auth error held. With a token per
+        workspace, each workspace holding such alerts is checked with its own."""
         if self.clock() < self._next_auth_check:
             return
         self._next_auth_check = self.clock() + self.auth_check_seconds
-        try:
-            self.slack.check_auth()
-        except SlackFailure as failure:
-            log.warning("Slack token check failed: %s", failure.code)
-            return
-        released = outbox.requeue_failed_with(self.databases.get(), AUTH_ERRORS)
-        if released:
-            log.info("the Slack token works again; released %d held alerts", released)
+        db = self.databases.get()
+        teams = outbox.teams_holding(db, AUTH_ERRORS) if self.workspaces.per_team else [None]
+        for team_id in teams:
+            slack = self.workspaces.poster(team_id or "")
+            if slack is None:
+                continue  # not installed: resumed when it is (storage.workspaces.resume)
+            try:
+                slack.check_auth()
+            except SlackFailure as failure:
+                log.warning("Slack token check failed%s: %s", f" for {team_id}" if team_id else "", failure.code)
+                continue
+            released = outbox.requeue_failed_with(db, AUTH_ERRORS, team_id=team_id)
+            if released:
+                log.info("the Slack token works again; released %d held alerts", released)
 
     # --- one alert --------------------------------------------------------------
 
-    def _send(self, alert: Alert) -> int:
+    def _send(self, alert: Alert, slack: SlackPoster) -> int:
         """Post one claimed alert (first looking for it if it may be posted
         already); record the outcome. Returns 1 if it is now delivered."""
         db = self.databases.get()
         thread_ts = outbox.thread_for(db, alert.team_id, alert.channel_id, alert.case_id)
         if alert.maybe_posted:
             try:
-                ts = self._earlier_post(alert, thread_ts)
+                ts = self._earlier_post(slack, alert, thread_ts)
             except SlackFailure as failure:
                 log.warning("cannot check yet whether alert %s was posted: %s", alert.id, failure.code)
                 self._reschedule([alert], failure, maybe_posted=True)
@@ -227,29 +258,29 @@ class AlertSender:
         if thread_ts:
             common.update(thread_ts=thread_ts, reply_broadcast=view.major)
         try:
-            ts = self._post_or_fallback({**common, **alert_message(view)}, {**common, **alert_fallback(view)})
+            ts = self._post_or_fallback(slack, {**common, **alert_message(view)}, {**common, **alert_fallback(view)})
         except SlackFailure as failure:
             self._failed([alert], failure)
             return 0
         outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts)
         return 1
 
-    def _post_or_fallback(self, message: dict, fallback: dict) -> str:
+    def _post_or_fallback(self, slack: SlackPoster, message: dict, fallback: dict) -> str:
         """Post ``message``; if Slack refuses it for its size or its blocks,
         post ``fallback`` (plain text) once instead. Returns the ts."""
         try:
-            return self._post(message)
+            return self._post(slack, message)
         except SlackFailure as failure:
             if failure.code not in TOO_BIG_ERRORS:
                 raise
             log.warning("Slack refused a message (%s); posting it as plain text", failure.code)
-        return self._post(fallback)
+        return self._post(slack, fallback)
 
-    def _post(self, message: dict) -> str:
+    def _post(self, slack: SlackPoster, message: dict) -> str:
         """One post, paced: the channel waits its interval after it, or a 429's Retry-After."""
         channel = message["channel"]
         try:
-            return self.slack.post(message)
+            return slack.post(message)
         except SlackFailure as failure:
             if failure.retry_after is not None:
                 self.pacer.hold(channel, failure.retry_after)
@@ -283,15 +314,18 @@ class AlertSender:
         (as plain text if Slack refuses the blocks). Tried again next pass
         while Slack is unreachable or unsure; given up if Slack refuses it
         (message deleted, too old to edit …), leaving the message as it was."""
+        slack = self.workspaces.poster(alert.team_id)
+        if slack is None:
+            return  # not installed: updated once it is again
         db = self.databases.get()
         view = outbox.alert_view(db, alert)
         try:
             try:
-                self.slack.update(alert.channel_id, alert.message_ts, alert_message(view))
+                slack.update(alert.channel_id, alert.message_ts, alert_message(view))
             except SlackFailure as failure:
                 if failure.code not in TOO_BIG_ERRORS:
                     raise
-                self.slack.update(alert.channel_id, alert.message_ts, {**alert_fallback(view), "blocks": []})
+                slack.update(alert.channel_id, alert.message_ts, {**alert_fallback(view), "blocks": []})
         except SlackFailure as failure:
             log.warning("could not update alert %s: %s", alert.id, failure.code)
             if failure.retry_after is not None:
@@ -304,10 +338,13 @@ class AlertSender:
         """The sender that claimed this alert died: was it posted after all?
         If Slack cannot tell us for now, ask again next pass rather than risk
         a second post; if it never can (no history scope), send it again."""
+        slack = self.workspaces.poster(alert.team_id)
+        if slack is None:
+            return  # not installed: recovered once it is again
         db = self.databases.get()
         thread_ts = outbox.thread_for(db, alert.team_id, alert.channel_id, alert.case_id)
         try:
-            ts = self._earlier_post(alert, thread_ts)
+            ts = self._earlier_post(slack, alert, thread_ts)
         except SlackFailure as failure:
             log.warning("cannot check yet whether alert %s was posted: %s", alert.id, failure.code)
             return
@@ -317,12 +354,12 @@ class AlertSender:
         else:
             outbox.release_stale(db, alert.id)
 
-    def _earlier_post(self, alert: Alert, thread_ts: str | None) -> str | None:
+    def _earlier_post(self, slack: SlackPoster, alert: Alert, thread_ts: str | None) -> str | None:
         """The ts of this alert's message if an earlier attempt posted it. Raises
         SlackFailure while Slack cannot tell; None (send again) if it never can."""
         claimed = from_iso(alert.claimed_at).timestamp() if alert.claimed_at else 0.0
         try:
-            return self.slack.find_posted(
+            return slack.find_posted(
                 alert.channel_id, alert.id, thread_ts=thread_ts, oldest=max(0.0, claimed - RECENT_SECONDS)
             )
         except SlackFailure as failure:
@@ -339,6 +376,9 @@ class AlertSender:
         db = self.databases.get()
         posted = 0
         for team_id, channel_id in outbox.digest_channels(db, modes):
+            slack = self._poster(team_id)
+            if slack is None:
+                continue
             with write_transaction(db):
                 batch = [a for a in outbox.digest_alerts(db, team_id, channel_id, modes) if outbox.claim(db, a.id)]
             if not batch:
@@ -348,11 +388,12 @@ class AlertSender:
             self.sleep(self.pacer.wait_for(channel_id))
             try:
                 ts = self._post_or_fallback(
+                    slack,
                     {**common, **digest_message(views, period=period)},
                     {**common, **digest_fallback(views, period=period)},
                 )
             except SlackFailure as failure:
-                ts = self._digest_posted_after_all(failure, batch[0])
+                ts = self._digest_posted_after_all(slack, failure, batch[0])
                 if ts is None:
                     self._failed(batch, failure)
                     continue
@@ -361,12 +402,12 @@ class AlertSender:
             posted += 1
         return posted
 
-    def _digest_posted_after_all(self, failure: SlackFailure, first: Alert) -> str | None:
+    def _digest_posted_after_all(self, slack: SlackPoster, failure: SlackFailure, first: Alert) -> str | None:
         """A digest post that may have reached Slack: look for it at once (by
         its first alert's id), as the next digest would repeat it."""
         if not failure.maybe_done:
             return None
         try:
-            return self._earlier_post(first, None)
+            return self._earlier_post(slack, first, None)
         except SlackFailure:
             return None

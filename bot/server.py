@@ -20,18 +20,21 @@ from http import HTTPStatus
 from urllib.parse import urlencode
 
 import waitress
-from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.oauth import OAuthFlow
 from slack_bolt.request.internals import build_context
+from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_app, sender_client, web_client
 from bot.config import Settings
 from bot.ingest import default_matcher, poll_feed
+from bot.oauth import OAuth, oauth
 from bot.scheduler import Scheduler
-from bot.sender import AlertSender
+from bot.sender import AUTH_ERRORS, AlertSender
 from bot.slack_poster import WebApiPoster
 from bot.slack_request import MalformedRequest, parse, signed
 from feeds.catalog import load_catalog
@@ -40,6 +43,7 @@ from storage.adopt import set_news_window
 from storage.database import ThreadDatabases
 from storage.feeds import sync_catalog
 from storage.search import WARM_QUERIES, prepare_search, warm_search
+from storage.workspaces import resume
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -67,9 +71,10 @@ def bolt_request(text: str, found: dict, environ: dict) -> BoltRequest:
 
 def wsgi_application(app: App, status: Callable[[], dict], signing_secret: str) -> Callable:
     """``POST /slack/events`` for Bolt and ``GET /healthz`` (JSON: whether this
-    process polls the feeds). A request with a bad signature is answered 401,
-    a signed one that is malformed 400 (see :mod:`bot.slack_request`), before
-    Bolt reads it."""
+    process polls the feeds); in OAuth mode also Bolt's ``GET /slack/install``
+    ("Add to Slack") and ``GET /slack/oauth_redirect``. A request with a bad
+    signature is answered 401, a signed one that is malformed 400 (see
+    :mod:`bot.slack_request`), before Bolt reads it."""
 
     def answer(start_response: Callable, code: int, body: str, headers: dict | None = None) -> Iterable[bytes]:
         response = WsgiHttpResponse(status=code, headers=headers, body=body)
@@ -82,6 +87,10 @@ def wsgi_application(app: App, status: Callable[[], dict], signing_secret: str) 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             return answer(start_response, 200, json.dumps({"ok": True, **status()}), JSON)
+        if app.oauth_flow is not None and environ.get("REQUEST_METHOD") == "GET":
+            install = oauth_page(app.oauth_flow, environ)
+            if install is not None:
+                return answer(start_response, install.status, install.body, install.headers)
         if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return refuse(start_response, 404)
         length = environ.get("CONTENT_LENGTH") or "0"
@@ -98,6 +107,18 @@ def wsgi_application(app: App, status: Callable[[], dict], signing_secret: str) 
         return answer(start_response, response.status, response.body, response.headers)
 
     return application
+
+
+def oauth_page(flow: OAuthFlow, environ: dict) -> BoltResponse | None:
+    """Bolt's answer to a GET of the install page or the OAuth redirect; None for another path."""
+    request = BoltRequest(
+        body="", query=environ.get("QUERY_STRING", ""), headers=WsgiHttpRequest(environ).get_headers()
+    )
+    if environ.get("PATH_INFO") == flow.install_path:
+        return flow.handle_installation(request)
+    if environ.get("PATH_INFO") == flow.redirect_uri_path:
+        return flow.handle_callback(request)
+    return None
 
 
 def warm_request_path(application: Callable, signing_secret: str) -> str:
@@ -127,6 +148,20 @@ def warm_request_path(application: Callable, signing_secret: str) -> str:
     return status
 
 
+def oauth_mode(
+    settings: Settings, databases: ThreadDatabases, client: WebClient, wake_sender: Callable[[], None]
+) -> OAuth:
+    """OAuth mode (:mod:`bot.oauth`): an install in a paused workspace resumes
+    it, and its waiting alerts are sent at once."""
+
+    def installed(team_id: str) -> None:
+        released = resume(databases.get(), team_id, held_errors=AUTH_ERRORS)
+        log.info("workspace %s resumed (%d held alerts released)", team_id, released)
+        wake_sender()
+
+    return oauth(settings, client, lambda token: sender_client(settings, token), on_installed=installed)
+
+
 def run(settings: Settings) -> None:
     set_news_window(settings.news_window_days)
     databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
@@ -137,9 +172,10 @@ def run(settings: Settings) -> None:
         allow_private=settings.allow_private_feeds,
         deadline=settings.fetch_deadline_seconds,
     )
+    installs = oauth_mode(settings, databases, client, lambda: sender.wake.set()) if settings.oauth else None
     sender = AlertSender(
         databases,
-        WebApiPoster(sender_client(settings)),
+        installs.workspaces if installs else WebApiPoster(sender_client(settings)),
         stale_after=timedelta(seconds=settings.stale_send_seconds),
         post_interval=settings.post_interval_seconds,
         auth_check_seconds=settings.auth_check_seconds,
@@ -153,6 +189,7 @@ def run(settings: Settings) -> None:
         fetcher,
         on_feeds_changed=scheduler.reconcile,
         poll_feed_now=lambda feed: poll_feed(databases.get(), fetcher, feed, matcher),
+        oauth=installs,
     )
     stop = threading.Event()
     sender.start(stop)  # their first work (auth.test, the polling lease) runs while the server warms up
@@ -160,7 +197,7 @@ def run(settings: Settings) -> None:
     application = wsgi_application(app, lambda: {"polling": scheduler.polling}, settings.slack_signing_secret)
     prepare_search(databases.get())  # so that the first /case is as quick as the next
     databases.prepare(HTTP_THREADS + 2, warm_search)  # the request threads' and pollers' (sender and lease: their own)
-    if not settings.socket_mode:
+    if not settings.socket_mode and not settings.oauth:  # with OAuth, Bolt would refuse it: no workspace T0 installed
         warm_request_path(application, settings.slack_signing_secret)
     gc.collect()
     gc.freeze()  # what start-up made lives as long as the process: no collection during a request walks it again

@@ -36,6 +36,7 @@ from storage.cases import CaseView, case_view, entry_headline
 from storage.database import now_iso, write_transaction
 from storage.related import RelatedCase, watched_related
 from storage.watch_filters import HiddenHit, filters_of, record_hidden
+from storage.workspaces import PAUSED_TEAMS
 
 MAJOR_ACTIONS = frozenset(
     {
@@ -180,12 +181,13 @@ def due_alerts(
     db: Database, *, now: str | None = None, skip_channels: frozenset[str] = frozenset(), limit: int = 20
 ) -> list[Alert]:
     """Instant alerts due at ``now`` (ISO time; default: the clock), oldest
-    first, leaving out ``skip_channels`` (channels waiting for their turn)."""
+    first, leaving out ``skip_channels`` (channels waiting for their turn) and
+    paused workspaces (storage.workspaces)."""
     marks = ", ".join("?" for _ in skip_channels)
     return _alerts(
         db,
         f"status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? AND channel_id NOT IN ({marks}) "
-        "ORDER BY id LIMIT ?",
+        f"AND team_id NOT IN ({PAUSED_TEAMS}) ORDER BY id LIMIT ?",
         [now or now_iso(), *sorted(skip_channels), limit],
     )
 
@@ -195,7 +197,8 @@ def digest_channels(db: Database, modes: tuple[WatchMode, ...]) -> list[tuple[st
     return [
         (team, channel)
         for team, channel in db.execute(
-            f"SELECT DISTINCT team_id, channel_id FROM alerts WHERE status = 'pending' AND mode IN ({marks})",
+            f"SELECT DISTINCT team_id, channel_id FROM alerts WHERE status = 'pending' AND mode IN ({marks}) "
+            f"AND team_id NOT IN ({PAUSED_TEAMS})",
             list(modes),
         )
     ]
@@ -330,19 +333,30 @@ def requeue_failed(db: Database, team_id: str, channel_id: str) -> int:
     return cursor.rowcount
 
 
-def requeue_failed_with(db: Database, errors: frozenset[str]) -> int:
+def requeue_failed_with(db: Database, errors: frozenset[str], *, team_id: str | None = None) -> int:
     """After the cause is fixed (the token works again): try the alerts that
-    failed with one of ``errors`` again, and only those."""
+    failed with one of ``errors`` again, and only those (only ``team_id``'s when given)."""
     marks = ", ".join("?" for _ in errors)
     codes = sorted(errors)
+    team, team_params = ("AND team_id = ?", [team_id]) if team_id is not None else ("", [])
     with write_transaction(db):
         cursor = db.execute(
             f"UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = NULL "
-            f"WHERE status = 'failed' AND last_error IN ({marks})",
-            [now_iso(), *codes],
+            f"WHERE status = 'failed' AND last_error IN ({marks}) {team}",
+            [now_iso(), *codes, *team_params],
         )
-        db.execute(f"UPDATE watches SET last_error = NULL, last_error_at = NULL WHERE last_error IN ({marks})", codes)
+        db.execute(
+            f"UPDATE watches SET last_error = NULL, last_error_at = NULL WHERE last_error IN ({marks}) {team}",
+            [*codes, *team_params],
+        )
     return cursor.rowcount
+
+
+def teams_holding(db: Database, errors: frozenset[str]) -> list[str]:
+    """The workspaces with alerts that failed with one of ``errors``."""
+    marks = ", ".join("?" for _ in errors)
+    query = f"SELECT DISTINCT team_id FROM alerts WHERE status = 'failed' AND last_error IN ({marks}) ORDER BY team_id"
+    return [team_id for (team_id,) in db.execute(query, sorted(errors))]
 
 
 # --- what an alert says -----------------------------------------------------

@@ -483,6 +483,20 @@ def m018_case_mentions(db: Database) -> None:
 
 
 @migrations()
+def m019_paused_workspaces(db: Database) -> None:
+    # A workspace that uninstalled the app (or revoked its bot token, or was
+    # never installed in OAuth mode): its alerts wait, kept, until it installs
+    # the app again (storage.workspaces).
+    db.executescript(
+        """
+        CREATE TABLE paused_workspaces (
+            team_id TEXT PRIMARY KEY, paused_at TEXT NOT NULL, reason TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations()
 def m020_watch_filters_and_notes(db: Database) -> None:
     # A channel's hide filters on a watch (feeds.filters), its note on why it
     # follows it, and a record of every alert a filter (or the routine-entry

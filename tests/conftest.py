@@ -207,6 +207,13 @@ class SlackApi:
     ``auth_broken`` answers every call with ``invalid_auth`` (a revoked or
     rotated token); ``refuse_connections()`` stops listening until
     ``accept_connections()``.
+
+    Workspaces (OAuth): ``install(code, team_id, token)`` makes
+    ``oauth.v2.access`` answer ``code`` with a bot token of that workspace
+    (rotating, with a refresh token, if ``refresh_token`` is given);
+    ``auth.test`` answers each token's workspace; ``revoke(token)`` makes
+    every call with it answer ``token_revoked``, as after an uninstall;
+    ``tokens`` holds the token of each call (in ``calls``' order).
     """
 
     def __init__(self) -> None:
@@ -218,6 +225,10 @@ class SlackApi:
         self.dropped_answers: dict[str, int] = {}
         self.auth_broken = False
         self.channels_of_user: dict[str, list[str]] = {}
+        self.tokens: list[str | None] = []
+        self.oauth_answers: dict[str, dict] = {}  # code or refresh token → oauth.v2.access's answer
+        self.team_of_token: dict[str, str] = {}
+        self.revoked: set[str] = set()
         self.socket_url: str | None = None  # what apps.connections.open hands out
         self.hold_posts = threading.Event()
         self.hold_posts.set()
@@ -239,7 +250,9 @@ class SlackApi:
                 else:
                     payload = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
                 method = self.path.rsplit("/", 1)[-1]
-                status, answer, headers = api.answer(method, payload)
+                bearer = self.headers.get("Authorization", "")
+                token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else payload.get("token")
+                status, answer, headers = api.answer(method, payload, token)
                 if api._drops(method):
                     self.close_connection = True  # the work is done; hang up without an answer
                     return
@@ -301,8 +314,54 @@ class SlackApi:
     def fail(self, method: str, status: int, body: dict | str, times: int = 1, **headers: str) -> None:
         self.failures.setdefault(method, []).extend(Failure(status, body, headers) for _ in range(times))
 
-    def answer(self, method: str, payload: dict) -> tuple[int, dict | str, dict[str, str]]:
+    def install(
+        self, code: str, team_id: str, token: str, *, refresh_token: str | None = None, expires_in: int = 43_200
+    ) -> None:
+        """``oauth.v2.access`` with ``code`` installs the app in ``team_id`` with the bot token ``token``."""
+        answer = {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": f"UBOT{team_id}",
+            "app_id": "A0001",
+            "team": {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": None,
+            "authed_user": {"id": f"U{team_id}"},
+            "is_enterprise_install": False,
+        }
+        if refresh_token:
+            answer.update(refresh_token=refresh_token, expires_in=expires_in)
         with self._lock:
+            self.oauth_answers[code] = answer
+            self.team_of_token[token] = team_id
+
+    def rotate(self, refresh_token: str, team_id: str, token: str, next_refresh_token: str) -> None:
+        """A refresh with ``refresh_token`` hands out ``token`` (and ``next_refresh_token``)."""
+        self.install(refresh_token, team_id, token, refresh_token=next_refresh_token)
+
+    def revoke(self, token: str) -> None:
+        with self._lock:
+            self.revoked.add(token)
+
+    def calls_with_token(self, method: str, token: str) -> list[dict]:
+        """The calls of ``method`` made with ``token`` (without the lock, so
+        that it may be a :meth:`wait_for` condition: a call being recorded has
+        its token first, and ``zip`` stops at the shorter list)."""
+        return [
+            payload
+            for (name, payload), used in zip(self.calls, self.tokens, strict=False)
+            if name == method and used == token
+        ]
+
+    def _oauth_access(self, payload: dict) -> tuple[int, dict, dict[str, str]]:
+        key = payload.get("refresh_token") if payload.get("grant_type") == "refresh_token" else payload.get("code")
+        answer = self.oauth_answers.pop(key or "", None)
+        return 200, answer or {"ok": False, "error": "invalid_code"}, {}
+
+    def answer(self, method: str, payload: dict, token: str | None = None) -> tuple[int, dict | str, dict[str, str]]:
+        with self._lock:
+            self.tokens.append(token)
             self.calls.append((method, payload))
             self._changed.notify_all()
             queued = self.failures.get(method)
@@ -311,8 +370,13 @@ class SlackApi:
                 return failure.status, failure.body, failure.headers
             if self.auth_broken:
                 return 200, AUTH_ERROR, {}
+            if method == "oauth.v2.access":
+                return self._oauth_access(payload)
+            if token in self.revoked:
+                return 200, {"ok": False, "error": "token_revoked"}, {}
             if method == "auth.test":
-                return 200, {"ok": True, "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}, {}
+                team_id = self.team_of_token.get(token or "", "T0001")
+                return 200, {"ok": True, "team_id": team_id, "user_id": "UBOT", "bot_id": "BBOT", "team": "Test"}, {}
             if method in ("chat.postMessage", "chat.update"):
                 return self._message(method, payload)
             if method == "conversations.history":

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from bot.sender import AlertSender
+from bot.sender import AUTH_ERRORS, AlertSender
 from bot.slack_poster import SlackFailure, alert_metadata, carries_alert
 from storage.database import ThreadDatabases, now_iso
+from storage.workspaces import is_paused, resume
 from tests.conftest import block_kit_error
 from tests.reliability import Observed
 
@@ -130,6 +131,7 @@ class Outbox:
         case_id: int | None = None,
         action: str = "complaint",
         mode: str = "instant",
+        team: str = TEAM,
     ) -> int:
         n = next(self._items)
         item_id = (
@@ -152,7 +154,7 @@ class Outbox:
         watch_id = (
             self.db["watches"]
             .insert(
-                {"team_id": TEAM, "channel_id": channel, "kind": "name", "term": f"acme {n}", "term_key": f"acme {n}"}
+                {"team_id": team, "channel_id": channel, "kind": "name", "term": f"acme {n}", "term_key": f"acme {n}"}
                 | {"mode": mode, "created_by": "U0001", "created_at": now_iso()}
             )
             .last_pk
@@ -160,7 +162,7 @@ class Outbox:
         return (
             self.db["alerts"]
             .insert(
-                {"team_id": TEAM, "channel_id": channel, "event_id": event_id, "case_id": case_id, "watch_id": watch_id}
+                {"team_id": team, "channel_id": channel, "event_id": event_id, "case_id": case_id, "watch_id": watch_id}
                 | {"matched_term": "acme", "mode": mode, "status": "pending", "next_attempt_at": DUE_FROM_THE_START}
                 | {"created_at": now_iso()}
             )
@@ -316,6 +318,62 @@ def test_alerts_held_by_an_auth_error_and_only_those_are_released_when_the_token
     assert run(sender, clock, lambda: outbox.status(held) == "sent", seconds=301)
     delivered(slack, "C0001", [held])
     assert outbox.status(not_invited) == "failed" and outbox.watch_error(not_invited) == "not_in_channel"
+
+
+class FakeWorkspaces:
+    """A poster per installed workspace (OAuth mode); ``install``/``uninstall`` change which."""
+
+    per_team = True
+
+    def __init__(self) -> None:
+        self.installed: dict[str, FakeSlack] = {}
+
+    def poster(self, team_id: str) -> FakeSlack | None:
+        return self.installed.get(team_id)
+
+    def forget(self, team_id: str) -> None:
+        pass
+
+
+@pytest.mark.reliability(
+    "an alert of a workspace without an installation, and a token failing in one of two", kind="slack fault"
+)
+def test_each_workspace_has_its_own_token_its_own_check_and_waits_while_not_installed(
+    outbox: Outbox, clock: FakeClock, observed: Observed
+) -> None:
+    workspaces = FakeWorkspaces()
+    team_a, team_b = FakeSlack(clock), FakeSlack(clock)
+    workspaces.installed = {"TA": team_a, "TB": team_b}
+    sender = AlertSender(outbox.databases, workspaces, auth_check_seconds=300, clock=clock, sleep=clock.advance)
+    waiting = outbox.alert("C0003", team="TC")  # TC has not installed the app
+    for_a, for_b = outbox.alert("C0001", team="TA"), outbox.alert("C0002", team="TB")
+    assert run(sender, clock, lambda: outbox.status(for_a) == outbox.status(for_b) == "sent")
+    assert [m["channel"] for m in team_a.posts()] == ["C0001"] and [m["channel"] for m in team_b.posts()] == ["C0002"]
+    run(sender, clock, lambda: False, seconds=60)
+    assert outbox.status(waiting) == "pending" and is_paused(outbox.db, "TC")
+
+    # TA's token is revoked: its alert is held, TB's check is its own and TB goes on.
+    team_a.auth_failure = SlackFailure("token_revoked", refused=True)
+    team_a.refuse("token_revoked")
+    held, later_b = outbox.alert("C0001", team="TA"), outbox.alert("C0002", team="TB")
+    assert run(sender, clock, lambda: outbox.status(held) == "failed" and outbox.status(later_b) == "sent")
+    run(sender, clock, lambda: False, seconds=400)
+    assert outbox.status(held) == "failed" and len(team_a.posts()) == 1
+
+    workspaces.installed["TC"] = FakeSlack(clock)
+    resume(outbox.db, "TC", held_errors=AUTH_ERRORS)
+    team_a.auth_failure = None
+    assert run(sender, clock, lambda: outbox.status(held) == outbox.status(waiting) == "sent", seconds=301)
+    expected = {"C0001": (team_a, [for_a, held]), "C0002": (team_b, [for_b, later_b])}
+    expected["C0003"] = (workspaces.installed["TC"], [waiting])
+    posted = {
+        channel: [m["metadata"]["event_payload"]["alert_id"] for m in slack.posts(channel)]
+        for channel, (slack, _) in expected.items()
+    }
+    lost = sum(len(set(ids) - set(posted[channel])) for channel, (_, ids) in expected.items())
+    duplicated = sum(len(ids) - len(set(ids)) for ids in posted.values())
+    observed.record(alerts_lost=lost, alerts_duplicated=duplicated)
+    assert (lost, duplicated) == (0, 0), posted
 
 
 # --- Slack's limits ------------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""OAuth mode: "Add to Slack" installs in any number of workspaces.
+
+Installations (bot tokens, with refresh tokens when tokens rotate) and the
+OAuth state live in the Casewatch database file, in the tables of slack_sdk's
+own SQLite stores (``slack_installations``, ``slack_bots``, ``oauth_states``):
+those stores already follow Slack's installation fields (rotation, Enterprise
+Grid) and Bolt's interfaces, so Casewatch adds only what is its own: a paused
+workspace (storage.workspaces, migration m019).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_bolt import BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+
+from bot.config import Settings
+from bot.workspaces import InstalledWorkspaces
+
+log = logging.getLogger(__name__)
+
+# The bot scopes asked for at install: the same as manifest.json's (a test holds them equal).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+)
+ROTATION_MINUTES = 120  # a rotating token is refreshed this long before it expires (Bolt's default)
+STATE_SECONDS = 600  # how long an "Add to Slack" link stays valid
+
+
+@dataclass(frozen=True)
+class OAuth:
+    """What OAuth mode wires together: Bolt's settings (install pages,
+    per-request authorisation), the installation store, and the alert
+    sender's per-workspace tokens."""
+
+    settings: OAuthSettings
+    store: InstallationStore
+    workspaces: InstalledWorkspaces
+
+
+def oauth(
+    settings: Settings,
+    client: WebClient,
+    sender_client: Callable[[str], WebClient],
+    on_installed: Callable[[str], None],
+) -> OAuth:
+    """OAuth mode on ``settings.db_path``. ``client`` (token-less, at
+    ``SLACK_API_URL``) makes ``oauth.v2.access`` and ``auth.test`` calls;
+    ``sender_client`` makes the alert sender's client for a token;
+    ``on_installed(team_id)`` runs after each successful install."""
+    workspaces = installed_workspaces(settings, client, sender_client)
+    store = workspaces.store
+    state_store = SQLite3OAuthStateStore(database=str(settings.db_path), expiration_seconds=STATE_SECONDS)
+
+    def installed(args: SuccessArgs) -> BoltResponse:
+        team_id = args.installation.team_id or ""
+        log.info("Casewatch was installed in workspace %s", team_id)
+        on_installed(team_id)
+        return args.default.success(args)
+
+    def failed(args: FailureArgs) -> BoltResponse:
+        log.warning("an install did not complete: %s", args.reason)
+        return args.default.failure(args)
+
+    oauth_settings = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.slack_redirect_uri or None,
+        installation_store=store,
+        installation_store_bot_only=True,
+        token_rotation_expiration_minutes=ROTATION_MINUTES,
+        state_store=state_store,
+        state_expiration_seconds=STATE_SECONDS,
+        callback_options=CallbackOptions(success=installed, failure=failed),
+    )
+    # Bolt's own authorize would refresh rotating tokens at slack.com, whatever
+    # SLACK_API_URL says, and call auth.test on every request: this one uses
+    # ``client`` and remembers each token's auth.test.
+    oauth_settings.authorize = InstallationStoreAuthorize(
+        logger=log,
+        installation_store=store,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        token_rotation_expiration_minutes=ROTATION_MINUTES,
+        bot_only=True,
+        cache_enabled=True,
+        client=client,
+    )
+    return OAuth(settings=oauth_settings, store=store, workspaces=workspaces)
+
+
+def installed_workspaces(
+    settings: Settings, client: WebClient, sender_client: Callable[[str], WebClient]
+) -> InstalledWorkspaces:
+    """Each workspace's bot token for the alert sender, from the installation
+    store on ``settings.db_path`` (refreshed through ``client`` when it rotates)."""
+    store = SQLite3InstallationStore(database=str(settings.db_path), client_id=settings.slack_client_id)
+    rotator = TokenRotator(
+        client_id=settings.slack_client_id, client_secret=settings.slack_client_secret, client=client
+    )
+    return InstalledWorkspaces(store, sender_client, rotator, ROTATION_MINUTES)
