@@ -78,6 +78,14 @@ def test_many_watches_of_one_name_all_hit_once() -> None:
     assert matched(index, "Binance and BINANCE and binance's") == list(range(50))
 
 
+def test_watches_of_one_name_hit_in_the_order_they_came_whatever_the_names_order() -> None:
+    """The index files names in sorted order; the watches of one name keep theirs."""
+    watches = [name_watch(5, "Zeta"), name_watch(2, "Alpha"), name_watch(9, "Zeta"), name_watch(1, "Alpha", "Zeta")]
+    index = WatchIndex(watches)
+    assert [hit.watch.id for hit in index.match(**_item("Zeta and Alpha"))] == [5, 9, 1, 2]
+    assert [hit.watch.id for hit in index.match(**_item("Alpha and Zeta"))] == [2, 1, 5, 9]
+
+
 def test_text_and_parties_do_not_join_into_a_false_match() -> None:
     index = WatchIndex([name_watch(1, "zhao binance")])
     assert matched(index, "charges against Zhao", parties=("Binance Holdings",)) == []
@@ -232,5 +240,34 @@ def test_overlapping_names_hit_exactly_what_the_letter_index_hit(data: st.DataOb
         else:
             parties[boundary - 1] = f"{parties[boundary - 1]} {head}".strip()
         parties.insert(boundary, tail)
+    hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=(), case_id=None)
+    assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, set(), None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), words=st.lists(st.one_of(_WORDS, _OTHER_WORDS), max_size=12))
+def test_parties_the_text_names_hit_exactly_what_the_letter_index_hit(data: st.DataObject, words: list[str]) -> None:
+    """Parties and watched names taken from the text, whole or in part (a run
+    of its words, a piece of one word, a run and a word the text lacks), and
+    others; parties that are watched names: a party the text names holds no
+    name the text does not."""
+    text = " ".join(words)
+    folded = fold(text).split()
+
+    def name() -> str:
+        start = data.draw(st.integers(0, len(folded)))
+        run = folded[start : data.draw(st.integers(start, len(folded)))]
+        piece = run[0][: data.draw(st.integers(1, len(run[0])))] if run else ""
+        return name_key(data.draw(st.sampled_from([" ".join(run), piece, " ".join([*run, "zhao"]), data.draw(_NAMES)])))
+
+    watches = [
+        WatchTarget(watch_id, "T1", "C1", "name", key, (key,), None, "instant", False)
+        for watch_id, key in enumerate((name() for _ in range(data.draw(st.integers(1, 6)))), start=1)
+        if key
+    ]
+    watched = st.sampled_from([watch.term for watch in watches]) if watches else st.just("")
+    parties = [
+        key for key in (data.draw(st.just(name()) | watched) for _ in range(data.draw(st.integers(0, 3)))) if key
+    ]
     hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=(), case_id=None)
     assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, set(), None)
