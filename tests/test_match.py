@@ -66,6 +66,20 @@ def test_docket_watches_match_every_form() -> None:
     assert matched(index, "anything", dockets=("23-cv-01600",)) == []
 
 
+def test_among_thousands_of_docket_watches_each_docket_hits_exactly_its_watches() -> None:
+    """Watched and unwatched docket numbers side by side: the index's quick
+    check lets some unwatched ones through to the lookup, never a watched one out."""
+    watched = [f"24-cv-{number:05d}" for number in range(0, 6000, 2)]
+    index = WatchIndex(
+        [
+            WatchTarget(n, "T1", "C1", "docket", f"1:{key}", (key,), None, "instant", False)
+            for n, key in enumerate(watched)
+        ]
+    )
+    hits = {number: matched(index, "anything", dockets=(f"24-cv-{number:05d}",)) for number in range(6000)}
+    assert hits == {number: [number // 2] if number % 2 == 0 else [] for number in range(6000)}
+
+
 def test_case_watches_match_every_item_of_the_case() -> None:
     watch = WatchTarget(9, "T1", "C1", "case", "SEC v. X", ("case:5",), 5, "instant", False)
     index = WatchIndex([watch])
