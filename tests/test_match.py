@@ -66,6 +66,20 @@ def test_docket_watches_match_every_form() -> None:
     assert matched(index, "anything", dockets=("23-cv-01600",)) == []
 
 
+def test_among_thousands_of_docket_watches_each_docket_hits_exactly_its_watches() -> None:
+    """Watched and unwatched docket numbers side by side: the index's quick
+    check lets some unwatched ones through to the lookup, never a watched one out."""
+    watched = [f"24-cv-{number:05d}" for number in range(0, 6000, 2)]
+    index = WatchIndex(
+        [
+            WatchTarget(n, "T1", "C1", "docket", f"1:{key}", (key,), None, "instant", False)
+            for n, key in enumerate(watched)
+        ]
+    )
+    hits = {number: matched(index, "anything", dockets=(f"24-cv-{number:05d}",)) for number in range(6000)}
+    assert hits == {number: [number // 2] if number % 2 == 0 else [] for number in range(6000)}
+
+
 def test_case_watches_match_every_item_of_the_case() -> None:
     watch = WatchTarget(9, "T1", "C1", "case", "SEC v. X", ("case:5",), 5, "instant", False)
     index = WatchIndex([watch])
@@ -76,6 +90,14 @@ def test_case_watches_match_every_item_of_the_case() -> None:
 def test_many_watches_of_one_name_all_hit_once() -> None:
     index = WatchIndex([name_watch(i, "binance", team=f"T{i % 3}", channel=f"C{i}") for i in range(50)])
     assert matched(index, "Binance and BINANCE and binance's") == list(range(50))
+
+
+def test_watches_of_one_name_hit_in_the_order_they_came_whatever_the_names_order() -> None:
+    """The index files names in sorted order; the watches of one name keep theirs."""
+    watches = [name_watch(5, "Zeta"), name_watch(2, "Alpha"), name_watch(9, "Zeta"), name_watch(1, "Alpha", "Zeta")]
+    index = WatchIndex(watches)
+    assert [hit.watch.id for hit in index.match(**_item("Zeta and Alpha"))] == [5, 9, 1, 2]
+    assert [hit.watch.id for hit in index.match(**_item("Alpha and Zeta"))] == [2, 1, 5, 9]
 
 
 def test_text_and_parties_do_not_join_into_a_false_match() -> None:
@@ -232,5 +254,34 @@ def test_overlapping_names_hit_exactly_what_the_letter_index_hit(data: st.DataOb
         else:
             parties[boundary - 1] = f"{parties[boundary - 1]} {head}".strip()
         parties.insert(boundary, tail)
+    hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=(), case_id=None)
+    assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, set(), None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), words=st.lists(st.one_of(_WORDS, _OTHER_WORDS), max_size=12))
+def test_parties_the_text_names_hit_exactly_what_the_letter_index_hit(data: st.DataObject, words: list[str]) -> None:
+    """Parties and watched names taken from the text, whole or in part (a run
+    of its words, a piece of one word, a run and a word the text lacks), and
+    others; parties that are watched names: a party the text names holds no
+    name the text does not."""
+    text = " ".join(words)
+    folded = fold(text).split()
+
+    def name() -> str:
+        start = data.draw(st.integers(0, len(folded)))
+        run = folded[start : data.draw(st.integers(start, len(folded)))]
+        piece = run[0][: data.draw(st.integers(1, len(run[0])))] if run else ""
+        return name_key(data.draw(st.sampled_from([" ".join(run), piece, " ".join([*run, "zhao"]), data.draw(_NAMES)])))
+
+    watches = [
+        WatchTarget(watch_id, "T1", "C1", "name", key, (key,), None, "instant", False)
+        for watch_id, key in enumerate((name() for _ in range(data.draw(st.integers(1, 6)))), start=1)
+        if key
+    ]
+    watched = st.sampled_from([watch.term for watch in watches]) if watches else st.just("")
+    parties = [
+        key for key in (data.draw(st.just(name()) | watched) for _ in range(data.draw(st.integers(0, 3)))) if key
+    ]
     hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=(), case_id=None)
     assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, set(), None)
