@@ -218,8 +218,17 @@ def hidden_now(watch: Watch, added: list[HideFilter], asked: tuple[HideFilter, .
         lines.append(f"{_term(watch)} already hid {_listing(already)}.")
     if any(rule.kind == FilterKind.ROUTINE for rule in added) and not watch.include_routine:
         lines.append("Routine docket entries were left out of this watch already (it does not ask for `all`).")
-    lines.append(f'Undo with `/watch {_plain(watch.term)} unhide "…"`; `/watchlist` shows every filter.')
+    undo = " ".join(_filter_argument(rule) for rule in added or asked)
+    lines.append(f"Undo with `/watch {_plain(watch.term)} unhide {undo}`; `/watchlist` shows every filter.")
     return "\n".join(lines)
+
+
+def _filter_argument(rule: HideFilter) -> str:
+    """A filter as ``hide``/``unhide`` reads it, for a code example: a kind as
+    its word, a phrase in quotes (escaped, with no quote or backtick of its own)."""
+    if rule.kind == FilterKind.PHRASE:
+        return f'"{escape(truncate(rule.text.replace("`", "").replace(chr(34), ""), FILTER_CHARS))}"'
+    return escape(rule.text.replace("`", ""))
 
 
 def unhidden(watch: Watch, removed: list[HideFilter], asked: tuple[HideFilter, ...]) -> str:

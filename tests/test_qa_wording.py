@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
+import pytest
 from sqlite_utils import Database
 
 from handlers.feeds_answer import feed_statuses, plain_feed_list, slack_feed_list
+from handlers.watch_changes import WatchChange, hidden_now, parse_watch_change
 from tests import factories
+from tests.test_watch_change_properties import watch_of
 
 
 def test_a_feed_with_one_item_says_one_item_not_one_items(memory_db: Database) -> None:
@@ -14,3 +20,18 @@ def test_a_feed_with_one_item_says_one_item_not_one_items(memory_db: Database) -
     statuses = feed_statuses(memory_db)
     for listed in (plain_feed_list(statuses), slack_feed_list(statuses)):
         assert "· 1 item\n" in listed and "1 items" not in listed
+
+
+@pytest.mark.parametrize(
+    "command",
+    ['binance hide "pro hac vice"', "binance hide orders", 'binance hide "pro hac vice" orders routine'],
+)
+def test_the_undo_a_hide_suggests_is_a_command_that_removes_what_was_hidden(command: str) -> None:
+    change = parse_watch_change(command)
+    assert isinstance(change, WatchChange)
+    answer = hidden_now(watch_of("binance", filters=list(change.filters)), list(change.filters), change.filters)
+    suggested = re.search(r"Undo with `/watch ([^`]+)`", answer)
+    assert suggested, answer
+    undo = parse_watch_change(unescape(suggested[1]))
+    assert isinstance(undo, WatchChange) and undo.verb == "unhide"
+    assert {(rule.kind, rule.key) for rule in undo.filters} == {(rule.kind, rule.key) for rule in change.filters}
