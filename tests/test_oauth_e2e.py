@@ -232,7 +232,7 @@ def test_an_uninstall_pauses_one_workspace_and_a_reinstall_sends_what_waited(
     # A command from TA is told to reinstall (through its response_url, as Bolt answers).
     command = slash_command("/watchlist", "", team_id="TA", channel_id="C0001", response_url=api.response_url)
     assert post_slack(deployment.events_url, command).status == 200
-    assert "reinstall this app" in api.calls_of("T0001")[-1]["text"]
+    assert "Casewatch is not installed in this workspace" in api.calls_of("T0001")[-1]["text"]
     assert sorted(deployment.alert_states("TA")) == ["failed", "pending", "sent"]
 
     # TA installs the app again: what waited is sent once, with the new token.
@@ -313,3 +313,15 @@ def test_alerts_of_a_workspace_not_installed_wait_until_it_is(
 def paused(deployment: Deployment, team_id: str) -> bool:
     with sqlite3.connect(deployment.env["CASEWATCH_DB"]) as db:
         return db.execute("SELECT 1 FROM paused_workspaces WHERE team_id = ?", [team_id]).fetchone() is not None
+
+
+def test_a_command_from_a_workspace_without_the_app_says_why_and_that_its_watches_are_kept(
+    deployment: Deployment,
+) -> None:
+    api = deployment.api
+    command = slash_command("/case", "binance", team_id="TX", channel_id="C0009", response_url=api.response_url)
+    assert post_slack(deployment.events_url, command).status == 200
+    assert api.wait_for(lambda: bool(api.calls_of("T0001")))
+    told = api.calls_of("T0001")[-1]["text"]
+    assert "Casewatch is not installed in this workspace" in told and "unknown reason" not in told
+    assert "Add to Slack" in told and "watches are kept" in told
