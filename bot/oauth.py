@@ -10,6 +10,7 @@ workspace (storage.workspaces, migration m019).
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,17 @@ BOT_SCOPES = (
 )
 ROTATION_MINUTES = 120  # a rotating token is refreshed this long before it expires (Bolt's default)
 STATE_SECONDS = 600  # how long an "Add to Slack" link stays valid
+# What an admin who pressed Cancel on Slack's consent screen sees (Slack sends them back with error=access_denied).
+CANCELLED_PAGE = """<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>Casewatch was not installed</title></head>
+<body style="font-family: sans-serif; text-align: center; padding: 10px 15px">
+<h2>Casewatch was not installed</h2>
+<p>The install was cancelled on Slack's page; nothing changed in your workspace.
+<a href="{install_path}">Add Casewatch to Slack</a> again when you are ready.</p>
+</body>
+</html>
+"""
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,8 @@ def oauth(
 
     def failed(args: FailureArgs) -> BoltResponse:
         log.warning("an install did not complete: %s", args.reason)
+        if args.reason == "access_denied":
+            return cancelled(args)
         return args.default.failure(args)
 
     oauth_settings = OAuthSettings(
@@ -105,6 +119,19 @@ def oauth(
         client=client,
     )
     return OAuth(settings=oauth_settings, store=store, workspaces=workspaces)
+
+
+def cancelled(args: FailureArgs) -> BoltResponse:
+    """The page of an install cancelled on Slack's consent screen (Bolt's
+    default reads "Oops, Something Went Wrong … Refer to the documents")."""
+    return BoltResponse(
+        status=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Set-Cookie": args.settings.state_utils.build_set_cookie_for_deletion(),
+        },
+        body=CANCELLED_PAGE.format(install_path=html.escape(args.settings.install_path)),
+    )
 
 
 def installed_workspaces(

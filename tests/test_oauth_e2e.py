@@ -325,3 +325,20 @@ def test_a_command_from_a_workspace_without_the_app_says_why_and_that_its_watche
     told = api.calls_of("T0001")[-1]["text"]
     assert "Casewatch is not installed in this workspace" in told and "unknown reason" not in told
     assert "Add to Slack" in told and "watches are kept" in told
+
+
+def test_an_install_cancelled_on_slacks_page_says_so_and_links_back_to_the_install_page(
+    deployment: Deployment,
+) -> None:
+    with urllib.request.urlopen(deployment.base + "/slack/install", timeout=10) as page:
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        state = re.search(r"state=([^&\"]+)", page.read().decode())[1]
+    # Slack sends the admin who pressed Cancel back with error=access_denied.
+    back = urllib.request.Request(
+        f"{deployment.base}/slack/oauth_redirect?error=access_denied&state={state}", headers={"Cookie": cookie}
+    )
+    with urllib.request.urlopen(back, timeout=10) as answer:
+        page_text = answer.read().decode()
+    assert "Casewatch was not installed" in page_text and "cancelled" in page_text
+    assert 'href="/slack/install"' in page_text and "Refer to the documents" not in page_text
+    assert deployment.api.calls_of("oauth.v2.access") == []
