@@ -15,9 +15,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
@@ -42,6 +43,22 @@ BOT_SCOPES = (
 )
 ROTATION_MINUTES = 120  # a rotating token is refreshed this long before it expires (Bolt's default)
 STATE_SECONDS = 600  # how long an "Add to Slack" link stays valid
+# The "Add to Slack" page (Bolt's default is headed "Slack App Installation", naming no app).
+INSTALL_PAGE = """<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>Add Casewatch to Slack</title></head>
+<body style="font-family: sans-serif; text-align: center; padding: 10px 15px">
+<h2>Casewatch</h2>
+<p>Regulator and court actions against the companies your channels watch, as they happen:
+<code>/case</code> looks a case up, <code>/watch</code> alerts a channel of each new action.</p>
+<p><a href="{url}"><img alt="Add to Slack" height="40" width="139"
+ src="https://platform.slack-edge.com/img/add_to_slack.png"
+ srcset="https://platform.slack-edge.com/img/add_to_slack.png 1x, https://platform.slack-edge.com/img/add_to_slack@2x.png 2x"
+/></a></p>
+<p>Slack shows what Casewatch asks to do in your workspace before anything is installed.</p>
+</body>
+</html>
+"""
 # What an admin who pressed Cancel on Slack's consent screen sees (Slack sends them back with error=access_denied).
 CANCELLED_PAGE = """<!doctype html>
 <html>
@@ -57,11 +74,11 @@ CANCELLED_PAGE = """<!doctype html>
 
 @dataclass(frozen=True)
 class OAuth:
-    """What OAuth mode wires together: Bolt's settings (install pages,
+    """What OAuth mode wires together: Bolt's flow (install pages,
     per-request authorisation), the installation store, and the alert
     sender's per-workspace tokens."""
 
-    settings: OAuthSettings
+    flow: OAuthFlow
     store: InstallationStore
     workspaces: InstalledWorkspaces
 
@@ -118,7 +135,15 @@ def oauth(
         cache_enabled=True,
         client=client,
     )
-    return OAuth(settings=oauth_settings, store=store, workspaces=workspaces)
+    return OAuth(flow=CasewatchOAuthFlow(settings=oauth_settings), store=store, workspaces=workspaces)
+
+
+class CasewatchOAuthFlow(OAuthFlow):
+    """Bolt's OAuth flow with Casewatch's own "Add to Slack" page (the app
+    gives the flow its client when it is made)."""
+
+    def build_install_page_html(self, url: str, request: BoltRequest) -> str:
+        return INSTALL_PAGE.format(url=html.escape(url))
 
 
 def cancelled(args: FailureArgs) -> BoltResponse:

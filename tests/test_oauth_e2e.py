@@ -8,10 +8,12 @@ alerts until it installs the app again."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
 import sqlite3
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import (
+    ROOT,
     SIGNING_SECRET,
     FeedServer,
     HttpAnswer,
@@ -342,3 +345,17 @@ def test_an_install_cancelled_on_slacks_page_says_so_and_links_back_to_the_insta
     assert "Casewatch was not installed" in page_text and "cancelled" in page_text
     assert 'href="/slack/install"' in page_text and "Refer to the documents" not in page_text
     assert deployment.api.calls_of("oauth.v2.access") == []
+
+
+def test_the_install_page_names_casewatch_and_links_to_slacks_consent_screen_for_the_manifests_scopes(
+    deployment: Deployment,
+) -> None:
+    with urllib.request.urlopen(deployment.base + "/slack/install", timeout=10) as page:
+        page_text = page.read().decode()
+    assert "<title>Add Casewatch to Slack</title>" in page_text and "Slack App Installation" not in page_text
+    link = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page_text)
+    assert link, page_text
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(html.unescape(link[1])).query)
+    manifest = json.loads((ROOT / "manifest.http.json").read_text())
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["scope"][0].split(",") == manifest["oauth_config"]["scopes"]["bot"]
