@@ -21,7 +21,7 @@ from feeds.filters import HideFilter, read_filter
 from feeds.text import name_key
 from feeds.vocabulary import FilterKind, WatchKind
 from handlers.case_answer import ACTION_LABELS
-from handlers.mrkdwn import escape, link, truncate
+from handlers.mrkdwn import escape, link, slack_date, truncate
 from handlers.watch_request import BadRequest, _docket, visible_text, written_number
 from storage.watch_filters import HIDDEN_DAYS, MAX_FILTERS_PER_WATCH, HiddenAlert
 from storage.watches import Watch
@@ -257,7 +257,7 @@ def _hidden_line(hidden: HiddenAlert) -> str:
     headline = link(hidden.link, truncate(hidden.headline, 150), label_limit=400)
     caption = f" · _{escape(truncate(hidden.caption, 100))}_" if hidden.caption else ""
     return (
-        f"• `{escape(hidden.event_day, 20)}` *{ACTION_LABELS.get(hidden.action, 'Update')}*: {headline}{caption}"
+        f"• {slack_date(hidden.event_day)} *{ACTION_LABELS.get(hidden.action, 'Update')}*: {headline}{caption}"
         f"\n    watch *{escape(hidden.matched_term, 200)}* · hidden by {filter_label(hidden.rule)}"
     )
 

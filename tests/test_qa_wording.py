@@ -8,8 +8,10 @@ from html import unescape
 import pytest
 from sqlite_utils import Database
 
+from feeds.filters import HideFilter, read_filter
 from handlers.feeds_answer import feed_statuses, plain_feed_list, slack_feed_list
-from handlers.watch_changes import WatchChange, hidden_now, parse_watch_change
+from handlers.watch_changes import WatchChange, hidden_list, hidden_now, parse_watch_change
+from storage.watch_filters import HiddenAlert
 from tests import factories
 from tests.test_watch_change_properties import watch_of
 
@@ -35,3 +37,21 @@ def test_the_undo_a_hide_suggests_is_a_command_that_removes_what_was_hidden(comm
     undo = parse_watch_change(unescape(suggested[1]))
     assert isinstance(undo, WatchChange) and undo.verb == "unhide"
     assert {(rule.kind, rule.key) for rule in undo.filters} == {(rule.kind, rule.key) for rule in change.filters}
+
+
+def hidden_alert(rule: HideFilter, term: str = "1:23-cv-01599") -> HiddenAlert:
+    return HiddenAlert(
+        hidden_at="2026-11-26T03:10:00+00:00",
+        event_day="2026-11-26",
+        action="filing",
+        headline="Motion for Leave to Appear Pro Hac Vice (doc. 300)",
+        link="https://ecf.dcd.uscourts.gov/cgi-bin/DktRpt.pl?259117",
+        caption="SEC v. Binance Holdings Limited",
+        matched_term=term,
+        rule=rule,
+    )
+
+
+def test_watchlist_hidden_dates_each_alert_in_the_readers_time_zone() -> None:
+    listed = hidden_list([hidden_alert(read_filter("pro hac vice"))], 1)
+    assert "<!date^1795694400^{date_short}|2026-11-26>" in listed and "`2026-11-26`" not in listed
