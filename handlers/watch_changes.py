@@ -273,8 +273,21 @@ def hidden_list(hidden: list[HiddenAlert], total: int) -> str:
     lines += [_hidden_line(item) for item in hidden]
     if total > len(hidden):
         lines.append(f"…and {total - len(hidden)} more.")
-    lines.append(
-        'Stop hiding one with `/watch binance unhide "pro hac vice"` (your watch, what it hides); '
-        "routine entries come with `/watch binance all`."
-    )
+    lines += _undo_hints(hidden)
     return "\n".join(lines)
+
+
+def _undo_hints(hidden: list[HiddenAlert]) -> list[str]:
+    """How to stop hiding, with the channel's own watches and filters from the list."""
+    added = next((item for item in hidden if not item.rule.by_default), None)
+    routine = next((item for item in hidden if item.rule.by_default), None)
+    hints = []
+    if added:
+        hints.append(
+            f"Stop hiding one with `/watch {_plain(added.matched_term)} unhide {_filter_argument(added.rule)}`"
+            " (the watch, then what it hides)"
+        )
+    if routine:
+        hints.append(f"routine entries come with `/watch {_plain(routine.matched_term)} all`")
+    text = "; ".join(hints)
+    return [text[:1].upper() + text[1:] + "."] if hints else []

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from sqlite_utils import Database
 
-from feeds.filters import HideFilter, read_filter
+from feeds.filters import DEFAULT_ROUTINE, HideFilter, read_filter
 from handlers.feeds_answer import feed_statuses, plain_feed_list, slack_feed_list
 from handlers.watch_changes import WatchChange, hidden_list, hidden_now, parse_watch_change
 from storage.watch_filters import HiddenAlert
@@ -55,3 +55,11 @@ def hidden_alert(rule: HideFilter, term: str = "1:23-cv-01599") -> HiddenAlert:
 def test_watchlist_hidden_dates_each_alert_in_the_readers_time_zone() -> None:
     listed = hidden_list([hidden_alert(read_filter("pro hac vice"))], 1)
     assert "<!date^1795694400^{date_short}|2026-11-26>" in listed and "`2026-11-26`" not in listed
+
+
+def test_watchlist_hidden_suggests_undoing_with_the_channels_own_watch_and_filter() -> None:
+    listed = hidden_list([hidden_alert(read_filter("pro hac vice")), hidden_alert(DEFAULT_ROUTINE)], 2)
+    assert '`/watch 1:23-cv-01599 unhide "pro hac vice"`' in listed and "`/watch 1:23-cv-01599 all`" in listed
+    assert "binance" not in listed
+    only_routine = hidden_list([hidden_alert(DEFAULT_ROUTINE, term="Acme Widgets")], 1)
+    assert '`/watch "Acme Widgets" all`' in only_routine and "unhide" not in only_routine
