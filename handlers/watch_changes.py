@@ -86,6 +86,11 @@ def parse_watch_change(text: str) -> WatchChange | BadRequest | None:
     None when ``text`` asks for no change (it is a watch to add)."""
     text = visible_text(text).translate(_QUOTES)[:2000]
     tokens = _tokens(text)
+    if _verb_without_watch(tokens):
+        verb = tokens[0].text.lower()
+        return BadRequest(
+            f"Say which watch to change first (its name, or its number in `/watchlist`): {_example('binance', verb)}."
+        )
     at = next(
         (i for i, token in enumerate(tokens) if i and not token.quoted and token.text.lower() in VERBS),
         None,
@@ -102,6 +107,13 @@ def parse_watch_change(text: str) -> WatchChange | BadRequest | None:
     if verb == "note":
         return _note_change(target, named, text[tokens[at].end :].strip())
     return _filter_change(target, named, verb, arguments)
+
+
+def _verb_without_watch(tokens: list[Token]) -> bool:
+    """``hide "pro hac vice"`` or ``note "why"`` with no watch before the verb
+    (unquoted words after a leading verb are a name that starts with it)."""
+    leading = bool(tokens) and not tokens[0].quoted and tokens[0].text.lower() in VERBS
+    return leading and any(token.quoted or token.unclosed for token in tokens[1:])
 
 
 def _target(named: str) -> tuple[WatchKind, str] | int | BadRequest:

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from feeds.filters import DEFAULT_ROUTINE, HideFilter, read_filter
 from handlers.feeds_answer import feed_statuses, plain_feed_list, slack_feed_list
 from handlers.watch_changes import WatchChange, hidden_list, hidden_now, parse_watch_change
+from handlers.watch_request import BadRequest
 from storage.watch_filters import HiddenAlert
 from tests import factories
 from tests.test_watch_change_properties import watch_of
@@ -63,3 +64,10 @@ def test_watchlist_hidden_suggests_undoing_with_the_channels_own_watch_and_filte
     assert "binance" not in listed
     only_routine = hidden_list([hidden_alert(DEFAULT_ROUTINE, term="Acme Widgets")], 1)
     assert '`/watch "Acme Widgets" all`' in only_routine and "unhide" not in only_routine
+
+
+@pytest.mark.parametrize("text", ['hide "pro hac vice"', 'unhide "pro hac vice"', 'note "Q3 audit"'])
+def test_a_hide_or_note_without_its_watch_asks_which_watch_instead_of_watching_the_words(text: str) -> None:
+    found = parse_watch_change(text)
+    assert isinstance(found, BadRequest), found
+    assert "which watch" in found.message and "`/watch binance " in found.message and "\n" not in found.message
