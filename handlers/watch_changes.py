@@ -8,13 +8,15 @@ watch's number in ``/watchlist``).
 
 The verb is the first bare (unquoted) ``hide``, ``unhide`` or ``note`` after
 at least one word: a name holding such a word is watched by quoting it
-(``/watch "Hide Corp"``). Only double quotes quote, so apostrophes
+(``/watch "Hide Corp"``); a leading verb followed by quoted text (``hide "pro
+hac vice"``) forgot its watch and is refused. Only double quotes quote, so apostrophes
 (``clerk's notice``) stay in the text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feeds.filters import HideFilter, read_filter
@@ -274,12 +276,14 @@ def _hidden_line(hidden: HiddenAlert) -> str:
     )
 
 
-def hidden_list(hidden: list[HiddenAlert], total: int) -> str:
-    """``/watchlist hidden``: what filters kept out of this channel lately, and which filter."""
+def hidden_list(hidden: list[HiddenAlert], total: int, watches: Sequence[Watch] = ()) -> str:
+    """``/watchlist hidden``: what filters kept out of this channel lately, and
+    which filter; with nothing hidden, how to hide, with the channel's first of ``watches``."""
     if not total:
+        which = f"#{watches[0].id}" if watches else "binance"
         return (
             f"Nothing was hidden in this channel in the last {HIDDEN_DAYS} days. "
-            'Hide what you do not need with `/watch binance hide "pro hac vice"` (or a kind: `hide orders`).'
+            f'Hide what you do not need with `/watch {which} hide "pro hac vice"` (or a kind: `hide orders`).'
         )
     lines = [f"Hidden in this channel in the last {HIDDEN_DAYS} days ({total}), newest first:"]
     lines += [_hidden_line(item) for item in hidden]

@@ -71,3 +71,8 @@ def test_a_hide_or_note_without_its_watch_asks_which_watch_instead_of_watching_t
     found = parse_watch_change(text)
     assert isinstance(found, BadRequest), found
     assert "which watch" in found.message and "`/watch binance " in found.message and "\n" not in found.message
+
+
+def test_watchlist_hidden_with_nothing_hidden_gives_its_example_with_the_channels_own_watch() -> None:
+    answer = hidden_list([], 0, [watch_of("Acme Widgets")])
+    assert '`/watch #12 hide "pro hac vice"`' in answer and "binance" not in answer
