@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -10,6 +11,7 @@ from sqlite_utils import Database
 
 from feeds.filters import DEFAULT_ROUTINE, HideFilter, read_filter
 from handlers.feeds_answer import feed_statuses, plain_feed_list, slack_feed_list
+from handlers.home import home_view
 from handlers.watch_changes import WatchChange, hidden_list, hidden_now, parse_watch_change
 from handlers.watch_request import BadRequest
 from storage.watch_filters import HiddenAlert
@@ -76,3 +78,9 @@ def test_a_hide_or_note_without_its_watch_asks_which_watch_instead_of_watching_t
 def test_watchlist_hidden_with_nothing_hidden_gives_its_example_with_the_channels_own_watch() -> None:
     answer = hidden_list([], 0, [watch_of("Acme Widgets")])
     assert '`/watch #12 hide "pro hac vice"`' in answer and "binance" not in answer
+
+
+@pytest.mark.parametrize(("count", "said"), [(1, "1 watch"), (3, "3 watches")])
+def test_a_home_tab_of_one_page_counts_its_watches_instead_of_numbering_a_range(count: int, said: str) -> None:
+    view = json.dumps(home_view([watch_of(f"Acme {n}", id=n) for n in range(1, count + 1)], []))
+    assert f'"text": "{said}"' in view and "Watches 1" not in view
