@@ -58,6 +58,7 @@ def _poll(args: argparse.Namespace) -> int:
     from bot.ingest import default_matcher, poll_feeds
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
+    from feeds.types import count
     from storage.adopt import set_news_window
     from storage.database import StorageUnavailable, ThreadDatabases
     from storage.feeds import enabled_feeds, sync_catalog
@@ -84,7 +85,7 @@ def _poll(args: argparse.Namespace) -> int:
         outcomes = poll_feeds(databases, fetcher, feeds, default_matcher(), watcher=progress)
     failed = sum(outcome.status == "error" for outcome in outcomes)
     new = sum(outcome.new_items for outcome in outcomes)
-    print(f"{len(outcomes)} feeds polled: {new} new items, {failed} failed.")
+    print(f"{count(len(outcomes), 'feed')} polled: {count(new, 'new item')}, {failed} failed.")
     return 1 if failed == len(outcomes) else 0
 
 
@@ -182,6 +183,7 @@ def _feeds(args: argparse.Namespace) -> int:
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
     from feeds.probe import NotAFeed, probe
+    from feeds.types import count
     from handlers.feeds_answer import feed_statuses, plain_feed_list
     from storage.database import open_database
     from storage.feeds import sync_catalog
@@ -203,7 +205,7 @@ def _feeds(args: argparse.Namespace) -> int:
                 failed += 1
                 print(f"FAILS: {error}")
                 continue
-            print(f"ok: {len(found.items)} items, “{found.title}”")
+            print(f"ok: {count(len(found.items), 'item')}, “{found.title}”")
         print(f"{len(specs) - failed} of {len(specs)} feeds answer with a readable feed.")
         return 1 if failed else 0
     settings = settings_from_env()

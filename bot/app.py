@@ -92,7 +92,8 @@ def create_app(
         # Socket Mode requests arrive over an authenticated WebSocket, unsigned.
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,
-        oauth_settings=oauth.settings if oauth else None,
+        oauth_flow=oauth.flow if oauth else None,
+        user_facing_authorize_error_message=installs.NOT_INSTALLED if oauth else None,
     )
     app.error(answer_errors)
     if oauth:

@@ -10,13 +10,15 @@ workspace (storage.workspaces, migration m019).
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
@@ -41,15 +43,42 @@ BOT_SCOPES = (
 )
 ROTATION_MINUTES = 120  # a rotating token is refreshed this long before it expires (Bolt's default)
 STATE_SECONDS = 600  # how long an "Add to Slack" link stays valid
+# The "Add to Slack" page (Bolt's default is headed "Slack App Installation", naming no app).
+INSTALL_PAGE = """<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>Add Casewatch to Slack</title></head>
+<body style="font-family: sans-serif; text-align: center; padding: 10px 15px">
+<h2>Casewatch</h2>
+<p>Regulator and court actions against the companies your channels watch, as they happen:
+<code>/case</code> looks a case up, <code>/watch</code> alerts a channel of each new action.</p>
+<p><a href="{url}"><img alt="Add to Slack" height="40" width="139"
+ src="https://platform.slack-edge.com/img/add_to_slack.png"
+ srcset="https://platform.slack-edge.com/img/add_to_slack.png 1x, https://platform.slack-edge.com/img/add_to_slack@2x.png 2x"
+/></a></p>
+<p>Slack shows what Casewatch asks to do in your workspace before anything is installed.</p>
+</body>
+</html>
+"""
+# What an admin who pressed Cancel on Slack's consent screen sees (Slack sends them back with error=access_denied).
+CANCELLED_PAGE = """<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>Casewatch was not installed</title></head>
+<body style="font-family: sans-serif; text-align: center; padding: 10px 15px">
+<h2>Casewatch was not installed</h2>
+<p>The install was cancelled on Slack's page; nothing changed in your workspace.
+<a href="{install_path}">Add Casewatch to Slack</a> again when you are ready.</p>
+</body>
+</html>
+"""
 
 
 @dataclass(frozen=True)
 class OAuth:
-    """What OAuth mode wires together: Bolt's settings (install pages,
+    """What OAuth mode wires together: Bolt's flow (install pages,
     per-request authorisation), the installation store, and the alert
     sender's per-workspace tokens."""
 
-    settings: OAuthSettings
+    flow: OAuthFlow
     store: InstallationStore
     workspaces: InstalledWorkspaces
 
@@ -76,6 +105,8 @@ def oauth(
 
     def failed(args: FailureArgs) -> BoltResponse:
         log.warning("an install did not complete: %s", args.reason)
+        if args.reason == "access_denied":
+            return cancelled(args)
         return args.default.failure(args)
 
     oauth_settings = OAuthSettings(
@@ -104,7 +135,28 @@ def oauth(
         cache_enabled=True,
         client=client,
     )
-    return OAuth(settings=oauth_settings, store=store, workspaces=workspaces)
+    return OAuth(flow=CasewatchOAuthFlow(settings=oauth_settings), store=store, workspaces=workspaces)
+
+
+class CasewatchOAuthFlow(OAuthFlow):
+    """Bolt's OAuth flow with Casewatch's own "Add to Slack" page (the app
+    gives the flow its client when it is made)."""
+
+    def build_install_page_html(self, url: str, request: BoltRequest) -> str:
+        return INSTALL_PAGE.format(url=html.escape(url))
+
+
+def cancelled(args: FailureArgs) -> BoltResponse:
+    """The page of an install cancelled on Slack's consent screen (Bolt's
+    default reads "Oops, Something Went Wrong … Refer to the documents")."""
+    return BoltResponse(
+        status=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Set-Cookie": args.settings.state_utils.build_set_cookie_for_deletion(),
+        },
+        body=CANCELLED_PAGE.format(install_path=html.escape(args.settings.install_path)),
+    )
 
 
 def installed_workspaces(

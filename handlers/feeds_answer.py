@@ -66,8 +66,9 @@ def _next_poll(feed: Feed, status: Health, when: Callable[[str | None], str]) ->
 def _facts(status: FeedStatus, when: Callable[[str | None], str], text: Callable[[str], str]) -> list[str]:
     """A feed's facts in two lines: ``when`` shows a time, ``text`` shows untrusted text."""
     feed = status.feed
+    stored = f"{feed.items_stored:,} item{'s' if feed.items_stored != 1 else ''}"
     return [
-        f"{text(feed.agency or '—')} · {text(feed.kind)} · every {feed.interval_minutes} min · {feed.items_stored:,} items",
+        f"{text(feed.agency or '—')} · {text(feed.kind)} · every {feed.interval_minutes} min · {stored}",
         f"last success {when(feed.last_success_at)} · next poll {_next_poll(feed, status.health, when)}",
     ]
 

@@ -57,9 +57,10 @@ def _sections(lines: list[str]) -> list[dict]:
 def _pager(total: int, offset: int) -> list[dict]:
     """Which watches the page shows, and the buttons to the next page and back to the first."""
     shown_to = min(total, offset + PAGE_WATCHES)
-    blocks: list[dict] = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Watches {offset + 1}–{shown_to} of {total}"}]}
-    ]
+    shown = f"Watches {offset + 1}–{shown_to} of {total}"
+    if offset == 0 and shown_to == total:  # one page: a count reads better than "Watches 1–1 of 1"
+        shown = f"{total} watch{'es' if total != 1 else ''}"
+    blocks: list[dict] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": shown}]}]
     buttons = []
     if shown_to < total:
         buttons.append(

@@ -15,6 +15,13 @@ from storage.workspaces import pause
 
 log = logging.getLogger(__name__)
 
+# What a request from a workspace with no installation is told (instead of Bolt's "for some unknown reason").
+NOT_INSTALLED = (
+    ":warning: Casewatch is not installed in this workspace: it was removed, its token was revoked, or it was "
+    "never added here. A workspace admin can add it again from the app's *Add to Slack* page; this workspace's "
+    "watches are kept, and the alerts that waited are sent then."
+)
+
 
 def register(app: App, databases: ThreadDatabases, store: InstallationStore, on_removed: Callable[[str], None]) -> None:
     """``on_removed(team_id)``: the workspace's bot token is gone (drop what is cached of it)."""

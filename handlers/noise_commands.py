@@ -64,5 +64,6 @@ def change_watch(databases: ThreadDatabases, command: dict, change: WatchChange)
 
 def hidden_alerts(databases: ThreadDatabases, command: dict) -> dict:
     """The ack of ``/watchlist hidden``."""
-    hidden, total = hidden_in_channel(databases.get(), command["team_id"], command["channel_id"])
-    return ephemeral(hidden_list(hidden, total))
+    db, team_id, channel_id = databases.get(), command["team_id"], command["channel_id"]
+    hidden, total = hidden_in_channel(db, team_id, channel_id)
+    return ephemeral(hidden_list(hidden, total, channel_watches(db, team_id, channel_id) if not total else ()))

@@ -8,20 +8,22 @@ watch's number in ``/watchlist``).
 
 The verb is the first bare (unquoted) ``hide``, ``unhide`` or ``note`` after
 at least one word: a name holding such a word is watched by quoting it
-(``/watch "Hide Corp"``). Only double quotes quote, so apostrophes
+(``/watch "Hide Corp"``); a leading verb followed by quoted text (``hide "pro
+hac vice"``) forgot its watch and is refused. Only double quotes quote, so apostrophes
 (``clerk's notice``) stay in the text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feeds.filters import HideFilter, read_filter
 from feeds.text import name_key
 from feeds.vocabulary import FilterKind, WatchKind
 from handlers.case_answer import ACTION_LABELS
-from handlers.mrkdwn import escape, link, truncate
+from handlers.mrkdwn import escape, link, slack_date, truncate
 from handlers.watch_request import BadRequest, _docket, visible_text, written_number
 from storage.watch_filters import HIDDEN_DAYS, MAX_FILTERS_PER_WATCH, HiddenAlert
 from storage.watches import Watch
@@ -86,6 +88,11 @@ def parse_watch_change(text: str) -> WatchChange | BadRequest | None:
     None when ``text`` asks for no change (it is a watch to add)."""
     text = visible_text(text).translate(_QUOTES)[:2000]
     tokens = _tokens(text)
+    if _verb_without_watch(tokens):
+        verb = tokens[0].text.lower()
+        return BadRequest(
+            f"Say which watch to change first (its name, or its number in `/watchlist`): {_example('binance', verb)}."
+        )
     at = next(
         (i for i, token in enumerate(tokens) if i and not token.quoted and token.text.lower() in VERBS),
         None,
@@ -102,6 +109,13 @@ def parse_watch_change(text: str) -> WatchChange | BadRequest | None:
     if verb == "note":
         return _note_change(target, named, text[tokens[at].end :].strip())
     return _filter_change(target, named, verb, arguments)
+
+
+def _verb_without_watch(tokens: list[Token]) -> bool:
+    """``hide "pro hac vice"`` or ``note "why"`` with no watch before the verb
+    (unquoted words after a leading verb are a name that starts with it)."""
+    leading = bool(tokens) and not tokens[0].quoted and tokens[0].text.lower() in VERBS
+    return leading and any(token.quoted or token.unclosed for token in tokens[1:])
 
 
 def _target(named: str) -> tuple[WatchKind, str] | int | BadRequest:
@@ -218,8 +232,17 @@ def hidden_now(watch: Watch, added: list[HideFilter], asked: tuple[HideFilter, .
         lines.append(f"{_term(watch)} already hid {_listing(already)}.")
     if any(rule.kind == FilterKind.ROUTINE for rule in added) and not watch.include_routine:
         lines.append("Routine docket entries were left out of this watch already (it does not ask for `all`).")
-    lines.append(f'Undo with `/watch {_plain(watch.term)} unhide "…"`; `/watchlist` shows every filter.')
+    undo = " ".join(_filter_argument(rule) for rule in added or asked)
+    lines.append(f"Undo with `/watch {_plain(watch.term)} unhide {undo}`; `/watchlist` shows every filter.")
     return "\n".join(lines)
+
+
+def _filter_argument(rule: HideFilter) -> str:
+    """A filter as ``hide``/``unhide`` reads it, for a code example: a kind as
+    its word, a phrase in quotes (escaped, with no quote or backtick of its own)."""
+    if rule.kind == FilterKind.PHRASE:
+        return f'"{escape(truncate(rule.text.replace("`", "").replace(chr(34), ""), FILTER_CHARS))}"'
+    return escape(rule.text.replace("`", ""))
 
 
 def unhidden(watch: Watch, removed: list[HideFilter], asked: tuple[HideFilter, ...]) -> str:
@@ -248,24 +271,39 @@ def _hidden_line(hidden: HiddenAlert) -> str:
     headline = link(hidden.link, truncate(hidden.headline, 150), label_limit=400)
     caption = f" · _{escape(truncate(hidden.caption, 100))}_" if hidden.caption else ""
     return (
-        f"• `{escape(hidden.event_day, 20)}` *{ACTION_LABELS.get(hidden.action, 'Update')}*: {headline}{caption}"
+        f"• {slack_date(hidden.event_day)} *{ACTION_LABELS.get(hidden.action, 'Update')}*: {headline}{caption}"
         f"\n    watch *{escape(hidden.matched_term, 200)}* · hidden by {filter_label(hidden.rule)}"
     )
 
 
-def hidden_list(hidden: list[HiddenAlert], total: int) -> str:
-    """``/watchlist hidden``: what filters kept out of this channel lately, and which filter."""
+def hidden_list(hidden: list[HiddenAlert], total: int, watches: Sequence[Watch] = ()) -> str:
+    """``/watchlist hidden``: what filters kept out of this channel lately, and
+    which filter; with nothing hidden, how to hide, with the channel's first of ``watches``."""
     if not total:
+        which = f"#{watches[0].id}" if watches else "binance"
         return (
             f"Nothing was hidden in this channel in the last {HIDDEN_DAYS} days. "
-            'Hide what you do not need with `/watch binance hide "pro hac vice"` (or a kind: `hide orders`).'
+            f'Hide what you do not need with `/watch {which} hide "pro hac vice"` (or a kind: `hide orders`).'
         )
     lines = [f"Hidden in this channel in the last {HIDDEN_DAYS} days ({total}), newest first:"]
     lines += [_hidden_line(item) for item in hidden]
     if total > len(hidden):
         lines.append(f"…and {total - len(hidden)} more.")
-    lines.append(
-        'Stop hiding one with `/watch binance unhide "pro hac vice"` (your watch, what it hides); '
-        "routine entries come with `/watch binance all`."
-    )
+    lines += _undo_hints(hidden)
     return "\n".join(lines)
+
+
+def _undo_hints(hidden: list[HiddenAlert]) -> list[str]:
+    """How to stop hiding, with the channel's own watches and filters from the list."""
+    added = next((item for item in hidden if not item.rule.by_default), None)
+    routine = next((item for item in hidden if item.rule.by_default), None)
+    hints = []
+    if added:
+        hints.append(
+            f"Stop hiding one with `/watch {_plain(added.matched_term)} unhide {_filter_argument(added.rule)}`"
+            " (the watch, then what it hides)"
+        )
+    if routine:
+        hints.append(f"routine entries come with `/watch {_plain(routine.matched_term)} all`")
+    text = "; ".join(hints)
+    return [text[:1].upper() + text[1:] + "."] if hints else []

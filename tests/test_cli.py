@@ -56,6 +56,22 @@ def test_poll_once_reports_each_feed_and_survives_a_bad_one(tmp_path: Path, feed
     assert "Jian Ming Ni" in parties and "CPA" not in parties  # the nickname is an alias, CPA a credential
 
 
+def test_poll_once_and_feeds_check_count_one_feed_and_one_item_in_the_singular(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    one_item = feed_server.serve(
+        "/one.xml",
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>One</title><link>https://www.sec.gov/</link>'
+        "<item><title>SEC Charges Acme Widgets Corp.</title><link>https://www.sec.gov/news/1</link>"
+        "<guid>1</guid><pubDate>Fri, 28 Jun 2024 15:02:00 GMT</pubDate></item></channel></rss>",
+    )
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "feeds.toml", [("One", one_item, "news")])))
+    polled = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    assert polled.stdout.splitlines()[-1] == "1 feed polled: 1 new item, 0 failed.", polled.stdout
+    checked = run_bot(["feeds", "check"], env, cwd=tmp_path)
+    assert "[1/1] One … ok: 1 item, “One”" in checked.stdout.splitlines(), checked.stdout
+
+
 def test_poll_once_fails_only_when_every_feed_failed(tmp_path: Path, feed_server: FeedServer) -> None:
     catalog = write_catalog(
         tmp_path / "feeds.toml",

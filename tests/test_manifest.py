@@ -115,3 +115,23 @@ def test_the_readme_says_why_each_scope_is_needed() -> None:
     reasons = dict(re.findall(r"^ *\| `([a-z:.]+)` \| ([^|]*\w[^|]*) \|$", setup, flags=re.MULTILINE))
     assert sorted(reasons) == sorted(SOCKET_MODE["oauth_config"]["scopes"]["bot"])
     assert "manifest.http.json" in setup and "manifest.json" in setup
+
+
+# The words a command reads after its name that change what it does, each of which its usage hint (shown as
+# the user types the command) should reveal: `/watchlist hidden`, `/watch <watch> hide|unhide|note`, `help`.
+COMMAND_WORDS = {
+    "/case": ["help"],
+    "/watch": ["hide", "unhide", "note", "daily", "weekly", "all", "help"],
+    "/watchlist": ["hidden"],
+    "/feeds": ["add", "pause", "resume", "remove", "poll", "help"],
+}
+
+
+@pytest.mark.parametrize("manifest", [SOCKET_MODE, HTTP], ids=["manifest.json", "manifest.http.json"])
+def test_each_commands_usage_hint_shows_the_words_it_reads(manifest: dict) -> None:
+    hints = {command["command"]: command.get("usage_hint", "") for command in manifest["features"]["slash_commands"]}
+    missing = {
+        command: [word for word in words if not re.search(rf"\b{word}\b", hints[command])]
+        for command, words in COMMAND_WORDS.items()
+    }
+    assert not any(missing.values()), missing

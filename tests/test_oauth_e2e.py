@@ -8,10 +8,12 @@ alerts until it installs the app again."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
 import sqlite3
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import (
+    ROOT,
     SIGNING_SECRET,
     FeedServer,
     HttpAnswer,
@@ -232,7 +235,7 @@ def test_an_uninstall_pauses_one_workspace_and_a_reinstall_sends_what_waited(
     # A command from TA is told to reinstall (through its response_url, as Bolt answers).
     command = slash_command("/watchlist", "", team_id="TA", channel_id="C0001", response_url=api.response_url)
     assert post_slack(deployment.events_url, command).status == 200
-    assert "reinstall this app" in api.calls_of("T0001")[-1]["text"]
+    assert "Casewatch is not installed in this workspace" in api.calls_of("T0001")[-1]["text"]
     assert sorted(deployment.alert_states("TA")) == ["failed", "pending", "sent"]
 
     # TA installs the app again: what waited is sent once, with the new token.
@@ -313,3 +316,46 @@ def test_alerts_of_a_workspace_not_installed_wait_until_it_is(
 def paused(deployment: Deployment, team_id: str) -> bool:
     with sqlite3.connect(deployment.env["CASEWATCH_DB"]) as db:
         return db.execute("SELECT 1 FROM paused_workspaces WHERE team_id = ?", [team_id]).fetchone() is not None
+
+
+def test_a_command_from_a_workspace_without_the_app_says_why_and_that_its_watches_are_kept(
+    deployment: Deployment,
+) -> None:
+    api = deployment.api
+    command = slash_command("/case", "binance", team_id="TX", channel_id="C0009", response_url=api.response_url)
+    assert post_slack(deployment.events_url, command).status == 200
+    assert api.wait_for(lambda: bool(api.calls_of("T0001")))
+    told = api.calls_of("T0001")[-1]["text"]
+    assert "Casewatch is not installed in this workspace" in told and "unknown reason" not in told
+    assert "Add to Slack" in told and "watches are kept" in told
+
+
+def test_an_install_cancelled_on_slacks_page_says_so_and_links_back_to_the_install_page(
+    deployment: Deployment,
+) -> None:
+    with urllib.request.urlopen(deployment.base + "/slack/install", timeout=10) as page:
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        state = re.search(r"state=([^&\"]+)", page.read().decode())[1]
+    # Slack sends the admin who pressed Cancel back with error=access_denied.
+    back = urllib.request.Request(
+        f"{deployment.base}/slack/oauth_redirect?error=access_denied&state={state}", headers={"Cookie": cookie}
+    )
+    with urllib.request.urlopen(back, timeout=10) as answer:
+        page_text = answer.read().decode()
+    assert "Casewatch was not installed" in page_text and "cancelled" in page_text
+    assert 'href="/slack/install"' in page_text and "Refer to the documents" not in page_text
+    assert deployment.api.calls_of("oauth.v2.access") == []
+
+
+def test_the_install_page_names_casewatch_and_links_to_slacks_consent_screen_for_the_manifests_scopes(
+    deployment: Deployment,
+) -> None:
+    with urllib.request.urlopen(deployment.base + "/slack/install", timeout=10) as page:
+        page_text = page.read().decode()
+    assert "<title>Add Casewatch to Slack</title>" in page_text and "Slack App Installation" not in page_text
+    link = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page_text)
+    assert link, page_text
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(html.unescape(link[1])).query)
+    manifest = json.loads((ROOT / "manifest.http.json").read_text())
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["scope"][0].split(",") == manifest["oauth_config"]["scopes"]["bot"]
