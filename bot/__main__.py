@@ -224,7 +224,7 @@ def _digest(args: argparse.Namespace) -> int:
     from feeds.vocabulary import WatchMode
     from storage.database import ThreadDatabases
 
-    settings = settings_from_env(need_slack=True)
+    settings = settings_from_env(need_slack=True, serves_slack=False)
     slack = (
         installed_workspaces(settings, web_client(settings), lambda token: sender_client(settings, token))
         if settings.oauth

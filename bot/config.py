@@ -38,8 +38,8 @@ class EnvVar:
 _FETCHING = ("poll", "extract", "run", "feeds")  # the commands that fetch feeds (extract: a URL; feeds: check)
 ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("SLACK_BOT_TOKEN", "", "bot token xoxb-…", ("run", "digest")),
-    EnvVar("SLACK_SIGNING_SECRET", "", "verifies Slack's HTTP requests (HTTP mode)", ("run", "digest")),
-    EnvVar("SLACK_APP_TOKEN", "", "app-level token xapp-…: run uses Socket Mode", ("run", "digest")),
+    EnvVar("SLACK_SIGNING_SECRET", "", "verifies Slack's HTTP requests (HTTP mode)", ("run",)),
+    EnvVar("SLACK_APP_TOKEN", "", "app-level token xapp-…: run uses Socket Mode", ("run",)),
     EnvVar(
         "SLACK_CLIENT_ID", "", "the app's client id: with the secret, run installs through OAuth", ("run", "digest")
     ),
@@ -145,8 +145,16 @@ def load_dotenv_file() -> None:
 
 
 def settings_from_env(
-    env: Mapping[str, str] | None = None, *, need_slack: bool = False, need_contact: bool = False
+    env: Mapping[str, str] | None = None,
+    *,
+    need_slack: bool = False,
+    need_contact: bool = False,
+    serves_slack: bool = True,
 ) -> Settings:
+    """The settings in ``env`` (the process's environment by default), every
+    problem reported at once as a :class:`ConfigError`. ``need_slack``: the
+    command talks to Slack; ``serves_slack=False``: it only posts (``digest``),
+    so it needs a token but no signing secret or app token."""
     env = os.environ if env is None else env
     problems: list[str] = []
 
@@ -208,7 +216,7 @@ def settings_from_env(
     client_secret = env.get("SLACK_CLIENT_SECRET", "").strip()
     redirect_uri = env.get("SLACK_REDIRECT_URI", "").strip()
     if need_slack:
-        problems += _slack_problems(bot_token, signing_secret, app_token, client_id, client_secret)
+        problems += _slack_problems(bot_token, signing_secret, app_token, client_id, client_secret, serves_slack)
     if redirect_uri and not redirect_uri.startswith("https://"):
         problems.append("SLACK_REDIRECT_URI must be an https URL ending in /slack/oauth_redirect")
 
@@ -270,10 +278,11 @@ def settings_from_env(
 
 
 def _slack_problems(
-    bot_token: str, signing_secret: str, app_token: str, client_id: str, client_secret: str
+    bot_token: str, signing_secret: str, app_token: str, client_id: str, client_secret: str, serves_slack: bool
 ) -> list[str]:
     """What keeps ``run`` from serving Slack: one bot token (single workspace),
-    or the OAuth app's client id and secret (any workspace, HTTP only)."""
+    or the OAuth app's client id and secret (any workspace, HTTP only); a
+    command that only posts needs no signing secret."""
     problems: list[str] = []
     if client_id or client_secret:
         if not (client_id and client_secret):
@@ -283,7 +292,7 @@ def _slack_problems(
             problems.append("SLACK_APP_TOKEN cannot be used with OAuth (SLACK_CLIENT_ID): installs need HTTP mode")
         if bot_token:
             problems.append("SLACK_BOT_TOKEN must not be set with SLACK_CLIENT_ID: OAuth keeps a token per workspace")
-        if not signing_secret:
+        if serves_slack and not signing_secret:
             problems.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
         return problems
     if not bot_token:
@@ -293,7 +302,7 @@ def _slack_problems(
         )
     elif not bot_token.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-    if not signing_secret and not app_token:
+    if serves_slack and not signing_secret and not app_token:
         problems.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
     if app_token and not app_token.startswith("xapp-"):
         problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (for Socket Mode)")
