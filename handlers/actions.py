@@ -30,7 +30,7 @@ from handlers.case_answer import (
 )
 from handlers.interactive import acknowledge, could_not, request_database
 from handlers.mrkdwn import escape, mention_channel
-from storage.cases import CaseView, case_view
+from storage.cases import CaseView, case_view, known_case_view
 from storage.database import StorageUnavailable, ThreadDatabases
 from storage.search import SearchResult, search_cases
 from storage.watches import (
@@ -54,11 +54,6 @@ def _where(body: dict) -> tuple[str, str, str]:
 
 def _answer(respond: Respond, text: str) -> None:
     respond(response_type="ephemeral", replace_original=False, text=text)
-
-
-def _known_case(db: Database, case_id: int) -> CaseView | None:
-    found = db.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchone()
-    return case_view(db, case_id) if found else None
 
 
 def _case_spec(case: CaseView) -> WatchSpec:
@@ -115,7 +110,7 @@ def register(app: App, databases: ThreadDatabases) -> None:
             return
         try:
             with request_database(databases) as db:
-                case = _known_case(db, button.case_id)
+                case = known_case_view(db, button.case_id)
                 if case is None:
                     _answer(respond, STALE_BUTTON)
                     return
@@ -141,7 +136,7 @@ def register(app: App, databases: ThreadDatabases) -> None:
             return
         try:
             with request_database(databases) as db:
-                if _known_case(db, button.case_id) is None:
+                if known_case_view(db, button.case_id) is None:
                     _answer(respond, STALE_BUTTON)
                     return
                 watch = case_watch_in_channel(db, team_id, channel_id, button.case_id)
@@ -157,7 +152,7 @@ def register(app: App, databases: ThreadDatabases) -> None:
         team_id, channel_id, user_id = _where(body)
         button = read_button(action.get("value") or "")
         db = databases.get()
-        case = _known_case(db, button.case_id) if button else None
+        case = known_case_view(db, button.case_id) if button else None
         if case is None:
             _answer(respond, STALE_BUTTON)
             return

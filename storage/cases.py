@@ -457,6 +457,14 @@ def case_view(db: Database, case_id: int, *, timeline_limit: int = 5) -> CaseVie
     return case_views(db, [case_id], timeline_limit=timeline_limit)[0]
 
 
+def known_case_view(db: Database, case_id: int) -> CaseView | None:
+    """The card of ``case_id``, or None if there is no such case (a button
+    from an answer about a case that is gone)."""
+    if db.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchone() is None:
+        return None
+    return case_view(db, case_id)
+
+
 def _each_case(ids: list[int], query: str) -> tuple[str, list]:
     """``query`` (one case's, ``case_id = ?`` and any further parameter) once
     per case in one compound statement, each part its own LIMITed subquery, and

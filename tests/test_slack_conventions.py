@@ -323,3 +323,18 @@ def test_home_counts_an_alert_for_every_watch_and_names_uncased_alerts(world: Wo
 )
 def test_slack_date_shows_the_readers_zone_and_falls_back_to_utc(iso: str | None, with_time: bool, shown: str) -> None:
     assert slack_date(iso, with_time=with_time) == shown
+
+
+@pytest.mark.reliability("a button of an old answer about a case that no longer exists", kind="input")
+@pytest.mark.parametrize("action_id", ["watch_case", "unwatch_case", "share_case"])
+def test_a_button_about_a_case_that_is_gone_says_so(
+    demo_bot: tuple[str, dict], slack_api: SlackApi, action_id: str
+) -> None:
+    url, _ = demo_bot
+    gone = json.dumps({"case": 987654, "q": "binance"})
+    assert post_button(url, action_id, gone, slack_api.response_url).status == 200
+    assert slack_api.wait_for(lambda: responses(slack_api), timeout=5)
+    (answer,) = responses(slack_api)
+    assert answer["text"] == "That button no longer works: look the case up again with `/case`."
+    assert answer["replace_original"] is False and answer.get("response_type") == "ephemeral"
+    assert "now watches" not in json.dumps(answer)  # no watch made on a case that does not exist
