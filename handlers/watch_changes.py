@@ -20,11 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feeds.filters import HideFilter, read_filter
-from feeds.text import name_key
 from feeds.vocabulary import FilterKind, WatchKind
 from handlers.case_answer import ACTION_LABELS
 from handlers.mrkdwn import escape, link, slack_date, truncate
-from handlers.watch_request import BadRequest, _docket, visible_text, written_number
+from handlers.watch_request import BadRequest, named_watch, visible_text
 from storage.watch_filters import HIDDEN_DAYS, MAX_FILTERS_PER_WATCH, HiddenAlert
 from storage.watches import Watch
 
@@ -119,16 +118,10 @@ def _verb_without_watch(tokens: list[Token]) -> bool:
 
 
 def _target(named: str) -> tuple[WatchKind, str] | int | BadRequest:
-    number = written_number(named)
-    if number is not None:
-        return number
-    docket = _docket(named)
-    if docket:
-        return (WatchKind.DOCKET, docket.key)
-    key = name_key(named)
-    if not key:
+    target = named_watch(named)
+    if target == (WatchKind.NAME, ""):
         return BadRequest('Say which watch to change first: `/watch binance hide "pro hac vice"`.')
-    return (WatchKind.NAME, key)
+    return target
 
 
 def _phrases(arguments: list[Token]) -> list[str]:

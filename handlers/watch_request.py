@@ -131,6 +131,12 @@ def unwatch_target(text: str) -> tuple[WatchKind, str] | int | BadRequest:
     term = " ".join(words).strip()
     if not term:
         return BadRequest("Say which watch to remove: its name, its docket number or its number in `/watchlist`.")
+    return named_watch(term)
+
+
+def named_watch(term: str) -> tuple[WatchKind, str] | int:
+    """The watch ``term`` names: its number in ``/watchlist`` (``12``, ``#12``),
+    else (kind, key) by docket number or name (the key may be empty)."""
     number = written_number(term)
     if number is not None:
         return number
