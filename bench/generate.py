@@ -46,6 +46,7 @@ from feeds.parse import FeedItem
 from feeds.text import fold, name_key
 from storage.database import now_iso, open_database, write_transaction
 from storage.feeds import sync_catalog
+from storage.fts_text import search_text_sql
 from storage.items import INSERT_ITEM, item_row, loose_index_written_by_store
 from storage.related import linking_key
 
@@ -156,6 +157,8 @@ MONTHS = (
     "November",
     "December",
 )
+
+FOLDED_TEXT = f"{search_text_sql('title')}, {search_text_sql('summary')}"  # as the store step indexes them
 
 
 @dataclass
@@ -688,18 +691,19 @@ class BulkWriter:
         )
         db.execute(
             "INSERT INTO case_search (rowid, parties, caption, dockets) SELECT cases.id, "
-            "(SELECT group_concat(name || ' ' || name_key, ' | ') FROM case_parties WHERE case_id = cases.id), "
-            "coalesce(caption, ''), "
+            f"(SELECT group_concat({search_text_sql('name')} || ' ' || name_key, ' | ') FROM case_parties "
+            "WHERE case_id = cases.id), "
+            f"coalesce({search_text_sql('caption')}, ''), "
             "(SELECT group_concat(display || ' ' || docket_key || ' ' || docket_short, ' ') FROM case_dockets "
             "WHERE case_id = cases.id) FROM cases"
         )
         db.execute(
-            "INSERT INTO item_search (rowid, title, summary) SELECT id, title, summary FROM items WHERE id >= ?",
+            f"INSERT INTO item_search (rowid, title, summary) SELECT id, {FOLDED_TEXT} FROM items WHERE id >= ?",
             [self.first_item_id],
         )
         if loose_index_written_by_store(db):
             db.execute(
-                "INSERT INTO loose_item_search (rowid, title, summary) SELECT id, title, summary FROM items "
+                f"INSERT INTO loose_item_search (rowid, title, summary) SELECT id, {FOLDED_TEXT} FROM items "
                 "WHERE id >= ? AND case_id IS NULL",
                 [self.first_item_id],
             )

@@ -20,6 +20,7 @@ from feeds.extract import Extraction
 from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
+from storage.fts_text import search_text_sql
 from storage.joins import find_news_case, find_release_case, party_key
 from storage.related import RelatedCase, display_caption, link_case, related_cases
 from storage.status import statuses_of_cases
@@ -279,11 +280,12 @@ def _add_names(
 
 # A case's full-text row: its parties ("name name_key | …"), its caption and
 # every form of its docket numbers, made in SQLite from the case's rows.
-_CASE_SEARCH_ROW = """
+_CASE_SEARCH_ROW = f"""
     INSERT INTO case_search (rowid, parties, caption, dockets)
     SELECT id,
-        coalesce((SELECT group_concat(name || ' ' || name_key, ' | ') FROM case_parties WHERE case_id = ?1), ''),
-        coalesce(caption, ''),
+        coalesce((SELECT group_concat({search_text_sql("name")} || ' ' || name_key, ' | ')
+                  FROM case_parties WHERE case_id = ?1), ''),
+        coalesce({search_text_sql("caption")}, ''),
         coalesce((SELECT group_concat(display || ' ' || docket_key || ' ' || docket_short, ' ')
                   FROM case_dockets WHERE case_id = ?1), '')
     FROM cases WHERE id = ?1

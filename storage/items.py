@@ -12,6 +12,7 @@ from feeds.types import FeedItem, StoredItem
 from storage.cases import INSERT_TERM, BatchCases, CaseJoin, assign_case, join_case, refresh_cases
 from storage.database import now_iso, write_transaction
 from storage.events import event_key, join_event
+from storage.fts_text import search_text
 from storage.joins import record_mentions
 
 __all__ = ["StoredItem", "insert_item", "known_keys", "store_item", "store_items", "unseen_keys"]
@@ -242,7 +243,7 @@ def insert_item(
     if deferred is None:
         item_id = db.execute(INSERT_ITEM, row).lastrowid
     assert item_id is not None
-    search_row = (item_id, item.title, item.summary)
+    search_row = (item_id, search_text(item.title), search_text(item.summary))
     loose = [search_row] if case_id is None else []
     if deferred is None:
         index_items(db, [search_row], loose)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage.fts_text import search_text_sql
+
 migrations = Migrations("casewatch")
 
 
@@ -530,4 +532,72 @@ def m020_watch_filters_and_notes(db: Database) -> None:
         );
         CREATE INDEX hidden_alerts_recent ON hidden_alerts (team_id, channel_id, hidden_at);
         """
+    )
+
+
+@migrations()
+def m021_search_folded_letters(db: Database) -> None:
+    # The full-text indexes hold letters the tokenizer keeps (ø, æ, ß, ł …)
+    # spelled as queries are folded (storage.fts_text): the triggers give the
+    # index folded text, and the rows already indexed that hold such letters
+    # are indexed again (an external-content index is told the text it was
+    # given to forget it: the raw text, before this migration).
+    title, summary = search_text_sql("title"), search_text_sql("summary")
+    old_title, old_summary = search_text_sql("old.title"), search_text_sql("old.summary")
+    new_title, new_summary = search_text_sql("new.title"), search_text_sql("new.summary")
+    changed = f"({title} != title OR {summary} != summary)"
+    db.executescript(
+        f"""
+        INSERT INTO item_search (item_search, rowid, title, summary)
+            SELECT 'delete', id, title, summary FROM items WHERE {changed};
+        INSERT INTO item_search (rowid, title, summary) SELECT id, {title}, {summary} FROM items WHERE {changed};
+        INSERT INTO loose_item_search (loose_item_search, rowid, title, summary)
+            SELECT 'delete', id, title, summary FROM items WHERE case_id IS NULL AND {changed};
+        INSERT INTO loose_item_search (rowid, title, summary)
+            SELECT id, {title}, {summary} FROM items WHERE case_id IS NULL AND {changed};
+        DROP TRIGGER items_search_update;
+        DROP TRIGGER items_search_delete;
+        DROP TRIGGER items_loose_update;
+        DROP TRIGGER items_loose_delete;
+        CREATE TRIGGER items_search_update AFTER UPDATE OF title, summary ON items BEGIN
+            INSERT INTO item_search (item_search, rowid, title, summary)
+                VALUES ('delete', old.id, {old_title}, {old_summary});
+            INSERT INTO item_search (rowid, title, summary) VALUES (new.id, {new_title}, {new_summary});
+        END;
+        CREATE TRIGGER items_search_delete AFTER DELETE ON items BEGIN
+            INSERT INTO item_search (item_search, rowid, title, summary)
+                VALUES ('delete', old.id, {old_title}, {old_summary});
+        END;
+        CREATE TRIGGER items_loose_update AFTER UPDATE OF title, summary, case_id ON items BEGIN
+            INSERT INTO loose_item_search (loose_item_search, rowid, title, summary)
+                SELECT 'delete', old.id, {old_title}, {old_summary} WHERE old.case_id IS NULL;
+            INSERT INTO loose_item_search (rowid, title, summary)
+                SELECT new.id, {new_title}, {new_summary} WHERE new.case_id IS NULL;
+        END;
+        CREATE TRIGGER items_loose_delete AFTER DELETE ON items WHEN old.case_id IS NULL BEGIN
+            INSERT INTO loose_item_search (loose_item_search, rowid, title, summary)
+                VALUES ('delete', old.id, {old_title}, {old_summary});
+        END;
+        """
+    )
+    name, caption = search_text_sql("name"), search_text_sql("caption")
+    cases = [
+        (case_id,)
+        for (case_id,) in db.execute(
+            f"SELECT id FROM cases WHERE {caption} != caption "
+            f"UNION SELECT case_id FROM case_parties WHERE {name} != name"
+        )
+    ]
+    db.conn.executemany("DELETE FROM case_search WHERE rowid = ?", cases)
+    db.conn.executemany(
+        f"""
+        INSERT INTO case_search (rowid, parties, caption, dockets)
+        SELECT id,
+            coalesce((SELECT group_concat({name} || ' ' || name_key, ' | ') FROM case_parties WHERE case_id = ?1), ''),
+            coalesce({caption}, ''),
+            coalesce((SELECT group_concat(display || ' ' || docket_key || ' ' || docket_short, ' ')
+                      FROM case_dockets WHERE case_id = ?1), '')
+        FROM cases WHERE id = ?1
+        """,
+        cases,
     )

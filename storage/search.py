@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import CORPORATE_SUFFIXES, words
 from storage.cases import CaseView, case_views, cases_with_docket
+from storage.fts_text import search_text_sql
 
 QUERY_CHARS = 300
 QUERY_WORDS = 12
@@ -32,7 +33,10 @@ RARE_CANDIDATES = 500  # at most this many rows matching a query's rare words ar
 COMMON_WORDS_KEPT = 50_000  # how many words' commonness a process remembers
 # Per full-text index: its columns, and the query that reads their text for the given rowids.
 INDEXED_TEXT = {
-    "item_search": ("title, summary", "SELECT id, title, summary FROM items WHERE id IN ({})"),
+    "item_search": (
+        "title, summary",
+        f"SELECT id, {search_text_sql('title')}, {search_text_sql('summary')} FROM items WHERE id IN ({{}})",
+    ),
     "case_search": (
         "parties, caption, dockets",
         "SELECT rowid, parties, caption, dockets FROM case_search WHERE rowid IN ({})",
