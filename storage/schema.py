@@ -601,24 +601,3 @@ def m021_search_folded_letters(db: Database) -> None:
         """,
         cases,
     )
-
-
-@migrations()
-def m022_case_search_prefixes(db: Database) -> None:
-    # /case reads the last word of a query as a prefix when nothing matched
-    # it exactly; without a prefix index FTS5 merges the list of every term
-    # the prefix begins ("unit": 2.9 ms to count case names at 1M items, 1.2
-    # with one). case_search is small (one row per case), so it keeps prefix
-    # indexes of 2, 3 and 4 letters; item_search does not (the size target).
-    db.executescript(
-        """
-        CREATE VIRTUAL TABLE case_search_prefixed USING fts5 (
-            parties, caption, dockets, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
-        );
-        INSERT INTO case_search_prefixed (rowid, parties, caption, dockets)
-            SELECT rowid, parties, caption, dockets FROM case_search;
-        INSERT INTO case_search_prefixed (case_search_prefixed) VALUES ('optimize');
-        DROP TABLE case_search;
-        ALTER TABLE case_search_prefixed RENAME TO case_search;
-        """
-    )
