@@ -123,16 +123,22 @@ _DECIDING_EVENTS = (
     f"WHERE case_id IN ({{marks}}) AND action IN ({', '.join(repr(str(action)) for action in _MAY_DECIDE)}) "
     "ORDER BY case_id, action, identity, event_day, id"  # the order of the events_identity index
 )
+_OPENINGS_SQL = ", ".join(repr(str(action)) for action in sorted(_OPENINGS))
+# Whether a case has a substantive event, and one that is no opening: each stops at the first
+# such event (a busy docket has hundreds of filings, which counting read every one of).
 _OPENINGS_ONLY = (
-    "SELECT case_id, count(*), coalesce(sum(action NOT IN "
-    f"({', '.join(repr(str(action)) for action in sorted(_OPENINGS))})), 0) FROM events "
-    "WHERE case_id IN ({marks}) AND NOT routine AND action NOT IN ('none', 'update') GROUP BY case_id"
+    "SELECT id, "
+    f"EXISTS (SELECT 1 FROM events WHERE case_id = cases.id AND action IN ({_OPENINGS_SQL}) AND NOT routine), "
+    "EXISTS (SELECT 1 FROM events WHERE case_id = cases.id AND NOT routine "
+    f"AND action NOT IN ({_OPENINGS_SQL}, 'none', 'update')) "
+    "FROM cases WHERE id IN ({marks})"
 )
 
 
 def status_of_case(db: Database, case_id: int) -> str:
     """:func:`case_status` of the case's events, reading only those that may
-    decide it, and counting the rest in SQL when none does."""
+    decide it, and asking SQL whether the rest hold a substantive event and
+    one that is no opening when none does."""
     return statuses_of_cases(db, [case_id])[case_id]
 
 
@@ -148,13 +154,13 @@ def statuses_of_cases(db: Database, case_ids: list[int]) -> dict[int, str]:
     statuses = {case_id: _status(events) for case_id, events in deciding.items()}
     undecided = [case_id for case_id, status in statuses.items() if status in ("filed", "pending")]
     if undecided:
-        counts = {
+        found = {
             case_id: (substantive, others)
             for case_id, substantive, others in db.execute(
                 _OPENINGS_ONLY.format(marks=", ".join("?" for _ in undecided)), undecided
             )
         }
         for case_id in undecided:
-            substantive, others = counts.get(case_id, (0, 0))
+            substantive, others = found.get(case_id, (0, 0))
             statuses[case_id] = "filed" if substantive and not others else "pending"
     return statuses
