@@ -21,7 +21,7 @@ another sender released the claim meanwhile).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -86,16 +86,20 @@ def enqueue(
     routine: bool,
     action: str = Action.CASE_UPDATE,
     text: str = "",
+    filtered: Collection[int] | None = None,
 ) -> int:
     """Write one pending alert per channel for ``hits`` (inside the caller's
     transaction). A hit that its watch's filters hide (``feeds.filters``: routine
     docket entries unless the watch asks for all, then the kinds of action and
     phrases the channel hid; ``action`` and ``text``, the event's first item's
     title and summary, are what they look at) is recorded as hidden instead,
-    unless another watch brings the channel the alert. Returns how many alerts are new."""
+    unless another watch brings the channel the alert. ``filtered``, if given,
+    holds every watch that has filters (``filtered_watches``, read once a
+    batch): the others' are not looked up. Returns how many alerts are new."""
     hits = list(hits)
     subject = AlertSubject(action=action, routine=routine, text=text)
-    filters = filters_of(db, [hit.watch.id for hit in hits]) if hits else {}
+    looked_up = [hit.watch.id for hit in hits if filtered is None or hit.watch.id in filtered]
+    filters = filters_of(db, looked_up) if looked_up else {}
     hidden: list[HiddenHit] = []
     created = 0
     now = now_iso()

@@ -11,7 +11,7 @@ never imports the matcher.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Protocol
 
 from sqlite_utils import Database
@@ -24,6 +24,7 @@ from storage.cases import BatchCases, CaseJoin, find_case
 from storage.database import now_iso, savepoint, storage_reason, write_transaction
 from storage.feeds import record_health
 from storage.items import DeferredWrites, known_keys, next_item_id, store_new_item
+from storage.watch_filters import filtered_watches
 
 
 class MatchFunction(Protocol):
@@ -70,6 +71,7 @@ def _store_each(
     if not item_by_item:  # an item undone in its savepoint would leave what it read here behind
         deferred.cases = BatchCases.read(db, (planned.extraction for planned in plan.items))
     item_id = next_item_id(db)
+    filtered = filtered_watches(db)
     stored = alerts = 0
     skipped: list[str] = []
     for planned in plan.items:
@@ -79,10 +81,10 @@ def _store_each(
             if item_by_item:
                 with savepoint(db):
                     own = DeferredWrites()
-                    kept = _store_one(db, plan, planned, match, seen_at, item_id, own)
+                    kept = _store_one(db, plan, planned, match, seen_at, item_id, own, filtered)
                     own.write(db)
             else:
-                kept = _store_one(db, plan, planned, match, seen_at, item_id, deferred)
+                kept = _store_one(db, plan, planned, match, seen_at, item_id, deferred, filtered)
         except Exception as error:
             if not item_by_item or storage_reason(error) is not None:
                 raise
@@ -106,6 +108,7 @@ def _store_one(
     seen_at: str,
     item_id: int,
     deferred: DeferredWrites,
+    filtered: Collection[int],
 ) -> int | None:
     """Store one item as row ``item_id`` (None if a busy court feed's entry
     is not kept); returns the alerts written."""
@@ -121,7 +124,7 @@ def _store_one(
         item_id=item_id,
         deferred=deferred,
     )
-    return route_event(db, match, item, joined, event_id, is_new, alert_since=plan.alert_since)
+    return route_event(db, match, item, joined, event_id, is_new, alert_since=plan.alert_since, filtered=filtered)
 
 
 def route_event(
@@ -133,12 +136,14 @@ def route_event(
     is_new: bool,
     *,
     alert_since: str | None,
+    filtered: Collection[int] | None = None,
 ) -> int:
     """Write an alert for every watch a new item's event matches (by its
     text, and its case's names and docket numbers as ``joined`` found them),
     if the event is new (inside the caller's transaction), unless it is older
     than ``alert_since``; a known event is marked changed instead (delivered
-    alerts show the new source). Returns alerts written."""
+    alerts show the new source). ``filtered``: the watches that have hide
+    filters (see :func:`storage.alerts.enqueue`). Returns alerts written."""
     if not is_new:
         mark_event_changed(db, event_id)
         return 0
@@ -160,4 +165,5 @@ def route_event(
         routine=stored.extraction.routine,
         action=stored.extraction.action or Action.CASE_UPDATE,
         text=f"{stored.item.title}\n{stored.item.summary}",
+        filtered=filtered,
     )
