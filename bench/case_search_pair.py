@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bench.case import WARM_UP, percentile, query_mix
+from bench.case_profile import describe
 from storage import search
 from storage.database import CACHE_KIB, open_database
 
@@ -36,13 +37,6 @@ def _timed(db: Database, query: str) -> float:
     started = time.thread_time()
     search.search_cases(db, query)
     return (time.thread_time() - started) * 1000
-
-
-def _describe(label: str, values: list[float]) -> str:
-    return (
-        f"{label:<10} p50 {percentile(values, 0.5):5.2f}  p95 {percentile(values, 0.95):5.2f}  "
-        f"p99 {percentile(values, 0.99):5.2f}  mean {sum(values) / len(values):5.2f} ms  (n={len(values)})"
-    )
 
 
 def main() -> None:
@@ -65,8 +59,8 @@ def main() -> None:
         for label, db in pair if number % 2 else pair[::-1]:
             timings[label].append(_timed(db, query))
     print(f"search_cases alone, CPU per query, {args.requests} queries, alternating in one process")
-    print("  " + _describe(f"{args.against.name}", timings["against"]))
-    print("  " + _describe(f"{args.db.name}", timings["db"]))
+    print("  " + describe(f"{args.against.name}", timings["against"]))
+    print("  " + describe(f"{args.db.name}", timings["db"]))
     for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
         before, after = percentile(timings["against"], share), percentile(timings["db"], share)
         print(f"  {name}: {before:.2f} -> {after:.2f} ms ({after / before:.2f}x)")

@@ -175,7 +175,8 @@ def test_fixture_files_exist() -> None:
     assert (FIXTURES / "pacer" / "sdny_1.xml").is_file()
 
 
-def test_feeds_shows_a_feed_not_polled_yet_as_pending(tmp_path: Path, feed_server: FeedServer) -> None:
+def _one_feed_polled_and_one_not(tmp_path: Path, feed_server: FeedServer) -> dict[str, str]:
+    """The bot's environment: a catalog of an SEC feed polled once and an SDNY feed added after that poll."""
     polled = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
     env = bot_env(
         tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator")]))
@@ -183,6 +184,11 @@ def test_feeds_shows_a_feed_not_polled_yet_as_pending(tmp_path: Path, feed_serve
     assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
     later = feed_server.serve_file("/sdny.xml", "pacer/sdny_1.xml")
     write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator"), ("SDNY", later, "court")])
+    return env
+
+
+def test_feeds_shows_a_feed_not_polled_yet_as_pending(tmp_path: Path, feed_server: FeedServer) -> None:
+    env = _one_feed_polled_and_one_not(tmp_path, feed_server)
     listed = run_bot(["feeds"], env, cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert "  1. SEC LR [ok]" in listed.stdout
@@ -360,13 +366,7 @@ def test_run_starts_without_a_bolt_warning(tmp_path: Path, slack_api: SlackApi, 
 
 
 def test_feeds_on_a_terminal_shows_pending_in_grey_and_ok_in_green(tmp_path: Path, feed_server: FeedServer) -> None:
-    polled = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
-    env = bot_env(
-        tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator")]))
-    )
-    assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
-    later = feed_server.serve_file("/sdny.xml", "pacer/sdny_1.xml")
-    write_catalog(tmp_path / "feeds.toml", [("SEC LR", polled, "regulator"), ("SDNY", later, "court")])
+    env = _one_feed_polled_and_one_not(tmp_path, feed_server)
     controller, terminal = pty.openpty()
     process = subprocess.Popen([sys.executable, "-m", "bot", "feeds"], env=env, cwd=tmp_path, stdout=terminal)
     os.close(terminal)
