@@ -175,10 +175,9 @@ def translate(sql: str) -> tuple[str, bool]:
 def _arguments(numbered: bool, params: Any) -> Any:
     if isinstance(params, dict):
         raise TypeError("named parameters are not portable: use ? or ?N")
-    values = list(params) if params is not None else []
     if numbered:
-        return {f"p{index}": value for index, value in enumerate(values, start=1)}
-    return values
+        return {f"p{index}": value for index, value in enumerate(params or (), start=1)}
+    return () if params is None else params  # never None: psycopg then reads %% as two signs
 
 
 @lru_cache(maxsize=1)
@@ -232,8 +231,11 @@ class PgDatabase:
     as on the SQLite connections (``isolation_level=None``)."""
 
     def __init__(self, raw: psycopg.Connection, url: str) -> None:
+        from psycopg.errors import DeadlockDetected
+
         self.conn = _PgConnection(raw)
         self.url = url
+        self._deadlock = DeadlockDetected
 
     @classmethod
     def connect(cls, url: str, *, lock_timeout_ms: int) -> PgDatabase:
@@ -264,22 +266,18 @@ class PgDatabase:
             )
 
     def execute(self, sql: str, parameters: Any = None, /) -> psycopg.Cursor[Any]:
+        """Run one statement. One outside a transaction that a deadlock chose as its
+        victim is run again (in a transaction, the caller's whole transaction is lost:
+        ``storage.database.write_transaction`` says so with StorageUnavailable)."""
         translated, numbered = translate(sql)
         arguments = _arguments(numbered, parameters)
-        if self.conn.in_transaction:
-            return self.conn.raw.execute(translated, arguments)
-        return self._autocommit(translated, arguments)
-
-    def _autocommit(self, translated: str, arguments: Any) -> psycopg.Cursor[Any]:
-        """One statement in its own transaction: retried when chosen as a deadlock's victim."""
-        from psycopg.errors import DeadlockDetected
-
-        for _ in range(_DEADLOCK_RETRIES - 1):
+        for attempt in range(1, _DEADLOCK_RETRIES + 1):
             try:
                 return self.conn.raw.execute(translated, arguments)
-            except DeadlockDetected:
-                continue
-        return self.conn.raw.execute(translated, arguments)
+            except self._deadlock:
+                if self.conn.in_transaction or attempt == _DEADLOCK_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     def query(self, sql: str, params: Any = None, /) -> Iterator[dict[str, Any]]:
         from psycopg.rows import dict_row
