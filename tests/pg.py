@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
-
 from storage.database import open_database
 
 SERVER_ENV = "CASEWATCH_TEST_PG"
@@ -105,6 +103,8 @@ class Databases:
         self.server = server
         self.prefix = f"casewatch_test_{os.getpid()}"
         self._numbers = itertools.count(1)
+        import psycopg  # here: a session without PostgreSQL tests never imports it (~0.5 s)
+
         self.admin = psycopg.connect(f"{server}/postgres", autocommit=True)
         self.template = f"{self.prefix}_template"
         self.admin.execute(f"DROP DATABASE IF EXISTS {self.template}")
