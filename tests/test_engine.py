@@ -14,9 +14,18 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from feeds.vocabulary import FeedKind, WatchKind, WatchMode
+from feeds.filters import HideFilter
+from feeds.vocabulary import FeedKind, FilterKind, WatchKind, WatchMode
 from storage import audit, workspaces
-from storage.database import StorageUnavailable, lock_wait, open_database, storage_reason, write_transaction
+from storage.database import (
+    StorageUnavailable,
+    ThreadDatabases,
+    lock_wait,
+    open_database,
+    savepoint,
+    storage_reason,
+    write_transaction,
+)
 from storage.engine import (
     POSTGRESQL,
     SQLITE,
@@ -43,6 +52,16 @@ from storage.feeds import (
 from storage.leases import hold, release
 from storage.migrator import DatabaseTooNew, Migrations
 from storage.schema import migrations
+from storage.watch_filters import (
+    HiddenHit,
+    add_filters,
+    filtered_watches,
+    hidden_counts,
+    hidden_in_channel,
+    record_hidden,
+    remove_filters,
+    set_note,
+)
 from storage.watches import (
     WatchSpec,
     add_watch,
@@ -646,3 +665,68 @@ def test_a_sqlite_connection_is_the_raw_one_untranslated(tmp_path: Path) -> None
     """The SQLite path stays sqlite-utils over sqlite3: nothing in between."""
     db = open_database(tmp_path / "x.db")
     assert isinstance(db, Database) and isinstance(db.conn, sqlite3.Connection)
+
+
+def test_filters_notes_and_hidden_alerts_alike(engine_db: EngineDatabase) -> None:
+    db = engine_db.open()
+    watch, _ = add_watch(db, team_id=TEAM, channel_id=CHANNEL, user_id=USER, spec=_watch("Binance"))
+    ruling = HideFilter(FilterKind.ACTION, "ruling", "rulings")
+    phrase = HideFilter(FilterKind.PHRASE, "crypto", "crypto")
+    filters = dict(team_id=TEAM, channel_id=CHANNEL, watch_id=watch.id, user_id=USER)
+    assert add_filters(db, **filters, filters=[ruling, phrase]) == [ruling, phrase]
+    assert add_filters(db, **filters, filters=[ruling]) == []
+    assert remove_filters(db, **filters, filters=[phrase]) == [phrase]
+    set_note(db, **filters, note="our client's competitor")
+    (found,) = channel_watches(db, TEAM, CHANNEL)
+    assert (found.filters, found.note, filtered_watches(db)) == ([ruling], "our client's competitor", {watch.id})
+    feed = add_feed(db, name="F", url="u", agency="", kind=FeedKind.COURT, interval_minutes=5, actor=USER, team_id=TEAM)
+    db.execute(
+        "INSERT INTO items (id, feed_id, item_key, title, seen_at, event_at) "
+        "VALUES (1, ?, 'k', 'Order on the motion to dismiss', 'now', '2026-11-26')",
+        [feed.id],
+    )
+    (event_id,) = db.execute(
+        "INSERT INTO events (action, event_day, identity, first_item_id, created_at) "
+        "VALUES ('ruling', '2026-11-26', '', 1, 'now') RETURNING id"
+    ).fetchone()
+    hit = HiddenHit(TEAM, CHANNEL, watch.id, "Binance", ruling)
+    with write_transaction(db):
+        assert record_hidden(db, event_id=event_id, case_id=None, hidden=[hit, hit]) == 1
+    hidden, total = hidden_in_channel(db, TEAM, CHANNEL)
+    assert total == 1 and [(alert.action, alert.rule.text) for alert in hidden] == [("ruling", "rulings")]
+    assert hidden_counts(db, TEAM, CHANNEL) == {watch.id: 1}
+
+
+def test_a_savepoint_undoes_only_its_block_alike(engine_db: EngineDatabase) -> None:
+    db = engine_db.open()
+    with write_transaction(db):
+        audit.record(db, team_id=TEAM, actor=USER, action="kept")
+        with pytest.raises(KeyError), savepoint(db):
+            audit.record(db, team_id=TEAM, actor=USER, action="undone")
+            raise KeyError("one item failed")
+        with db.atomic():  # nested: a savepoint on both engines
+            audit.record(db, team_id=TEAM, actor=USER, action="nested")
+    assert [row[4] for row in audit.audit_rows(db, TEAM)] == ["kept", "nested"]
+
+
+def test_thread_databases_give_each_thread_its_connection_alike(engine_db: EngineDatabase) -> None:
+    databases = ThreadDatabases(engine_db.url, busy_timeout_ms=2_000)
+    databases.prepare(2, lambda db: db.execute("SELECT count(*) FROM feeds").fetchone())
+    opened: list[Connection] = []
+
+    def write(number: int) -> None:
+        db = databases.get()
+        opened.append(db)
+        with write_transaction(db):
+            audit.record(db, team_id=TEAM, actor=f"thread {number}", action="wrote")
+        db.close()  # in its thread: SQLite's connections belong to one
+
+    threads = [threading.Thread(target=write, args=(number,)) for number in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    mine = databases.get()
+    assert len({id(db) for db in [*opened, mine]}) == 4
+    assert sorted(row[3] for row in audit.audit_rows(mine, TEAM)) == ["thread 0", "thread 1", "thread 2"]
+    mine.close()
