@@ -34,8 +34,9 @@ CACHE_KIB = 512
 class StorageUnavailable(Exception):
     """A write could not be made for a reason outside Casewatch (another process
     holds the write lock past the busy timeout, the disk is full, the file is
-    read-only, the PostgreSQL server is unreachable). ``str()`` is a short reason for people: ``storage: disk full``.
-    Nothing of the failed transaction was kept; the caller may retry later."""
+    read-only, the PostgreSQL server is unreachable). ``str()`` is a short
+    reason for people: ``storage: disk full``. Nothing of the failed
+    transaction was kept; the caller may retry later."""
 
 
 _STORAGE_REASONS = (
@@ -145,7 +146,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
             raise
     except Exception as error:  # sqlite3.OperationalError, psycopg.Error
         reason = storage_reason(error)
-        if reason is None:
+        if reason is None or isinstance(error, StorageUnavailable):
             raise
         raise StorageUnavailable(f"storage: {reason}") from error
 
