@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import psycopg
@@ -68,9 +68,9 @@ class RawConnection(Protocol):
 class Connection(Protocol):
     """A Casewatch database on either engine: sqlite-utils' ``Database`` or :class:`PgDatabase`."""
 
-    conn: Any  # RawConnection; Any so that sqlite3.Connection's exact signatures fit
+    conn: RawConnection
 
-    def execute(self, sql: str, parameters: Any = None, /) -> Any: ...
+    def execute(self, sql: str, parameters: Any = None, /) -> Cursor: ...
 
     def query(self, sql: str, params: Any = None, /) -> Iterator[dict[str, Any]]: ...
 
@@ -95,9 +95,6 @@ class DatabaseUrl:
 
     engine: Engine
     target: str
-
-    def __str__(self) -> str:
-        return describe(self.target)
 
 
 def parse_url(url_or_path: str | Path) -> DatabaseUrl:
@@ -141,13 +138,15 @@ def _password(url: str) -> str | None:
 def scrub(message: str, url: str) -> str:
     """``message`` (a driver's error) without ``url``'s password, in case it quotes it."""
     password = _password(url)
-    return message.replace(password, "***") if password else message
+    if not password:
+        return message
+    return message.replace(password, "***").replace(unquote(password), "***")
 
 
 # --- SQLite's dialect on PostgreSQL -----------------------------------------------
 
-# A string literal, a quoted name, a placeholder (``?`` or ``?12``), or a bare percent sign.
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?(\d*)|%")
+# A string literal, a quoted name, a comment, a placeholder (``?`` or ``?12``), or a bare percent sign.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?(\d*)|%", re.DOTALL)
 
 
 @lru_cache(maxsize=4096)

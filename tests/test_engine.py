@@ -92,6 +92,9 @@ def test_placeholders_are_translated_and_percent_signs_doubled_outside_and_insid
     )
     assert translate('SELECT "a?b" FROM t WHERE x = ?') == ('SELECT "a?b" FROM t WHERE x = %s', False)
     assert translate("SELECT 'it''s ?' || ?") == ("SELECT 'it''s ?' || %s", False)
+    assert translate("SELECT ? -- it's 5% or ?\n/* ? */ + ?") == ("SELECT %s -- it's 5%% or ?\n/* ? */ + %s", False)
+    with pytest.raises(ValueError, match="mixed"):
+        translate("SELECT ?, ?2")
 
 
 def test_translated_statements_read_the_same_on_postgresql(engine_db: EngineDatabase) -> None:
