@@ -459,7 +459,8 @@ def test_the_postgresql_baseline_matches_sqlites_schema(pg_databases: Databases)
     triggers of a new database on each engine, the FTS5 tables mapped to their
     tsvector columns and GIN indexes, so that the two schemas cannot drift."""
     sqlite = open_database(":memory:")
-    postgres = open_database(pg_databases.create())
+    url = pg_databases.create()
+    postgres = open_database(url)
     try:
         expected_tables, expected_triggers = expected_on_postgresql(sqlite)
         tables, triggers = postgresql_schema(postgres)
@@ -475,6 +476,7 @@ def test_the_postgresql_baseline_matches_sqlites_schema(pg_databases: Databases)
     finally:
         sqlite.close()
         postgres.close()
+        pg_databases.drop(url)
 
 
 def test_text_sorts_by_code_point_on_both_engines(engine_db: EngineDatabase) -> None:
