@@ -1,4 +1,5 @@
-"""Opening the Casewatch SQLite file: WAL mode, sane pragmas, migrations."""
+"""Opening the Casewatch database (a SQLite file: WAL mode, sane pragmas; or
+PostgreSQL, see :mod:`storage.engine`), migrations, transactions."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from storage.engine import (
+    POSTGRESQL,
+    Connection,
+    PgDatabase,
+    begin_write,
+    lock_wait_ms,
+    parse_url,
+    pg_storage_reason,
+    scrub,
+    set_lock_wait_ms,
+)
 from storage.schema import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -22,8 +34,9 @@ CACHE_KIB = 512
 class StorageUnavailable(Exception):
     """A write could not be made for a reason outside Casewatch (another process
     holds the write lock past the busy timeout, the disk is full, the file is
-    read-only). ``str()`` is a short reason for people: ``storage: disk full``.
-    Nothing of the failed transaction was kept; the caller may retry later."""
+    read-only, the PostgreSQL server is unreachable). ``str()`` is a short
+    reason for people: ``storage: disk full``. Nothing of the failed
+    transaction was kept; the caller may retry later."""
 
 
 _STORAGE_REASONS = (
@@ -36,7 +49,7 @@ _STORAGE_REASONS = (
 
 
 def storage_reason(error: BaseException) -> str | None:
-    """The short reason if ``error`` is SQLite refusing a write for an outside
+    """The short reason if ``error`` is the database refusing a write for an outside
     cause (see :class:`StorageUnavailable`), else ``None`` (a bug: let it raise)."""
     if isinstance(error, StorageUnavailable):
         return str(error).removeprefix("storage: ")
@@ -45,7 +58,8 @@ def storage_reason(error: BaseException) -> str | None:
         for marker, reason in _STORAGE_REASONS:
             if marker in message:
                 return reason
-    return None
+        return None
+    return pg_storage_reason(error)
 
 
 def now_iso() -> str:
@@ -53,12 +67,37 @@ def now_iso() -> str:
 
 
 def open_database(
-    path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, for_another_thread: bool = False
-) -> Database:
-    """Open (creating if need be) the database at ``path`` and bring its schema
-    up to date. Each thread must use its own (see :class:`ThreadDatabases`);
-    ``for_another_thread`` opens one here for a thread to adopt later.
-    A write waits up to ``busy_timeout_ms`` for another writer's lock."""
+    url_or_path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, for_another_thread: bool = False
+) -> Connection:
+    """Open (creating if need be) the database at ``url_or_path`` (a SQLite path or
+    ``sqlite:///path``, or a ``postgresql://`` URL) and bring its schema up to date.
+    Each thread must use its own (see :class:`ThreadDatabases`); ``for_another_thread``
+    opens one here for a thread to adopt later. A write waits up to
+    ``busy_timeout_ms`` for another writer's lock. Raises
+    ``storage.migrator.DatabaseTooNew`` for a database made by a newer Casewatch."""
+    url = parse_url(url_or_path)
+    if url.engine == POSTGRESQL:
+        return _open_postgres(url.target, busy_timeout_ms)
+    return _open_sqlite(url.target, busy_timeout_ms, for_another_thread)
+
+
+def _open_postgres(url: str, busy_timeout_ms: int) -> PgDatabase:
+    try:
+        db = PgDatabase.connect(url, lock_timeout_ms=busy_timeout_ms)
+    except Exception as error:
+        reason = storage_reason(error)
+        if reason is None:
+            raise
+        raise StorageUnavailable(f"storage: {reason} ({scrub(str(error).strip(), url)})") from None
+    try:
+        migrations.apply(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _open_sqlite(path: str, busy_timeout_ms: int, for_another_thread: bool) -> Database:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(
@@ -79,7 +118,8 @@ def open_database(
 
 @contextmanager
 def write_transaction(db: Database) -> Iterator[Database]:
-    """A transaction that takes the write lock at its start (``BEGIN IMMEDIATE``).
+    """A transaction that takes the write lock at its start (``BEGIN IMMEDIATE``;
+    on PostgreSQL the database's advisory write lock, :func:`storage.engine.begin_write`).
 
     sqlite-utils' ``atomic()`` begins a deferred transaction, and a deferred
     reader that later writes fails at once with "database is locked" when
@@ -87,15 +127,16 @@ def write_transaction(db: Database) -> Iterator[Database]:
     concurrent writers (poll threads, a second process) wait their turn
     within the busy timeout instead.
 
-    SQLite's refusals for outside causes (locked past the busy timeout, disk
-    full) are raised as :class:`StorageUnavailable`, after the rollback.
+    The database's refusals for outside causes (locked past the busy timeout,
+    disk full, a deadlock's victim on PostgreSQL) are raised as
+    :class:`StorageUnavailable`, after the rollback.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
     try:
-        db.execute("BEGIN IMMEDIATE")
+        begin_write(db)
         try:
             yield db
             db.execute("COMMIT")
@@ -103,9 +144,9 @@ def write_transaction(db: Database) -> Iterator[Database]:
             if db.conn.in_transaction:
                 db.conn.rollback()
             raise
-    except sqlite3.OperationalError as error:
+    except Exception as error:  # sqlite3.OperationalError, psycopg.Error
         reason = storage_reason(error)
-        if reason is None:
+        if reason is None or isinstance(error, StorageUnavailable):
             raise
         raise StorageUnavailable(f"storage: {reason}") from error
 
@@ -131,12 +172,12 @@ def lock_wait(db: Database, seconds: float) -> Iterator[Database]:
     after ``seconds`` (instead of the connection's usual busy timeout): for
     work someone is waiting on, like a Slack request that must be answered
     within 3 seconds. The usual timeout is restored afterwards."""
-    (usual,) = db.execute("PRAGMA busy_timeout").fetchone()
-    db.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}")
+    usual = lock_wait_ms(db)
+    set_lock_wait_ms(db, round(seconds * 1000))
     try:
         yield db
     finally:
-        db.execute(f"PRAGMA busy_timeout = {int(usual)}")
+        set_lock_wait_ms(db, usual)
 
 
 def schema_version(db: Database) -> int:
@@ -144,8 +185,8 @@ def schema_version(db: Database) -> int:
 
 
 class ThreadDatabases:
-    """One connection per thread to the same file (SQLite connections must not
-    be shared across threads while in use)."""
+    """One connection per thread to the same database (SQLite connections must
+    not be shared across threads while in use). ``path``: a path or URL."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.path = path

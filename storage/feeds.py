@@ -58,7 +58,7 @@ class Feed:
 
 
 _COLUMNS = ", ".join(f.name for f in fields(Feed) if f.name != "items_stored")
-_ACTIVE = "enabled AND NOT paused AND NOT removed"
+_ACTIVE = "enabled = 1 AND paused = 0 AND removed = 0"  # flags are 0/1 integers on both engines
 
 
 def _feed(row: dict) -> Feed:
@@ -114,7 +114,7 @@ def listed_feeds(db: Database) -> list[Feed]:
     rows = db.query(
         f"""
         SELECT {_COLUMNS}, (SELECT count(*) FROM items WHERE items.feed_id = feeds.id) AS items_stored
-        FROM feeds WHERE NOT removed ORDER BY id
+        FROM feeds WHERE removed = 0 ORDER BY id
         """
     )
     return [_feed(row) for row in rows]
@@ -183,18 +183,18 @@ def add_feed(
 ) -> Feed:
     """Add a feed (or bring back a removed one with the same URL)."""
     with write_transaction(db):
-        removed = db.execute("SELECT id FROM feeds WHERE url = ? AND removed", [url]).fetchone()
+        removed = db.execute("SELECT id FROM feeds WHERE url = ? AND removed = 1", [url]).fetchone()
         if removed:
             db.execute(
                 "UPDATE feeds SET removed = 0, paused = 0, enabled = 1, next_poll_at = NULL WHERE id = ?", [removed[0]]
             )
             feed_id = removed[0]
         else:
-            feed_id = db.execute(
+            (feed_id,) = db.execute(
                 "INSERT INTO feeds (name, url, agency, kind, interval_minutes, enabled, source, created_at) "
-                "VALUES (?, ?, ?, ?, ?, 1, 'command', ?)",
+                "VALUES (?, ?, ?, ?, ?, 1, 'command', ?) RETURNING id",
                 [name, url, agency, kind, interval_minutes, now_iso()],
-            ).lastrowid
+            ).fetchone()
         audit.record(
             db, team_id=team_id, actor=actor, action="feed added", detail=json.dumps({"name": name, "url": url})
         )
@@ -252,5 +252,5 @@ def retire_news_search(db: Database, *, url: str, still_watched: bool) -> bool:
     """Stop a watch's news search feed once no watch needs it; True if retired."""
     if still_watched:
         return False
-    cursor = db.execute("UPDATE feeds SET removed = 1 WHERE url = ? AND source = 'watch' AND NOT removed", [url])
+    cursor = db.execute("UPDATE feeds SET removed = 1 WHERE url = ? AND source = 'watch' AND removed = 0", [url])
     return cursor.rowcount > 0

@@ -1,18 +1,32 @@
 """Forward-only schema migrations, applied in order at every open.
 
-Each migration is a function registered on :data:`migrations`; sqlite-utils
-records what ran in ``_sqlite_migrations``. Never edit a released migration:
-add a new one.
+Each migration is a function registered on :data:`migrations`
+(:mod:`storage.migrator` records what ran). Never edit a released migration:
+add a new one. m001–m021 are SQLite's history: a new PostgreSQL database starts
+from ``pg_baseline.sql``, the schema at m021. From m022 on, write each migration
+once for both engines, with :func:`storage.engine.ddl` for what differs.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
+from storage.engine import Connection
 from storage.fts_text import search_text_sql
+from storage.migrator import Migrations
 
-migrations = Migrations("casewatch")
+BASELINE = "m021_search_folded_letters"
+PG_BASELINE = Path(__file__).with_name("pg_baseline.sql")
+
+
+def create_pg_baseline(db: Connection) -> None:
+    """A new PostgreSQL database's schema, as SQLite's after :data:`BASELINE`."""
+    db.executescript(PG_BASELINE.read_text(encoding="utf-8"))
+
+
+migrations = Migrations(baseline=BASELINE, create_baseline=create_pg_baseline)
 
 
 @migrations()

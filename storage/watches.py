@@ -158,7 +158,7 @@ def add_watch(db: Database, *, team_id: str, channel_id: str, user_id: str, spec
             action = "watch added"
         for alias, alias_key in spec.aliases:
             db.execute(
-                "INSERT OR IGNORE INTO watch_aliases (watch_id, alias, alias_key) VALUES (?, ?, ?)",
+                "INSERT INTO watch_aliases (watch_id, alias, alias_key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [watch_id, alias, alias_key],
             )
         _bump_version(db)

@@ -33,7 +33,7 @@ def resume(db: Database, team_id: str, *, held_errors: frozenset[str]) -> int:
     """The app is installed in ``team_id`` again: its waiting alerts are sent,
     with those that failed for a token error (``held_errors``) while it was
     being uninstalled. Returns the alerts released."""
-    marks = ", ".join("?" for _ in held_errors)
+    marks = ", ".join("?" for _ in held_errors) or "NULL"  # IN () is SQLite's only
     codes = sorted(held_errors)
     with write_transaction(db):
         resumed = db.execute("DELETE FROM paused_workspaces WHERE team_id = ?", [team_id]).rowcount

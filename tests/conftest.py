@@ -10,6 +10,7 @@ import hmac
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ import pytest
 from sqlite_utils import Database
 
 from tests.factories import memory_database
+from tests.pg import Databases, EngineDatabase, postgres_server
 
 pytest_plugins = ["tests.reliability"]
 
@@ -671,6 +673,40 @@ def memory_db() -> Iterator[Database]:
     db = memory_database()
     yield db
     db.close()
+
+
+# --- PostgreSQL, and a fresh database on either engine (issue 11) ---------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server URL (without a database): see tests/pg.py."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_server: str) -> Iterator[Databases]:
+    databases = Databases(pg_server)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
+    """A fresh migrated database, once on each engine."""
+    if request.param == "sqlite":
+        found = EngineDatabase("sqlite", str(tmp_path / "engine.db"))
+        with sqlite3.connect(found.url) as file:  # a copy of a migrated database: faster than migrating
+            memory_database().conn.backup(file)
+        yield found
+        found.close()
+        return
+    databases: Databases = request.getfixturevalue("pg_databases")
+    found = EngineDatabase("postgresql", databases.create())
+    yield found
+    found.close()
+    databases.drop(found.url)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
