@@ -22,6 +22,7 @@ from feeds.catalog import FeedSpec, load_catalog
 from feeds.extract import find_dockets
 from feeds.fetch import Fetcher
 from feeds.vocabulary import FeedKind, WatchKind
+from handlers.case_answer import plain_answer, slack_answer
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
@@ -144,6 +145,40 @@ def test_docket_numbers_match_in_any_form(demo_db: Database, query: str) -> None
 def test_words_of_item_text_find_cases(demo_db: Database) -> None:
     result = search_cases(demo_db, "MetaMask staking")
     assert [case.caption for case in result.cases] == ["Securities and Exchange Commission v. Consensys Software Inc."]
+
+
+def _quillon_world(named: int) -> Database:
+    """``named`` cases against Quillon Widgets companies, and one against
+    someone else whose item names Quillon Widgets in its text only."""
+    db = factories.memory_database()
+    source = factories.feed(db)
+    for number in range(named):
+        what = factories.extraction(defendants=[f"Quillon Widgets {number} Inc."], dockets=[f"1:24-cv-0{number}001"])
+        factories.stored_item(db, source, what, factories.feed_item(f"SEC charges Quillon Widgets {number} Inc."))
+    other = factories.extraction(defendants=["Harbor Lending LLC"], dockets=["1:24-cv-09999"])
+    item = factories.feed_item("SEC charges Harbor Lending LLC", summary="It sold Quillon Widgets notes.")
+    factories.stored_item(db, source, other, item)
+    return db
+
+
+def test_when_names_fill_the_answer_the_count_is_of_cases_matched_by_name_and_says_so() -> None:
+    """Names that give as many cases as the answer shows decide its cards
+    alone: the words of items (reading a common word's newest thousand
+    matches, most of a search's time) are then not read, and the headline
+    counts the cases matched by name and says so. (Before: the case whose
+    item only mentions the name was counted, and the count did not say how.)"""
+    result = search_cases(_quillon_world(named=4), "Quillon Widgets")
+    assert len(result.cases) == 3 and result.total == 4 and result.by_name_only
+    assert all("Quillon" in case.caption for case in result.cases)
+    assert slack_answer(result)["text"] == "4 cases match *Quillon Widgets* by name; showing the best 3"
+    assert plain_answer(result).splitlines()[0] == "4 cases match 'Quillon Widgets' by name; showing the best 3"
+
+
+def test_when_names_give_fewer_cases_than_shown_items_words_fill_the_answer_and_count() -> None:
+    result = search_cases(_quillon_world(named=2), "Quillon Widgets")
+    assert result.total == 3 and not result.by_name_only
+    assert any("Harbor Lending" in case.caption for case in result.cases)
+    assert slack_answer(result)["text"] == "3 cases match *Quillon Widgets*"
 
 
 def test_no_match_suggests_close_names(demo_db: Database) -> None:
