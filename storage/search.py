@@ -296,8 +296,13 @@ def _is_common(db: Database, token: str) -> bool:
     """Whether the names of at least ``COMMON_CASES`` cases have the word
     ``token`` (counted in case_search, whose lists are a tenth of
     item_search's: "exchange" is in 61,637 cases and 564,555 items), so likely
-    many items too; remembered by the process. Only speed depends on it: a
+    many items too; remembered by the process. A word of one letter (a middle
+    initial, "Laura D. Reed") is common: few case names have it, but item text
+    has it everywhere ("D. Mass.", "S.D.N.Y.", "U.S."), and walking its list
+    was most of a full name's search. Only speed depends on it: a
     word taken for common or rare wrongly makes a search slower, never different."""
+    if len(token) == 1:
+        return True
     common = _common_words.get(token)
     if common is None:
         (count,) = db.execute(

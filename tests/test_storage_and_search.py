@@ -370,6 +370,7 @@ WORDS = [
     "Legacy",
     "Voyager",
     "voyagers",
+    "D.",  # an initial: a word of one letter, common whatever the case names
 ]
 
 
@@ -432,6 +433,8 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
     for index in ("item_search", "case_search"):
         expected = _fts_rows(db, index, tokens)
         assert expected and search._matches_through_rare_words(db, index, tokens) == expected
+    monkeypatch.setattr(search, "COMMON_CASES", NOTHING_COMMON)
+    assert search._is_common(db, "d") and not search._is_common(db, "legacy")  # a middle initial is common
     query = "Legacy Voyager Exchange Holdings"
     answer = _answer(db, query, common_at=SOME_COMMON)
     assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
