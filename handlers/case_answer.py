@@ -139,13 +139,16 @@ def slack_status(facts: CardFacts) -> str:
 
 def headline(result: SearchResult, query: str) -> str:
     """``5 cases match *binance*; showing the best 3``: the count, the query as
-    ``query`` shows it (mrkdwn or quoted), then what is shown."""
+    ``query`` shows it (mrkdwn or quoted), then what is shown; ``by name``
+    after the query when the count is of the cases matched by name only
+    (:attr:`SearchResult.by_name_only`)."""
     shown = len(result.cases)
+    matched = f"{query} by name" if result.by_name_only else query
     if result.total == 1:
-        return f"1 case matches {query}"
+        return f"1 case matches {matched}"
     if result.total > shown:
-        return f"{result.total} cases match {query}; showing the best {shown}"
-    return f"{result.total} cases match {query}"
+        return f"{result.total} cases match {matched}; showing the best {shown}"
+    return f"{result.total} cases match {matched}"
 
 
 # --- Slack ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from feeds.vocabulary import Action
 from storage.database import now_iso
 from storage.fts_text import search_text_sql
 from storage.joins import find_news_case, find_release_case, party_key
-from storage.related import RelatedCase, display_caption, link_case, related_cases
+from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_case
 from storage.status import statuses_of_cases
 
 
@@ -505,7 +505,10 @@ def case_views(db: Database, case_ids: list[int], *, timeline_limit: int = 5) ->
     }
     timelines = _timelines(db, ids, timeline_limit)
     latest = _latest_events(db, ids)
-    statuses = statuses_of_cases(db, ids)
+    related_ids, related_totals = _related_ids(db, ids)
+    shown_related = list(dict.fromkeys(related for case_id in ids for related in related_ids[case_id]))
+    statuses = statuses_of_cases(db, [*ids, *shown_related])
+    related = _related_cards(db, shown_related, statuses)
     amounts: dict[int, set[int]] = {case_id: set() for case_id in ids}
     for case_id, encoded in db.execute(
         f"SELECT case_id, amounts FROM items WHERE case_id IN ({marks}) AND amounts != '[]'", ids
@@ -515,7 +518,6 @@ def case_views(db: Database, case_ids: list[int], *, timeline_limit: int = 5) ->
     views = {}
     for case_id in ids:
         _, caption, agency, court, first_event_at, last_event_at = cases[case_id]
-        related, related_total = related_cases(db, case_id)
         items, sources = counts.get(case_id, (0, 0))
         action, action_at = latest.get(case_id, (None, None))
         views[case_id] = CaseView(
@@ -534,11 +536,50 @@ def case_views(db: Database, case_ids: list[int], *, timeline_limit: int = 5) ->
             timeline=timelines[case_id],
             amounts=sorted(amounts[case_id], reverse=True),
             status=statuses[case_id],
-            related=related,
-            related_total=related_total,
+            related=[related[related_id] for related_id in related_ids[case_id]],
+            related_total=related_totals[case_id],
             mentioned_in=mentions[case_id],
         )
     return [views[case_id] for case_id in case_ids]
+
+
+# Each card's related cases, most recently active first (as storage.related.related_ids orders them).
+_RELATED_LINKS = (
+    "SELECT case_links.case_id, case_links.related_id FROM case_links JOIN cases ON cases.id = case_links.related_id "
+    "WHERE case_links.case_id IN ({marks}) ORDER BY case_links.case_id, cases.last_event_at DESC, cases.id DESC"
+)
+
+
+def _related_ids(db: Database, ids: list[int]) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """The first :data:`RELATED_SHOWN` related cases of each case, and how many it has in all."""
+    shown: dict[int, list[int]] = {case_id: [] for case_id in ids}
+    totals = dict.fromkeys(ids, 0)
+    for case_id, related_id in db.execute(_RELATED_LINKS.format(marks=", ".join("?" for _ in ids)), ids):
+        totals[case_id] += 1
+        if len(shown[case_id]) < RELATED_SHOWN:
+            shown[case_id].append(related_id)
+    return shown, totals
+
+
+def _related_cards(db: Database, ids: list[int], statuses: dict[int, str]) -> dict[int, RelatedCase]:
+    """Each of ``ids`` as a card's related-case line shows it (what
+    :func:`storage.related.related_cases` gives), read together."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    cases = {
+        case_id: (caption, agency)
+        for case_id, caption, agency in db.execute(f"SELECT id, caption, agency FROM cases WHERE id IN ({marks})", ids)
+    }
+    defendants = _names_by_case(
+        db, f"SELECT case_id, rowid, name FROM case_parties WHERE case_id IN ({marks}) AND role = 'defendant'", ids
+    )
+    return {
+        case_id: RelatedCase(
+            case_id, display_caption(caption, agency, defendants[case_id][:4]), agency, statuses[case_id]
+        )
+        for case_id, (caption, agency) in cases.items()
+    }
 
 
 def _names_by_case(db: Database, query: str, ids: list[int]) -> dict[int, list[str]]:

@@ -615,3 +615,26 @@ def m021_search_folded_letters(db: Database) -> None:
         """,
         cases,
     )
+
+
+# The events that decide a case's status (storage.status.event_status gives them one); storage.status
+# reads them with this text word for word, as SQLite uses a partial index only then.
+DECIDING_EVENT = (
+    "(action IN ('appeal', 'sentencing', 'verdict', 'judgment', 'settlement', 'plea', 'dismissal') "
+    "OR (action = 'ruling' AND (instr(lower(action_detail), 'summary judgment') "
+    "OR instr(lower(action_detail), 'dismiss'))) "
+    "OR (action = 'administrative proceeding' AND instr(lower(action_detail), 'settle')))"
+)
+
+
+@migrations()
+def m022_case_card_events(db: Database) -> None:
+    # A /case card's status and latest event, read through small indexes instead of every
+    # event of a busy docket (hundreds of filings and rulings): the events that decide a
+    # status, and the events a card may show as the latest (not filings or updates), by day.
+    db.executescript(
+        f"""
+        CREATE INDEX events_deciding ON events (case_id) WHERE {DECIDING_EVENT};
+        CREATE INDEX events_latest ON events (case_id, event_day) WHERE action NOT IN ('filing', 'update');
+        """
+    )

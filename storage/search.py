@@ -11,7 +11,7 @@ import difflib
 import sqlite3
 import threading
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +61,10 @@ class SearchResult:
     total: int
     suggestions: list[str] = field(default_factory=list)
     items: list[ItemHit] = field(default_factory=list)  # matching items of no case, newest first
+    # ``total`` counts the cases matched by name (names, caption, docket numbers) only: they were
+    # enough to fill the answer, so the words of items (which could add cases only to the count)
+    # were not read. False: it counts both.
+    by_name_only: bool = False
 
 
 def _dockets_in(query: str):
@@ -110,7 +114,8 @@ def fts_query_longer_last(tokens: list[str]) -> str:
 def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     """The first ``limit`` of ``case_ids`` ranked most recently active first;
     ties: the better documented, then the oldest. Items are counted only for
-    the cases that tie for the last places."""
+    the cases that can be shown and tie with another on their last activity
+    (a busy case has hundreds: counting them was most of the ranking's time)."""
     if not case_ids or limit <= 0:
         return []
     marks = ", ".join("?" for _ in case_ids)
@@ -126,8 +131,13 @@ def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
         rows = db.execute(
             f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids
         ).fetchall()
+    tied = {last for last, count in Counter(last for _, last in rows).items() if count > 1}
     counted = [
-        (last, db.execute("SELECT count(*) FROM items WHERE case_id = ?", [case_id]).fetchone()[0], -case_id)
+        (
+            last,
+            db.execute("SELECT count(*) FROM items WHERE case_id = ?", [case_id]).fetchone()[0] if last in tied else 0,
+            -case_id,
+        )
         for case_id, last in rows
     ]
     counted.sort(reverse=True)
@@ -233,16 +243,18 @@ def warm_search(db: Database) -> None:
 
 def _cases_by_words(
     db: Database, expression: str, limit: int, item_matches: Iterator[list[int]], tokens: list[str] | None = None
-) -> tuple[list[int], int]:
-    """Cases whose names, caption or dockets match, then cases matched only by
-    the words of their items; each group ranked by :func:`_top`. Only the
+) -> tuple[list[int], int, bool]:
+    """Cases whose names, caption or dockets match, then, when those are fewer
+    than ``limit``, cases matched only by the words of their items; each group
+    ranked by :func:`_top`. Only the
     newest ``CANDIDATES`` matches of each kind are ranked (FTS5 walks rowids in
     order cheaply), so a word in every case costs no more than a rare one.
     ``item_matches``: the items whose words match, newest first, in batches
-    (:func:`_newest_matches`; a caller may leave out items it knows belong to no case).
+    (:func:`_newest_matches`, read only if needed; a caller may leave out items it knows belong to no case).
     ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``
     (then a query with common and rare words can go through the rare ones).
-    Returns the first ``limit`` ids and how many cases matched in all."""
+    Returns the first ``limit`` ids, how many cases matched in all, and whether
+    that count is of the cases matched by name only (see :func:`_ranked`)."""
     if tokens and (all_by_name := _matches_through_rare_words(db, "case_search", tokens)) is not None:
         return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit)
     by_name = [
@@ -263,12 +275,18 @@ def _cases_by_words(
 
 def _ranked(
     db: Database, by_name: list[int], name_total: int, item_matches: Iterator[list[int]], limit: int
-) -> tuple[list[int], int]:
+) -> tuple[list[int], int, bool]:
     """:func:`_cases_by_words`' answer from the newest cases matched by name
-    (``by_name``, of ``name_total``) and the items that match."""
-    by_text = _cases_by_item_words(db, item_matches, known=set(by_name))
+    (``by_name``, of ``name_total``) and the items that match. When the names
+    fill the answer, the items are not read: they could add cases only to the
+    count, and reading the newest thousand matches of a common word (or
+    walking a common word's whole list for a name) was most of a search's
+    time; the count is then of the cases matched by name, and says so."""
     top = _top(db, by_name, limit)
-    return top + _top(db, by_text, limit - len(top)), name_total + len(by_text)
+    if len(top) >= limit:
+        return top, name_total, True
+    by_text = _cases_by_item_words(db, item_matches, known=set(by_name))
+    return top + _top(db, by_text, limit - len(top)), name_total + len(by_text), False
 
 
 _common_words: dict[str, bool] = {}
@@ -278,8 +296,13 @@ def _is_common(db: Database, token: str) -> bool:
     """Whether the names of at least ``COMMON_CASES`` cases have the word
     ``token`` (counted in case_search, whose lists are a tenth of
     item_search's: "exchange" is in 61,637 cases and 564,555 items), so likely
-    many items too; remembered by the process. Only speed depends on it: a
+    many items too; remembered by the process. A word of one letter (a middle
+    initial, "Laura D. Reed") is common: few case names have it, but item text
+    has it everywhere ("D. Mass.", "S.D.N.Y.", "U.S."), and walking its list
+    was most of a full name's search. Only speed depends on it: a
     word taken for common or rare wrongly makes a search slower, never different."""
+    if len(token) == 1:
+        return True
     common = _common_words.get(token)
     if common is None:
         (count,) = db.execute(
@@ -456,15 +479,16 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     query = query.strip()[:QUERY_CHARS]
     case_ids = _cases_by_docket(db, query)
     total = len(case_ids)
+    by_name_only = False
     tokens = search_words(query)
     if not case_ids and tokens:
         exact = fts_query(tokens)
-        case_ids, total = _cases_by_words(db, exact, limit, _newest_matches(db, exact, tokens), tokens)
+        case_ids, total, by_name_only = _cases_by_words(db, exact, limit, _newest_matches(db, exact, tokens), tokens)
         if not case_ids and len(tokens[-1]) >= 3:
             # No item that matched the exact words belongs to a case (they were all read): the
             # prefix pass reads only the items it adds (a word longer than the last token).
             longer = _newest_matches(db, fts_query_longer_last(tokens))
-            case_ids, total = _cases_by_words(db, fts_query(tokens, prefix_last=True), limit, longer)
+            case_ids, total, by_name_only = _cases_by_words(db, fts_query(tokens, prefix_last=True), limit, longer)
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,
@@ -472,6 +496,7 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
         total=total,
         suggestions=suggestions,
         items=_items_without_case(db, tokens) if tokens else [],
+        by_name_only=by_name_only,
     )
 
 

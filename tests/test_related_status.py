@@ -184,6 +184,7 @@ def test_a_card_lists_five_related_cases_and_how_many_more(tmp_path: Path) -> No
         )
     view = case_view(db, hub)
     assert len(view.related) == 5 and view.related_total == 7
+    assert (view.related, view.related_total) == related_cases(db, hub)  # the card reads them with its others
     message = slack_answer(search_cases(db, "1:23-cv-09000"), set())
     assert_fits_slack(message)
     related = [b for b in message["blocks"] if b["type"] == "context" and "*Related:*" in json.dumps(b)]
@@ -205,6 +206,9 @@ def test_three_cards_read_together_are_the_cards_read_one_at_a_time(tmp_path: Pa
     assert busy and related and quiet
     alone = [case_view(db, case_id) for case_id in (quiet, busy, related)]
     assert case_views(db, [quiet, busy, related]) == alone
+    assert [(view.related, view.related_total) for view in alone] == [
+        related_cases(db, case_id) for case_id in (quiet, busy, related)
+    ]
     assert len(alone[1].timeline) == 5 and alone[1].items == 8 and alone[1].amounts and alone[1].related_total == 1
     assert case_views(db, [busy, quiet], timeline_limit=0) == [
         case_view(db, busy, timeline_limit=0),

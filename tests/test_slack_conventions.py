@@ -101,11 +101,11 @@ def responses(api: SlackApi) -> list[dict]:
 def test_the_case_headline_names_the_query_then_how_many_are_shown(demo_bot: tuple[str, dict], tmp_path: Path) -> None:
     url, env = demo_bot
     message = ask(url, "/case", "binance")
-    assert message["text"] == "5 cases match *binance*; showing the best 3"
-    assert message["blocks"][0]["elements"][0]["text"] == "5 cases match *binance*; showing the best 3"
+    assert message["text"] == "4 cases match *binance* by name; showing the best 3"
+    assert message["blocks"][0]["elements"][0]["text"] == "4 cases match *binance* by name; showing the best 3"
     assert ask(url, "/case", "1:23-cv-01599")["text"] == "1 case matches *1:23-cv-01599*"
     printed = run_bot(["case", "binance"], env, cwd=tmp_path)
-    assert printed.stdout.splitlines()[0] == "5 cases match 'binance'; showing the best 3"
+    assert printed.stdout.splitlines()[0] == "4 cases match 'binance' by name; showing the best 3"
 
 
 # --- Help -------------------------------------------------------------------------------

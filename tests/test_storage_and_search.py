@@ -13,13 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
+import storage.cases as cases
 import storage.search as search
+import storage.status as status
 from bot.demo import DEMO_FEEDS, run_demo, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
 from feeds.extract import find_dockets
 from feeds.fetch import Fetcher
 from feeds.vocabulary import FeedKind, WatchKind
+from handlers.case_answer import plain_answer, slack_answer
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.schema import migrations
@@ -62,6 +65,22 @@ def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> No
 def test_every_lookup_uses_an_index(demo_db: Database, sql: str, params: list) -> None:
     plan = " ".join(row[3] for row in demo_db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
     assert "USING" in plan and not plan.startswith("SCAN"), plan
+
+
+@pytest.mark.parametrize(
+    ("sql", "index"),
+    [
+        (status._DECIDING_EVENTS.format(marks="?, ?, ?"), "events_deciding"),
+        (cases._LATEST_EVENT, "events_latest"),
+    ],
+)
+def test_a_cards_status_and_latest_event_read_only_the_events_that_can_give_them(
+    demo_db: Database, sql: str, index: str
+) -> None:
+    """A busy docket has hundreds of filings and rulings that decide nothing:
+    a card reads its status and latest event through the small partial indexes."""
+    plan = " ".join(row[3] for row in demo_db.execute(f"EXPLAIN QUERY PLAN {sql}", [1, 2, 3][: sql.count("?")]))
+    assert f"USING INDEX {index}" in plan, plan
 
 
 def test_items_are_stored_once_however_often_seen(tmp_path: Path) -> None:
@@ -128,6 +147,40 @@ def test_words_of_item_text_find_cases(demo_db: Database) -> None:
     assert [case.caption for case in result.cases] == ["Securities and Exchange Commission v. Consensys Software Inc."]
 
 
+def _quillon_world(named: int) -> Database:
+    """``named`` cases against Quillon Widgets companies, and one against
+    someone else whose item names Quillon Widgets in its text only."""
+    db = factories.memory_database()
+    source = factories.feed(db)
+    for number in range(named):
+        what = factories.extraction(defendants=[f"Quillon Widgets {number} Inc."], dockets=[f"1:24-cv-0{number}001"])
+        factories.stored_item(db, source, what, factories.feed_item(f"SEC charges Quillon Widgets {number} Inc."))
+    other = factories.extraction(defendants=["Harbor Lending LLC"], dockets=["1:24-cv-09999"])
+    item = factories.feed_item("SEC charges Harbor Lending LLC", summary="It sold Quillon Widgets notes.")
+    factories.stored_item(db, source, other, item)
+    return db
+
+
+def test_when_names_fill_the_answer_the_count_is_of_cases_matched_by_name_and_says_so() -> None:
+    """Names that give as many cases as the answer shows decide its cards
+    alone: the words of items (reading a common word's newest thousand
+    matches, most of a search's time) are then not read, and the headline
+    counts the cases matched by name and says so. (Before: the case whose
+    item only mentions the name was counted, and the count did not say how.)"""
+    result = search_cases(_quillon_world(named=4), "Quillon Widgets")
+    assert len(result.cases) == 3 and result.total == 4 and result.by_name_only
+    assert all("Quillon" in case.caption for case in result.cases)
+    assert slack_answer(result)["text"] == "4 cases match *Quillon Widgets* by name; showing the best 3"
+    assert plain_answer(result).splitlines()[0] == "4 cases match 'Quillon Widgets' by name; showing the best 3"
+
+
+def test_when_names_give_fewer_cases_than_shown_items_words_fill_the_answer_and_count() -> None:
+    result = search_cases(_quillon_world(named=2), "Quillon Widgets")
+    assert result.total == 3 and not result.by_name_only
+    assert any("Harbor Lending" in case.caption for case in result.cases)
+    assert slack_answer(result)["text"] == "3 cases match *Quillon Widgets*"
+
+
 def test_no_match_suggests_close_names(demo_db: Database) -> None:
     result = search_cases(demo_db, "binanse")
     assert result.cases == [] and result.total == 0
@@ -191,7 +244,10 @@ ACTIONS = [
     "complaint", "indictment", "administrative proceeding", "plea", "verdict", "sentencing", "settlement",
     "judgment", "ruling", "dismissal", "appeal", "filing", "order", "opinion", "none", "update",
 ]  # fmt: skip
-DETAILS = [None, "partial dismissal", "motion to dismiss denied", "summary judgment", "settled", "closed", "order"]
+DETAILS = [
+    None, "partial dismissal", "motion to dismiss denied", "summary judgment", "settled", "closed", "order",
+    "Order DISMISSING the complaint", "Summary Judgment", "SETTLED", "motion to dİsmiss", "K",
+]  # fmt: skip
 
 
 @cache
@@ -314,6 +370,7 @@ WORDS = [
     "Legacy",
     "Voyager",
     "voyagers",
+    "D.",  # an initial: a word of one letter, common whatever the case names
 ]
 
 
@@ -376,6 +433,8 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
     for index in ("item_search", "case_search"):
         expected = _fts_rows(db, index, tokens)
         assert expected and search._matches_through_rare_words(db, index, tokens) == expected
+    monkeypatch.setattr(search, "COMMON_CASES", NOTHING_COMMON)
+    assert search._is_common(db, "d") and not search._is_common(db, "legacy")  # a middle initial is common
     query = "Legacy Voyager Exchange Holdings"
     answer = _answer(db, query, common_at=SOME_COMMON)
     assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
@@ -429,18 +488,31 @@ def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time() -> Non
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.lists(st.sampled_from([None, "2024-01-01", "2024-02-01", "2024-03-01"]), min_size=1, max_size=12),
+    st.lists(
+        st.tuples(st.sampled_from([None, "2024-01-01", "2024-02-01", "2024-03-01"]), st.integers(0, 3)),
+        min_size=1,
+        max_size=12,
+    ),
     st.integers(min_value=1, max_value=5),
     st.randoms(use_true_random=False),
 )
-def test_the_shown_cases_are_the_most_recently_active_ties_to_the_oldest(
-    last_events: list[str | None], limit: int, rng: random.Random
+def test_the_shown_cases_are_the_most_recently_active_ties_to_the_better_documented_then_the_oldest(
+    cases: list[tuple[str | None, int]], limit: int, rng: random.Random
 ) -> None:
     """Ranking reads only the cases that can be shown (those active no earlier
-    than the limit-th most recent, and its ties) and must rank as if it read all."""
+    than the limit-th most recent, and its ties), counts the items of only
+    those that tie, and must rank as if it read and counted all."""
     db = factories.memory_database()
-    for case_id, last in enumerate(last_events, start=1):
+    source = factories.feed(db)
+    for case_id, (last, items) in enumerate(cases, start=1):
         db.execute("INSERT INTO cases (id, last_event_at, created_at) VALUES (?, ?, '')", [case_id, last])
-    candidates = rng.sample(range(1, len(last_events) + 1), rng.randint(1, len(last_events)))
-    every = sorted(((last_events[case_id - 1] or "", -case_id) for case_id in candidates), reverse=True)
-    assert search._top(db, candidates, limit) == [-negative_id for _, negative_id in every[:limit]]
+        for number in range(items):
+            db.execute(
+                "INSERT INTO items (feed_id, item_key, title, seen_at, event_at, case_id) VALUES (?, ?, '', '', '', ?)",
+                [source.id, f"{case_id}-{number}", case_id],
+            )
+    candidates = rng.sample(range(1, len(cases) + 1), rng.randint(1, len(cases)))
+    every = sorted(
+        ((cases[case_id - 1][0] or "", cases[case_id - 1][1], -case_id) for case_id in candidates), reverse=True
+    )
+    assert search._top(db, candidates, limit) == [-negative_id for _, _, negative_id in every[:limit]]
