@@ -621,9 +621,9 @@ def m021_search_folded_letters(db: Database) -> None:
 # reads them with this text word for word, as SQLite uses a partial index only then.
 DECIDING_EVENT = (
     "(action IN ('appeal', 'sentencing', 'verdict', 'judgment', 'settlement', 'plea', 'dismissal') "
-    "OR (action = 'ruling' AND (instr(lower(action_detail), 'summary judgment') "
-    "OR instr(lower(action_detail), 'dismiss'))) "
-    "OR (action = 'administrative proceeding' AND instr(lower(action_detail), 'settle')))"
+    "OR (action = 'ruling' AND (instr(lower(action_detail), 'summary judgment') > 0 "
+    "OR instr(lower(action_detail), 'dismiss') > 0)) "
+    "OR (action = 'administrative proceeding' AND instr(lower(action_detail), 'settle') > 0))"
 )
 
 
