@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "docs" / "RELIABILITY.md"
 KIND_ORDER = ("feed fault", "slack fault", "crash", "storage fault", "abuse", "input")
 FIGURES = ("items_lost", "alerts_lost", "alerts_duplicated")
+WORKERS = "3"  # pytest-xdist workers, as in the README's test command
 
 
 @dataclass
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as scratch:
             report = Path(scratch) / "reliability.json"
             code = subprocess.call(
-                [sys.executable, "-m", "pytest", "-q", "-m", MARK, f"--reliability-report={report}"], cwd=ROOT
+                [sys.executable, "-m", "pytest", "-q", "-n", WORKERS, "-m", MARK, f"--reliability-report={report}"],
+                cwd=ROOT,
             )
             if not report.exists():
                 return code or 1
