@@ -565,9 +565,20 @@ def write_catalog(path: Path, feeds: list[tuple[str, str, str]], agency: str = "
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port on 127.0.0.1 that nothing listens on and that stays free for
+    whoever binds it next with SO_REUSEADDR (waitress, http.server) while
+    parallel test workers start their own peers: one connection made to it and
+    closed from its side leaves the port in TIME_WAIT, which the kernel does
+    not hand out to another ``bind(("127.0.0.1", 0))`` for a minute."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)):
+            accepted, _ = listener.accept()
+            accepted.close()
+    return port
 
 
 def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:

@@ -27,8 +27,8 @@ MARK = "reliability"
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "docs" / "RELIABILITY.md"
 KIND_ORDER = ("feed fault", "slack fault", "crash", "storage fault", "abuse", "input")
-_RESULTS = pytest.StashKey[list]()
 FIGURES = ("items_lost", "alerts_lost", "alerts_duplicated")
+WORKERS = "3"  # pytest-xdist workers, as in the README's test command
 
 
 @dataclass
@@ -68,33 +68,49 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "reliability(case, kind): a fault or abuse case of the reliability suite (docs/RELIABILITY.md)"
     )
-    config.stash[_RESULTS] = []
+    config.pluginmanager.register(ResultCollector(config), "reliability-results")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Attach a marked test's row to its report: reports are what pytest-xdist's
+    workers send to the controller, so the rows of every worker reach it."""
     report = yield
     marker = item.get_closest_marker(MARK)
     if marker is None or not marker.args:
         return report
     if report.when == "call" or (report.when == "setup" and not report.passed):
         figures = item.stash.get(_OBSERVED, Observed())
-        item.config.stash[_RESULTS].append(
-            {
-                "case": marker.args[0],
-                "kind": marker.kwargs.get("kind", "other"),
-                "test": item.nodeid,
-                "outcome": "skipped" if report.skipped else report.outcome,
-                **asdict(figures),
-            }
-        )
+        report.reliability = {
+            "case": marker.args[0],
+            "kind": marker.kwargs.get("kind", "other"),
+            "test": item.nodeid,
+            "outcome": "skipped" if report.skipped else report.outcome,
+            **asdict(figures),
+        }
     return report
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    path = session.config.getoption("--reliability-report")
-    if path:
-        Path(path).write_text(json.dumps(session.config.stash[_RESULTS], indent=1))
+class ResultCollector:
+    """Gathers the rows from the reports (the controller's, under pytest-xdist)
+    and writes them to ``--reliability-report``: in the order tests were collected,
+    or by test id where the controller collected nothing (pytest-xdist)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.path = config.getoption("--reliability-report")
+        self.is_xdist_worker = hasattr(config, "workerinput")
+        self.rows: list[dict] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        row = getattr(report, "reliability", None)
+        if row is not None:
+            self.rows.append(row)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.path and not self.is_xdist_worker:
+            order = {item.nodeid: index for index, item in enumerate(session.items)}  # none on xdist's controller
+            rows = sorted(self.rows, key=lambda row: (order.get(row["test"], len(order)), row["test"]))
+            Path(self.path).write_text(json.dumps(rows, indent=1))
 
 
 # --- the table ----------------------------------------------------------------
@@ -152,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as scratch:
             report = Path(scratch) / "reliability.json"
             code = subprocess.call(
-                [sys.executable, "-m", "pytest", "-q", "-m", MARK, f"--reliability-report={report}"], cwd=ROOT
+                [sys.executable, "-m", "pytest", "-q", "-n", WORKERS, "-m", MARK, f"--reliability-report={report}"],
+                cwd=ROOT,
             )
             if not report.exists():
                 return code or 1

@@ -76,11 +76,12 @@ class Bot:
 
 @pytest.fixture
 def start(tmp_path: Path, slack_api: SlackApi, start_bot: Callable) -> Callable[..., Bot]:
-    """Start a bot whose admin is ``ADMIN``, polling the given (name, url) feeds."""
+    """Start a bot whose admin is ``ADMIN``, polling the given (name, url) feeds
+    (``settings``: more of its environment)."""
 
-    def launch(feeds: list[tuple[str, str]] = ()) -> Bot:
+    def launch(feeds: list[tuple[str, str]] = (), **settings: str) -> Bot:
         catalog = write_catalog(tmp_path / "feeds.toml", [(name, url, "regulator") for name, url in feeds])
-        env = slack_bot_env(tmp_path, slack_api, catalog, CASEWATCH_ADMINS=ADMIN)
+        env = slack_bot_env(tmp_path, slack_api, catalog, CASEWATCH_ADMINS=ADMIN, **settings)
         url = start_bot(env) + "/slack/events"
         return Bot(url, tmp_path / "casewatch.db", start_bot.processes[-1])
 
@@ -140,7 +141,8 @@ def test_slow_feed_commands_do_not_block_other_users(
 def test_a_locked_database_gets_a_clear_answer_and_nothing_half_written(
     start: Callable[..., Bot], slack_api: SlackApi, feed_server: FeedServer
 ) -> None:
-    bot = start([("SEC press", feed_server.serve("/sec.xml", BINANCE_ITEM))])
+    # A poll gives up on the lock after the busy timeout (10 s unless set): 2 s keeps its wait short.
+    bot = start([("SEC press", feed_server.serve("/sec.xml", BINANCE_ITEM))], CASEWATCH_BUSY_TIMEOUT_SECONDS="2")
     assert "now watches *coinbase*" in bot.answer("/watch", "coinbase")
     assert eventually(lambda: "No case matches" not in bot.answer("/case", "binance")), "no poll at start"
     locker = sqlite3.connect(bot.db_path, timeout=0, isolation_level=None)
