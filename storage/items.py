@@ -91,6 +91,8 @@ class DeferredWrites:
     :class:`storage.cases.BatchCases`); None: each item reads its own."""
 
     def write(self, db: Database) -> None:
+        if self.cases is not None:
+            self.cases.write(db)  # first: a case's search row reads its caption
         refresh_cases(db, list(self.renamed))
         if self.terms:
             db.conn.executemany(INSERT_TERM, [(term,) for term in sorted(self.terms)])
@@ -145,7 +147,7 @@ def store_new_item(
         ids=(item_id, event_id),
         deferred=deferred,
     )
-    record_mentions(db, item_id, extraction, joined.case_id)
+    record_mentions(db, item_id, extraction, joined.case_id, deferred.cases)
     if joined.refresh_due and joined.case_id is not None:
         deferred.renamed[joined.case_id] = None
         if not joined.docket_keys:

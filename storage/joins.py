@@ -16,6 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import Protocol
 
 from sqlite_utils import Database
 
@@ -32,6 +33,22 @@ def party_key(name: str) -> str:
     """``feeds.text.name_key``, remembered: the items of a feed name the same
     parties again and again (each entry of a docket its caption's)."""
     return name_key(name)
+
+
+class CaseDates(Protocol):
+    """The last events of cases that a batch moved and has not written yet
+    (:class:`storage.cases.BatchCases`: it writes its cases' rows at its end)."""
+
+    def last_event_at(self, case_id: int, stored: str | None) -> str | None:
+        """The case's last event as the batch left it (``stored``: as the database has it)."""
+        ...
+
+
+def _dated(rows: list[tuple], dates: CaseDates | None, column: int) -> list[tuple]:
+    """``rows`` (case id first) with their ``column``, a case's last event, as the batch left it."""
+    if dates is None:
+        return rows
+    return [(*row[:column], dates.last_event_at(row[0], row[column]), *row[column + 1 :]) for row in rows]
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -54,7 +71,9 @@ def _names_match(ours: str, theirs: str) -> bool:
     return long.endswith(f" {short}")
 
 
-def find_release_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
+def find_release_case(
+    db: Database, extraction: Extraction, unindexed: Collection[int] = (), dates: CaseDates | None = None
+) -> int | None:
     """The case of the same agency that shares the item's defendants, when
     the item gives no docket or the case has none yet (it was opened by a
     release before its court docket arrived). The item's first defendant, or
@@ -62,7 +81,7 @@ def find_release_case(db: Database, extraction: Extraction, unindexed: Collectio
     item's first defendant wins, then the one sharing the most names, then the
     most recently active. ``unindexed``: the docketless cases whose names
     changed since their search row was last written (a batch rewrites them
-    at its end)."""
+    at its end); ``dates``: the last events the batch moved."""
     if not (extraction.agency and extraction.defendants):
         return None
     ours = [party_key(party.name) for party in extraction.defendants]
@@ -73,6 +92,7 @@ def find_release_case(db: Database, extraction: Extraction, unindexed: Collectio
     rows = _parties_named(db, extraction.agency, ours)
     if extraction.dockets:
         rows += _surnames_named(db, extraction.agency, ours, unindexed)
+    rows = _dated(rows, dates, 2)
     scores: dict[int, tuple[bool, int, str]] = {}
     for case_id, court, last_event_at, key in rows:
         if _court_conflict(court, extraction.court):
@@ -165,17 +185,21 @@ class _Candidate:
     matched: int  # words of the text that name the case
 
 
-def _candidates(db: Database, text: str, *, by_one_common_word: bool = True) -> list[_Candidate]:
+def _candidates(
+    db: Database, text: str, *, by_one_common_word: bool = True, dates: CaseDates | None = None
+) -> list[_Candidate]:
     """Cases whose defendants or aliases ``text`` names: every case that may
     be named (:func:`_named_case_ids`), checked name form by name form.
     Without ``by_one_common_word``, only the cases named by more than one
-    word or by a rare one (see :func:`_best_named`)."""
+    word or by a rare one (see :func:`_best_named`). ``dates``: the last
+    events a batch moved."""
     ids = _named_case_ids(db, fold(text).split(), by_one_common_word)
     if not ids:
         return []
     cases: dict[int, tuple[str | None, str, set[str]]] = {}
-    for case_id, agency, last_event_at, name in db.execute(_CANDIDATE_PARTIES, [json.dumps(sorted(ids))]):
-        _, _, forms = cases.setdefault(case_id, (agency, last_event_at, set()))
+    rows = db.execute(_CANDIDATE_PARTIES, [json.dumps(sorted(ids))]).fetchall()
+    for case_id, agency, last_event_at, name in _dated(rows, dates, 2):
+        _, _, forms = cases.setdefault(case_id, (agency, last_event_at or "", set()))
         forms |= _party_forms(name)
     named = names_in(text, set().union(*(forms for _, _, forms in cases.values())))
     found = []
@@ -293,51 +317,58 @@ def _pick(candidates: list[_Candidate], agency: str | None) -> _Candidate | None
     return max(candidates, key=lambda c: (c.matched, c.last_event_at), default=None)
 
 
-def find_news_case(db: Database, extraction: Extraction) -> int | None:
+def find_news_case(db: Database, extraction: Extraction, dates: CaseDates | None = None) -> int | None:
     """The case a news story is about: named in its headline (with the
-    headline's agency), else in its body; none for a story about no case."""
+    headline's agency), else in its body; none for a story about no case.
+    ``dates``: the last events a batch moved."""
     reading = extraction.news
     if reading is None or not reading.about_a_case:
         return None
-    chosen = _best_named(db, reading.headline, extraction.agency)
+    chosen = _best_named(db, reading.headline, extraction.agency, dates)
     if chosen:
         return chosen.case_id
-    by_docket = _case_of_dockets(db, extraction)
+    by_docket = _case_of_dockets(db, extraction, dates)
     if by_docket is not None:
         return by_docket
-    chosen = _best_named(db, reading.body, extraction.agency)
+    chosen = _best_named(db, reading.body, extraction.agency, dates)
     return chosen.case_id if chosen else None
 
 
-def _best_named(db: Database, text: str, agency: str | None) -> _Candidate | None:
+def _best_named(db: Database, text: str, agency: str | None, dates: CaseDates | None = None) -> _Candidate | None:
     """:func:`_pick` among the cases ``text`` names, the cases named by a
     single common word looked at only when no case is named by more. Safe: a
     case named by two words or more of the text, or by a rare one, is found
     without them (:func:`_named_case_ids`), and one named by two words or
     more beats every case named by one; a single common word ("Campbell",
     "Palisade") may name thousands of cases, each checked by its names."""
-    chosen = _pick(_candidates(db, text, by_one_common_word=False), agency)
+    chosen = _pick(_candidates(db, text, by_one_common_word=False, dates=dates), agency)
     if chosen and chosen.matched >= 2:
         return chosen
-    return _pick(_candidates(db, text), agency)
+    return _pick(_candidates(db, text, dates=dates), agency)
 
 
-def _case_of_dockets(db: Database, extraction: Extraction) -> int | None:
-    """The most recently active case known by a docket number the story cites."""
+def _case_of_dockets(db: Database, extraction: Extraction, dates: CaseDates | None = None) -> int | None:
+    """The most recently active case known by a docket number the story cites
+    (``dates``: the last events a batch moved)."""
     forms = sorted({form for docket in extraction.dockets for form in (docket.key, docket.short)})
     if not forms:
         return None
     marks = ", ".join("?" for _ in forms)
-    row = db.execute(
-        f"SELECT cases.id FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
+    query = (
+        f"SELECT cases.id, cases.last_event_at FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
         f"WHERE case_dockets.docket_key IN ({marks}) OR case_dockets.docket_short IN ({marks}) "
-        f"ORDER BY cases.last_event_at DESC LIMIT 1",
-        [*forms, *forms],
-    ).fetchone()
-    return row[0] if row else None
+        f"ORDER BY cases.last_event_at DESC"
+    )
+    if dates is None:
+        row = db.execute(f"{query} LIMIT 1", [*forms, *forms]).fetchone()
+        return row[0] if row else None
+    rows = _dated(db.execute(query, [*forms, *forms]).fetchall(), dates, 1)
+    return max(rows, key=lambda row: row[1] or "", default=(None,))[0]
 
 
-def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> list[int]:
+def news_mentions(
+    db: Database, extraction: Extraction, case_id: int | None, dates: CaseDates | None = None
+) -> list[int]:
     """Other cases the story names in passing: a sentence of it names the
     case's party and the case's agency (``SEC``, ``CFTC``, ``Justice
     Department``, ``prosecutors``), and it is not the story's own case. Per
@@ -352,7 +383,7 @@ def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> 
         named_agencies = agencies_named(sentence)
         if not named_agencies:
             continue
-        candidates = _candidates(db, sentence)
+        candidates = _candidates(db, sentence, dates=dates)
         best = max((candidate.matched for candidate in candidates), default=0)
         strongest = [candidate for candidate in candidates if candidate.matched == best]
         for agency in sorted(named_agencies):
@@ -362,9 +393,12 @@ def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> 
     return mentioned
 
 
-def record_mentions(db: Database, item_id: int, extraction: Extraction, case_id: int | None) -> None:
-    """Record the cases a news story (``item_id``, of case ``case_id``) names in passing."""
-    mentioned = news_mentions(db, extraction, case_id) if extraction.news is not None else []
+def record_mentions(
+    db: Database, item_id: int, extraction: Extraction, case_id: int | None, dates: CaseDates | None = None
+) -> None:
+    """Record the cases a news story (``item_id``, of case ``case_id``) names
+    in passing (``dates``: the last events a batch moved)."""
+    mentioned = news_mentions(db, extraction, case_id, dates) if extraction.news is not None else []
     if mentioned:  # most stories mention no other case: no statement then
         db.conn.executemany(
             "INSERT OR IGNORE INTO case_mentions (case_id, item_id) VALUES (?, ?)",
