@@ -231,6 +231,7 @@ class CaseJoin:
     refresh_due: bool = False
     party_keys: list[str] = field(default_factory=list)
     docket_keys: set[str] = field(default_factory=set)
+    opened: bool = False  # the item opened the case
 
 
 _NO_CASE = CaseJoin(None)
@@ -298,10 +299,10 @@ class _KnownCase:
             case_id,
         )
 
-    def join(self, case_id: int, refresh_due: bool) -> CaseJoin:
+    def join(self, case_id: int, refresh_due: bool, opened: bool) -> CaseJoin:
         """The join, with the case's match keys as known now."""
         party_keys = [key for _, key in self.names]
-        return CaseJoin(case_id, refresh_due, party_keys, {*self.dockets, *self.dockets.values()})
+        return CaseJoin(case_id, refresh_due, party_keys, {*self.dockets, *self.dockets.values()}, opened)
 
 
 def _known_case(db: Database, case_id: int) -> _KnownCase:
@@ -446,6 +447,7 @@ def join_case(
     if case_id is None and not may_open:
         return _NO_CASE
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
+    opened = case_id is None
     if case_id is None:
         case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
         assert case_id is not None
@@ -464,11 +466,13 @@ def join_case(
             if changed:
                 known.caption = extraction.caption
     if extraction.news is not None:  # a story never renames its case
-        return known.join(case_id, changed)
+        return known.join(case_id, changed, opened)
     added, new_dockets = _add_names(db, case_id, extraction, known, terms)
     if batch is not None and new_dockets:
         batch.added(case_id, new_dockets, extraction.court, last_event_at)
-    return known.join(case_id, added or changed)  # the search row changes only with names, dockets or the caption
+    return known.join(
+        case_id, added or changed, opened
+    )  # the search row changes only with names, dockets or the caption
 
 
 # --- reading a case ---------------------------------------------------------
