@@ -21,7 +21,7 @@ from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
 from storage.fts_text import search_text_sql
-from storage.joins import find_news_case, find_release_case, party_key
+from storage.joins import BatchSurnames, find_news_case, find_release_case, party_key
 from storage.related import RelatedCase, display_caption, link_case, related_cases
 from storage.status import statuses_of_cases
 
@@ -101,13 +101,17 @@ class BatchCases:
     states: dict[int, _KnownCase] = field(default_factory=dict)
     unwritten: dict[int, None] = field(default_factory=dict)
     """The cases whose row changed in memory since it was last written."""
+    surnames: BatchSurnames | None = None
+    """The batch's surname rows (see :func:`storage.joins.find_release_case`), read up front."""
 
     @classmethod
     def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchCases:
+        extractions = list(extractions)
         dockets = [docket for extraction in extractions for docket in extraction.dockets]
         known = cls()
         if not dockets:
             return known
+        known.surnames = BatchSurnames.read(db, extractions)
         keys = json.dumps(sorted({docket.key for docket in dockets}))
         shorts = json.dumps(sorted({docket.short for docket in dockets}))
         for case_id, key, short, court, last_event_at in db.execute(_BATCH_DOCKETS, [keys, shorts]):
@@ -119,6 +123,12 @@ class BatchCases:
     def last_event_at(self, case_id: int, stored: str | None) -> str | None:
         """The case's last event as the batch left it (``stored``: the database's; see :class:`storage.joins.CaseDates`)."""
         return self.states[case_id].last_event_at if case_id in self.unwritten else stored
+
+    def surnames_named(self, agency: str, ours: list[str], unindexed: Collection[int]) -> list[tuple] | None:
+        """See :class:`storage.joins.CaseDates`."""
+        if self.surnames is None:
+            return None
+        return self.surnames.named(agency, ours, unindexed, self.states.get)
 
     def write(self, db: Database) -> None:
         """Write what the batch changed of its cases' rows (one ``executemany``)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -36,12 +36,26 @@ def party_key(name: str) -> str:
 
 
 class CaseDates(Protocol):
-    """The last events of cases that a batch moved and has not written yet
+    """What a batch knows of its cases that the database does not yet
     (:class:`storage.cases.BatchCases`: it writes its cases' rows at its end)."""
 
     def last_event_at(self, case_id: int, stored: str | None) -> str | None:
         """The case's last event as the batch left it (``stored``: as the database has it)."""
         ...
+
+    def surnames_named(self, agency: str, ours: list[str], unindexed: Collection[int]) -> list[tuple] | None:
+        """:func:`_surnames_named` from what the batch read up front (None: it read none)."""
+        ...
+
+
+class TouchedCase(Protocol):
+    """A case as a batch's items left it (``storage.cases._KnownCase``)."""
+
+    agency: str | None
+    court: str | None
+    last_event_at: str | None
+    names: set[tuple[str, str]]
+    dockets: dict[str, str]
 
 
 def _dated(rows: list[tuple], dates: CaseDates | None, column: int) -> list[tuple]:
@@ -84,15 +98,15 @@ def find_release_case(
     at its end); ``dates``: the last events the batch moved."""
     if not (extraction.agency and extraction.defendants):
         return None
-    ours = [party_key(party.name) for party in extraction.defendants]
-    ours += [party_key(alias) for alias in extraction.aliases]
-    ours = [key for key in ours if key]
+    ours = _our_keys(extraction)
     if not ours:
         return None
-    rows = _parties_named(db, extraction.agency, ours)
+    rows = _dated(_parties_named(db, extraction.agency, ours), dates, 2)
     if extraction.dockets:
-        rows += _surnames_named(db, extraction.agency, ours, unindexed)
-    rows = _dated(rows, dates, 2)
+        surnames = dates.surnames_named(extraction.agency, ours, unindexed) if dates is not None else None
+        if surnames is None:
+            surnames = _dated(_surnames_named(db, extraction.agency, ours, unindexed), dates, 2)
+        rows += surnames
     scores: dict[int, tuple[bool, int, str]] = {}
     for case_id, court, last_event_at, key in rows:
         if _court_conflict(court, extraction.court):
@@ -108,6 +122,13 @@ def find_release_case(
         case_id for case_id in sorted(scores, key=lambda c: scores[c], reverse=True) if _anchored(db, case_id, ours)
     ]
     return best[0] if best else None
+
+
+def _our_keys(extraction: Extraction) -> list[str]:
+    """The name keys of the item's defendants and their aliases, by which it looks for its case."""
+    ours = [party_key(party.name) for party in extraction.defendants]
+    ours += [party_key(alias) for alias in extraction.aliases]
+    return [key for key in ours if key]
 
 
 _PARTY_ROWS = (
@@ -150,6 +171,77 @@ def _surnames_named(db: Database, agency: str, ours: list[str], unindexed: Colle
     phrases = " OR ".join('"{}"'.format(key.replace('"', '""')) for key in ours)
     params = [agency, json.dumps(ours), f"parties : ({phrases})", json.dumps(sorted(unindexed))]
     return db.execute(_SURNAME_ROWS, params).fetchall()
+
+
+# _SURNAME_ROWS for every name of a batch, in one query: the cases whose search
+# row names one of them, then their parties (CROSS JOIN: in that order).
+_BATCH_SURNAME_ROWS = (
+    "WITH named (id) AS (SELECT rowid FROM case_search WHERE case_search MATCH ?2) "
+    "SELECT ours.value, cases.id, cases.agency, cases.court, cases.last_event_at, case_parties.role, "
+    "case_parties.name_key FROM named CROSS JOIN cases ON cases.id = named.id "
+    "CROSS JOIN case_parties ON case_parties.case_id = cases.id CROSS JOIN json_each(?1) AS ours "
+    "WHERE case_parties.role IN ('defendant', 'alias') AND case_parties.name_key LIKE '% ' || ours.value "
+    "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id)"
+)
+
+
+@dataclass
+class BatchSurnames:
+    """:func:`_surnames_named` for every item of a batch, read in one query
+    up front (the parties of docketless cases whose name ends with one of
+    the batch's names, found through the cases' search rows) and brought up
+    to date from the cases as the batch's items left them (:meth:`named`)."""
+
+    rows: dict[str, list[tuple]]
+
+    @classmethod
+    def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchSurnames:
+        keys = sorted(
+            {
+                key
+                for extraction in extractions
+                if extraction.news is None and extraction.agency and extraction.defendants and extraction.dockets
+                for key in _our_keys(extraction)
+            }
+        )
+        rows: dict[str, list[tuple]] = {}
+        if keys:
+            phrases = " OR ".join(_phrase(key) for key in keys)
+            for our, *row in db.execute(_BATCH_SURNAME_ROWS, [json.dumps(keys), f"parties : ({phrases})"]):
+                rows.setdefault(our, []).append(tuple(row))
+        return cls(rows)
+
+    def named(
+        self, agency: str, ours: list[str], unindexed: Collection[int], touched: Callable[[int], TouchedCase | None]
+    ) -> list[tuple] | None:
+        """:func:`_surnames_named` now (None if a case in ``unindexed`` is
+        not among ``touched``, the cases the batch's items left: then the
+        database must answer). The cases the batch renamed are read from
+        ``touched`` (their search rows are stale), the others from what was
+        read up front, with their dockets, agency, court and last event as
+        the batch left them."""
+        found: dict[tuple[int, str, str], tuple] = {}
+        for case_id in unindexed:
+            case = touched(case_id)
+            if case is None:
+                return None
+            if case.dockets or case.agency != agency:
+                continue
+            for role, key in case.names:
+                if role in _PARTY_ROLES and any(key.endswith(f" {our}") for our in ours):
+                    found[(case_id, role, key)] = (case_id, case.court, case.last_event_at, key)
+        for our in ours:
+            for case_id, its_agency, court, last_event_at, role, key in self.rows.get(our, ()):
+                if case_id in unindexed:
+                    continue
+                case = touched(case_id)
+                if case is not None:
+                    if case.dockets:
+                        continue
+                    its_agency, court, last_event_at = case.agency, case.court, case.last_event_at
+                if its_agency == agency:
+                    found[(case_id, role, key)] = (case_id, court, last_event_at, key)
+        return sorted(found.values(), key=lambda row: row[0])
 
 
 def _edges(count: int) -> list[tuple[int, int]]:

@@ -281,3 +281,26 @@ def test_an_item_that_fails_after_its_feed_changed_a_case_leaves_the_case_as_the
     assert names == [("Binance",), ("BAM Trading",)]
     (search_row,) = memory_db.execute("SELECT caption, parties FROM case_search").fetchall()
     assert search_row[0] == "SEC v. Binance Holdings" and "Zhao" not in search_row[1]
+
+
+def test_in_one_feed_a_surname_no_longer_finds_the_case_an_earlier_item_gave_a_docket(memory_db: Database) -> None:
+    """A batch reads the cases its court captions' surnames may name up
+    front (docketless cases only); once an earlier item of the feed gave such
+    a case a docket, a caption with another docket opens its own case, as
+    when each item read the database itself."""
+    case_id = assign_case(memory_db, RELEASE_OF_ZHAO, FILED)  # indexed: stored before the feed
+    other_docket = extraction(
+        caption="SEC v. Zhao", defendants=["Zhao"], dockets=["1:24-cv-00042"], court="D.D.C.", agency="SEC"
+    )
+    source = factories.feed(memory_db)
+    items = (
+        PlannedItem(factories.feed_item("SEC v. Zhao", published_at=LATER), COURT_CAPTION_ZHAO),
+        PlannedItem(factories.feed_item("SEC v. Zhao", published_at=LATER), other_docket),
+    )
+    health = HealthPlan(next_poll_at=LATER, retry_at=LATER)
+    store_plan(
+        memory_db, FeedPlan(source.id, items, opens_cases=True, alert_since=None, health=health), match=lambda **_: []
+    )
+    joined = [case for (case,) in memory_db.execute("SELECT case_id FROM items ORDER BY id")]
+    assert joined == [case_id, case_id + 1]
+    assert case_count(memory_db) == 2
