@@ -111,14 +111,23 @@ class BatchCases:
         known = cls()
         if not dockets:
             return known
-        known.surnames = BatchSurnames.read(db, extractions)
         keys = json.dumps(sorted({docket.key for docket in dockets}))
         shorts = json.dumps(sorted({docket.short for docket in dockets}))
         for case_id, key, short, court, last_event_at in db.execute(_BATCH_DOCKETS, [keys, shorts]):
             known._add(case_id, key, short, court)
             known.last_event_at_of[case_id] = last_event_at or ""
         known.states = _known_cases(db, known.last_event_at_of)
+        # Only an item no case has a docket of looks for its case by surname (see find_case).
+        known.surnames = BatchSurnames.read(db, [e for e in extractions if not known._found_by_docket(e)])
         return known
+
+    def _found_by_docket(self, extraction: Extraction) -> bool:
+        """Whether a case known by one of the item's docket numbers is of its court (or of none)."""
+        return any(
+            not _court_conflict(court, extraction.court)
+            for docket in extraction.dockets
+            for _, court in self.cases_with(docket)
+        )
 
     def last_event_at(self, case_id: int, stored: str | None) -> str | None:
         """The case's last event as the batch left it (``stored``: the database's; see :class:`storage.joins.CaseDates`)."""
