@@ -117,13 +117,18 @@ class BatchCases:
             known._add(case_id, key, short, court)
             known.last_event_at_of[case_id] = last_event_at or ""
         known.states = _known_cases(db, known.last_event_at_of)
-        # Only an item no case has a docket of looks for its case by surname (see find_case).
-        known.surnames = BatchSurnames.read(db, [e for e in extractions if not known._found_by_docket(e)])
+        known.surnames = BatchSurnames.read(db, [e for e in extractions if known._may_look_by_surname(e)])
         return known
 
-    def _found_by_docket(self, extraction: Extraction) -> bool:
-        """Whether a case known by one of the item's docket numbers is of its court (or of none)."""
-        return any(
+    def _may_look_by_surname(self, extraction: Extraction) -> bool:
+        """Whether :func:`find_case` may look for the item's case by a
+        surname (:func:`storage.joins.find_release_case`): it names an agency,
+        defendants and dockets, and no case known by one of its dockets is of
+        its court (or of none) at the batch's start (dockets are only added,
+        so one found then is found later)."""
+        if extraction.news is not None or not (extraction.agency and extraction.defendants and extraction.dockets):
+            return False
+        return not any(
             not _court_conflict(court, extraction.court)
             for docket in extraction.dockets
             for _, court in self.cases_with(docket)

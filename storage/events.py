@@ -187,7 +187,7 @@ _CASES_EVENTS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Event:
     """An event's row (see :data:`_INSERT_EVENT`)."""
 
@@ -230,7 +230,8 @@ class _CaseEvents:
 
     def add(self, event: _Event) -> None:
         self.by_identity.setdefault((event.action, event.identity), []).append(event)
-        self.numbered(event)
+        if event.entry_no or event.release_no:
+            self.numbered(event)
 
     def numbered(self, event: _Event) -> None:
         """Index the event's numbers (the first event with a number keeps it)."""
