@@ -22,6 +22,7 @@ from storage.adopt import adopt_waiting_news
 from storage.alerts import WatchHit, enqueue, mark_event_changed
 from storage.cases import BatchCases, CaseJoin, find_case
 from storage.database import now_iso, savepoint, storage_reason, write_transaction
+from storage.events import BatchEvents
 from storage.feeds import record_health
 from storage.items import DeferredWrites, known_keys, next_item_id, store_new_item
 from storage.watch_filters import filtered_watches
@@ -70,6 +71,7 @@ def _store_each(
     deferred = DeferredWrites()
     if not item_by_item:  # an item undone in its savepoint would leave what it read here behind
         deferred.cases = BatchCases.read(db, (planned.extraction for planned in plan.items))
+        deferred.events = BatchEvents.read(db, deferred.cases.last_event_at_of)
     item_id = next_item_id(db)
     filtered = filtered_watches(db)
     stored = alerts = 0
@@ -124,7 +126,17 @@ def _store_one(
         item_id=item_id,
         deferred=deferred,
     )
-    return route_event(db, match, item, joined, event_id, is_new, alert_since=plan.alert_since, filtered=filtered)
+    return route_event(
+        db,
+        match,
+        item,
+        joined,
+        event_id,
+        is_new,
+        alert_since=plan.alert_since,
+        filtered=filtered,
+        events=deferred.events,
+    )
 
 
 def route_event(
@@ -137,13 +149,15 @@ def route_event(
     *,
     alert_since: str | None,
     filtered: Collection[int] | None = None,
+    events: BatchEvents | None = None,
 ) -> int:
     """Write an alert for every watch a new item's event matches (by its
     text, and its case's names and docket numbers as ``joined`` found them),
     if the event is new (inside the caller's transaction), unless it is older
     than ``alert_since``; a known event is marked changed instead (delivered
     alerts show the new source). ``filtered``: the watches that have hide
-    filters (see :func:`storage.alerts.enqueue`). Returns alerts written."""
+    filters (see :func:`storage.alerts.enqueue`); ``events``: the batch's
+    events, written before the alerts that name them. Returns alerts written."""
     if not is_new:
         mark_event_changed(db, event_id)
         return 0
@@ -157,6 +171,8 @@ def route_event(
     )
     if not hits:
         return 0
+    if events is not None:
+        events.write(db)
     return enqueue(
         db,
         event_id=event_id,

@@ -21,9 +21,23 @@ from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
 from storage.fts_text import search_text_sql
-from storage.joins import find_news_case, find_release_case, party_key
+from storage.joins import BatchSurnames, find_news_case, find_release_case, party_key
 from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_case
 from storage.status import statuses_of_cases
+
+
+def _coalesce(known: str | None, new: str | None) -> str | None:
+    return new if known is None else known
+
+
+def _sql_min(known: str | None, new: str) -> str | None:
+    """SQLite's ``min(known, new)``: NULL if either is."""
+    return None if known is None else min(known, new)
+
+
+def _sql_max(known: str | None, new: str) -> str | None:
+    """SQLite's ``max(known, new)``: NULL if either is."""
+    return None if known is None else max(known, new)
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -75,16 +89,24 @@ class BatchCases:
     name, rename and date them (see :func:`join_case`): the cases known by
     its docket numbers (:meth:`cases_with` answers as :func:`cases_with_docket`
     would at that moment), and the state of those cases and of every case
-    its items join (:meth:`state`)."""
+    its items join (:meth:`state`). The rows of the cases its items joined
+    are written once, at its end (:meth:`write`): until then, whatever
+    reads a case's last event in the batch asks :meth:`last_event_at`."""
 
     by_key: dict[str, list[_DocketRow]] = field(default_factory=dict)
     by_short: dict[str, list[_DocketRow]] = field(default_factory=dict)
-    last_event_at: dict[int, str] = field(default_factory=dict)
+    last_event_at_of: dict[int, str] = field(default_factory=dict)
+    """The last event of each case known by a docket number (the order of :meth:`cases_with`)."""
     written: int = 0
     states: dict[int, _KnownCase] = field(default_factory=dict)
+    unwritten: dict[int, None] = field(default_factory=dict)
+    """The cases whose row changed in memory since it was last written."""
+    surnames: BatchSurnames | None = None
+    """The batch's surname rows (see :func:`storage.joins.find_release_case`), read up front."""
 
     @classmethod
     def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchCases:
+        extractions = list(extractions)
         dockets = [docket for extraction in extractions for docket in extraction.dockets]
         known = cls()
         if not dockets:
@@ -93,9 +115,41 @@ class BatchCases:
         shorts = json.dumps(sorted({docket.short for docket in dockets}))
         for case_id, key, short, court, last_event_at in db.execute(_BATCH_DOCKETS, [keys, shorts]):
             known._add(case_id, key, short, court)
-            known.last_event_at[case_id] = last_event_at or ""
-        known.states = _known_cases(db, known.last_event_at)
+            known.last_event_at_of[case_id] = last_event_at or ""
+        known.states = _known_cases(db, known.last_event_at_of)
+        known.surnames = BatchSurnames.read(db, [e for e in extractions if known._may_look_by_surname(e)])
         return known
+
+    def _may_look_by_surname(self, extraction: Extraction) -> bool:
+        """Whether :func:`find_case` may look for the item's case by a
+        surname (:func:`storage.joins.find_release_case`): it names an agency,
+        defendants and dockets, and no case known by one of its dockets is of
+        its court (or of none) at the batch's start (dockets are only added,
+        so one found then is found later)."""
+        if extraction.news is not None or not (extraction.agency and extraction.defendants and extraction.dockets):
+            return False
+        return not any(
+            not _court_conflict(court, extraction.court)
+            for docket in extraction.dockets
+            for _, court in self.cases_with(docket)
+        )
+
+    def last_event_at(self, case_id: int, stored: str | None) -> str | None:
+        """The case's last event as the batch left it (``stored``: the database's; see :class:`storage.joins.CaseDates`)."""
+        return self.states[case_id].last_event_at if case_id in self.unwritten else stored
+
+    def surnames_named(self, agency: str, ours: list[str], unindexed: Collection[int]) -> list[tuple] | None:
+        """See :class:`storage.joins.CaseDates`."""
+        if self.surnames is None:
+            return None
+        return self.surnames.named(agency, ours, unindexed, self.states.get)
+
+    def write(self, db: Database) -> None:
+        """Write what the batch changed of its cases' rows (one ``executemany``)."""
+        if self.unwritten:
+            rows = [self.states[case_id].row(case_id) for case_id in self.unwritten]
+            db.conn.executemany(_WRITE_CASE_DATES, [(row[0], *row[4:]) for row in rows])
+            self.unwritten.clear()
 
     def state(self, db: Database, case_id: int) -> _KnownCase:
         """The case's caption, names and dockets, as this batch's items left them."""
@@ -116,18 +170,38 @@ class BatchCases:
         if docket.key != docket.short:  # typed: the same key, or a typeless form of the same number
             rows = sorted({*self.by_key.get(docket.key, []), *(row for row in rows if row[2] == row[3])})
         found = dict.fromkeys((case_id, court) for _, case_id, _, _, court in rows)
-        return sorted(found, key=lambda case: self.last_event_at[case[0]], reverse=True)
+        return sorted(found, key=lambda case: self.last_event_at_of[case[0]], reverse=True)
 
-    def dated(self, case_id: int, last_event_at: str) -> None:
-        """The case's last event is now at ``last_event_at``."""
-        if case_id in self.last_event_at:
-            self.last_event_at[case_id] = last_event_at
+    def joined(self, db: Database, case_id: int, extraction: Extraction, event_at: str, changed: bool) -> str | None:
+        """An item of ``event_at`` joined the case (``changed``: its caption
+        is longer): the case's row as :data:`_UPDATE_CASE` would leave it, kept
+        in memory, and written now only if a column that finding a case
+        filters on (caption key, agency, court) changed; returns the case's
+        last event."""
+        known = self.states[case_id]
+        before = known.row(case_id)
+        if changed:
+            known.caption = extraction.caption
+        known.caption_key = _coalesce(known.caption_key, extraction.caption_key)
+        known.agency = _coalesce(known.agency, extraction.agency)
+        known.court = _coalesce(known.court, extraction.court)
+        known.first_event_at = _sql_min(known.first_event_at, event_at)
+        known.last_event_at = _sql_max(known.last_event_at, event_at)
+        after = known.row(case_id)
+        if after[1:4] != before[1:4]:  # caption key, agency, court
+            db.execute(_WRITE_CASE, after)
+            self.unwritten.pop(case_id, None)
+        elif after != before:
+            self.unwritten[case_id] = None
+        if case_id in self.last_event_at_of:
+            self.last_event_at_of[case_id] = known.last_event_at or ""
+        return known.last_event_at
 
     def added(self, case_id: int, dockets: Iterable[Docket], court: str | None, last_event_at: str) -> None:
         """The case is now known by these docket numbers too."""
         for docket in dockets:
             self._add(case_id, docket.key, docket.short, court)
-        self.last_event_at[case_id] = last_event_at
+        self.last_event_at_of[case_id] = last_event_at
 
 
 def find_case(
@@ -138,7 +212,7 @@ def find_case(
     written (see :func:`join_case`); ``batch``: what the batch read up front
     (else read here)."""
     if extraction.news is not None:
-        return find_news_case(db, extraction)
+        return find_news_case(db, extraction, batch)
     for docket in extraction.dockets:
         found = batch.cases_with(docket) if batch is not None else cases_with_docket(db, docket)
         for case_id, court in found:
@@ -147,9 +221,12 @@ def find_case(
     caption_key = extraction.caption_key
     if caption_key:
         rows = db.execute(
-            "SELECT id, court FROM cases WHERE caption_key = ? ORDER BY last_event_at DESC", [caption_key]
+            "SELECT id, court, last_event_at FROM cases WHERE caption_key = ? ORDER BY last_event_at DESC",
+            [caption_key],
         ).fetchall()
-        for case_id, court in rows:
+        if batch is not None and batch.unwritten:  # the order of the last events the batch moved
+            rows = sorted(rows, key=lambda row: batch.last_event_at(row[0], row[2]) or "", reverse=True)
+        for case_id, court, _ in rows:
             if _court_conflict(court, extraction.court):
                 continue
             if extraction.dockets and _has_dockets(db, case_id):
@@ -165,7 +242,7 @@ def find_case(
         for (case_id,) in rows:
             if _defendant_keys(db, case_id) == keys:
                 return case_id
-    return find_release_case(db, extraction, unindexed)
+    return find_release_case(db, extraction, unindexed, batch)
 
 
 @dataclass(frozen=True)
@@ -178,22 +255,32 @@ class CaseJoin:
     refresh_due: bool = False
     party_keys: list[str] = field(default_factory=list)
     docket_keys: set[str] = field(default_factory=set)
+    opened: bool = False  # the item opened the case
 
 
 _NO_CASE = CaseJoin(None)
-# What storing an item needs of its case, in one query: its caption, its
+# What storing an item needs of its case, in one query: its row, its
 # names (role, name key) and its dockets (key, short form).
+_CASE_ROW = "caption, caption_key, agency, court, first_event_at, last_event_at"
 _CASE_STATE = (
-    "SELECT 0, caption, NULL FROM cases WHERE id = ?1 "
-    "UNION ALL SELECT 1, role, name_key FROM case_parties WHERE case_id = ?1 "
-    "UNION ALL SELECT 2, docket_key, docket_short FROM case_dockets WHERE case_id = ?1"
+    f"SELECT 0, {_CASE_ROW} FROM cases WHERE id = ?1 "
+    "UNION ALL SELECT 1, role, name_key, NULL, NULL, NULL, NULL FROM case_parties WHERE case_id = ?1 "
+    "UNION ALL SELECT 2, docket_key, docket_short, NULL, NULL, NULL, NULL FROM case_dockets WHERE case_id = ?1"
 )
 _CASES_STATE = (
     "WITH wanted (id) AS (SELECT value FROM json_each(?1)) "
-    "SELECT id, 0, caption, NULL FROM cases WHERE id IN wanted "
-    "UNION ALL SELECT case_id, 1, role, name_key FROM case_parties WHERE case_id IN wanted "
-    "UNION ALL SELECT case_id, 2, docket_key, docket_short FROM case_dockets WHERE case_id IN wanted"
+    f"SELECT id, 0, {_CASE_ROW} FROM cases WHERE id IN wanted "
+    "UNION ALL SELECT case_id, 1, role, name_key, NULL, NULL, NULL, NULL FROM case_parties WHERE case_id IN wanted "
+    "UNION ALL SELECT case_id, 2, docket_key, docket_short, NULL, NULL, NULL, NULL FROM case_dockets "
+    "WHERE case_id IN wanted"
 )
+_WRITE_CASE = (
+    "UPDATE cases SET caption = ?, caption_key = ?, agency = ?, court = ?, first_event_at = ?, last_event_at = ? "
+    "WHERE id = ?"
+)
+# What a batch writes of a case at its end: what changed since the case's row
+# was last written (see BatchCases.joined: the other columns are written at once).
+_WRITE_CASE_DATES = "UPDATE cases SET caption = ?, first_event_at = ?, last_event_at = ? WHERE id = ?"
 _INSERT_PARTY = "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)"
 _INSERT_DOCKET = (
     "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) VALUES (?, ?, ?, ?, ?)"
@@ -206,28 +293,46 @@ class _KnownCase:
     """A case as storing an item finds it (see :data:`_CASE_STATE`)."""
 
     caption: str | None = None
+    caption_key: str | None = None
+    agency: str | None = None
+    court: str | None = None
+    first_event_at: str | None = None
+    last_event_at: str | None = None
     names: set[tuple[str, str]] = field(default_factory=set)
     dockets: dict[str, str] = field(default_factory=dict)
 
-    def read(self, kind: int, first: str, second: str) -> None:
-        """One row of :data:`_CASE_STATE` (kind 0: the caption, which may be None; 1: a name; 2: a docket)."""
+    def read(self, kind: int, first: str, second: str, *row: str | None) -> None:
+        """One row of :data:`_CASE_STATE` (kind 0: the case's row; 1: a name; 2: a docket)."""
         if kind == 0:
-            self.caption = first
+            self.caption, self.caption_key = first, second
+            self.agency, self.court, self.first_event_at, self.last_event_at = row
         elif kind == 1:
             self.names.add((first, second))
         else:
             self.dockets[first] = second
 
-    def join(self, case_id: int, refresh_due: bool) -> CaseJoin:
+    def row(self, case_id: int) -> tuple:
+        """The values of :data:`_WRITE_CASE`."""
+        return (
+            self.caption,
+            self.caption_key,
+            self.agency,
+            self.court,
+            self.first_event_at,
+            self.last_event_at,
+            case_id,
+        )
+
+    def join(self, case_id: int, refresh_due: bool, opened: bool) -> CaseJoin:
         """The join, with the case's match keys as known now."""
         party_keys = [key for _, key in self.names]
-        return CaseJoin(case_id, refresh_due, party_keys, {*self.dockets, *self.dockets.values()})
+        return CaseJoin(case_id, refresh_due, party_keys, {*self.dockets, *self.dockets.values()}, opened)
 
 
 def _known_case(db: Database, case_id: int) -> _KnownCase:
     known = _KnownCase()
-    for kind, first, second in db.execute(_CASE_STATE, [case_id]):
-        known.read(kind, first, second)
+    for row in db.execute(_CASE_STATE, [case_id]):
+        known.read(*row)
     return known
 
 
@@ -235,8 +340,8 @@ def _known_cases(db: Database, case_ids: Collection[int]) -> dict[int, _KnownCas
     """:func:`_known_case` of several cases, in one query."""
     known = {case_id: _KnownCase() for case_id in case_ids}
     if known:
-        for case_id, kind, first, second in db.execute(_CASES_STATE, [json.dumps(list(known))]):
-            known[case_id].read(kind, first, second)
+        for case_id, *row in db.execute(_CASES_STATE, [json.dumps(list(known))]):
+            known[case_id].read(*row)
     return known
 
 
@@ -366,10 +471,11 @@ def join_case(
     if case_id is None and not may_open:
         return _NO_CASE
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
+    opened = case_id is None
     if case_id is None:
         case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
         assert case_id is not None
-        known = _KnownCase(extraction.caption)  # no names or dockets yet
+        known = _KnownCase(*values, first_event_at=event_at, last_event_at=event_at)  # no names or dockets yet
         changed = True
         last_event_at = event_at
         if batch is not None:
@@ -377,17 +483,20 @@ def join_case(
     else:
         known = batch.state(db, case_id) if batch is not None else _known_case(db, case_id)
         changed = bool(extraction.caption) and (known.caption is None or len(extraction.caption) > len(known.caption))
-        (last_event_at,) = db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id]).fetchone()
-        if changed:
-            known.caption = extraction.caption
-        if batch is not None:
-            batch.dated(case_id, last_event_at)
+        if batch is not None:  # the case's row is written at the batch's end
+            last_event_at = batch.joined(db, case_id, extraction, event_at, changed)
+        else:
+            (last_event_at,) = db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id]).fetchone()
+            if changed:
+                known.caption = extraction.caption
     if extraction.news is not None:  # a story never renames its case
-        return known.join(case_id, changed)
+        return known.join(case_id, changed, opened)
     added, new_dockets = _add_names(db, case_id, extraction, known, terms)
     if batch is not None and new_dockets:
         batch.added(case_id, new_dockets, extraction.court, last_event_at)
-    return known.join(case_id, added or changed)  # the search row changes only with names, dockets or the caption
+    return known.join(
+        case_id, added or changed, opened
+    )  # the search row changes only with names, dockets or the caption
 
 
 # --- reading a case ---------------------------------------------------------

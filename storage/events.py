@@ -13,7 +13,9 @@ text, since one case can have several filings a day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
@@ -172,3 +174,186 @@ def join_event(db: Database, key: EventKey, *, first_item_id: int, routine: bool
     ).lastrowid
     assert event_id is not None
     return event_id, True
+
+
+_INSERT_EVENT = (
+    "INSERT INTO events (id, case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, "
+    "release_no, action_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_WRITE_EVENT = "UPDATE events SET event_day = ?, entry_no = ?, release_no = ?, action_detail = ? WHERE id = ?"
+_CASES_EVENTS = (
+    "SELECT id, case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, release_no, "
+    "action_detail FROM events WHERE case_id IN (SELECT value FROM json_each(?)) ORDER BY id"
+)
+
+
+@dataclass(slots=True)
+class _Event:
+    """An event's row (see :data:`_INSERT_EVENT`)."""
+
+    id: int
+    case_id: int | None
+    action: str
+    day: str
+    identity: str
+    routine: int
+    first_item_id: int
+    created_at: str
+    entry_no: str | None
+    release_no: str | None
+    detail: str | None
+
+    def row(self) -> tuple:
+        return (
+            self.id,
+            self.case_id,
+            self.action,
+            self.day,
+            self.identity,
+            self.routine,
+            self.first_item_id,
+            self.created_at,
+            self.entry_no,
+            self.release_no,
+            self.detail,
+        )
+
+
+@dataclass
+class _CaseEvents:
+    """A case's events, as :func:`find_event` looks them up: the first with
+    each docket entry and release number, and those of each action and identity, in id order."""
+
+    by_entry: dict[str, int] = field(default_factory=dict)
+    by_release: dict[str, int] = field(default_factory=dict)
+    by_identity: dict[tuple[str, str], list[_Event]] = field(default_factory=dict)
+
+    def add(self, event: _Event) -> None:
+        self.by_identity.setdefault((event.action, event.identity), []).append(event)
+        if event.entry_no or event.release_no:
+            self.numbered(event)
+
+    def numbered(self, event: _Event) -> None:
+        """Index the event's numbers (the first event with a number keeps it)."""
+        for value, index in ((event.entry_no, self.by_entry), (event.release_no, self.by_release)):
+            if value and index.get(value, event.id) >= event.id:
+                index[value] = event.id
+
+    def find(self, key: EventKey) -> int | None:
+        """:func:`find_event`, from memory."""
+        for value, index in ((key.entry_no, self.by_entry), (key.release_no, self.by_release)):
+            if value and value in index:
+                return index[value]
+        low = (key.day - timedelta(days=SAME_EVENT_DAYS)).isoformat()
+        high = (key.day + timedelta(days=SAME_EVENT_DAYS)).isoformat()
+        candidates = [
+            event
+            for event in self.by_identity.get((key.action, key.identity), ())
+            if low <= event.day <= high
+            and not (event.entry_no and key.entry_no and event.entry_no != key.entry_no)
+            and not _other_release(event.release_no, key.release_no)
+        ]
+        candidates.sort(key=lambda event: event.detail != key.detail)
+        return candidates[0].id if candidates else None
+
+
+@dataclass
+class BatchEvents:
+    """The events of a batch's cases, read once per case (the cases its
+    docket numbers name up front, in one query; a case it opens has none),
+    found and made in memory as its items join them (:func:`join_event`'s
+    rules), and written at its end or before an alert needs them
+    (:meth:`write`). An item about no case looks its event up in the
+    database, the batch's written first."""
+
+    cases: dict[int, _CaseEvents] = field(default_factory=dict)
+    events: dict[int, _Event] = field(default_factory=dict)
+    next_id: int | None = None
+    new: dict[int, None] = field(default_factory=dict)
+    changed: dict[int, None] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, db: Database, case_ids: Iterable[int]) -> BatchEvents:
+        """The events of ``case_ids``, in one query."""
+        batch = cls()
+        wanted = sorted(set(case_ids))
+        batch.cases = {case_id: _CaseEvents() for case_id in wanted}
+        if wanted:
+            for row in db.execute(_CASES_EVENTS, [json.dumps(wanted)]):
+                batch._known(_Event(*row))
+        return batch
+
+    def _known(self, event: _Event) -> None:
+        self.events[event.id] = event
+        self.cases[event.case_id].add(event)  # type: ignore[index]
+
+    def opened(self, case_id: int) -> None:
+        """The batch opened this case: it has no events yet."""
+        self.cases.setdefault(case_id, _CaseEvents())
+
+    def _of_case(self, db: Database, case_id: int) -> _CaseEvents:
+        events = self.cases.get(case_id)
+        if events is None:
+            self.cases[case_id] = events = _CaseEvents()
+            for row in db.execute(_CASES_EVENTS, [json.dumps([case_id])]):
+                self._known(_Event(*row))
+        return events
+
+    def join(self, db: Database, key: EventKey, *, first_item_id: int, routine: bool) -> tuple[int, bool]:
+        """:func:`join_event`, in memory for an item of a case."""
+        if key.case_id is None:
+            self.write(db)
+            event_id, is_new = join_event(db, key, first_item_id=first_item_id, routine=routine)
+            self.next_id = None  # read again: the database gave one
+            return event_id, is_new
+        events = self._of_case(db, key.case_id)
+        event_id = events.find(key)
+        if event_id is not None:
+            self._joined(events, self.events[event_id], key)
+            return event_id, False
+        if self.next_id is None:
+            (self.next_id,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()
+        event = _Event(
+            self.next_id,
+            key.case_id,
+            key.action,
+            key.day.isoformat(),
+            key.identity,
+            int(routine),
+            first_item_id,
+            now_iso(),
+            key.entry_no,
+            key.release_no,
+            key.detail,
+        )
+        self.next_id += 1
+        self._known(event)
+        self.new[event.id] = None
+        return event.id, True
+
+    def _joined(self, events: _CaseEvents, event: _Event, key: EventKey) -> None:
+        """An item joined ``event``: its day, numbers and detail as :func:`join_event` leaves them."""
+        before = (event.day, event.entry_no, event.release_no, event.detail)
+        event.day = min(event.day, key.day.isoformat())
+        event.entry_no = key.entry_no if event.entry_no is None else event.entry_no
+        event.release_no = key.release_no if event.release_no is None else event.release_no
+        event.detail = key.detail if event.detail is None else event.detail
+        if (event.day, event.entry_no, event.release_no, event.detail) != before:
+            events.numbered(event)
+            if event.id not in self.new:
+                self.changed[event.id] = None
+
+    def write(self, db: Database) -> None:
+        """Write the batch's new events and what changed of the others (one ``executemany`` each)."""
+        if self.new:
+            db.conn.executemany(_INSERT_EVENT, [self.events[event_id].row() for event_id in self.new])
+            self.new.clear()
+        if self.changed:
+            db.conn.executemany(
+                _WRITE_EVENT,
+                [
+                    (event.day, event.entry_no, event.release_no, event.detail, event.id)
+                    for event in (self.events[event_id] for event_id in self.changed)
+                ],
+            )
+            self.changed.clear()

@@ -11,7 +11,7 @@ from feeds.extract import Extraction
 from feeds.types import FeedItem, StoredItem
 from storage.cases import INSERT_TERM, BatchCases, CaseJoin, assign_case, join_case, refresh_cases
 from storage.database import now_iso, write_transaction
-from storage.events import event_key, join_event
+from storage.events import BatchEvents, event_key, join_event
 from storage.fts_text import search_text
 from storage.joins import record_mentions
 
@@ -89,8 +89,14 @@ class DeferredWrites:
     cases: BatchCases | None = None
     """What the batch read of its cases up front (see
     :class:`storage.cases.BatchCases`); None: each item reads its own."""
+    events: BatchEvents | None = None
+    """The events of the batch's cases (see :class:`storage.events.BatchEvents`); None: each item reads its own."""
 
     def write(self, db: Database) -> None:
+        if self.cases is not None:
+            self.cases.write(db)  # first: a case's search row reads its caption
+        if self.events is not None:
+            self.events.write(db)  # before the items' rows, which name them
         refresh_cases(db, list(self.renamed))
         if self.terms:
             db.conn.executemany(INSERT_TERM, [(term,) for term in sorted(self.terms)])
@@ -133,7 +139,14 @@ def store_new_item(
         batch=deferred.cases,
     )
     stored = StoredItem(item_id, joined.case_id, event_at, item, extraction)
-    event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
+    if deferred.events is None:
+        event_id, is_new = join_event(db, event_key(stored), first_item_id=item_id, routine=extraction.routine)
+    else:
+        if joined.opened:
+            deferred.events.opened(joined.case_id)  # type: ignore[arg-type]
+        event_id, is_new = deferred.events.join(
+            db, event_key(stored), first_item_id=item_id, routine=extraction.routine
+        )
     insert_item(
         db,
         feed_id,
@@ -145,7 +158,7 @@ def store_new_item(
         ids=(item_id, event_id),
         deferred=deferred,
     )
-    record_mentions(db, item_id, extraction, joined.case_id)
+    record_mentions(db, item_id, extraction, joined.case_id, deferred.cases)
     if joined.refresh_due and joined.case_id is not None:
         deferred.renamed[joined.case_id] = None
         if not joined.docket_keys:

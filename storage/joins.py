@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import Protocol
 
 from sqlite_utils import Database
 
@@ -32,6 +33,36 @@ def party_key(name: str) -> str:
     """``feeds.text.name_key``, remembered: the items of a feed name the same
     parties again and again (each entry of a docket its caption's)."""
     return name_key(name)
+
+
+class CaseDates(Protocol):
+    """What a batch knows of its cases that the database does not yet
+    (:class:`storage.cases.BatchCases`: it writes its cases' rows at its end)."""
+
+    def last_event_at(self, case_id: int, stored: str | None) -> str | None:
+        """The case's last event as the batch left it (``stored``: as the database has it)."""
+        ...
+
+    def surnames_named(self, agency: str, ours: list[str], unindexed: Collection[int]) -> list[tuple] | None:
+        """:func:`_surnames_named` from what the batch read up front (None: it read none)."""
+        ...
+
+
+class TouchedCase(Protocol):
+    """A case as a batch's items left it (``storage.cases._KnownCase``)."""
+
+    agency: str | None
+    court: str | None
+    last_event_at: str | None
+    names: set[tuple[str, str]]
+    dockets: dict[str, str]
+
+
+def _dated(rows: list[tuple], dates: CaseDates | None, column: int) -> list[tuple]:
+    """``rows`` (case id first) with their ``column``, a case's last event, as the batch left it."""
+    if dates is None:
+        return rows
+    return [(*row[:column], dates.last_event_at(row[0], row[column]), *row[column + 1 :]) for row in rows]
 
 
 def _court_conflict(known: str | None, new: str | None) -> bool:
@@ -54,7 +85,9 @@ def _names_match(ours: str, theirs: str) -> bool:
     return long.endswith(f" {short}")
 
 
-def find_release_case(db: Database, extraction: Extraction, unindexed: Collection[int] = ()) -> int | None:
+def find_release_case(
+    db: Database, extraction: Extraction, unindexed: Collection[int] = (), dates: CaseDates | None = None
+) -> int | None:
     """The case of the same agency that shares the item's defendants, when
     the item gives no docket or the case has none yet (it was opened by a
     release before its court docket arrived). The item's first defendant, or
@@ -62,17 +95,18 @@ def find_release_case(db: Database, extraction: Extraction, unindexed: Collectio
     item's first defendant wins, then the one sharing the most names, then the
     most recently active. ``unindexed``: the docketless cases whose names
     changed since their search row was last written (a batch rewrites them
-    at its end)."""
+    at its end); ``dates``: the last events the batch moved."""
     if not (extraction.agency and extraction.defendants):
         return None
-    ours = [party_key(party.name) for party in extraction.defendants]
-    ours += [party_key(alias) for alias in extraction.aliases]
-    ours = [key for key in ours if key]
+    ours = _our_keys(extraction)
     if not ours:
         return None
-    rows = _parties_named(db, extraction.agency, ours)
+    rows = _dated(_parties_named(db, extraction.agency, ours), dates, 2)
     if extraction.dockets:
-        rows += _surnames_named(db, extraction.agency, ours, unindexed)
+        surnames = dates.surnames_named(extraction.agency, ours, unindexed) if dates is not None else None
+        if surnames is None:
+            surnames = _dated(_surnames_named(db, extraction.agency, ours, unindexed), dates, 2)
+        rows += surnames
     scores: dict[int, tuple[bool, int, str]] = {}
     for case_id, court, last_event_at, key in rows:
         if _court_conflict(court, extraction.court):
@@ -88,6 +122,13 @@ def find_release_case(db: Database, extraction: Extraction, unindexed: Collectio
         case_id for case_id in sorted(scores, key=lambda c: scores[c], reverse=True) if _anchored(db, case_id, ours)
     ]
     return best[0] if best else None
+
+
+def _our_keys(extraction: Extraction) -> list[str]:
+    """The name keys of the item's defendants and their aliases, by which it looks for its case."""
+    ours = [party_key(party.name) for party in extraction.defendants]
+    ours += [party_key(alias) for alias in extraction.aliases]
+    return [key for key in ours if key]
 
 
 _PARTY_ROWS = (
@@ -132,6 +173,77 @@ def _surnames_named(db: Database, agency: str, ours: list[str], unindexed: Colle
     return db.execute(_SURNAME_ROWS, params).fetchall()
 
 
+# _SURNAME_ROWS for every name of a batch, in one query: the cases whose search
+# row names one of them, then their parties (CROSS JOIN: in that order).
+_BATCH_SURNAME_ROWS = (
+    "WITH named (id) AS (SELECT rowid FROM case_search WHERE case_search MATCH ?2) "
+    "SELECT ours.value, cases.id, cases.agency, cases.court, cases.last_event_at, case_parties.role, "
+    "case_parties.name_key FROM named CROSS JOIN cases ON cases.id = named.id "
+    "CROSS JOIN case_parties ON case_parties.case_id = cases.id CROSS JOIN json_each(?1) AS ours "
+    "WHERE case_parties.role IN ('defendant', 'alias') AND case_parties.name_key LIKE '% ' || ours.value "
+    "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id)"
+)
+
+
+@dataclass
+class BatchSurnames:
+    """:func:`_surnames_named` for every item of a batch, read in one query
+    up front (the parties of docketless cases whose name ends with one of
+    the batch's names, found through the cases' search rows) and brought up
+    to date from the cases as the batch's items left them (:meth:`named`)."""
+
+    rows: dict[str, list[tuple]]
+
+    @classmethod
+    def read(cls, db: Database, extractions: Iterable[Extraction]) -> BatchSurnames:
+        keys = sorted(
+            {
+                key
+                for extraction in extractions
+                if extraction.news is None and extraction.agency and extraction.defendants and extraction.dockets
+                for key in _our_keys(extraction)
+            }
+        )
+        rows: dict[str, list[tuple]] = {}
+        if keys:
+            phrases = " OR ".join(_phrase(key) for key in keys)
+            for our, *row in db.execute(_BATCH_SURNAME_ROWS, [json.dumps(keys), f"parties : ({phrases})"]):
+                rows.setdefault(our, []).append(tuple(row))
+        return cls(rows)
+
+    def named(
+        self, agency: str, ours: list[str], unindexed: Collection[int], touched: Callable[[int], TouchedCase | None]
+    ) -> list[tuple] | None:
+        """:func:`_surnames_named` now (None if a case in ``unindexed`` is
+        not among ``touched``, the cases the batch's items left: then the
+        database must answer). The cases the batch renamed are read from
+        ``touched`` (their search rows are stale), the others from what was
+        read up front, with their dockets, agency, court and last event as
+        the batch left them."""
+        found: dict[tuple[int, str, str], tuple] = {}
+        for case_id in unindexed:
+            case = touched(case_id)
+            if case is None:
+                return None
+            if case.dockets or case.agency != agency:
+                continue
+            for role, key in case.names:
+                if role in _PARTY_ROLES and any(key.endswith(f" {our}") for our in ours):
+                    found[(case_id, role, key)] = (case_id, case.court, case.last_event_at, key)
+        for our in ours:
+            for case_id, its_agency, court, last_event_at, role, key in self.rows.get(our, ()):
+                if case_id in unindexed:
+                    continue
+                case = touched(case_id)
+                if case is not None:
+                    if case.dockets:
+                        continue
+                    its_agency, court, last_event_at = case.agency, case.court, case.last_event_at
+                if its_agency == agency:
+                    found[(case_id, role, key)] = (case_id, court, last_event_at, key)
+        return sorted(found.values(), key=lambda row: row[0])
+
+
 def _edges(count: int) -> list[tuple[int, int]]:
     """The (start, end) of every leading and every trailing run of ``count`` words."""
     return [(0, end) for end in range(1, count + 1)] + [(start, count) for start in range(1, count)]
@@ -165,17 +277,21 @@ class _Candidate:
     matched: int  # words of the text that name the case
 
 
-def _candidates(db: Database, text: str, *, by_one_common_word: bool = True) -> list[_Candidate]:
+def _candidates(
+    db: Database, text: str, *, by_one_common_word: bool = True, dates: CaseDates | None = None
+) -> list[_Candidate]:
     """Cases whose defendants or aliases ``text`` names: every case that may
     be named (:func:`_named_case_ids`), checked name form by name form.
     Without ``by_one_common_word``, only the cases named by more than one
-    word or by a rare one (see :func:`_best_named`)."""
+    word or by a rare one (see :func:`_best_named`). ``dates``: the last
+    events a batch moved."""
     ids = _named_case_ids(db, fold(text).split(), by_one_common_word)
     if not ids:
         return []
     cases: dict[int, tuple[str | None, str, set[str]]] = {}
-    for case_id, agency, last_event_at, name in db.execute(_CANDIDATE_PARTIES, [json.dumps(sorted(ids))]):
-        _, _, forms = cases.setdefault(case_id, (agency, last_event_at, set()))
+    rows = db.execute(_CANDIDATE_PARTIES, [json.dumps(sorted(ids))]).fetchall()
+    for case_id, agency, last_event_at, name in _dated(rows, dates, 2):
+        _, _, forms = cases.setdefault(case_id, (agency, last_event_at or "", set()))
         forms |= _party_forms(name)
     named = names_in(text, set().union(*(forms for _, _, forms in cases.values())))
     found = []
@@ -293,51 +409,58 @@ def _pick(candidates: list[_Candidate], agency: str | None) -> _Candidate | None
     return max(candidates, key=lambda c: (c.matched, c.last_event_at), default=None)
 
 
-def find_news_case(db: Database, extraction: Extraction) -> int | None:
+def find_news_case(db: Database, extraction: Extraction, dates: CaseDates | None = None) -> int | None:
     """The case a news story is about: named in its headline (with the
-    headline's agency), else in its body; none for a story about no case."""
+    headline's agency), else in its body; none for a story about no case.
+    ``dates``: the last events a batch moved."""
     reading = extraction.news
     if reading is None or not reading.about_a_case:
         return None
-    chosen = _best_named(db, reading.headline, extraction.agency)
+    chosen = _best_named(db, reading.headline, extraction.agency, dates)
     if chosen:
         return chosen.case_id
-    by_docket = _case_of_dockets(db, extraction)
+    by_docket = _case_of_dockets(db, extraction, dates)
     if by_docket is not None:
         return by_docket
-    chosen = _best_named(db, reading.body, extraction.agency)
+    chosen = _best_named(db, reading.body, extraction.agency, dates)
     return chosen.case_id if chosen else None
 
 
-def _best_named(db: Database, text: str, agency: str | None) -> _Candidate | None:
+def _best_named(db: Database, text: str, agency: str | None, dates: CaseDates | None = None) -> _Candidate | None:
     """:func:`_pick` among the cases ``text`` names, the cases named by a
     single common word looked at only when no case is named by more. Safe: a
     case named by two words or more of the text, or by a rare one, is found
     without them (:func:`_named_case_ids`), and one named by two words or
     more beats every case named by one; a single common word ("Campbell",
     "Palisade") may name thousands of cases, each checked by its names."""
-    chosen = _pick(_candidates(db, text, by_one_common_word=False), agency)
+    chosen = _pick(_candidates(db, text, by_one_common_word=False, dates=dates), agency)
     if chosen and chosen.matched >= 2:
         return chosen
-    return _pick(_candidates(db, text), agency)
+    return _pick(_candidates(db, text, dates=dates), agency)
 
 
-def _case_of_dockets(db: Database, extraction: Extraction) -> int | None:
-    """The most recently active case known by a docket number the story cites."""
+def _case_of_dockets(db: Database, extraction: Extraction, dates: CaseDates | None = None) -> int | None:
+    """The most recently active case known by a docket number the story cites
+    (``dates``: the last events a batch moved)."""
     forms = sorted({form for docket in extraction.dockets for form in (docket.key, docket.short)})
     if not forms:
         return None
     marks = ", ".join("?" for _ in forms)
-    row = db.execute(
-        f"SELECT cases.id FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
+    query = (
+        f"SELECT cases.id, cases.last_event_at FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
         f"WHERE case_dockets.docket_key IN ({marks}) OR case_dockets.docket_short IN ({marks}) "
-        f"ORDER BY cases.last_event_at DESC LIMIT 1",
-        [*forms, *forms],
-    ).fetchone()
-    return row[0] if row else None
+        f"ORDER BY cases.last_event_at DESC"
+    )
+    if dates is None:
+        row = db.execute(f"{query} LIMIT 1", [*forms, *forms]).fetchone()
+        return row[0] if row else None
+    rows = _dated(db.execute(query, [*forms, *forms]).fetchall(), dates, 1)
+    return max(rows, key=lambda row: row[1] or "", default=(None,))[0]
 
 
-def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> list[int]:
+def news_mentions(
+    db: Database, extraction: Extraction, case_id: int | None, dates: CaseDates | None = None
+) -> list[int]:
     """Other cases the story names in passing: a sentence of it names the
     case's party and the case's agency (``SEC``, ``CFTC``, ``Justice
     Department``, ``prosecutors``), and it is not the story's own case. Per
@@ -352,7 +475,7 @@ def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> 
         named_agencies = agencies_named(sentence)
         if not named_agencies:
             continue
-        candidates = _candidates(db, sentence)
+        candidates = _candidates(db, sentence, dates=dates)
         best = max((candidate.matched for candidate in candidates), default=0)
         strongest = [candidate for candidate in candidates if candidate.matched == best]
         for agency in sorted(named_agencies):
@@ -362,9 +485,12 @@ def news_mentions(db: Database, extraction: Extraction, case_id: int | None) -> 
     return mentioned
 
 
-def record_mentions(db: Database, item_id: int, extraction: Extraction, case_id: int | None) -> None:
-    """Record the cases a news story (``item_id``, of case ``case_id``) names in passing."""
-    mentioned = news_mentions(db, extraction, case_id) if extraction.news is not None else []
+def record_mentions(
+    db: Database, item_id: int, extraction: Extraction, case_id: int | None, dates: CaseDates | None = None
+) -> None:
+    """Record the cases a news story (``item_id``, of case ``case_id``) names
+    in passing (``dates``: the last events a batch moved)."""
+    mentioned = news_mentions(db, extraction, case_id, dates) if extraction.news is not None else []
     if mentioned:  # most stories mention no other case: no statement then
         db.conn.executemany(
             "INSERT OR IGNORE INTO case_mentions (case_id, item_id) VALUES (?, ?)",

@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 from sqlite_utils import Database
 
+import storage.items
 from feeds.types import FeedPlan, HealthPlan, PlannedItem
 from feeds.vocabulary import Action, FeedKind
 from storage.batch import store_plan
 from storage.cases import assign_case, find_case
 from tests import factories
 from tests.factories import extraction, news_extraction
+from tests.reliability import Observed
 
 FILED = "2023-06-05T14:00:00+00:00"
 LATER = "2024-06-28T20:41:12+00:00"
@@ -239,3 +241,66 @@ def test_in_one_feed_a_case_keeps_the_longest_caption_and_every_name_its_items_g
     assert names == [("defendant", "Binance"), ("defendant", "Changpeng Zhao")]
     (search_row,) = memory_db.execute("SELECT caption, parties, dockets FROM case_search").fetchall()
     assert search_row[0] == SEC_V_BINANCE.caption and "Changpeng Zhao" in search_row[1] and "23-1599" in search_row[2]
+
+
+@pytest.mark.reliability("an item breaks storing after earlier items of its feed changed a case", kind="input")
+def test_an_item_that_fails_after_its_feed_changed_a_case_leaves_the_case_as_the_other_items_made_it(
+    memory_db: Database, monkeypatch: pytest.MonkeyPatch, observed: Observed
+) -> None:
+    """A batch keeps its cases' rows and names in memory and writes them at
+    its end. An item that fails after joining a case (it moved the case's
+    last event, lengthened its caption and named a new party) is undone, and
+    the items are stored again one by one: nothing the undone run kept in
+    memory may reach the case."""
+    real_insert_item = storage.items.insert_item
+
+    def insert_item_with_a_bug(db, feed_id, item, *args, **fields):
+        if "Poison" in item.title:
+            raise RuntimeError("a bug in storing")
+        return real_insert_item(db, feed_id, item, *args, **fields)
+
+    monkeypatch.setattr(storage.items, "insert_item", insert_item_with_a_bug)
+    opening = extraction(caption="SEC v. Binance", defendants=["Binance"], dockets=["1:23-cv-01599"], court="D.D.C.")
+    longer = extraction(caption="SEC v. Binance Holdings", defendants=["BAM Trading"], dockets=["1:23-cv-01599"])
+    poisoned = extraction(caption=SEC_V_BINANCE.caption, defendants=["Changpeng Zhao"], dockets=["1:23-cv-01599"])
+    sequence = [
+        ("entry", opening, "2024-06-20T10:00:00+00:00"),
+        ("entry", longer, "2024-06-21T10:00:00+00:00"),
+        ("Poison entry", poisoned, "2024-06-22T10:00:00+00:00"),
+    ]
+    source = factories.feed(memory_db)
+    items = tuple(PlannedItem(factories.feed_item(title, published_at=at), what) for title, what, at in sequence)
+    health = HealthPlan(next_poll_at=LATER, retry_at=LATER)
+    plan = FeedPlan(source.id, items, opens_cases=True, alert_since=None, health=health)
+    batch = store_plan(memory_db, plan, match=lambda **_: [])
+    observed.record(items_lost=2 - batch.new_items)
+    assert (batch.new_items, len(batch.skipped)) == (2, 1)
+    case = memory_db.execute("SELECT caption, first_event_at, last_event_at FROM cases").fetchall()
+    assert case == [("SEC v. Binance Holdings", "2024-06-20T10:00:00+00:00", "2024-06-21T10:00:00+00:00")]
+    names = memory_db.execute("SELECT name FROM case_parties ORDER BY rowid").fetchall()
+    assert names == [("Binance",), ("BAM Trading",)]
+    (search_row,) = memory_db.execute("SELECT caption, parties FROM case_search").fetchall()
+    assert search_row[0] == "SEC v. Binance Holdings" and "Zhao" not in search_row[1]
+
+
+def test_in_one_feed_a_surname_no_longer_finds_the_case_an_earlier_item_gave_a_docket(memory_db: Database) -> None:
+    """A batch reads the cases its court captions' surnames may name up
+    front (docketless cases only); once an earlier item of the feed gave such
+    a case a docket, a caption with another docket opens its own case, as
+    when each item read the database itself."""
+    case_id = assign_case(memory_db, RELEASE_OF_ZHAO, FILED)  # indexed: stored before the feed
+    other_docket = extraction(
+        caption="SEC v. Zhao", defendants=["Zhao"], dockets=["1:24-cv-00042"], court="D.D.C.", agency="SEC"
+    )
+    source = factories.feed(memory_db)
+    items = (
+        PlannedItem(factories.feed_item("SEC v. Zhao", published_at=LATER), COURT_CAPTION_ZHAO),
+        PlannedItem(factories.feed_item("SEC v. Zhao", published_at=LATER), other_docket),
+    )
+    health = HealthPlan(next_poll_at=LATER, retry_at=LATER)
+    store_plan(
+        memory_db, FeedPlan(source.id, items, opens_cases=True, alert_since=None, health=health), match=lambda **_: []
+    )
+    joined = [case for (case,) in memory_db.execute("SELECT case_id FROM items ORDER BY id")]
+    assert joined == [case_id, case_id + 1]
+    assert case_count(memory_db) == 2

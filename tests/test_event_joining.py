@@ -9,7 +9,9 @@ from sqlite_utils import Database
 
 from feeds.extract import Extraction
 from feeds.parse import FeedItem
+from feeds.types import FeedPlan, HealthPlan, PlannedItem
 from feeds.vocabulary import Action, FeedKind
+from storage.batch import store_plan
 from storage.feeds import Feed
 from tests import factories
 from tests.factories import extraction, feed_item, news_extraction
@@ -164,3 +166,43 @@ def test_an_event_is_dated_by_its_first_report(memory_db: Database, court: Feed,
     factories.event(memory_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00"))
     (day,) = memory_db.execute("SELECT event_day FROM events WHERE id = ?", [event_id]).fetchone()
     assert day == "2024-06-28"
+
+
+def test_in_one_feed_items_join_the_events_its_earlier_items_made_and_numbered(memory_db: Database) -> None:
+    """A batch finds and makes its cases' events in memory and writes them
+    at its end: a later item of the same feed joins an event an earlier one
+    made, by the number an earlier one gave it, as when each item read the
+    database itself (each item a feed poll of its own); an item about no case
+    in between still finds its event in the database."""
+    sequence = [
+        (sec_v_binance(Action.COMPLAINT, entry_number="1"), "2024-06-03T10:00:00+00:00"),
+        (sec_v_binance(Action.COMPLAINT, release_no="LR-26001"), "2024-06-04T09:00:00+00:00"),  # the same event
+        (extraction(action=Action.NONE), "2024-06-04T10:00:00+00:00"),  # about no case
+        (
+            sec_v_binance(Action.CASE_UPDATE, release_no="LR-26001"),
+            "2024-06-20T10:00:00+00:00",
+        ),  # by the number item 2 gave
+        (sec_v_binance(Action.RULING, entry_number="7"), "2024-06-20T11:00:00+00:00"),
+        (sec_v_binance(Action.RULING, entry_number="8"), "2024-06-20T12:00:00+00:00"),  # same day, another entry
+        (sec_v_binance(Action.RULING, action_detail="motion to dismiss"), "2024-06-21T10:00:00+00:00"),
+        (extraction(action=Action.NONE), "2024-06-05T11:00:00+00:00"),  # the same story about no case
+    ]
+    events = "SELECT case_id, action, event_day, identity, entry_no, release_no, action_detail FROM events ORDER BY id"
+    one_by_one = factories.memory_database()
+    stored = []
+    for db, per_item in ((memory_db, False), (one_by_one, True)):
+        source = factories.feed(db)
+        items = [
+            PlannedItem(factories.feed_item("SEC v. Binance", key=f"entry-{number}", published_at=at), what)
+            for number, (what, at) in enumerate(sequence)
+        ]
+        health = HealthPlan(next_poll_at="2024-07-01T00:00:00+00:00", retry_at="2024-07-01T00:00:00+00:00")
+        for batch in [[item] for item in items] if per_item else [items]:
+            plan = FeedPlan(source.id, tuple(batch), opens_cases=True, alert_since=None, health=health)
+            store_plan(db, plan, match=lambda **_: [])
+        joined = db.execute("SELECT item_key, event_id FROM items ORDER BY id").fetchall()
+        stored.append((joined, db.execute(events).fetchall()))
+    assert stored[0] == stored[1]
+    joined, made = stored[0]
+    assert [event_id for _, event_id in joined] == [1, 1, 2, 1, 3, 4, 3, 2]
+    assert len(made) == 4
