@@ -115,8 +115,8 @@ def describe(url: str | Path) -> str:
     """``url`` fit to show people and logs: a password (in the user part or a
     ``password=`` parameter) reads ``***``."""
     text = str(url)
-    if "://" not in text:
-        return text
+    if "://" not in text or _password(text) is None:
+        return text  # as written: rebuilding would shorten sqlite:////abs/path
     parts = urlsplit(text)
     netloc = parts.netloc
     if parts.password is not None:
