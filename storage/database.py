@@ -131,9 +131,10 @@ def _connect_sqlite(path: str, busy_timeout_ms: int, for_another_thread: bool) -
 
 
 @contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: Database, *, exclusive: bool = True) -> Iterator[Database]:
     """A transaction that takes the write lock at its start (``BEGIN IMMEDIATE``;
-    on PostgreSQL the database's advisory write lock, :func:`storage.engine.begin_write`).
+    on PostgreSQL the database's advisory write lock, :func:`storage.engine.begin_write`;
+    ``exclusive=False``: on PostgreSQL only row locks, for the outbox).
 
     sqlite-utils' ``atomic()`` begins a deferred transaction, and a deferred
     reader that later writes fails at once with "database is locked" when
@@ -150,7 +151,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
             yield db
         return
     try:
-        begin_write(db)
+        begin_write(db, exclusive=exclusive)
         try:
             yield db
             db.execute("COMMIT")
