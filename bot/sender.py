@@ -345,7 +345,7 @@ class AlertSender:
                 continue
             views = [outbox.alert_view(db, a) for a in batch]
             common = {"channel": channel_id, "metadata": alert_metadata(batch[0].id), "unfurl_links": False}
-            self.sleep(max(0.0, outbox.turn_free_at(db, team_id, channel_id) - self.clock()))
+            self.sleep(max(0.0, outbox.channel_free_at(db, team_id, channel_id) - self.clock()))
             try:
                 ts = self._post_or_fallback(
                     slack,

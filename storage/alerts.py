@@ -293,13 +293,23 @@ def turn_time(unix_time: float) -> str:
     return datetime.fromtimestamp(unix_time, UTC).isoformat(timespec="microseconds")
 
 
+_DUE_WITHOUT_TURN = """
+FROM alerts WHERE status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? AND NOT EXISTS (
+    SELECT 1 FROM channel_turns AS turns WHERE turns.team_id = alerts.team_id AND turns.channel_id = alerts.channel_id)
+"""
+
+
 def open_turns(db: Database, *, now: float) -> None:
     """Make the turn of each channel that has a due instant alert and none yet
-    (so that enqueueing alerts never writes one)."""
+    (so that enqueueing alerts never writes one). Reads first: an idle sender
+    never asks for the write lock."""
+    at = turn_time(now)
+    if db.execute(f"SELECT 1 {_DUE_WITHOUT_TURN} LIMIT 1", [at]).fetchone() is None:
+        return
     db.execute(
-        "INSERT INTO channel_turns (team_id, channel_id) SELECT DISTINCT team_id, channel_id FROM alerts "
-        "WHERE status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? ON CONFLICT DO NOTHING",
-        [turn_time(now)],
+        f"INSERT INTO channel_turns (team_id, channel_id) SELECT DISTINCT team_id, channel_id {_DUE_WITHOUT_TURN} "
+        "ON CONFLICT DO NOTHING",
+        [at],
     )
 
 
@@ -311,6 +321,8 @@ def claim_next(db: Database, *, now: float, interval: float) -> Alert | None:
     (its earlier ``claimed_at`` bounds the search for a maybe-posted message), or
     None when no channel may be posted to now. :func:`open_turns` first."""
     at = turn_time(now)
+    if db.execute(_NEXT_TURN, [at]).fetchone() is None:
+        return None  # read first: an idle sender never asks for the write lock
     with write_transaction(db, exclusive=False):
         turn = db.execute(_NEXT_TURN + skip_locked(db, "turns"), [at]).fetchone()
         if turn is None:
@@ -354,7 +366,7 @@ def hold_turn(db: Database, team_id: str, channel_id: str, *, until: float) -> N
     )
 
 
-def turn_free_at(db: Database, team_id: str, channel_id: str) -> float:
+def channel_free_at(db: Database, team_id: str, channel_id: str) -> float:
     """When the channel's turn is free (Unix time; 0 if it has none yet)."""
     row = db.execute(
         "SELECT free_at FROM channel_turns WHERE team_id = ? AND channel_id = ?", [team_id, channel_id]
