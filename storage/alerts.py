@@ -175,7 +175,9 @@ _ALERT_COLUMNS = (
 )
 
 
-def _alerts(db: Database, where: str, params: list) -> list[Alert]:
+def _alerts(db: Database, where: str, params: list, *, joined: str = "") -> list[Alert]:
+    """The alerts ``where`` selects (of ``alerts``, or ``alerts`` + ``joined`` with its columns qualified)."""
+    columns = ", ".join(f"alerts.{column}" for column in _ALERT_COLUMNS.split(", ")) if joined else _ALERT_COLUMNS
     return [
         Alert(
             **{
@@ -185,7 +187,7 @@ def _alerts(db: Database, where: str, params: list) -> list[Alert]:
                 "maybe_posted": bool(row["maybe_posted"]),
             }
         )
-        for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)
+        for row in db.query(f"SELECT {columns} FROM alerts {joined} WHERE {where}", params)
     ]
 
 
@@ -275,17 +277,21 @@ def release_stale(db: Database, alert_id: int) -> None:
 
 
 # --- channel turns: one alert in flight per channel, paced, across processes ----------
+# Every move out of 'sending' (mark_sent, reschedule, mark_failed, release_stale, unclaim)
+# frees the turn in its transaction. The claim tests the turn row's own columns, which
+# PostgreSQL rechecks on the new version of a row another sender claimed meanwhile; the
+# alert it read may be stale then, and ``claim`` (status = 'pending') says so.
 
-_NEXT_TURN = f"""
-SELECT turns.team_id, turns.channel_id FROM channel_turns AS turns
-WHERE turns.free_at <= ?1 AND turns.team_id NOT IN ({PAUSED_TEAMS})
-  AND (turns.sending_alert IS NULL OR NOT EXISTS (
-        SELECT 1 FROM alerts AS held WHERE held.id = turns.sending_alert AND held.status = 'sending'))
-  AND EXISTS (
-        SELECT 1 FROM alerts WHERE alerts.team_id = turns.team_id AND alerts.channel_id = turns.channel_id
-        AND alerts.status = 'pending' AND alerts.mode = 'instant' AND alerts.next_attempt_at <= ?1)
-ORDER BY turns.free_at, turns.team_id, turns.channel_id LIMIT 1
-"""
+# The oldest due instant alert (the queue's order, as due_alerts) of a channel whose turn is free.
+_TURN_JOIN = "JOIN channel_turns AS turns ON turns.team_id = alerts.team_id AND turns.channel_id = alerts.channel_id"
+_NEXT_DUE_WITH_TURN = (
+    "alerts.status = 'pending' AND alerts.mode = 'instant' AND alerts.next_attempt_at <= ?1 "
+    f"AND turns.free_at <= ?1 AND turns.sending_alert IS NULL AND alerts.team_id NOT IN ({PAUSED_TEAMS}) "
+    "ORDER BY alerts.id LIMIT 1"
+)
+
+
+_CLAIM_ATTEMPTS = 3
 
 
 def turn_time(unix_time: float) -> str:
@@ -314,33 +320,26 @@ def open_turns(db: Database, *, now: float) -> None:
 
 
 def claim_next(db: Database, *, now: float, interval: float) -> Alert | None:
-    """Claim the oldest due instant alert of the channel whose turn has been free
-    longest (none in flight, paced, workspace not paused), and the turn with it,
-    in one short transaction: on PostgreSQL senders in other processes skip that
-    turn and take other channels. Returns the alert as it was before the claim
+    """Claim the oldest due instant alert of a channel whose turn is free (none
+    in flight, paced, workspace not paused), and the turn with it, in one short
+    transaction: on PostgreSQL senders in other processes skip that turn and
+    take other channels' alerts. Returns the alert as it was before the claim
     (its earlier ``claimed_at`` bounds the search for a maybe-posted message), or
     None when no channel may be posted to now. :func:`open_turns` first."""
     at = turn_time(now)
-    if db.execute(_NEXT_TURN, [at]).fetchone() is None:
-        return None  # read first: an idle sender never asks for the write lock
-    with write_transaction(db, exclusive=False):
-        turn = db.execute(_NEXT_TURN + skip_locked(db, "turns"), [at]).fetchone()
-        if turn is None:
-            return None
-        team_id, channel_id = turn
-        oldest = _alerts(
-            db,
-            "team_id = ? AND channel_id = ? AND status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? "
-            "ORDER BY id LIMIT 1",
-            [team_id, channel_id, at],
-        )
-        if not oldest or not claim(db, oldest[0].id):
-            return None
-        db.execute(
-            "UPDATE channel_turns SET sending_alert = ?, free_at = ? WHERE team_id = ? AND channel_id = ?",
-            [oldest[0].id, turn_time(now + interval), team_id, channel_id],
-        )
-    return oldest[0]
+    for _ in range(_CLAIM_ATTEMPTS):
+        if not _alerts(db, _NEXT_DUE_WITH_TURN, [at], joined=_TURN_JOIN):
+            return None  # read first: an idle sender never asks for the write lock
+        with write_transaction(db, exclusive=False):
+            oldest = _alerts(db, _NEXT_DUE_WITH_TURN + skip_locked(db, "turns"), [at], joined=_TURN_JOIN)
+            if oldest and claim(db, oldest[0].id):
+                db.execute(
+                    "UPDATE channel_turns SET sending_alert = ?, free_at = ? WHERE team_id = ? AND channel_id = ?",
+                    [oldest[0].id, turn_time(now + interval), oldest[0].team_id, oldest[0].channel_id],
+                )
+                return oldest[0]
+        # On PostgreSQL: another sender took that alert after this statement's snapshot; look again.
+    return None
 
 
 def unclaim(db: Database, alert: Alert) -> None:
