@@ -235,12 +235,11 @@ def claim_stale_sends(db: Database, *, older_than: timedelta, now: datetime | No
     message it may have posted still starts before that first claim."""
     now = aware(now, "now") if now is not None else datetime.now(UTC)
     cutoff = (now - older_than).astimezone(UTC).isoformat(timespec="seconds")
+    stale_where = "status = 'sending' AND coalesce(recovery_at, claimed_at) < ? ORDER BY id"
+    if not _alerts(db, stale_where, [cutoff]):
+        return []  # read first: an idle sender never asks for the write lock
     with write_transaction(db, exclusive=False):
-        stale = _alerts(
-            db,
-            "status = 'sending' AND coalesce(recovery_at, claimed_at) < ? ORDER BY id" + skip_locked(db, "alerts"),
-            [cutoff],
-        )
+        stale = _alerts(db, stale_where + skip_locked(db, "alerts"), [cutoff])
         db.conn.executemany(
             "UPDATE alerts SET recovery_at = ? WHERE id = ?", [(now.isoformat(timespec="seconds"), a.id) for a in stale]
         )
