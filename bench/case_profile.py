@@ -58,7 +58,7 @@ def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | Non
 
     search.SearchCache.search = timed_search  # type: ignore[method-assign]
     settings = settings_from_env()
-    databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
+    databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
     app = create_app(
         settings,
         databases,

@@ -1,4 +1,4 @@
-"""The ``python -m bot`` command line: demo, poll, case, extract, run."""
+"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from bot.config import ENVIRONMENT, ConfigError, EnvVar, environment_of, load_do
 from feeds.catalog import CatalogError
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.progress import PollProgress
+    from storage.engine import Connection
 
 DEMO_HINT = "To try Casewatch without Slack, run: python -m bot demo"
 
@@ -37,6 +39,17 @@ def existing_database(path: Path, named_by: str = "CASEWATCH_DB") -> Path:
     if not path.is_file():
         raise MissingDatabase(path, named_by)
     return path
+
+
+def open_existing(settings: Settings) -> Connection:
+    """The database of a command that only reads it: a SQLite file must exist
+    (:class:`MissingDatabase`); a PostgreSQL server is asked (its database made
+    by ``python -m bot migrate`` or ``run``)."""
+    from storage.database import open_database
+
+    if settings.on_postgresql:
+        return open_database(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
+    return open_database(existing_database(settings.db_path))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -65,7 +78,7 @@ def _poll(args: argparse.Namespace) -> int:
 
     settings = settings_from_env(need_contact=True)
     set_news_window(settings.news_window_days)
-    databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
+    databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
     db = databases.get()
     specs = load_catalog(settings.feeds_path)
     try:
@@ -114,11 +127,10 @@ def showing_progress(total: int) -> Iterator[PollProgress]:
 
 def _case(args: argparse.Namespace) -> int:
     from handlers.case_answer import plain_answer
-    from storage.database import open_database
     from storage.search import search_cases
 
     settings = settings_from_env()
-    db = open_database(existing_database(settings.db_path))
+    db = open_existing(settings)
     print(plain_answer(search_cases(db, " ".join(args.query))))
     return 0
 
@@ -185,7 +197,6 @@ def _feeds(args: argparse.Namespace) -> int:
     from feeds.probe import NotAFeed, probe
     from feeds.types import count
     from handlers.feeds_answer import feed_statuses, plain_feed_list
-    from storage.database import open_database
     from storage.feeds import sync_catalog
 
     if args.action == "check":
@@ -209,7 +220,7 @@ def _feeds(args: argparse.Namespace) -> int:
         print(f"{len(specs) - failed} of {len(specs)} feeds answer with a readable feed.")
         return 1 if failed else 0
     settings = settings_from_env()
-    db = open_database(existing_database(settings.db_path))
+    db = open_existing(settings)
     sync_catalog(db, load_catalog(settings.feeds_path))
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org
     print(plain_feed_list(feed_statuses(db), colour=colour))
@@ -230,7 +241,7 @@ def _digest(args: argparse.Namespace) -> int:
         if settings.oauth
         else WebApiPoster(sender_client(settings))
     )
-    sender = AlertSender(ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms), slack)
+    sender = AlertSender(ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms), slack)
     period = WatchMode.WEEKLY if args.weekly else WatchMode.DAILY
     posted = sender.send_digests((period,), period=period)
     print(f"{posted} {period} digest{'s' if posted != 1 else ''} posted.")
@@ -241,15 +252,28 @@ def _audit(args: argparse.Namespace) -> int:
     import csv
 
     from storage.audit import AUDIT_COLUMNS, audit_rows
-    from storage.database import open_database
 
     settings = settings_from_env()
-    db = open_database(existing_database(settings.db_path))
+    db = open_existing(settings)
     opened = open(args.output, "w", newline="", encoding="utf-8") if args.output else contextlib.nullcontext(sys.stdout)  # noqa: SIM115
     with opened as output:
         writer = csv.writer(output)
         writer.writerow(AUDIT_COLUMNS)
         writer.writerows(audit_rows(db, args.team))
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from storage.database import migrate
+
+    settings = settings_from_env()
+    applied = migrate(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
+    if not applied:
+        print(f"{settings.db_shown}: up to date.")
+        return 0
+    for name in applied:
+        print(f"applied {name}")
+    print(f"{settings.db_shown}: {len(applied)} migration{'s' if len(applied) != 1 else ''} applied.")
     return 0
 
 
@@ -292,6 +316,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "digest": (
         "post the pending daily (or --weekly) digests now",
         "Post the pending daily (or weekly) digests to Slack now, instead of waiting for run's digest time.",
+    ),
+    "migrate": (
+        "apply the database's pending migrations now",
+        "Create the database if need be and apply its pending migrations (on PostgreSQL one process at a time), "
+        "printing each one applied, or that it is up to date. Every other command refuses a database made by a "
+        "newer Casewatch.",
     ),
     "audit": (
         "export the audit trail as CSV",
@@ -366,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
         "feeds": _feeds,
         "digest": _digest,
         "audit": _audit,
+        "migrate": _migrate,
     }
     for name, handler in handlers.items():
         parsers[name].set_defaults(handler=handler)
@@ -407,6 +438,24 @@ def _command(argv: list[str] | None) -> int:
     except MissingDatabase as error:
         print(error, file=sys.stderr)
         return 1
+    except Exception as error:
+        refusal = database_refusal(error)
+        if refusal is None:
+            raise
+        print(f"casewatch: {refusal}", file=sys.stderr)
+        return 1
+
+
+def database_refusal(error: Exception) -> str | None:
+    """One line for a database this Casewatch cannot use (made by a newer one, not
+    sorted by code point, unreachable), the password never in it; None for a bug."""
+    from storage.database import StorageUnavailable
+    from storage.engine import CollationRefused
+    from storage.migrator import DatabaseTooNew
+
+    if isinstance(error, DatabaseTooNew | CollationRefused | StorageUnavailable):
+        return str(error)
+    return None
 
 
 if __name__ == "__main__":

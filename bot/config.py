@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import load_dotenv
 
 from feeds.catalog import BUNDLED_CATALOG
+from storage.engine import POSTGRESQL, SQLITE, describe, parse_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -49,8 +50,8 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar(
         "CASEWATCH_DB",
         "./casewatch.db",
-        "the SQLite file",
-        ("poll", "case", "run", "feeds", "digest", "audit"),
+        "the database: a SQLite file (a path or sqlite:///path) or postgresql://user:pass@host/db",
+        ("poll", "case", "run", "feeds", "digest", "audit", "migrate"),
     ),
     EnvVar("CASEWATCH_FEEDS", "the bundled feeds/catalog.toml", "the feed catalog", ("poll", "run", "feeds")),
     EnvVar("CASEWATCH_CONTACT", "", "e-mail address in the User-Agent (the SEC refuses anonymous clients)", _FETCHING),
@@ -60,7 +61,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "CASEWATCH_BUSY_TIMEOUT_SECONDS",
         "10",
         "how long a write waits for another process's lock",
-        ("poll", "run", "digest"),
+        ("poll", "run", "digest", "migrate"),
     ),
     EnvVar(
         "CASEWATCH_NEWS_WINDOW_DAYS",
@@ -94,9 +95,12 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+OAUTH_NEEDS_SQLITE = "OAuth installs need SQLite for now: set CASEWATCH_DB to a file, or use SLACK_BOT_TOKEN"
+
+
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path
+    db_url: str  # a SQLite path or ``sqlite:///path``, or a ``postgresql://`` URL (storage.engine.parse_url)
     feeds_path: Path
     contact: str
     allow_private_feeds: bool
@@ -123,6 +127,23 @@ class Settings:
     slack_client_id: str = ""
     slack_client_secret: str = ""
     slack_redirect_uri: str = ""
+
+    @property
+    def on_postgresql(self) -> bool:
+        return parse_url(self.db_url).engine == POSTGRESQL
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file, for what only SQLite can hold (slack_sdk's OAuth stores)."""
+        url = parse_url(self.db_url)
+        if url.engine != SQLITE:
+            raise ValueError(f"{describe(self.db_url)} is not a SQLite file")
+        return Path(url.target)
+
+    @property
+    def db_shown(self) -> str:
+        """The database as people may see it: a PostgreSQL password masked."""
+        return describe(self.db_url)
 
     @property
     def busy_timeout_ms(self) -> int:
@@ -217,6 +238,14 @@ def settings_from_env(
     redirect_uri = env.get("SLACK_REDIRECT_URI", "").strip()
     if need_slack:
         problems += _slack_problems(bot_token, signing_secret, app_token, client_id, client_secret, serves_slack)
+    db_url = env.get("CASEWATCH_DB", "").strip() or "casewatch.db"
+    try:
+        engine = parse_url(db_url).engine
+    except ValueError as error:
+        problems.append(f"CASEWATCH_DB: {error}")
+        db_url, engine = "casewatch.db", SQLITE
+    if engine == POSTGRESQL and (client_id or client_secret):
+        problems.append(OAUTH_NEEDS_SQLITE)
     if redirect_uri and not redirect_uri.startswith("https://"):
         problems.append("SLACK_REDIRECT_URI must be an https URL ending in /slack/oauth_redirect")
 
@@ -244,7 +273,7 @@ def settings_from_env(
     auth_check = seconds("CASEWATCH_AUTH_CHECK_SECONDS", 300.0, 1, 86_400)
 
     settings = Settings(
-        db_path=Path(env.get("CASEWATCH_DB", "").strip() or "casewatch.db"),
+        db_url=db_url,
         feeds_path=feeds_path,
         contact=contact,
         allow_private_feeds=flag("CASEWATCH_ALLOW_PRIVATE_FEEDS"),

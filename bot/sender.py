@@ -4,7 +4,9 @@ It claims each due alert (so no two senders post it), posts it (threaded per
 case), and records the outcome. Its rules:
 
 - Posts to one channel are paced (one per ``post_interval`` seconds, about
-  what Slack allows); other channels do not wait behind a busy one.
+  what Slack allows) and one at a time, in queue order, however many
+  processes send: each channel has a turn in the database
+  (``storage.alerts.claim_next``); other channels do not wait behind a busy one.
 - A 429 holds the channel and the alert for its Retry-After.
 - A failure after the request may have reached Slack (a timeout, a dropped
   connection, a 5xx, an unreadable answer) means *maybe posted*: before
@@ -63,7 +65,7 @@ PERMANENT_ERRORS = (
 )
 MAX_BACKOFF_SECONDS = 300
 RECENT_SECONDS = 5  # look this far before a claim for the message it may have posted
-MAX_ROUNDS = 100  # rounds of one pass (each posts at most once per channel)
+MAX_CLAIMS = 500  # alerts one pass may post before it refreshes edits and checks the token again
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -73,43 +75,6 @@ def backoff_seconds(attempts: int) -> float:
 def iso_time(unix_time: float) -> str:
     """An ISO time as the outbox stores it, rounded up to the second (so a wait is never cut short)."""
     return datetime.fromtimestamp(math.ceil(unix_time), UTC).isoformat(timespec="seconds")
-
-
-class Pacer:
-    """When each channel may next be posted to: ``interval`` after its last
-    post, or later when a 429 asked us to wait. Thread-safe."""
-
-    def __init__(self, interval: float, clock: Callable[[], float]):
-        self.interval = interval
-        self.clock = clock
-        self._free_at: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def busy(self) -> frozenset[str]:
-        """The channels that must wait now."""
-        now = self.clock()
-        with self._lock:
-            for channel in [c for c, free_at in self._free_at.items() if free_at <= now]:
-                del self._free_at[channel]
-            return frozenset(self._free_at)
-
-    def wait_for(self, channel: str) -> float:
-        """Seconds until ``channel`` may be posted to (0 if now)."""
-        with self._lock:
-            return max(0.0, self._free_at.get(channel, 0.0) - self.clock())
-
-    def next_free_in(self) -> float | None:
-        """Seconds until the first busy channel may be posted to again (None if none is busy)."""
-        now = self.clock()
-        with self._lock:
-            return max(0.0, min(self._free_at.values()) - now) if self._free_at else None
-
-    def posted(self, channel: str) -> None:
-        self.hold(channel, self.interval)
-
-    def hold(self, channel: str, seconds: float) -> None:
-        with self._lock:
-            self._free_at[channel] = max(self._free_at.get(channel, 0.0), self.clock() + seconds)
 
 
 class AlertSender:
@@ -135,7 +100,7 @@ class AlertSender:
         self.auth_check_seconds = auth_check_seconds
         self.clock = clock
         self.sleep = sleep
-        self.pacer = Pacer(post_interval, clock)
+        self.post_interval = post_interval
         self.wake = threading.Event()
         self._next_auth_check = 0.0
 
@@ -161,32 +126,30 @@ class AlertSender:
 
     def pause(self) -> float:
         """How long the loop may sleep: until the next pass, or sooner when a
-        channel that had to wait may be posted to again."""
-        free_in = self.pacer.next_free_in()
-        return self.interval_seconds if free_in is None else min(self.interval_seconds, free_in)
+        channel's turn comes free (this process's or another's post)."""
+        now = self.clock()
+        free_at = outbox.next_turn_free_at(self.databases.get(), now=now)
+        return self.interval_seconds if free_at is None else min(self.interval_seconds, max(0.0, free_at - now))
 
     def deliver_due(self) -> int:
         """One pass: check the token when due, recover crashed sends, post due
-        alerts (at most one per channel per round, channels waiting for their
-        turn skipped), refresh changed ones. Returns alerts posted."""
+        alerts (each claimed with its channel's turn, so one at a time per
+        channel across processes, paced), refresh changed ones. Returns alerts posted."""
         self._check_token_when_due()
         db = self.databases.get()
-        for alert in outbox.stale_sending(db, older_than=self.stale_after):
+        for alert in outbox.claim_stale_sends(db, older_than=self.stale_after):
             self._recover(alert)
+        outbox.open_turns(db, now=self.clock())
         sent = 0
-        for _ in range(MAX_ROUNDS):
-            attempted = 0
-            due = outbox.due_alerts(db, now=self._now_iso(), skip_channels=self.pacer.busy())
-            for alert in due:
-                if self.pacer.wait_for(alert.channel_id):
-                    continue
-                slack = self._poster(alert.team_id)
-                if slack is None or not outbox.claim(db, alert.id):
-                    continue
-                attempted += 1
-                sent += self._send(alert, slack)
-            if not attempted:
+        for _ in range(MAX_CLAIMS):
+            alert = outbox.claim_next(db, now=self.clock(), interval=self.post_interval)
+            if alert is None:
                 break
+            slack = self._poster(alert.team_id)
+            if slack is None:
+                outbox.unclaim(db, alert)
+                continue
+            sent += self._send(alert, slack)
         for alert in outbox.alerts_to_update(db):
             self._refresh(alert)
         return sent
@@ -205,8 +168,9 @@ class AlertSender:
                 log.warning("the app is not installed in workspace %s: its alerts wait until it is", team_id)
         return None
 
-    def _now_iso(self) -> str:
-        return datetime.fromtimestamp(math.floor(self.clock()), UTC).isoformat(timespec="seconds")
+    def _paced(self) -> float:
+        """When a channel posted to now may be posted to again."""
+        return self.clock() + self.post_interval
 
     def _check_token_when_due(self) -> None:
         """``auth.test`` at start and every ``auth_check_seconds``; when the
@@ -262,52 +226,47 @@ class AlertSender:
         except SlackFailure as failure:
             self._failed([alert], failure)
             return 0
-        outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts)
+        outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts, turn_free_at=self._paced())
         return 1
 
     def _post_or_fallback(self, slack: SlackPoster, message: dict, fallback: dict) -> str:
         """Post ``message``; if Slack refuses it for its size or its blocks,
         post ``fallback`` (plain text) once instead. Returns the ts."""
         try:
-            return self._post(slack, message)
+            return slack.post(message)
         except SlackFailure as failure:
             if failure.code not in TOO_BIG_ERRORS:
                 raise
             log.warning("Slack refused a message (%s); posting it as plain text", failure.code)
-        return self._post(slack, fallback)
-
-    def _post(self, slack: SlackPoster, message: dict) -> str:
-        """One post, paced: the channel waits its interval after it, or a 429's Retry-After."""
-        channel = message["channel"]
-        try:
-            return slack.post(message)
-        except SlackFailure as failure:
-            if failure.retry_after is not None:
-                self.pacer.hold(channel, failure.retry_after)
-            raise
-        finally:
-            self.pacer.posted(channel)
+        return slack.post(fallback)
 
     def _failed(self, alerts: list[Alert], failure: SlackFailure) -> None:
-        """Record a failed post of ``alerts``: wait out a 429, hold them for a
-        permanent error, else try again later (looking first if maybe posted)."""
+        """Record a failed post of ``alerts``: wait out a 429 (the channel too),
+        hold them for a permanent error, else try again later (looking first if
+        maybe posted). The channel's turn is free again, paced from the attempt."""
         db = self.databases.get()
+        paced = self._paced()
         if failure.retry_after is not None:
-            at = iso_time(self.clock() + failure.retry_after)
+            until = self.clock() + failure.retry_after
+            at = iso_time(until)
             for alert in alerts:
-                outbox.reschedule(db, alert.id, at=at, error="rate limited (429)")
+                outbox.reschedule(db, alert.id, at=at, error="rate limited (429)", turn_free_at=max(paced, until))
         elif failure.code in PERMANENT_ERRORS:
             log.warning("alerts to %s failed for good: %s", alerts[0].channel_id, failure.code)
             for alert in alerts:
-                outbox.mark_failed(db, alert, failure.code)
+                outbox.mark_failed(db, alert, failure.code, turn_free_at=paced)
         else:
-            self._reschedule(alerts, failure, maybe_posted=failure.maybe_done)
+            self._reschedule(alerts, failure, maybe_posted=failure.maybe_done, turn_free_at=paced)
 
-    def _reschedule(self, alerts: list[Alert], failure: SlackFailure, *, maybe_posted: bool) -> None:
+    def _reschedule(
+        self, alerts: list[Alert], failure: SlackFailure, *, maybe_posted: bool, turn_free_at: float | None = None
+    ) -> None:
         db = self.databases.get()
         for alert in alerts:
             at = iso_time(self.clock() + backoff_seconds(alert.attempts + 1))
-            outbox.reschedule(db, alert.id, at=at, error=failure.code, maybe_posted=maybe_posted)
+            outbox.reschedule(
+                db, alert.id, at=at, error=failure.code, maybe_posted=maybe_posted, turn_free_at=turn_free_at
+            )
 
     def _refresh(self, alert: Alert) -> None:
         """An event gained a source after its alert went out: edit the message
@@ -329,7 +288,7 @@ class AlertSender:
         except SlackFailure as failure:
             log.warning("could not update alert %s: %s", alert.id, failure.code)
             if failure.retry_after is not None:
-                self.pacer.hold(alert.channel_id, failure.retry_after)
+                outbox.hold_turn(db, alert.team_id, alert.channel_id, until=self.clock() + failure.retry_after)
             if failure.retry_after is not None or not failure.refused:
                 return
         outbox.mark_updated(db, alert.id)
@@ -347,6 +306,7 @@ class AlertSender:
             ts = self._earlier_post(slack, alert, thread_ts)
         except SlackFailure as failure:
             log.warning("cannot check yet whether alert %s was posted: %s", alert.id, failure.code)
+            outbox.give_up_recovery(db, alert.id)
             return
         if ts:
             outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
@@ -385,7 +345,7 @@ class AlertSender:
                 continue
             views = [outbox.alert_view(db, a) for a in batch]
             common = {"channel": channel_id, "metadata": alert_metadata(batch[0].id), "unfurl_links": False}
-            self.sleep(self.pacer.wait_for(channel_id))
+            self.sleep(max(0.0, outbox.channel_free_at(db, team_id, channel_id) - self.clock()))
             try:
                 ts = self._post_or_fallback(
                     slack,
@@ -393,10 +353,13 @@ class AlertSender:
                     {**common, **digest_fallback(views, period=period)},
                 )
             except SlackFailure as failure:
+                until = self._paced() if failure.retry_after is None else self.clock() + failure.retry_after
+                outbox.hold_turn(db, team_id, channel_id, until=until)
                 ts = self._digest_posted_after_all(slack, failure, batch[0])
                 if ts is None:
                     self._failed(batch, failure)
                     continue
+            outbox.hold_turn(db, team_id, channel_id, until=self._paced())
             for alert in batch:
                 outbox.mark_sent(db, alert, ts=ts, thread_ts=None, record_thread=False)
             posted += 1

@@ -164,7 +164,8 @@ def oauth_mode(
 
 def run(settings: Settings) -> None:
     set_news_window(settings.news_window_days)
-    databases = ThreadDatabases(settings.db_path, busy_timeout_ms=settings.busy_timeout_ms)
+    log.info("database: %s", settings.db_shown)
+    databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
     sync_catalog(databases.get(), load_catalog(settings.feeds_path))
     client = web_client(settings)
     fetcher = Fetcher(

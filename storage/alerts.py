@@ -16,6 +16,13 @@ pending → sending (``claim``); sending → pending (``reschedule``,
 (``requeue_failed``, ``requeue_failed_with``); pending → cancelled (the watch
 removed); any but sent → sent (``mark_sent``: Slack has the message, even when
 another sender released the claim meanwhile).
+
+Senders in any number of processes take turns per channel (``channel_turns``,
+:func:`claim_next`): a channel has at most one alert in flight, and its next is
+claimed no sooner than its turn is free again, paced from the last post (or a
+429's Retry-After). The turn is freed in the same transaction that records the
+outcome, so a case's first alert is recorded with its thread before the
+channel's next alert can be claimed: replies always find their thread.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from feeds.vocabulary import Action, AlertStatus, WatchMode
 from storage import audit
 from storage.cases import CaseView, case_view, entry_headline
 from storage.database import now_iso, write_transaction
+from storage.engine import skip_locked
 from storage.related import RelatedCase, watched_related
 from storage.watch_filters import HiddenHit, filters_of, record_hidden
 from storage.workspaces import PAUSED_TEAMS
@@ -167,7 +175,9 @@ _ALERT_COLUMNS = (
 )
 
 
-def _alerts(db: Database, where: str, params: list) -> list[Alert]:
+def _alerts(db: Database, where: str, params: list, *, joined: str = "") -> list[Alert]:
+    """The alerts ``where`` selects (of ``alerts``, or ``alerts`` + ``joined`` with its columns qualified)."""
+    columns = ", ".join(f"alerts.{column}" for column in _ALERT_COLUMNS.split(", ")) if joined else _ALERT_COLUMNS
     return [
         Alert(
             **{
@@ -177,7 +187,7 @@ def _alerts(db: Database, where: str, params: list) -> list[Alert]:
                 "maybe_posted": bool(row["maybe_posted"]),
             }
         )
-        for row in db.query(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {where}", params)
+        for row in db.query(f"SELECT {columns} FROM alerts {joined} WHERE {where}", params)
     ]
 
 
@@ -217,12 +227,28 @@ def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[Watc
     )
 
 
-def stale_sending(db: Database, *, older_than: timedelta, now: datetime | None = None) -> list[Alert]:
+def claim_stale_sends(db: Database, *, older_than: timedelta, now: datetime | None = None) -> list[Alert]:
     """Alerts claimed by a sender that never recorded the outcome (it crashed),
-    ``older_than`` before ``now`` (an aware time; default: the clock)."""
+    ``older_than`` before ``now`` (an aware time; default: the clock), each taken
+    for recovery by this caller only: another process passes over it until it is
+    stale again (``recovery_at``). ``claimed_at`` is kept, so the search for the
+    message it may have posted still starts before that first claim."""
     now = aware(now, "now") if now is not None else datetime.now(UTC)
     cutoff = (now - older_than).astimezone(UTC).isoformat(timespec="seconds")
-    return _alerts(db, "status = 'sending' AND claimed_at < ? ORDER BY id", [cutoff])
+    stale_where = "status = 'sending' AND coalesce(recovery_at, claimed_at) < ? ORDER BY id"
+    if not _alerts(db, stale_where, [cutoff]):
+        return []  # read first: an idle sender never asks for the write lock
+    with write_transaction(db, exclusive=False):
+        stale = _alerts(db, stale_where + skip_locked(db, "alerts"), [cutoff])
+        db.conn.executemany(
+            "UPDATE alerts SET recovery_at = ? WHERE id = ?", [(now.isoformat(timespec="seconds"), a.id) for a in stale]
+        )
+    return stale
+
+
+def give_up_recovery(db: Database, alert_id: int) -> None:
+    """Slack could not say whether a stale send was posted: any sender may check it again."""
+    db.execute("UPDATE alerts SET recovery_at = NULL WHERE id = ? AND status = 'sending'", [alert_id])
 
 
 def alerts_to_update(db: Database, *, limit: int = 20) -> list[Alert]:
@@ -239,8 +265,127 @@ def claim(db: Database, alert_id: int) -> bool:
 
 
 def release_stale(db: Database, alert_id: int) -> None:
+    """A stale send was not posted: pending again, and its channel's turn free."""
+    with write_transaction(db, exclusive=False):
+        db.execute(
+            "UPDATE alerts SET status = 'pending', claimed_at = NULL, recovery_at = NULL "
+            "WHERE id = ? AND status = 'sending'",
+            [alert_id],
+        )
+        _free_turn(db, alert_id, None)
+
+
+# --- channel turns: one alert in flight per channel, paced, across processes ----------
+# Every move out of 'sending' (mark_sent, reschedule, mark_failed, release_stale, unclaim)
+# frees the turn in its transaction. The claim tests the turn row's own columns, which
+# PostgreSQL rechecks on the new version of a row another sender claimed meanwhile; the
+# alert it read may be stale then, and ``claim`` (status = 'pending') says so.
+
+# The oldest due instant alert (the queue's order, as due_alerts) of a channel whose turn is free.
+_TURN_JOIN = "JOIN channel_turns AS turns ON turns.team_id = alerts.team_id AND turns.channel_id = alerts.channel_id"
+_NEXT_DUE_WITH_TURN = (
+    "alerts.status = 'pending' AND alerts.mode = 'instant' AND alerts.next_attempt_at <= ?1 "
+    f"AND turns.free_at <= ?1 AND turns.sending_alert IS NULL AND alerts.team_id NOT IN ({PAUSED_TEAMS}) "
+    "ORDER BY alerts.id LIMIT 1"
+)
+
+
+_CLAIM_ATTEMPTS = 3
+
+
+def turn_time(unix_time: float) -> str:
+    """A turn's time: ISO to the microsecond (sorts with the outbox's times to the second)."""
+    return datetime.fromtimestamp(unix_time, UTC).isoformat(timespec="microseconds")
+
+
+_DUE_WITHOUT_TURN = """
+FROM alerts WHERE status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? AND NOT EXISTS (
+    SELECT 1 FROM channel_turns AS turns WHERE turns.team_id = alerts.team_id AND turns.channel_id = alerts.channel_id)
+"""
+
+
+def open_turns(db: Database, *, now: float) -> None:
+    """Make the turn of each channel that has a due instant alert and none yet
+    (so that enqueueing alerts never writes one). Reads first: an idle sender
+    never asks for the write lock."""
+    at = turn_time(now)
+    if db.execute(f"SELECT 1 {_DUE_WITHOUT_TURN} LIMIT 1", [at]).fetchone() is None:
+        return
     db.execute(
-        "UPDATE alerts SET status = 'pending', claimed_at = NULL WHERE id = ? AND status = 'sending'", [alert_id]
+        f"INSERT INTO channel_turns (team_id, channel_id) SELECT DISTINCT team_id, channel_id {_DUE_WITHOUT_TURN} "
+        "ON CONFLICT DO NOTHING",
+        [at],
+    )
+
+
+def claim_next(db: Database, *, now: float, interval: float) -> Alert | None:
+    """Claim the oldest due instant alert of a channel whose turn is free (none
+    in flight, paced, workspace not paused), and the turn with it, in one short
+    transaction: on PostgreSQL senders in other processes skip that turn and
+    take other channels' alerts. Returns the alert as it was before the claim
+    (its earlier ``claimed_at`` bounds the search for a maybe-posted message), or
+    None when no channel may be posted to now. :func:`open_turns` first."""
+    at = turn_time(now)
+    for _ in range(_CLAIM_ATTEMPTS):
+        if not _alerts(db, _NEXT_DUE_WITH_TURN, [at], joined=_TURN_JOIN):
+            return None  # read first: an idle sender never asks for the write lock
+        with write_transaction(db, exclusive=False):
+            oldest = _alerts(db, _NEXT_DUE_WITH_TURN + skip_locked(db, "turns"), [at], joined=_TURN_JOIN)
+            if oldest and claim(db, oldest[0].id):
+                db.execute(
+                    "UPDATE channel_turns SET sending_alert = ?, free_at = ? WHERE team_id = ? AND channel_id = ?",
+                    [oldest[0].id, turn_time(now + interval), oldest[0].team_id, oldest[0].channel_id],
+                )
+                return oldest[0]
+        # On PostgreSQL: another sender took that alert after this statement's snapshot; look again.
+    return None
+
+
+def unclaim(db: Database, alert: Alert) -> None:
+    """Put back a claimed alert that was not tried (its workspace has no poster):
+    as it was, its attempt not counted, its channel's turn free."""
+    with write_transaction(db, exclusive=False):
+        db.execute(
+            "UPDATE alerts SET status = 'pending', claimed_at = ?, attempts = ? WHERE id = ? AND status = 'sending'",
+            [alert.claimed_at, alert.attempts, alert.id],
+        )
+        _free_turn(db, alert.id, None)
+
+
+def hold_turn(db: Database, team_id: str, channel_id: str, *, until: float) -> None:
+    """Nothing more is posted to the channel before ``until`` (Unix time): after a
+    digest, or a 429 answering an edit."""
+    at = turn_time(until)
+    db.execute(
+        "INSERT INTO channel_turns (team_id, channel_id, free_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (team_id, channel_id) DO UPDATE SET free_at = excluded.free_at "
+        "WHERE channel_turns.free_at < excluded.free_at",
+        [team_id, channel_id, at],
+    )
+
+
+def channel_free_at(db: Database, team_id: str, channel_id: str) -> float:
+    """When the channel's turn is free (Unix time; 0 if it has none yet)."""
+    row = db.execute(
+        "SELECT free_at FROM channel_turns WHERE team_id = ? AND channel_id = ?", [team_id, channel_id]
+    ).fetchone()
+    return datetime.fromisoformat(row[0]).timestamp() if row and row[0] else 0.0
+
+
+def next_turn_free_at(db: Database, *, now: float) -> float | None:
+    """The earliest time after ``now`` at which a turn comes free (Unix time), if any."""
+    (earliest,) = db.execute("SELECT min(free_at) FROM channel_turns WHERE free_at > ?", [turn_time(now)]).fetchone()
+    return datetime.fromisoformat(earliest).timestamp() if earliest else None
+
+
+def _free_turn(db: Database, alert_id: int, free_at: float | None) -> None:
+    """The turn that ``alert_id`` held is free again, not before ``free_at`` (Unix
+    time; None: when the claim said). Inside the caller's transaction."""
+    at = turn_time(free_at) if free_at is not None else ""
+    db.execute(
+        "UPDATE channel_turns SET sending_alert = NULL, free_at = CASE WHEN ? > free_at THEN ? ELSE free_at END "
+        "WHERE sending_alert = ?",
+        [at, at, alert_id],
     )
 
 
@@ -254,21 +399,32 @@ def thread_for(db: Database, team_id: str, channel_id: str, case_id: int | None)
     return row[0] if row else None
 
 
-def mark_sent(db: Database, alert: Alert, *, ts: str, thread_ts: str | None, record_thread: bool = True) -> None:
+def mark_sent(
+    db: Database,
+    alert: Alert,
+    *,
+    ts: str,
+    thread_ts: str | None,
+    record_thread: bool = True,
+    turn_free_at: float | None = None,
+) -> None:
     """Record delivery, the case's thread, the watch's counters and the audit row,
+    and free the channel's turn (not before ``turn_free_at``, Unix time),
     atomically, once (an alert already recorded as sent is left as it is)."""
     now = now_iso()
-    with write_transaction(db):
+    with write_transaction(db, exclusive=False):
+        _free_turn(db, alert.id, turn_free_at)
         recorded = db.execute(
             "UPDATE alerts SET status = 'sent', message_ts = ?, thread_ts = ?, sent_at = ?, last_error = NULL, maybe_posted = 0, "
-            "needs_update = 0 WHERE id = ? AND status != 'sent'",
+            "needs_update = 0, recovery_at = NULL WHERE id = ? AND status != 'sent'",
             [ts, thread_ts, now, alert.id],
         ).rowcount
         if not recorded:
             return
         if record_thread and alert.case_id is not None and thread_ts is None:
             db.execute(
-                "INSERT OR IGNORE INTO case_threads (team_id, channel_id, case_id, thread_ts) VALUES (?, ?, ?, ?)",
+                "INSERT INTO case_threads (team_id, channel_id, case_id, thread_ts) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 [alert.team_id, alert.channel_id, alert.case_id, ts],
             )
         _count_delivery(db, alert, now)
@@ -297,21 +453,35 @@ def mark_updated(db: Database, alert_id: int) -> None:
     db.execute("UPDATE alerts SET needs_update = 0 WHERE id = ?", [alert_id])
 
 
-def reschedule(db: Database, alert_id: int, *, at: str, error: str, maybe_posted: bool = False) -> None:
-    """Try the claimed alert again at ``at`` (ISO time). ``maybe_posted``: the attempt
-    may have reached Slack, so keep its claim time and say so (see module doc)."""
-    db.execute(
-        "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ?, maybe_posted = ?, "
-        "claimed_at = CASE WHEN ? THEN claimed_at END WHERE id = ? AND status = 'sending'",
-        [at, error[:300], int(maybe_posted), int(maybe_posted), alert_id],
-    )
+def reschedule(
+    db: Database,
+    alert_id: int,
+    *,
+    at: str,
+    error: str,
+    maybe_posted: bool = False,
+    turn_free_at: float | None = None,
+) -> None:
+    """Try the claimed alert again at ``at`` (ISO time), its channel's turn free
+    (not before ``turn_free_at``, Unix time). ``maybe_posted``: the attempt may have
+    reached Slack, so keep its claim time and say so (see module doc)."""
+    with write_transaction(db, exclusive=False):
+        db.execute(
+            "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ?, maybe_posted = ?, "
+            "claimed_at = CASE WHEN ? = 1 THEN claimed_at END, recovery_at = NULL WHERE id = ? AND status = 'sending'",
+            [at, error[:300], int(maybe_posted), int(maybe_posted), alert_id],
+        )
+        _free_turn(db, alert_id, turn_free_at)
 
 
-def mark_failed(db: Database, alert: Alert, error: str) -> None:
-    """The claimed alert failed for good (a permanent Slack error); the channel's watches show why."""
-    with write_transaction(db):
+def mark_failed(db: Database, alert: Alert, error: str, *, turn_free_at: float | None = None) -> None:
+    """The claimed alert failed for good (a permanent Slack error); the channel's
+    watches show why, and its turn is free (not before ``turn_free_at``)."""
+    with write_transaction(db, exclusive=False):
+        _free_turn(db, alert.id, turn_free_at)
         failed = db.execute(
-            "UPDATE alerts SET status = 'failed', claimed_at = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
+            "UPDATE alerts SET status = 'failed', claimed_at = NULL, recovery_at = NULL, last_error = ? "
+            "WHERE id = ? AND status = 'sending'",
             [error[:300], alert.id],
         ).rowcount
         if not failed:

@@ -75,20 +75,7 @@ def open_database(
     opens one here for a thread to adopt later. A write waits up to
     ``busy_timeout_ms`` for another writer's lock. Raises
     ``storage.migrator.DatabaseTooNew`` for a database made by a newer Casewatch."""
-    url = parse_url(url_or_path)
-    if url.engine == POSTGRESQL:
-        return _open_postgres(url.target, busy_timeout_ms)
-    return _open_sqlite(url.target, busy_timeout_ms, for_another_thread)
-
-
-def _open_postgres(url: str, busy_timeout_ms: int) -> PgDatabase:
-    try:
-        db = PgDatabase.connect(url, lock_timeout_ms=busy_timeout_ms)
-    except Exception as error:
-        reason = storage_reason(error)
-        if reason is None:
-            raise
-        raise StorageUnavailable(f"storage: {reason} ({scrub(str(error).strip(), url)})") from None
+    db = _connect(url_or_path, busy_timeout_ms, for_another_thread)
     try:
         migrations.apply(db)
     except BaseException:
@@ -97,7 +84,35 @@ def _open_postgres(url: str, busy_timeout_ms: int) -> PgDatabase:
     return db
 
 
-def _open_sqlite(path: str, busy_timeout_ms: int, for_another_thread: bool) -> Database:
+def migrate(url_or_path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> list[str]:
+    """Apply the pending migrations to the database at ``url_or_path`` (creating
+    it if need be; on PostgreSQL under the runner's lock); returns their names
+    (empty: it was up to date). Raises ``storage.migrator.DatabaseTooNew``."""
+    db = _connect(url_or_path, busy_timeout_ms, for_another_thread=False)
+    try:
+        return migrations.apply(db)
+    finally:
+        db.close()
+
+
+def _connect(url_or_path: str | Path, busy_timeout_ms: int, for_another_thread: bool) -> Connection:
+    url = parse_url(url_or_path)
+    if url.engine == POSTGRESQL:
+        return _connect_postgres(url.target, busy_timeout_ms)
+    return _connect_sqlite(url.target, busy_timeout_ms, for_another_thread)
+
+
+def _connect_postgres(url: str, busy_timeout_ms: int) -> PgDatabase:
+    try:
+        return PgDatabase.connect(url, lock_timeout_ms=busy_timeout_ms)
+    except Exception as error:
+        reason = storage_reason(error)
+        if reason is None:
+            raise
+        raise StorageUnavailable(f"storage: {reason} ({scrub(str(error).strip(), url)})") from None
+
+
+def _connect_sqlite(path: str, busy_timeout_ms: int, for_another_thread: bool) -> Database:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(
@@ -112,14 +127,14 @@ def _open_sqlite(path: str, busy_timeout_ms: int, for_another_thread: bool) -> D
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     db.enable_wal()
-    migrations.apply(db)
     return db
 
 
 @contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: Database, *, exclusive: bool = True) -> Iterator[Database]:
     """A transaction that takes the write lock at its start (``BEGIN IMMEDIATE``;
-    on PostgreSQL the database's advisory write lock, :func:`storage.engine.begin_write`).
+    on PostgreSQL the database's advisory write lock, :func:`storage.engine.begin_write`;
+    ``exclusive=False``: on PostgreSQL only row locks, for the outbox).
 
     sqlite-utils' ``atomic()`` begins a deferred transaction, and a deferred
     reader that later writes fails at once with "database is locked" when
@@ -136,7 +151,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
             yield db
         return
     try:
-        begin_write(db)
+        begin_write(db, exclusive=exclusive)
         try:
             yield db
             db.execute("COMMIT")

@@ -115,8 +115,8 @@ def describe(url: str | Path) -> str:
     """``url`` fit to show people and logs: a password (in the user part or a
     ``password=`` parameter) reads ``***``."""
     text = str(url)
-    if "://" not in text:
-        return text
+    if "://" not in text or _password(text) is None:
+        return text  # as written: rebuilding would shorten sqlite:////abs/path
     parts = urlsplit(text)
     netloc = parts.netloc
     if parts.password is not None:
@@ -343,19 +343,30 @@ def pg_storage_reason(error: BaseException) -> str | None:
     return None
 
 
-def begin_write(db: Connection) -> None:
+def begin_write(db: Connection, *, exclusive: bool = True) -> None:
     """Begin a transaction holding the database's write lock: SQLite's ``BEGIN
     IMMEDIATE``; on PostgreSQL a transaction-scoped advisory lock (one round trip),
     so that storage/'s read-then-write steps (the next item id, find-or-create of
-    cases and events, the lease) stay as safe across processes as on SQLite."""
+    cases and events, the lease) stay as safe across processes as on SQLite.
+    ``exclusive=False``: on PostgreSQL a plain ``BEGIN``, for writes that row locks
+    and status conditions guard (the outbox), so they never wait behind ingest."""
     if isinstance(db, PgDatabase):
+        script = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})" if exclusive else "BEGIN"
         try:
-            db.executescript(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            db.executescript(script)
         except BaseException:
             db.conn.rollback()  # as a failed BEGIN IMMEDIATE: no transaction left open
             raise
     else:
         db.execute("BEGIN IMMEDIATE")
+
+
+def skip_locked(db: Connection, table: str) -> str:
+    """The suffix of a ``SELECT`` that takes rows of ``table`` for this transaction,
+    passing over rows another transaction holds: on PostgreSQL ``FOR UPDATE OF …
+    SKIP LOCKED``; nothing on SQLite, where ``BEGIN IMMEDIATE`` already lets one
+    writer at a time in."""
+    return f" FOR UPDATE OF {table} SKIP LOCKED" if isinstance(db, PgDatabase) else ""
 
 
 def lock_wait_ms(db: Connection) -> int:

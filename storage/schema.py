@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from storage.engine import Connection
+from storage.engine import Connection, ddl
 from storage.fts_text import search_text_sql
 from storage.migrator import Migrations
 
@@ -638,3 +638,21 @@ def m022_case_card_events(db: Database) -> None:
         CREATE INDEX events_latest ON events (case_id, event_day) WHERE action NOT IN ('filing', 'update');
         """
     )
+
+
+@migrations()
+def m023_channel_turns(db: Connection) -> None:
+    # Senders in several processes take turns per channel (storage.alerts.claim_next):
+    # one alert in flight per channel (sending_alert), the next not before free_at
+    # (paced from the last post, or a 429's Retry-After). A row is made the first
+    # time a channel has a due alert. A stale send's recovery is claimed once
+    # (alerts.recovery_at), so two processes never check and resend the same alert.
+    for statement in (
+        ddl(
+            db,
+            "CREATE TABLE channel_turns (team_id TEXT NOT NULL, channel_id TEXT NOT NULL, "
+            "free_at TEXT NOT NULL DEFAULT '', sending_alert {int}, PRIMARY KEY (team_id, channel_id))",
+        ),
+        "ALTER TABLE alerts ADD COLUMN recovery_at TEXT",
+    ):
+        db.execute(statement)

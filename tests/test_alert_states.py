@@ -212,9 +212,10 @@ def test_a_send_claimed_too_long_ago_is_stale_and_can_be_released(memory_db: Dat
     alert_id = factories.alert(memory_db)
     claimed(memory_db, alert_id)
     minute = timedelta(seconds=60)
-    assert outbox.stale_sending(memory_db, older_than=minute) == []
+    assert outbox.claim_stale_sends(memory_db, older_than=minute) == []
     later = datetime.now(UTC) + timedelta(seconds=61)
-    assert [found.id for found in outbox.stale_sending(memory_db, older_than=minute, now=later)] == [alert_id]
+    assert [found.id for found in outbox.claim_stale_sends(memory_db, older_than=minute, now=later)] == [alert_id]
+    assert outbox.claim_stale_sends(memory_db, older_than=minute, now=later) == []  # claimed once
     outbox.release_stale(memory_db, alert_id)
     assert due_ids(memory_db) == [alert_id]
     outbox.release_stale(memory_db, alert_id)  # not sending any more: nothing changes
@@ -223,7 +224,7 @@ def test_a_send_claimed_too_long_ago_is_stale_and_can_be_released(memory_db: Dat
 
 def test_stale_sends_are_judged_on_an_aware_clock(memory_db: Database) -> None:
     with pytest.raises(ValueError, match="aware"):
-        outbox.stale_sending(memory_db, older_than=timedelta(seconds=60), now=datetime.now())  # noqa: DTZ005
+        outbox.claim_stale_sends(memory_db, older_than=timedelta(seconds=60), now=datetime.now())  # noqa: DTZ005
 
 
 def test_removing_the_watch_cancels_its_pending_alert(memory_db: Database) -> None:
