@@ -247,7 +247,7 @@ def _cases_by_words(
     limit: int,
     item_matches: Iterator[list[int]],
     tokens: list[str] | None = None,
-    same_name: list[int] | None = None,
+    name: str | None = None,
 ) -> tuple[list[int], int, bool]:
     """Cases whose names, caption or dockets match, then, when those are fewer
     than ``limit``, cases matched only by the words of their items; each group
@@ -260,9 +260,9 @@ def _cases_by_words(
     (then a query with common and rare words can go through the rare ones).
     Returns the first ``limit`` ids, how many cases matched in all, and whether
     that count is of the cases matched by name only (see :func:`_ranked`).
-    ``same_name``: see :func:`_ranked`."""
+    ``name``: see :func:`_ranked`."""
     if tokens and (all_by_name := _matches_through_rare_words(db, "case_search", tokens)) is not None:
-        return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit, same_name, tokens)
+        return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit, name, tokens)
     by_name = [
         case_id
         for (case_id,) in db.execute(
@@ -276,7 +276,7 @@ def _cases_by_words(
         (name_total,) = db.execute(
             "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
         ).fetchone()
-    return _ranked(db, by_name, name_total, item_matches, limit, same_name, tokens)
+    return _ranked(db, by_name, name_total, item_matches, limit, name, tokens)
 
 
 def _ranked(
@@ -285,7 +285,7 @@ def _ranked(
     name_total: int,
     item_matches: Iterator[list[int]],
     limit: int,
-    same_name: list[int] | None = None,
+    name: str | None = None,
     tokens: list[str] | None = None,
 ) -> tuple[list[int], int, bool]:
     """:func:`_cases_by_words`' answer from the newest cases matched by name
@@ -294,7 +294,7 @@ def _ranked(
     count, and reading the newest thousand matches of a common word (or
     walking a common word's whole list for a name) was most of a search's
     time; the count is then of the cases matched by name, and says so.
-    ``same_name`` (:func:`_same_name_cases`: the query is a party's name): the
+    ``name``: the query as typed; when it is a party's name (:func:`_same_name_cases`), the
     cases of that name written without its initials fill the answer instead of
     the items (which found them only through their text), and the count is by name;
     when they are more than the answer has room for, those whose items have
@@ -302,7 +302,7 @@ def _ranked(
     top = _top(db, by_name, limit)
     if len(top) >= limit:
         return top, name_total, True
-    if same_name is not None:
+    if name is not None and (same_name := _same_name_cases(db, name)) is not None:
         known = set(by_name)
         extra = [case_id for case_id in same_name if case_id not in known]
         total, room = name_total + len(extra), limit - len(top)
@@ -548,9 +548,8 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     tokens = search_words(query)
     if not case_ids and tokens:
         exact = fts_query(tokens)
-        same_name = _same_name_cases(db, query)
         case_ids, total, by_name_only = _cases_by_words(
-            db, exact, limit, _newest_matches(db, exact, tokens), tokens, same_name
+            db, exact, limit, _newest_matches(db, exact, tokens), tokens, query
         )
         if not case_ids and len(tokens[-1]) >= 3:
             # No item that matched the exact words belongs to a case (they were all read): the
