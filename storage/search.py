@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from feeds.extract import find_dockets, leading_docket
-from feeds.text import CORPORATE_SUFFIXES, words
+from feeds.text import CORPORATE_SUFFIXES, name_key, words
 from storage.cases import CaseView, case_views, cases_with_docket
 from storage.fts_text import search_text_sql
 
@@ -242,7 +242,12 @@ def warm_search(db: Database) -> None:
 
 
 def _cases_by_words(
-    db: Database, expression: str, limit: int, item_matches: Iterator[list[int]], tokens: list[str] | None = None
+    db: Database,
+    expression: str,
+    limit: int,
+    item_matches: Iterator[list[int]],
+    tokens: list[str] | None = None,
+    name: str | None = None,
 ) -> tuple[list[int], int, bool]:
     """Cases whose names, caption or dockets match, then, when those are fewer
     than ``limit``, cases matched only by the words of their items; each group
@@ -254,9 +259,10 @@ def _cases_by_words(
     ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``
     (then a query with common and rare words can go through the rare ones).
     Returns the first ``limit`` ids, how many cases matched in all, and whether
-    that count is of the cases matched by name only (see :func:`_ranked`)."""
+    that count is of the cases matched by name only (see :func:`_ranked`).
+    ``name``: see :func:`_ranked`."""
     if tokens and (all_by_name := _matches_through_rare_words(db, "case_search", tokens)) is not None:
-        return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit)
+        return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit, name, tokens)
     by_name = [
         case_id
         for (case_id,) in db.execute(
@@ -270,21 +276,41 @@ def _cases_by_words(
         (name_total,) = db.execute(
             "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
         ).fetchone()
-    return _ranked(db, by_name, name_total, item_matches, limit)
+    return _ranked(db, by_name, name_total, item_matches, limit, name, tokens)
 
 
 def _ranked(
-    db: Database, by_name: list[int], name_total: int, item_matches: Iterator[list[int]], limit: int
+    db: Database,
+    by_name: list[int],
+    name_total: int,
+    item_matches: Iterator[list[int]],
+    limit: int,
+    name: str | None = None,
+    tokens: list[str] | None = None,
 ) -> tuple[list[int], int, bool]:
     """:func:`_cases_by_words`' answer from the newest cases matched by name
     (``by_name``, of ``name_total``) and the items that match. When the names
     fill the answer, the items are not read: they could add cases only to the
     count, and reading the newest thousand matches of a common word (or
     walking a common word's whole list for a name) was most of a search's
-    time; the count is then of the cases matched by name, and says so."""
+    time; the count is then of the cases matched by name, and says so.
+    ``name``: the query as typed; when it is a party's name (:func:`_same_name_cases`), the
+    cases of that name written without its initials fill the answer instead of
+    the items (which found them only through their text), and the count is by name;
+    when they are more than the answer has room for, those whose items have
+    every word of the query (``tokens``) go first, as when the items found them."""
     top = _top(db, by_name, limit)
     if len(top) >= limit:
         return top, name_total, True
+    if name is not None and (same_name := _same_name_cases(db, name)) is not None:
+        known = set(by_name)
+        extra = [case_id for case_id in same_name if case_id not in known]
+        total, room = name_total + len(extra), limit - len(top)
+        if len(extra) > room and tokens:
+            mentioned = _cases_with_items_matching(db, extra, tokens)
+            top += _top(db, [case_id for case_id in extra if case_id in mentioned], room)
+            extra = [case_id for case_id in extra if case_id not in mentioned]
+        return top + _top(db, extra, limit - len(top)), total, True
     by_text = _cases_by_item_words(db, item_matches, known=set(by_name))
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text), False
 
@@ -375,6 +401,45 @@ def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> 
     ]
     _empty(db, check)
     return matches
+
+
+def _same_name_cases(db: Database, query: str) -> list[int] | None:
+    """When ``query`` is the name of a party (its ``name_key``, "Barbara A.
+    Russell"), the cases with a party of that name or of that name without its
+    initials ("Barbara Russell": the same person, whose case the full-text
+    match misses for want of the initial), newest first; else None."""
+    key = name_key(query)
+    without_initials = " ".join(word for word in key.split() if len(word) > 1)
+    keys = list(dict.fromkeys(k for k in (key, without_initials) if k))
+    if not keys:
+        return None
+    marks = ", ".join("?" for _ in keys)
+    rows = db.execute(
+        f"SELECT case_id, name_key FROM case_parties WHERE name_key IN ({marks}) ORDER BY case_id DESC", keys
+    ).fetchall()
+    if not any(found == key for _, found in rows):
+        return None
+    return list(dict.fromkeys(case_id for case_id, _ in rows))
+
+
+def _cases_with_items_matching(db: Database, case_ids: list[int], tokens: list[str]) -> set[int]:
+    """Which of ``case_ids`` (a few cases of one name) have an item with every
+    word of ``tokens``: their items' text matched in the check table (the
+    item index would walk every word's whole list)."""
+    marks = ", ".join("?" for _ in case_ids)
+    item_ids = [item_id for (item_id,) in db.execute(f"SELECT id FROM items WHERE case_id IN ({marks})", case_ids)]
+    if not item_ids:
+        return set()
+    columns, read_text = INDEXED_TEXT["item_search"]
+    check = _check_table(db, "item_search")
+    db.execute(
+        f"INSERT INTO temp.{check} (rowid, {columns}) {read_text.format(', '.join('?' for _ in item_ids))}", item_ids
+    )
+    matching = [
+        rowid for (rowid,) in db.execute(f"SELECT rowid FROM temp.{check} WHERE {check} MATCH ?", [fts_query(tokens)])
+    ]
+    _empty(db, check)
+    return set(item_cases(db).cases_of(db, matching))
 
 
 def _newest_matches(db: Database, expression: str, tokens: list[str] | None = None) -> Iterator[list[int]]:
@@ -483,7 +548,9 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     tokens = search_words(query)
     if not case_ids and tokens:
         exact = fts_query(tokens)
-        case_ids, total, by_name_only = _cases_by_words(db, exact, limit, _newest_matches(db, exact, tokens), tokens)
+        case_ids, total, by_name_only = _cases_by_words(
+            db, exact, limit, _newest_matches(db, exact, tokens), tokens, query
+        )
         if not case_ids and len(tokens[-1]) >= 3:
             # No item that matched the exact words belongs to a case (they were all read): the
             # prefix pass reads only the items it adds (a word longer than the last token).

@@ -181,6 +181,46 @@ def test_when_names_give_fewer_cases_than_shown_items_words_fill_the_answer_and_
     assert slack_answer(result)["text"] == "3 cases match *Quillon Widgets*"
 
 
+def _person_world(*cases_of: tuple[str, str, str]) -> Database:
+    """A case against each (defendant, docket, item title), its one item published in that order (oldest first)."""
+    db = factories.memory_database()
+    source = factories.feed(db)
+    for day, (name, docket, title) in enumerate(cases_of, start=1):
+        what = factories.extraction(defendants=[name], dockets=[docket])
+        item = factories.feed_item(title, published_at=f"2024-06-{day:02d}T15:00:00+00:00")
+        factories.stored_item(db, source, what, item)
+    return db
+
+
+def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it() -> None:
+    """ "Priya G. Alvarado" finds the case against "Priya Alvarado" through the
+    party names (the name without its initial), not only when an item of
+    that case happens to spell the initial out; the count says "by name".
+    (Before: 1 case, the other one missing: its item did not have the initial.)"""
+    db = _person_world(
+        ("Priya Alvarado", "1:24-cv-01001", "SEC charges Priya Alvarado"),
+        ("Priya G. Alvarado", "1:24-cv-02002", "SEC charges Priya G. Alvarado"),
+    )
+    result = search_cases(db, "Priya G. Alvarado")
+    assert sorted(case.dockets[0] for case in result.cases) == ["1:24-cv-01001", "1:24-cv-02002"]
+    assert plain_answer(result).splitlines()[0] == "2 cases match 'Priya G. Alvarado' by name"
+
+
+def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_first() -> None:
+    """When the cases of the name without its initial are more than the
+    answer has room for, those whose items spell the full name (the same
+    person, surely) are shown before more recent namesakes."""
+    db = _person_world(
+        ("Joe Rogers", "1:24-cr-01001", "Joe J. Rogers indicted for fraud"),
+        ("Joe J. Rogers", "1:24-cv-02002", "SEC charges Joe J. Rogers"),
+        ("Joe Rogers", "1:24-cv-03003", "SEC charges Joe Rogers"),
+        ("Joe Rogers", "1:24-cv-04004", "SEC charges Joe Rogers"),
+    )
+    result = search_cases(db, "Joe J. Rogers")
+    assert [case.dockets[0] for case in result.cases] == ["1:24-cv-02002", "1:24-cr-01001", "1:24-cv-04004"]
+    assert result.total == 4 and result.by_name_only
+
+
 def test_no_match_suggests_close_names(demo_db: Database) -> None:
     result = search_cases(demo_db, "binanse")
     assert result.cases == [] and result.total == 0
