@@ -295,23 +295,28 @@ def _ranked(
     walking a common word's whole list for a name) was most of a search's
     time; the count is then of the cases matched by name, and says so.
     ``name``: the query as typed; when it is a party's name (:func:`_same_name_cases`), the
-    cases of that name written without its initials fill the answer instead of
-    the items (which found them only through their text), and the count is by name;
-    when they are more than the answer has room for, those whose items have
-    every word of the query (``tokens``) go first, as when the items found them."""
+    cases of that name written without its initials come next (the items found
+    them only when an item spelled the initial out); when they are more than the
+    answer has room for, those whose items have every word of the query
+    (``tokens``) go first, as when the items found them. When they fill the
+    answer the count is by name; otherwise the items fill the rest, as for any
+    query (a company's founder's case that its items name must not be lost)."""
     top = _top(db, by_name, limit)
     if len(top) >= limit:
         return top, name_total, True
+    known = set(by_name)
     if name is not None and (same_name := _same_name_cases(db, name)) is not None:
-        known = set(by_name)
         extra = [case_id for case_id in same_name if case_id not in known]
-        total, room = name_total + len(extra), limit - len(top)
+        name_total, room = name_total + len(extra), limit - len(top)
         if len(extra) > room and tokens:
             mentioned = _cases_with_items_matching(db, extra, tokens)
             top += _top(db, [case_id for case_id in extra if case_id in mentioned], room)
             extra = [case_id for case_id in extra if case_id not in mentioned]
-        return top + _top(db, extra, limit - len(top)), total, True
-    by_text = _cases_by_item_words(db, item_matches, known=set(by_name))
+        top += _top(db, extra, limit - len(top))
+        if len(top) >= limit:
+            return top, name_total, True
+        known.update(same_name)
+    by_text = _cases_by_item_words(db, item_matches, known=known)
     return top + _top(db, by_text, limit - len(top)), name_total + len(by_text), False
 
 

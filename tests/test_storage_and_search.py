@@ -195,15 +195,16 @@ def _person_world(*cases_of: tuple[str, str, str]) -> Database:
 def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it() -> None:
     """ "Priya G. Alvarado" finds the case against "Priya Alvarado" through the
     party names (the name without its initial), not only when an item of
-    that case happens to spell the initial out; the count says "by name".
-    (Before: 1 case, the other one missing: its item did not have the initial.)"""
+    that case happens to spell the initial out. (Before: 1 case, the other
+    one missing: its item did not have the initial.) The items are still read
+    to fill the answer, so the count is not "by name"."""
     db = _person_world(
         ("Priya Alvarado", "1:24-cv-01001", "SEC charges Priya Alvarado"),
         ("Priya G. Alvarado", "1:24-cv-02002", "SEC charges Priya G. Alvarado"),
     )
     result = search_cases(db, "Priya G. Alvarado")
     assert sorted(case.dockets[0] for case in result.cases) == ["1:24-cv-01001", "1:24-cv-02002"]
-    assert plain_answer(result).splitlines()[0] == "2 cases match 'Priya G. Alvarado' by name"
+    assert plain_answer(result).splitlines()[0] == "2 cases match 'Priya G. Alvarado'"
 
 
 def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_first() -> None:
@@ -219,6 +220,20 @@ def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_f
     result = search_cases(db, "Joe J. Rogers")
     assert [case.dockets[0] for case in result.cases] == ["1:24-cv-02002", "1:24-cr-01001", "1:24-cv-04004"]
     assert result.total == 4 and result.by_name_only
+
+
+def test_a_companys_name_still_finds_the_case_of_its_founder_whose_items_name_it() -> None:
+    """A company that is a party to one case only: the other cards come from
+    the items that name it, as for any query (here its founder's case, the
+    one a compliance officer must not miss). The party-name lookup adds the
+    same name's other cases; it never stands in for reading the items."""
+    db = _person_world(
+        ("Terravale Labs Pte. Ltd.", "1:24-cv-01001", "SEC charges Terravale Labs Pte. Ltd."),
+        ("Dokan Kwell", "1:24-cr-02002", "Terravale Labs Pte. Ltd. founder Dokan Kwell extradited"),
+    )
+    result = search_cases(db, "Terravale Labs Pte. Ltd.")
+    assert sorted(case.dockets[0] for case in result.cases) == ["1:24-cr-02002", "1:24-cv-01001"]
+    assert result.total == 2 and not result.by_name_only
 
 
 def test_no_match_suggests_close_names(demo_db: Database) -> None:
