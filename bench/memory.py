@@ -6,8 +6,8 @@ Works on a copy of ``--db`` (such as the 1M-item database that ``python -m
 bench.generate`` builds) or on a fresh database, and adds generated watches
 (bench.match's real-looking names, a tenth with an alias, a tenth dockets) up
 to ``--watches``. Then it starts the real ``run`` process (HTTP mode, a Slack
-Web API stand-in, one local feed of new items, so that its first poll round
-builds the watch index), waits until that round has stored the feed's items,
+Web API stand-in, one local feed of new items; ``run`` builds the watch index
+at start and matches the items with it), waits until its first round has stored the feed's items,
 and reads the process's VmRSS (and its peak, VmHWM) from /proc.
 
 The floor, measured in the same run: a process that only imports what ``run``

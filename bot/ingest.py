@@ -31,7 +31,6 @@ from feeds.parse import parse_feed
 from feeds.record import extract_item
 from feeds.text import name_key
 from feeds.types import (
-    FeedItem,
     FeedPlan,
     FeedSource,
     HealthPlan,
@@ -180,7 +179,7 @@ def plan_feed(
         except Exception as error:  # costs this item only
             skipped.append(skipped_item(item, error))
             continue
-        keep_if_known = feed.only_watched and not _watched(index, item, extraction)
+        keep_if_known = feed.only_watched and not _watched(index, extraction)
         planned.append(PlannedItem(item, extraction, keep_if_known=keep_if_known))
     planned.sort(key=lambda entry: entry.item.published_at or "")  # stable: same-time items keep feed order
     problem = f"{parsed.problem}; kept the {len(parsed.items)} readable items" if parsed.problem else None
@@ -200,10 +199,10 @@ def plan_feed(
     )
 
 
-def _watched(index: WatchIndex, item: FeedItem, extraction: Extraction) -> bool:
+def _watched(index: WatchIndex, extraction: Extraction) -> bool:
     """Whether an entry names a watched docket or name (by its own text and parties)."""
     hits = index.match(
-        text=f"{item.title}\n{item.summary}",
+        folded_text=extraction.folded_text,
         party_keys=[name_key(party.name) for party in extraction.defendants],
         docket_keys=extraction.docket_keys,
         case_id=None,

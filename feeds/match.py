@@ -28,8 +28,6 @@ from itertools import groupby
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 from sqlite_utils import Database
 
-from feeds.text import fold
-
 # Between the item's text and each party: no name key contains it.
 _SEPARATOR = " \x00 "
 
@@ -118,14 +116,15 @@ class WatchIndex:
         return self._automaton
 
     @staticmethod
-    def haystack(text: str, party_keys: Iterable[str]) -> str:
-        """What the automaton reads: the item's folded text and each party's
-        key, each padded with spaces, one after another with the separator
-        between them."""
-        return _SEPARATOR.join([f" {fold(text)} ", *(f" {key} " for key in party_keys)])
+    def haystack(folded_text: str, party_keys: Iterable[str]) -> str:
+        """What the automaton reads: the item's folded text (``fold(text)``,
+        as extraction hands it along: ``Extraction.folded_text``) and each
+        party's key, each padded with spaces, one after another with the
+        separator between them."""
+        return _SEPARATOR.join([f" {folded_text} ", *(f" {key} " for key in party_keys)])
 
     def match(
-        self, *, text: str, party_keys: Iterable[str], docket_keys: Iterable[str], case_id: int | None
+        self, *, folded_text: str, party_keys: Iterable[str], docket_keys: Iterable[str], case_id: int | None
     ) -> list[Hit]:
         """The watches an item alerts, one hit per watch: case watches first,
         then docket watches, then name watches in the order the text names them
@@ -143,7 +142,7 @@ class WatchIndex:
         if self._named:
             named = self._named
             for number, _, _ in self._automaton.find_matches_as_indexes(
-                self.haystack(text, party_keys), overlapping=True
+                self.haystack(folded_text, party_keys), overlapping=True
             ):
                 target = named[number]
                 if type(target) is tuple:

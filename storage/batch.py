@@ -32,7 +32,7 @@ class MatchFunction(Protocol):
     """The watches an item alerts (``feeds.match.WatchIndex.match``)."""
 
     def __call__(
-        self, *, text: str, party_keys: Iterable[str], docket_keys: Iterable[str], case_id: int | None
+        self, *, folded_text: str, party_keys: Iterable[str], docket_keys: Iterable[str], case_id: int | None
     ) -> Sequence[WatchHit]: ...
 
 
@@ -164,7 +164,7 @@ def route_event(
     if alert_since and stored.event_at < alert_since:
         return 0
     hits = match(
-        text=f"{stored.item.title}\n{stored.item.summary}",
+        folded_text=stored.extraction.folded_text,
         party_keys=joined.party_keys,
         docket_keys=joined.docket_keys | set(stored.extraction.docket_keys),
         case_id=stored.case_id,

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.match import Matcher, WatchIndex, WatchTarget
+from feeds.record import extract_item
 from feeds.text import fold, name_key
+from feeds.types import FeedItem, FeedSource, ParsedFeed
 
 
 def name_watch(watch_id: int, term: str, *aliases: str, team: str = "T1", channel: str = "C1") -> WatchTarget:
@@ -19,7 +21,9 @@ def name_watch(watch_id: int, term: str, *aliases: str, team: str = "T1", channe
 
 
 def matched(index: WatchIndex, text: str, parties: tuple[str, ...] = (), dockets: tuple[str, ...] = (), case_id=None):
-    hits = index.match(text=text, party_keys=[name_key(p) for p in parties], docket_keys=set(dockets), case_id=case_id)
+    hits = index.match(
+        folded_text=fold(text), party_keys=[name_key(p) for p in parties], docket_keys=set(dockets), case_id=case_id
+    )
     return sorted(hit.watch.id for hit in hits)
 
 
@@ -117,7 +121,7 @@ def test_of_two_names_ending_on_the_same_word_the_longer_comes_first() -> None:
 
 
 def _item(text: str, parties: tuple[str, ...] = ()) -> dict:
-    return {"text": text, "party_keys": [name_key(p) for p in parties], "docket_keys": (), "case_id": None}
+    return {"folded_text": fold(text), "party_keys": [name_key(p) for p in parties], "docket_keys": (), "case_id": None}
 
 
 def test_a_rebuild_lets_go_of_the_old_index_before_building_the_new_one() -> None:
@@ -208,7 +212,7 @@ _DOCKETS = st.sampled_from(["23-cv-01599", "23-01599", "24-cr-00001"])
 def test_the_word_index_hits_exactly_what_the_letter_index_hit(
     watches: list[WatchTarget], text: str, parties: list[str], dockets: set[str], case_id: int | None
 ) -> None:
-    hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=dockets, case_id=case_id)
+    hits = WatchIndex(watches).match(folded_text=fold(text), party_keys=parties, docket_keys=dockets, case_id=case_id)
     assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, dockets, case_id)
     assert all(hit.matched == hit.watch.term for hit in hits)
 
@@ -254,7 +258,7 @@ def test_overlapping_names_hit_exactly_what_the_letter_index_hit(data: st.DataOb
         else:
             parties[boundary - 1] = f"{parties[boundary - 1]} {head}".strip()
         parties.insert(boundary, tail)
-    hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=(), case_id=None)
+    hits = WatchIndex(watches).match(folded_text=fold(text), party_keys=parties, docket_keys=(), case_id=None)
     assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, set(), None)
 
 
@@ -283,5 +287,19 @@ def test_parties_the_text_names_hit_exactly_what_the_letter_index_hit(data: st.D
     parties = [
         key for key in (data.draw(st.just(name()) | watched) for _ in range(data.draw(st.integers(0, 3)))) if key
     ]
-    hits = WatchIndex(watches).match(text=text, party_keys=parties, docket_keys=(), case_id=None)
+    hits = WatchIndex(watches).match(folded_text=fold(text), party_keys=parties, docket_keys=(), case_id=None)
     assert [hit.watch.id for hit in hits] == LetterIndex(watches).match(text, parties, set(), None)
+
+
+_ITEM_TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80) | _TEXTS.map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=_ITEM_TEXTS, summary=_ITEM_TEXTS, kind=st.sampled_from(["court", "regulator", "news"]))
+def test_extraction_hands_the_matcher_the_text_folded_as_fold_would(title: str, summary: str, kind: str) -> None:
+    """The matcher reads ``Extraction.folded_text`` and folds nothing itself: a
+    handed text that differed from ``fold(text)`` would change the hits."""
+    item = FeedItem(key="k", guid="k", link=None, title=title, summary=summary, author=None, published_at=None)
+    source = FeedSource(url="https://www.example.org/feed", agency="SEC", kind=kind)
+    parsed = ParsedFeed(items=[item], title="", link=None)
+    assert extract_item(item, source, parsed).folded_text == fold(f"{title}\n{summary}")
