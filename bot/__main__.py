@@ -76,7 +76,7 @@ def _poll(args: argparse.Namespace) -> int:
     from storage.database import StorageUnavailable, ThreadDatabases
     from storage.feeds import enabled_feeds, sync_catalog
 
-    settings = settings_from_env(need_contact=True)
+    settings = settings_from_env(need_contact=True, need_search=True)
     set_news_window(settings.news_window_days)
     databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
     db = databases.get()
@@ -129,7 +129,7 @@ def _case(args: argparse.Namespace) -> int:
     from handlers.case_answer import plain_answer
     from storage.search import search_cases
 
-    settings = settings_from_env()
+    settings = settings_from_env(need_search=True)
     db = open_existing(settings)
     print(plain_answer(search_cases(db, " ".join(args.query))))
     return 0
@@ -186,7 +186,7 @@ def _extract(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from bot.server import run
 
-    settings = settings_from_env(need_slack=True, need_contact=True)
+    settings = settings_from_env(need_slack=True, need_contact=True, need_search=True)
     run(settings)
     return 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import OAUTH_NEEDS_SQLITE, ConfigError, settings_from_env
+from bot.config import OAUTH_NEEDS_SQLITE, SEARCH_NEEDS_SQLITE, ConfigError, settings_from_env
 from storage.database import open_database
 from storage.schema import migrations
 from tests.conftest import bot_env, run_bot
@@ -64,17 +64,20 @@ def test_migrate_makes_a_new_sqlite_file_then_finds_it_up_to_date(tmp_path: Path
 
 
 @pytest.mark.reliability("a database made by a newer Casewatch", kind="storage fault")
-@pytest.mark.parametrize("command", [["run"], ["case", "binance"], ["migrate"], ["feeds"]])
+@pytest.mark.parametrize("command", [["run"], ["case", "binance"], ["migrate"], ["feeds"], ["audit"]])
 def test_a_newer_database_is_refused_in_one_line(tmp_path: Path, engine_db: EngineDatabase, command: list[str]) -> None:
     db = engine_db.open()
     db.execute("INSERT INTO migrations (name, applied_at) VALUES ('m999_from_the_future', 'later')")
     url = with_password(engine_db.url)
     result = run_bot(command, bot_env(tmp_path, CASEWATCH_DB=url, **SLACK), tmp_path, timeout=60)
+    assert "Traceback" not in shown(result) and PASSWORD not in shown(result)
+    if url.startswith("postgresql") and command[0] in ("run", "case"):
+        assert result.returncode == 2 and f"casewatch: {SEARCH_NEEDS_SQLITE}" in result.stderr  # before the database
+        return
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "casewatch: database is newer than this Casewatch: upgrade (it has migration m999_from_the_future)"
     )
-    assert "Traceback" not in shown(result) and PASSWORD not in shown(result)
 
 
 @pytest.mark.reliability("the PostgreSQL server is down when a command starts", kind="storage fault")
@@ -85,7 +88,7 @@ def test_an_unreachable_server_is_said_in_one_line_without_the_password(tmp_path
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again: nothing listens there
     url = f"postgresql://casewatch:{PASSWORD}@127.0.0.1:{port}/cw?connect_timeout=2"
-    result = run_bot(["case", "binance"], bot_env(tmp_path, CASEWATCH_DB=url), tmp_path, timeout=60)
+    result = run_bot(["feeds"], bot_env(tmp_path, CASEWATCH_DB=url), tmp_path, timeout=60)
     assert result.returncode == 1
     assert result.stderr.startswith("casewatch: storage: database unreachable")
     assert "Traceback" not in shown(result) and PASSWORD not in shown(result)
@@ -102,6 +105,19 @@ def test_oauth_on_postgresql_is_refused_at_start() -> None:
     with pytest.raises(ConfigError) as refused:
         settings_from_env(env, need_slack=True, need_contact=True)
     assert refused.value.problems == [OAUTH_NEEDS_SQLITE]
+
+
+@pytest.mark.reliability("polling, /case or run pointed at PostgreSQL before its search is ported", kind="input")
+@pytest.mark.parametrize("command", [["poll", "--once"], ["case", "binance"], ["run"]])
+def test_commands_that_store_or_search_refuse_postgresql_for_now(tmp_path: Path, command: list[str]) -> None:
+    """Until full-text search and the store step run on PostgreSQL (issue 11),
+    `poll` would skip every item and `case`/`run` would fail with a traceback:
+    each says so in one line and exits 2, the password not shown."""
+    env = bot_env(tmp_path, CASEWATCH_DB=f"postgresql://casewatch:{PASSWORD}@127.0.0.1:9/cw", **SLACK)
+    refused = run_bot(command, env, tmp_path)
+    assert refused.returncode == 2, shown(refused)
+    assert f"casewatch: {SEARCH_NEEDS_SQLITE}" in refused.stderr
+    assert "Traceback" not in shown(refused) and PASSWORD not in shown(refused)
 
 
 def test_the_settings_hold_the_url_and_show_it_masked() -> None:
