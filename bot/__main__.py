@@ -1,4 +1,4 @@
-"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate."""
+"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate, check."""
 
 from __future__ import annotations
 
@@ -277,6 +277,12 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from bot.check import check
+
+    return check(sys.stdout)
+
+
 # Each command: its one-line summary (in ``--help``) and its description (in ``<command> --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
@@ -327,6 +333,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "export the audit trail as CSV",
         "Export the audit trail (watches added, changed and removed; feeds changed; alerts delivered) as CSV. Reads "
         "the database only.",
+    ),
+    "check": (
+        "check the settings, Slack, the database and every feed before going live",
+        "Check what run needs, changing nothing: every setting (all problems at once), the Slack token with "
+        "auth.test and its scopes against manifest.json's (Socket Mode: the app-level token; OAuth: the client "
+        "settings and the installations), the database (read only: missing, writable, migrations pending) and "
+        "every catalog feed, fetched once. One line per problem with its fix, then a summary; exits 0 only when "
+        "all is well, 1 on problems. Never prints a token or a secret.",
     ),
 }
 HELP_WIDTH = 100
@@ -397,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
         "digest": _digest,
         "audit": _audit,
         "migrate": _migrate,
+        "check": _check,
     }
     for name, handler in handlers.items():
         parsers[name].set_defaults(handler=handler)

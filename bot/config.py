@@ -84,9 +84,12 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
 )
 
 
+READS_EVERY_VARIABLE = "check"  # python -m bot check validates every setting
+
+
 def environment_of(command: str) -> list[EnvVar]:
     """The variables ``command`` reads, in :data:`ENVIRONMENT`'s order."""
-    return [variable for variable in ENVIRONMENT if command in variable.commands]
+    return [variable for variable in ENVIRONMENT if command in variable.commands or command == READS_EVERY_VARIABLE]
 
 
 class ConfigError(Exception):

@@ -254,3 +254,8 @@ def retire_news_search(db: Database, *, url: str, still_watched: bool) -> bool:
         return False
     cursor = db.execute("UPDATE feeds SET removed = 1 WHERE url = ? AND source = 'watch' AND removed = 0", [url])
     return cursor.rowcount > 0
+
+
+def set_aside_feed_names(db: Database) -> set[str]:
+    """The names of the feeds an admin paused or removed with ``/feeds`` (polling skips them)."""
+    return {name for (name,) in db.execute("SELECT name FROM feeds WHERE paused = 1 OR removed = 1")}

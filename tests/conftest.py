@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
+INVALID_TOKEN = "xoxb-never-issued-by-slack-0000"  # the Slack stand-in answers every call with it invalid_auth
+MANIFEST_BOT_SCOPES = tuple(json.loads((ROOT / "manifest.json").read_text())["oauth_config"]["scopes"]["bot"])
 
 
 # --- feed server --------------------------------------------------------------
@@ -207,7 +209,10 @@ class SlackApi:
     after ``seconds`` (longer than the client's timeout: Slack slow to answer);
     ``drop_connection(method)`` does the work and hangs up without answering;
     ``auth_broken`` answers every call with ``invalid_auth`` (a revoked or
-    rotated token); ``refuse_connections()`` stops listening until
+    rotated token), as a call with ``INVALID_TOKEN`` always is; ``scopes``
+    are the token's, sent in the ``x-oauth-scopes`` header of every answer to a
+    call with a token, as Slack does (manifest.json's unless changed);
+    ``refuse_connections()`` stops listening until
     ``accept_connections()``.
 
     Workspaces (OAuth): ``install(code, team_id, token)`` makes
@@ -232,6 +237,7 @@ class SlackApi:
         self.team_of_token: dict[str, str] = {}
         self.revoked: set[str] = set()
         self.socket_url: str | None = None  # what apps.connections.open hands out
+        self.scopes: list[str] = list(MANIFEST_BOT_SCOPES)
         self.hold_posts = threading.Event()
         self.hold_posts.set()
         self.post_arrived = threading.Event()
@@ -267,6 +273,8 @@ class SlackApi:
                     self.send_header("Content-Type", "application/json" if isinstance(answer, dict) else "text/html")
                     for name, value in headers.items():
                         self.send_header(name, value)
+                    if token:
+                        self.send_header("x-oauth-scopes", ",".join(api.scopes))
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
@@ -370,7 +378,7 @@ class SlackApi:
             if queued:
                 failure = queued.pop(0)
                 return failure.status, failure.body, failure.headers
-            if self.auth_broken:
+            if self.auth_broken or token == INVALID_TOKEN:
                 return 200, AUTH_ERROR, {}
             if method == "oauth.v2.access":
                 return self._oauth_access(payload)
