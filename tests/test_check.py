@@ -4,6 +4,7 @@ the Slack Web API stand-in (the real slack_sdk client) and real feed servers."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,41 @@ def test_check_in_oauth_mode_checks_the_installations(
     ]
     assert "ok: OAuth: 2 workspaces installed in the installation store" in result.stdout.splitlines()
     assert slack_api.calls_of("auth.test") == []  # no bot token to test: the workspaces' are the store's
+
+
+def database_behind_by_one(path: str) -> None:
+    from sqlite_utils import Database
+
+    from storage.schema import migrations
+
+    migrations.apply(Database(path), stop_before=migrations.names[-1])
+
+
+def database_from_a_newer_casewatch(path: str) -> None:
+    db = open_database(path)
+    db.execute("INSERT INTO migrations (name, applied_at) VALUES ('m999_from_the_future', '2030-01-01')")
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "expected"),
+    [
+        (database_behind_by_one, 0, "note: database: {path} has 1 migration pending (m0"),
+        pytest.param(
+            database_from_a_newer_casewatch,
+            1,
+            "problem: database: {path} was made by a newer Casewatch (migration m999_from_the_future) — upgrade",
+            marks=pytest.mark.reliability(
+                "check pointed at a database made by a newer Casewatch", kind="storage fault"
+            ),
+        ),
+    ],
+)
+def test_check_says_what_the_database_needs(
+    tmp_path: Path, slack_api: SlackApi, feed_server: FeedServer, make: Callable[[str], None], code: int, expected: str
+) -> None:
+    env = slack_bot_env(tmp_path, slack_api, two_good_feeds(tmp_path, feed_server))
+    make(env["CASEWATCH_DB"])
+    result = check(env, tmp_path)
+    assert result.returncode == code, result.stdout
+    assert any(line.startswith(expected.format(path=env["CASEWATCH_DB"])) for line in result.stdout.splitlines())
