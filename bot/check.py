@@ -197,8 +197,9 @@ def _check_app_token(settings: Settings, findings: Findings) -> None:
 
 
 def check_database(settings: Settings, findings: Findings) -> set[str]:
-    """Check the SQLite file ``run`` will use, read-only; returns the names of
-    the feeds paused or removed in it with ``/feeds`` (not fetched)."""
+    """Check the SQLite file ``run`` will use, read-only (a PostgreSQL URL was
+    refused with the settings: ``run`` needs SQLite for now); returns the names
+    of the feeds paused or removed in it with ``/feeds`` (not fetched)."""
     path = settings.db_path
     if not path.exists():
         folder = _nearest_existing(path.parent)
