@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TextIO
@@ -76,12 +75,12 @@ def masked(token: str) -> str:
     return f"{kind}…{token[-4:]}" if len(token) >= 16 else f"{kind}…"
 
 
-def check(out: TextIO, env: Mapping[str, str] | None = None) -> int:
+def check(out: TextIO) -> int:
     """Run every check, print the findings and a summary; 0 if all is well, else 1."""
     logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # what it would log, a finding says (without a token)
     findings = Findings(out)
     try:
-        settings = settings_from_env(env, need_slack=True, need_contact=True, need_search=True)
+        settings = settings_from_env(need_slack=True, need_contact=True, need_search=True)
     except ConfigError as error:
         for problem in error.problems:
             findings.problem(f"setting {problem}")
