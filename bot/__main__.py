@@ -1,4 +1,4 @@
-"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate."""
+"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate, backup."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -277,6 +277,37 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+PG_DUMP_HINT = "backup copies a SQLite database; on PostgreSQL use pg_dump, e.g. pg_dump --format=custom --file=casewatch.dump DBNAME"
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupRefused, backup_sqlite
+
+    settings = settings_from_env()
+    if settings.on_postgresql:
+        print(f"casewatch: {PG_DUMP_HINT}", file=sys.stderr)
+        return 2
+    source = existing_database(settings.db_path)
+    try:
+        result = backup_sqlite(source, args.file, force=args.force, progress=_page_progress())
+    except BackupRefused as refusal:
+        print(f"casewatch: {refusal}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
+def _page_progress() -> Callable[[int, int], None] | None:
+    """On a terminal, the pages copied so far on one stderr line; else nothing."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        print(f"\rcopied {done:,} of {total:,} pages", end="\n" if done >= total else "", file=sys.stderr, flush=True)
+
+    return show
+
+
 # Each command: its one-line summary (in ``--help``) and its description (in ``<command> --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
@@ -327,6 +358,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "export the audit trail as CSV",
         "Export the audit trail (watches added, changed and removed; feeds changed; alerts delivered) as CSV. Reads "
         "the database only.",
+    ),
+    "backup": (
+        "copy the live SQLite database to FILE, consistently, while run goes on",
+        "Copy the SQLite database to FILE with SQLite's online backup API while `run` goes on writing: the copy is "
+        "the database at one instant, checked with PRAGMA integrity_check before it is named FILE. Refuses to "
+        "replace an existing FILE without --force. On PostgreSQL, use pg_dump.",
     ),
 }
 HELP_WIDTH = 100
@@ -387,6 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["digest"].add_argument("--weekly", action="store_true", help="the weekly digests instead of the daily ones")
     parsers["audit"].add_argument("--team", help="only this workspace (team id)")
     parsers["audit"].add_argument("--output", help="write to this file instead of standard output")
+    parsers["backup"].add_argument("file", metavar="FILE", type=Path, help="where to write the copy")
+    parsers["backup"].add_argument("--force", action="store_true", help="replace FILE if it exists")
     handlers = {
         "demo": _demo,
         "poll": _poll,
@@ -397,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
         "digest": _digest,
         "audit": _audit,
         "migrate": _migrate,
+        "backup": _backup,
     }
     for name, handler in handlers.items():
         parsers[name].set_defaults(handler=handler)

@@ -51,7 +51,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "CASEWATCH_DB",
         "./casewatch.db",
         "the database: a SQLite file (a path or sqlite:///path) or postgresql://user:pass@host/db",
-        ("poll", "case", "run", "feeds", "digest", "audit", "migrate"),
+        ("poll", "case", "run", "feeds", "digest", "audit", "migrate", "backup"),
     ),
     EnvVar("CASEWATCH_FEEDS", "the bundled feeds/catalog.toml", "the feed catalog", ("poll", "run", "feeds")),
     EnvVar("CASEWATCH_CONTACT", "", "e-mail address in the User-Agent (the SEC refuses anonymous clients)", _FETCHING),
