@@ -13,7 +13,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import ENVIRONMENT, ConfigError, EnvVar, environment_of, load_dotenv_file, settings_from_env
+from bot.config import (
+    ENVIRONMENT,
+    ConfigError,
+    EnvVar,
+    environment_of,
+    load_dotenv_file,
+    logging_from_env,
+    settings_from_env,
+)
+from bot.logs import configure as configure_logging
 from feeds.catalog import CatalogError
 
 if TYPE_CHECKING:
@@ -116,7 +125,9 @@ def showing_progress(total: int) -> Iterator[PollProgress]:
     failures = DropRecords(FEED_FAILED)
     logging.getLogger("bot.ingest").addFilter(failures)
     if progress.live:
-        root.handlers = [ProgressLogHandler(progress, handlers[0].formatter if handlers else None)]
+        above = ProgressLogHandler(progress, handlers[0].formatter if handlers else None)
+        above.filters = handlers[0].filters[:] if handlers else []  # the secrets' mask (bot.logs)
+        root.handlers = [above]
     try:
         yield progress
     finally:
@@ -461,10 +472,9 @@ def main(argv: list[str] | None = None) -> int:
 def _command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     load_dotenv_file()
     try:
+        configure_logging(*logging_from_env(), os.environ)
         return args.handler(args)
     except ConfigError as error:
         for problem in error.problems:

@@ -175,12 +175,12 @@ class Scheduler:
                 return  # backing off after failures, or as the server's Retry-After asked
             outcome = poll_feed(db, self.fetcher, feed, self.matcher, host_wait=0)
         except Exception as error:  # poll_feed records its own failures; this is e.g. the database unreadable
-            log.warning("poll of feed %s failed: %s", feed_id, failure_reason(error))
+            log.warning("poll of feed %s failed: %s", feed_id, failure_reason(error), extra={"feed_id": feed_id})
             return
         if outcome.status == "busy":
             self._poll_again_soon(feed_id)
             return
-        log.info("poll %s", outcome.summary())
+        log.info("poll %s", outcome.summary(), extra={"feed_id": feed_id})
         if outcome.alerts:
             self.sender.wake.set()
 
