@@ -84,6 +84,12 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("CASEWATCH_NEWS_SEARCH_URL", "", "a news search feed URL with {query}, to follow watched names", ("run",)),
     EnvVar("CASEWATCH_LOG_LEVEL", "INFO", "the least level logged: DEBUG, INFO, WARNING or ERROR", _EVERY_COMMAND),
     EnvVar("CASEWATCH_LOG_FORMAT", "text", "text, or json for one JSON object per line", _EVERY_COMMAND),
+    EnvVar(
+        "CASEWATCH_SHUTDOWN_SECONDS",
+        "20",
+        "on SIGTERM, how long run waits for the polls and sends under way",
+        ("run",),
+    ),
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
@@ -138,6 +144,7 @@ class Settings:
     slack_redirect_uri: str = ""
     log_level: str = "INFO"
     log_format: str = "text"
+    shutdown_seconds: float = 20.0
 
     @property
     def on_postgresql(self) -> bool:
@@ -346,6 +353,7 @@ def settings_from_env(
         slack_redirect_uri=redirect_uri,
         log_level=log_level,
         log_format=log_format,
+        shutdown_seconds=seconds("CASEWATCH_SHUTDOWN_SECONDS", 20.0, 0, 600),
     )
     if problems:
         raise ConfigError(problems)

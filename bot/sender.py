@@ -104,13 +104,21 @@ class AlertSender:
         self.post_interval = post_interval
         self.wake = threading.Event()
         self._next_auth_check = 0.0
+        self._stopped = threading.Event()
+        self.posting: int | None = None  # the alert being posted now, if any
 
     # --- the loop -------------------------------------------------------------
 
     def start(self, stop: threading.Event) -> threading.Thread:
+        self._stopped = stop
         thread = threading.Thread(target=self._run, args=(stop,), name="alert-sender", daemon=True)
         thread.start()
         return thread
+
+    def stop(self) -> None:
+        """Claim no more alerts: the one being posted is finished and recorded, then the loop ends."""
+        self._stopped.set()
+        self.wake.set()
 
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -143,6 +151,8 @@ class AlertSender:
         outbox.open_turns(db, now=self.clock())
         sent = 0
         for _ in range(MAX_CLAIMS):
+            if self._stopped.is_set():
+                return sent  # stopping: nothing new is claimed or edited
             alert = outbox.claim_next(db, now=self.clock(), interval=self.post_interval)
             if alert is None:
                 break
@@ -150,7 +160,11 @@ class AlertSender:
             if slack is None:
                 outbox.unclaim(db, alert)
                 continue
-            sent += self._send(alert, slack)
+            self.posting = alert.id
+            try:
+                sent += self._send(alert, slack)
+            finally:
+                self.posting = None
         for alert in outbox.alerts_to_update(db):
             self._refresh(alert)
         return sent
