@@ -4,7 +4,9 @@ never with a token or a secret in it."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import signal
 import sqlite3
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.logs import TEXT_FORMAT, JsonFormatter, SecretMask, secrets_in
 from tests.conftest import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -177,3 +180,31 @@ def test_a_bad_log_level_or_format_is_one_line_with_an_example(tmp_path: Path) -
         form.stderr
         == "casewatch: CASEWATCH_LOG_FORMAT must be text or json, e.g. CASEWATCH_LOG_FORMAT=json (got 'xml')\n"
     )
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_the_mask_hides_database_passwords_and_client_secrets_in_messages_and_tracebacks(form: str) -> None:
+    env = {
+        "CASEWATCH_DB": "postgresql://casewatch:p%40ss-w0rd!@db.example.org/casewatch",
+        "PGPASSWORD": "libpq-secret-77",
+        "SLACK_CLIENT_SECRET": "client-secret-0123456789",
+    }
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if form == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(SecretMask(secrets_in(env), env["CASEWATCH_DB"]))
+    logger = logging.getLogger("tests.secrets")
+    logger.addHandler(handler)
+    try:
+        logger.warning("connecting as casewatch:%s failed", "p@ss-w0rd!")
+        try:
+            raise RuntimeError("password=libpq-secret-77 refused; client_secret=client-secret-0123456789 xoxp-12-34-ab")
+        except RuntimeError:
+            logger.exception("OAuth exchange failed")
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue()
+    for secret in ("p@ss-w0rd!", "p%40ss-w0rd!", "libpq-secret-77", "client-secret-0123456789", "12-34-ab"):
+        assert secret not in written, secret
+    assert "connecting as casewatch:*** failed" in written and "password=*** refused" in written
+    assert "client_secret=*** xoxp-***" in written and "RuntimeError" in written
