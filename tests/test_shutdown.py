@@ -172,3 +172,28 @@ def test_sigterm_in_socket_mode_closes_the_connection_and_exits_0(
             bot.kill()
             bot.wait()
         peer.close()
+
+
+def test_sigterm_during_a_poll_lets_it_finish_and_store_its_items(
+    tmp_path: Path, env: dict[str, str], feed_server: FeedServer
+) -> None:
+    body = rss("https://www.sec.gov/", SEC_COMPLAINT).encode()
+    feed_server.serve("/sec.xml", body, drip=6 / len(body))  # the feed takes 6 s to arrive
+    bot = spawn_bot(["run"], env, tmp_path)
+    output = Output(bot)
+    try:
+        assert feed_server.wait_for_request("/sec.xml", timeout=30)
+        output.wait_for("serving Slack requests", timeout=30)
+        bot.send_signal(signal.SIGTERM)
+        assert f"waiting up to {SHUTDOWN_SECONDS} s for the polls of feeds 1 and no send" in output.wait_for(
+            "waiting up to"
+        )
+        assert bot.wait(timeout=SHUTDOWN_SECONDS + 5) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait()
+    with sqlite3.connect(tmp_path / "casewatch.db") as db:
+        assert db.execute("SELECT count(*) FROM items").fetchone() == (1,)
+        assert db.execute("SELECT failing_since FROM feeds").fetchall() == [(None,)]
+    assert "stopped waiting" not in "".join(output.lines)
