@@ -37,7 +37,8 @@ class Output:
     def __init__(self, process: subprocess.Popen) -> None:
         self.lines: list[str] = []
         self._changed = threading.Condition()
-        threading.Thread(target=self._read, args=(process,), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._reader.start()
 
     def _read(self, process: subprocess.Popen) -> None:
         assert process.stdout is not None
@@ -45,6 +46,12 @@ class Output:
             with self._changed:
                 self.lines.append(line)
                 self._changed.notify_all()
+
+    def whole(self, timeout: float = 30) -> str:
+        """Everything the process wrote, once it has closed its output (exited)."""
+        self._reader.join(timeout)
+        with self._changed:
+            return "".join(self.lines)
 
     def has(self, text: str) -> bool:
         with self._changed:
