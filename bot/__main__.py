@@ -1,4 +1,4 @@
-"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate, check."""
+"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate, check, backup."""
 
 from __future__ import annotations
 
@@ -9,11 +9,20 @@ import os
 import signal
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import ENVIRONMENT, ConfigError, EnvVar, environment_of, load_dotenv_file, settings_from_env
+from bot.config import (
+    ENVIRONMENT,
+    ConfigError,
+    EnvVar,
+    environment_of,
+    load_dotenv_file,
+    logging_from_env,
+    settings_from_env,
+)
+from bot.logs import configure as configure_logging
 from feeds.catalog import CatalogError
 
 if TYPE_CHECKING:
@@ -116,7 +125,9 @@ def showing_progress(total: int) -> Iterator[PollProgress]:
     failures = DropRecords(FEED_FAILED)
     logging.getLogger("bot.ingest").addFilter(failures)
     if progress.live:
-        root.handlers = [ProgressLogHandler(progress, handlers[0].formatter if handlers else None)]
+        above = ProgressLogHandler(progress, handlers[0].formatter if handlers else None)
+        above.filters = handlers[0].filters[:] if handlers else []  # the secrets' mask (bot.logs)
+        root.handlers = [above]
     try:
         yield progress
     finally:
@@ -283,6 +294,37 @@ def _check(args: argparse.Namespace) -> int:
     return check(sys.stdout)
 
 
+PG_DUMP_HINT = "backup copies a SQLite database; on PostgreSQL use pg_dump, e.g. pg_dump --format=custom --file=casewatch.dump DBNAME"
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupRefused, backup_sqlite
+
+    settings = settings_from_env()
+    if settings.on_postgresql:
+        print(f"casewatch: {PG_DUMP_HINT}", file=sys.stderr)
+        return 2
+    source = existing_database(settings.db_path)
+    try:
+        result = backup_sqlite(source, args.file, force=args.force, progress=_page_progress())
+    except BackupRefused as refusal:
+        print(f"casewatch: {refusal}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
+def _page_progress() -> Callable[[int, int], None] | None:
+    """On a terminal, the pages copied so far on one stderr line; else nothing."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        print(f"\rcopied {done:,} of {total:,} pages", end="\n" if done >= total else "", file=sys.stderr, flush=True)
+
+    return show
+
+
 # Each command: its one-line summary (in ``--help``) and its description (in ``<command> --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
@@ -341,6 +383,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "settings and the installations), the database (read only: missing, writable, migrations pending) and "
         "every catalog feed, fetched once. One line per problem with its fix, then a summary; exits 0 only when "
         "all is well, 1 on problems. Never prints a token or a secret.",
+    ),
+    "backup": (
+        "copy the live SQLite database to FILE, consistently, while run goes on",
+        "Copy the SQLite database to FILE with SQLite's online backup API while `run` goes on writing: the copy is "
+        "the database at one instant, checked with PRAGMA integrity_check before it is named FILE. Refuses to "
+        "replace an existing FILE without --force. On PostgreSQL, use pg_dump.",
     ),
 }
 HELP_WIDTH = 100
@@ -401,6 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["digest"].add_argument("--weekly", action="store_true", help="the weekly digests instead of the daily ones")
     parsers["audit"].add_argument("--team", help="only this workspace (team id)")
     parsers["audit"].add_argument("--output", help="write to this file instead of standard output")
+    parsers["backup"].add_argument("file", metavar="FILE", type=Path, help="where to write the copy")
+    parsers["backup"].add_argument("--force", action="store_true", help="replace FILE if it exists")
     handlers = {
         "demo": _demo,
         "poll": _poll,
@@ -412,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
         "audit": _audit,
         "migrate": _migrate,
         "check": _check,
+        "backup": _backup,
     }
     for name, handler in handlers.items():
         parsers[name].set_defaults(handler=handler)
@@ -436,10 +487,9 @@ def main(argv: list[str] | None = None) -> int:
 def _command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     load_dotenv_file()
     try:
+        configure_logging(*logging_from_env(), os.environ)
         return args.handler(args)
     except ConfigError as error:
         for problem in error.problems:

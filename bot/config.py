@@ -36,6 +36,7 @@ class EnvVar:
     commands: tuple[str, ...]
 
 
+_EVERY_COMMAND = ("demo", "poll", "case", "extract", "run", "feeds", "digest", "audit", "migrate", "backup")
 _FETCHING = ("poll", "extract", "run", "feeds")  # the commands that fetch feeds (extract: a URL; feeds: check)
 ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("SLACK_BOT_TOKEN", "", "bot token xoxb-…", ("run", "digest")),
@@ -51,7 +52,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "CASEWATCH_DB",
         "./casewatch.db",
         "the database: a SQLite file (a path or sqlite:///path) or postgresql://user:pass@host/db",
-        ("poll", "case", "run", "feeds", "digest", "audit", "migrate"),
+        ("poll", "case", "run", "feeds", "digest", "audit", "migrate", "backup"),
     ),
     EnvVar("CASEWATCH_FEEDS", "the bundled feeds/catalog.toml", "the feed catalog", ("poll", "run", "feeds")),
     EnvVar("CASEWATCH_CONTACT", "", "e-mail address in the User-Agent (the SEC refuses anonymous clients)", _FETCHING),
@@ -81,7 +82,17 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("CASEWATCH_LEASE_SECONDS", "30", "the polling lease between two run processes", ("run",)),
     EnvVar("CASEWATCH_CASE_CACHE", "128", "how many recent /case answers run keeps", ("run",)),
     EnvVar("CASEWATCH_NEWS_SEARCH_URL", "", "a news search feed URL with {query}, to follow watched names", ("run",)),
+    EnvVar("CASEWATCH_LOG_LEVEL", "INFO", "the least level logged: DEBUG, INFO, WARNING or ERROR", _EVERY_COMMAND),
+    EnvVar("CASEWATCH_LOG_FORMAT", "text", "text, or json for one JSON object per line", _EVERY_COMMAND),
+    EnvVar(
+        "CASEWATCH_SHUTDOWN_SECONDS",
+        "20",
+        "on SIGTERM, how long run waits for the polls and sends under way",
+        ("run",),
+    ),
 )
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 
 
 READS_EVERY_VARIABLE = "check"  # python -m bot check validates every setting
@@ -134,6 +145,9 @@ class Settings:
     slack_client_id: str = ""
     slack_client_secret: str = ""
     slack_redirect_uri: str = ""
+    log_level: str = "INFO"
+    log_format: str = "text"
+    shutdown_seconds: float = 20.0
 
     @property
     def on_postgresql(self) -> bool:
@@ -172,6 +186,29 @@ def load_dotenv_file() -> None:
     load_dotenv(Path.cwd() / ".env", override=False)
 
 
+def logging_from_env(env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """``CASEWATCH_LOG_LEVEL`` and ``CASEWATCH_LOG_FORMAT``: read before any
+    other setting, as every command logs; a bad value is a :class:`ConfigError`."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    level = env.get("CASEWATCH_LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        problems.append(
+            f"CASEWATCH_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, e.g. CASEWATCH_LOG_LEVEL=WARNING "
+            f"(got {env.get('CASEWATCH_LOG_LEVEL', '').strip()!r})"
+        )
+        level = "INFO"
+    form = env.get("CASEWATCH_LOG_FORMAT", "").strip().lower() or "text"
+    if form not in LOG_FORMATS:
+        problems.append(
+            f"CASEWATCH_LOG_FORMAT must be text or json, e.g. CASEWATCH_LOG_FORMAT=json "
+            f"(got {env.get('CASEWATCH_LOG_FORMAT', '').strip()!r})"
+        )
+    if problems:
+        raise ConfigError(problems)
+    return level, form
+
+
 def settings_from_env(
     env: Mapping[str, str] | None = None,
     *,
@@ -188,6 +225,11 @@ def settings_from_env(
     does not do yet (issue 11)."""
     env = os.environ if env is None else env
     problems: list[str] = []
+    try:
+        log_level, log_format = logging_from_env(env)
+    except ConfigError as error:
+        problems += error.problems
+        log_level, log_format = "INFO", "text"
 
     def seconds(name: str, default: float, low: float, high: float) -> float:
         text = env.get(name, "").strip()
@@ -312,6 +354,9 @@ def settings_from_env(
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_redirect_uri=redirect_uri,
+        log_level=log_level,
+        log_format=log_format,
+        shutdown_seconds=seconds("CASEWATCH_SHUTDOWN_SECONDS", 20.0, 0, 600),
     )
     if problems:
         raise ConfigError(problems)

@@ -102,7 +102,7 @@ def poll_feed(
         return PollOutcome(feed.name, "busy", error=str(busy))
     except Exception as error:  # the feed fails, the round goes on
         reason = failure_reason(error)
-        log.warning(FEED_FAILED, feed.name, reason)
+        log.warning(FEED_FAILED, feed.name, reason, extra={"feed_id": feed.id})
         _record_failure(db, feed, reason, now)
         return PollOutcome(feed.name, "error", error=reason)
 
@@ -112,7 +112,12 @@ def _record_failure(db: Database, feed: Feed, reason: str, now: datetime, retry_
     try:
         record_failure(db, feed.id, reason, next_poll_at=_retry_at(feed, now, retry_after))
     except Exception as error:
-        log.warning("feed %r: could not record its failure (%s); it is polled again next round", feed.name, error)
+        log.warning(
+            "feed %r: could not record its failure (%s); it is polled again next round",
+            feed.name,
+            error,
+            extra={"feed_id": feed.id},
+        )
 
 
 def _retry_at(feed: Feed, now: datetime, retry_after: float | None = None) -> str:
@@ -137,7 +142,7 @@ def _poll(
     except FeedError as error:
         reason = str(error)
         retry_after = error.retry_after
-        log.warning(FEED_FAILED, feed.name, reason)
+        log.warning(FEED_FAILED, feed.name, reason, extra={"feed_id": feed.id})
         _record_failure(db, feed, reason, now, retry_after)
         return PollOutcome(feed.name, "error", error=reason, retry_after=retry_after)
     index = matcher.index(db)
@@ -146,7 +151,7 @@ def _poll(
     with _STORING:
         batch = store_plan(db, plan, match=index.match)
     for reason in (*plan.health.skipped[len(parsed.skipped) :], *batch.skipped):  # parse logs its own
-        log.warning("feed %r: skipped item %s", feed.name, reason)
+        log.warning("feed %r: skipped item %s", feed.name, reason, extra={"feed_id": feed.id})
     seen = len(parsed.items) + len(parsed.skipped)
     skipped = len(plan.health.skipped) + len(batch.skipped)
     if parsed.problem:  # the feed is failing, though its readable items were stored
@@ -235,7 +240,7 @@ def poll_feeds(
         try:
             return poll_feed(databases.get(), fetcher, feed, matcher)
         except Exception as error:  # e.g. the database cannot even be opened
-            log.warning(FEED_FAILED, feed.name, failure_reason(error))
+            log.warning(FEED_FAILED, feed.name, failure_reason(error), extra={"feed_id": feed.id})
             return PollOutcome(feed.name, "error", error=failure_reason(error))
 
     outcomes: dict[int, PollOutcome] = {}

@@ -57,6 +57,9 @@ class Scheduler:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.polling = False
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._polls = threading.Condition()
+        self._running: set[int] = set()  # the feeds being polled now
         # Polls get their own bounded pool; the lease and digests never wait behind a slow feed.
         self.scheduler = BackgroundScheduler(
             timezone="UTC",
@@ -81,20 +84,48 @@ class Scheduler:
         self.scheduler.start()
 
     def shutdown(self) -> None:
-        self.scheduler.shutdown(wait=False)
-        if self.polling:
-            release(self.databases.get(), LEASE, self.holder)
+        """Stop at once, without waiting for the polls under way (see :mod:`bot.shutdown` for ``run``'s stop)."""
+        self.stop_polling()
+        self.release_lease()
+
+    def stop_polling(self) -> set[int]:
+        """Start no more jobs (no poll, no lease renewal, no digest); returns
+        the feeds whose polls are under way (see :meth:`wait_for_polls`)."""
+        self._stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        with self._polls:
+            return set(self._running)
+
+    def wait_for_polls(self, timeout: float) -> set[int]:
+        """Wait up to ``timeout`` seconds for the polls under way; returns the feeds still being polled."""
+        with self._polls:
+            self._polls.wait_for(lambda: not self._running, timeout=timeout)
+            return set(self._running)
+
+    def release_lease(self) -> None:
+        """Hand polling to the next process at once (no wait for the lease to expire)."""
+        with self._lock:
+            if self.polling:
+                release(self.databases.get(), LEASE, self.holder)
+                self.polling = False
 
     # --- leadership -------------------------------------------------------------
 
     def _keep_lease(self) -> None:
+        if self._stopping.is_set():
+            return
         try:
             leader = hold(self.databases.get(), LEASE, self.holder, self.lease_ttl)
         except StorageUnavailable as error:  # nothing changes until the database can be written again
             log.warning("could not renew the polling lease (%s); trying again at the next renewal", error)
             return
         with self._lock:
-            if leader and not self.polling:
+            if self._stopping.is_set():  # stopping began while this renewal ran: it is not kept
+                if leader:
+                    release(self.databases.get(), LEASE, self.holder)
+                self.polling = False
+            elif leader and not self.polling:
                 log.info("this process now polls the feeds (%s)", self.holder)
                 self.polling = True
                 self._add_digest_jobs()
@@ -163,7 +194,21 @@ class Scheduler:
             )
 
     def _poll(self, feed_id: int) -> None:
-        """One feed's job. A feed whose host is busy with another request is
+        """One feed's job, unless the process is stopping (a job queued before
+        the stop does not start); :meth:`wait_for_polls` waits for it."""
+        with self._polls:
+            if self._stopping.is_set():
+                return
+            self._running.add(feed_id)
+        try:
+            self._poll_once(feed_id)
+        finally:
+            with self._polls:
+                self._running.discard(feed_id)
+                self._polls.notify_all()
+
+    def _poll_once(self, feed_id: int) -> None:
+        """Poll one feed. A feed whose host is busy with another request is
         not waited for (that would hold a worker other hosts' feeds need):
         it is polled again a few seconds later."""
         try:
@@ -175,12 +220,12 @@ class Scheduler:
                 return  # backing off after failures, or as the server's Retry-After asked
             outcome = poll_feed(db, self.fetcher, feed, self.matcher, host_wait=0)
         except Exception as error:  # poll_feed records its own failures; this is e.g. the database unreadable
-            log.warning("poll of feed %s failed: %s", feed_id, failure_reason(error))
+            log.warning("poll of feed %s failed: %s", feed_id, failure_reason(error), extra={"feed_id": feed_id})
             return
         if outcome.status == "busy":
             self._poll_again_soon(feed_id)
             return
-        log.info("poll %s", outcome.summary())
+        log.info("poll %s", outcome.summary(), extra={"feed_id": feed_id})
         if outcome.alerts:
             self.sender.wake.set()
 

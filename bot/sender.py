@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.logs import alert_fields
 from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
 from bot.workspaces import OneWorkspace, Workspaces
 from feeds.times import from_iso
@@ -103,13 +104,21 @@ class AlertSender:
         self.post_interval = post_interval
         self.wake = threading.Event()
         self._next_auth_check = 0.0
+        self._stopped = threading.Event()
+        self.posting: int | None = None  # the alert being posted now, if any
 
     # --- the loop -------------------------------------------------------------
 
     def start(self, stop: threading.Event) -> threading.Thread:
+        self._stopped = stop
         thread = threading.Thread(target=self._run, args=(stop,), name="alert-sender", daemon=True)
         thread.start()
         return thread
+
+    def stop(self) -> None:
+        """Claim no more alerts: the one being posted is finished and recorded, then the loop ends."""
+        self._stopped.set()
+        self.wake.set()
 
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -142,6 +151,8 @@ class AlertSender:
         outbox.open_turns(db, now=self.clock())
         sent = 0
         for _ in range(MAX_CLAIMS):
+            if self._stopped.is_set():
+                return sent  # stopping: nothing new is claimed or edited
             alert = outbox.claim_next(db, now=self.clock(), interval=self.post_interval)
             if alert is None:
                 break
@@ -149,7 +160,11 @@ class AlertSender:
             if slack is None:
                 outbox.unclaim(db, alert)
                 continue
-            sent += self._send(alert, slack)
+            self.posting = alert.id
+            try:
+                sent += self._send(alert, slack)
+            finally:
+                self.posting = None
         for alert in outbox.alerts_to_update(db):
             self._refresh(alert)
         return sent
@@ -165,7 +180,11 @@ class AlertSender:
             if self.workspaces.poster(team_id) is not None:  # installed meanwhile, its resume maybe before this pause
                 resume(db, team_id, held_errors=AUTH_ERRORS)
             else:
-                log.warning("the app is not installed in workspace %s: its alerts wait until it is", team_id)
+                log.warning(
+                    "the app is not installed in workspace %s: its alerts wait until it is",
+                    team_id,
+                    extra={"team_id": team_id},
+                )
         return None
 
     def _paced(self) -> float:
@@ -188,7 +207,12 @@ class AlertSender:
             try:
                 slack.check_auth()
             except SlackFailure as failure:
-                log.warning("Slack token check failed%s: %s", f" for {team_id}" if team_id else "", failure.code)
+                log.warning(
+                    "Slack token check failed%s: %s",
+                    f" for {team_id}" if team_id else "",
+                    failure.code,
+                    extra={"team_id": team_id},
+                )
                 continue
             released = outbox.requeue_failed_with(db, AUTH_ERRORS, team_id=team_id)
             if released:
@@ -205,11 +229,16 @@ class AlertSender:
             try:
                 ts = self._earlier_post(slack, alert, thread_ts)
             except SlackFailure as failure:
-                log.warning("cannot check yet whether alert %s was posted: %s", alert.id, failure.code)
+                log.warning(
+                    "cannot check yet whether alert %s was posted: %s",
+                    alert.id,
+                    failure.code,
+                    extra=alert_fields(alert),
+                )
                 self._reschedule([alert], failure, maybe_posted=True)
                 return 0
             if ts:
-                log.info("alert %s had been posted after all; recorded ts %s", alert.id, ts)
+                log.info("alert %s had been posted after all; recorded ts %s", alert.id, ts, extra=alert_fields(alert))
                 outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
                 return 1
         view = outbox.alert_view(db, alert)
@@ -227,6 +256,7 @@ class AlertSender:
             self._failed([alert], failure)
             return 0
         outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts, turn_free_at=self._paced())
+        log.info("alert %s posted to %s (ts %s)", alert.id, alert.channel_id, ts, extra=alert_fields(alert))
         return 1
 
     def _post_or_fallback(self, slack: SlackPoster, message: dict, fallback: dict) -> str:
@@ -252,7 +282,9 @@ class AlertSender:
             for alert in alerts:
                 outbox.reschedule(db, alert.id, at=at, error="rate limited (429)", turn_free_at=max(paced, until))
         elif failure.code in PERMANENT_ERRORS:
-            log.warning("alerts to %s failed for good: %s", alerts[0].channel_id, failure.code)
+            log.warning(
+                "alerts to %s failed for good: %s", alerts[0].channel_id, failure.code, extra=alert_fields(alerts[0])
+            )
             for alert in alerts:
                 outbox.mark_failed(db, alert, failure.code, turn_free_at=paced)
         else:
@@ -286,7 +318,7 @@ class AlertSender:
                     raise
                 slack.update(alert.channel_id, alert.message_ts, {**alert_fallback(view), "blocks": []})
         except SlackFailure as failure:
-            log.warning("could not update alert %s: %s", alert.id, failure.code)
+            log.warning("could not update alert %s: %s", alert.id, failure.code, extra=alert_fields(alert))
             if failure.retry_after is not None:
                 outbox.hold_turn(db, alert.team_id, alert.channel_id, until=self.clock() + failure.retry_after)
             if failure.retry_after is not None or not failure.refused:
@@ -305,12 +337,14 @@ class AlertSender:
         try:
             ts = self._earlier_post(slack, alert, thread_ts)
         except SlackFailure as failure:
-            log.warning("cannot check yet whether alert %s was posted: %s", alert.id, failure.code)
+            log.warning(
+                "cannot check yet whether alert %s was posted: %s", alert.id, failure.code, extra=alert_fields(alert)
+            )
             outbox.give_up_recovery(db, alert.id)
             return
         if ts:
             outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
-            log.info("alert %s had been posted before a crash; recorded ts %s", alert.id, ts)
+            log.info("alert %s had been posted before a crash; recorded ts %s", alert.id, ts, extra=alert_fields(alert))
         else:
             outbox.release_stale(db, alert.id)
 
@@ -325,7 +359,12 @@ class AlertSender:
         except SlackFailure as failure:
             if failure.code not in PERMANENT_ERRORS:
                 raise
-            log.warning("cannot check whether alert %s was posted (%s); sending it again", alert.id, failure.code)
+            log.warning(
+                "cannot check whether alert %s was posted (%s); sending it again",
+                alert.id,
+                failure.code,
+                extra=alert_fields(alert),
+            )
             return None
 
     # --- digests ------------------------------------------------------------------

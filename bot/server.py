@@ -10,8 +10,7 @@ import gc
 import io
 import json
 import logging
-import signal
-import sys
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -19,9 +18,7 @@ from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import urlencode
 
-import waitress
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.oauth import OAuthFlow
@@ -35,6 +32,7 @@ from bot.ingest import default_matcher, poll_feed
 from bot.oauth import OAuth, oauth
 from bot.scheduler import Scheduler
 from bot.sender import AUTH_ERRORS, AlertSender
+from bot.shutdown import HttpServer, Server, SocketModeServer, finish_work, serve_until_stopped, stop_on_signals
 from bot.slack_poster import WebApiPoster
 from bot.slack_request import MalformedRequest, parse, signed
 from feeds.catalog import load_catalog
@@ -193,7 +191,7 @@ def run(settings: Settings) -> None:
         oauth=installs,
     )
     stop = threading.Event()
-    sender.start(stop)  # their first work (auth.test, the polling lease) runs while the server warms up
+    sender_thread = sender.start(stop)  # their first work (auth.test, the polling lease) runs while the server warms up
     scheduler.start()
     application = wsgi_application(app, lambda: {"polling": scheduler.polling}, settings.slack_signing_secret)
     prepare_search(databases.get())  # so that the first /case is as quick as the next
@@ -204,16 +202,17 @@ def run(settings: Settings) -> None:
         warm_request_path(application, settings.slack_signing_secret)
     gc.collect()
     gc.freeze()  # what start-up made lives as long as the process: no collection during a request walks it again
-    # On SIGTERM (systemd, Kubernetes, Ctrl-C's sibling) leave through the
-    # finally below, so the polling lease is released for the next process.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    # SIGTERM (systemd, Docker, Kubernetes) and Ctrl-C stop in order (bot.shutdown): no new work, the polls and
+    # sends under way finished (bounded), the polling lease released for the next process, then Slack closed.
+    stopping = stop_on_signals()
+    server: Server | None = None
     try:
         if settings.socket_mode:
             log.info("connecting to Slack in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
+            server = SocketModeServer(app, settings.slack_app_token)
         else:
             log.info("serving Slack requests at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
-            waitress.serve(
+            server = HttpServer(
                 application,
                 host=settings.host,
                 port=settings.port,
@@ -221,6 +220,12 @@ def run(settings: Settings) -> None:
                 ident="Casewatch",
                 max_request_body_size=MAX_REQUEST_BYTES,
             )
+        serve_until_stopped(server, stopping)
     finally:
-        stop.set()
-        scheduler.shutdown()
+        finished = finish_work(scheduler, sender, sender_thread, settings.shutdown_seconds)
+        if server is not None:
+            server.close()
+        log.info("stopped")
+    if not finished:  # a poll's worker thread would be joined at exit, past the bound: leave now
+        logging.shutdown()
+        os._exit(0)

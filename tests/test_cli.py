@@ -258,7 +258,7 @@ class ReadNames(dict):
         return super().__getitem__(name)
 
 
-COMMANDS = ["demo", "poll", "case", "extract", "run", "feeds", "digest", "audit", "migrate", "check"]
+COMMANDS = ["demo", "poll", "case", "extract", "run", "feeds", "digest", "audit", "migrate", "check", "backup"]
 
 
 def test_the_environment_table_lists_every_variable_the_settings_read_and_the_readme_too() -> None:
