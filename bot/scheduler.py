@@ -37,6 +37,18 @@ JITTER_SECONDS = 30
 POLL_WORKERS = 4
 HOST_BUSY_RETRY_SECONDS = 5
 LEASE = "poller"
+DIGEST_GRACE_SECONDS = 3600  # a digest job that starts late still runs within an hour of its time
+
+
+def latest_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The trigger's last time at or before ``now`` (within eight days): the
+    start of the period a digest run belongs to, however late the run."""
+    latest = None
+    fire = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest
 
 
 class Scheduler:
@@ -174,24 +186,51 @@ class Scheduler:
                 next_run_time=start + timedelta(seconds=position),
             )
 
+    def _digest_trigger(self, period: WatchMode) -> CronTrigger:
+        return CronTrigger(
+            day_of_week="mon" if period == WatchMode.WEEKLY else "*",
+            hour=self.settings.digest_hour,
+            minute=self.settings.digest_minute,
+            timezone=self.settings.timezone,
+        )
+
     def _add_digest_jobs(self) -> None:
-        for period, days in ((WatchMode.DAILY, "*"), (WatchMode.WEEKLY, "mon")):
+        """The daily and weekly digests; and, in a process that takes polling
+        over less than an hour after a digest time, that period's digests now
+        (each channel's once: :meth:`_send_digests`)."""
+        now = datetime.now(UTC)
+        for period in (WatchMode.DAILY, WatchMode.WEEKLY):
+            trigger = self._digest_trigger(period)
             self.scheduler.add_job(
-                self.sender.send_digests,
-                CronTrigger(
-                    day_of_week=days,
-                    hour=self.settings.digest_hour,
-                    minute=self.settings.digest_minute,
-                    timezone=self.settings.timezone,
-                ),
-                kwargs={"modes": (period,), "period": period},
+                self._send_digests,
+                trigger,
+                args=[period],
                 id=f"digest-{period}",
                 name=f"{period} digest",
                 replace_existing=True,
                 max_instances=1,
                 coalesce=True,
-                misfire_grace_time=3600,
+                misfire_grace_time=DIGEST_GRACE_SECONDS,
             )
+            started = latest_fire_time(trigger, now)
+            if started is not None and now - started <= timedelta(seconds=DIGEST_GRACE_SECONDS):
+                self.scheduler.add_job(
+                    self._send_digests,
+                    DateTrigger(now),
+                    args=[period],
+                    id=f"digest-{period}-catch-up",
+                    name=f"{period} digest of {started.isoformat()} (catching up)",
+                    replace_existing=True,
+                    misfire_grace_time=DIGEST_GRACE_SECONDS,
+                )
+
+    def _send_digests(self, period: WatchMode) -> None:
+        started = latest_fire_time(self._digest_trigger(period), datetime.now(UTC))
+        if started is None:
+            return
+        period_start = started.astimezone(UTC).isoformat(timespec="minutes")
+        posted = self.sender.send_digests((period,), period=period, period_start=period_start)
+        log.info("%d %s digest(s) posted for the period from %s", posted, period, period_start)
 
     def _poll(self, feed_id: int) -> None:
         """One feed's job, unless the process is stopping (a job queued before

@@ -369,9 +369,12 @@ class AlertSender:
 
     # --- digests ------------------------------------------------------------------
 
-    def send_digests(self, modes: tuple[WatchMode, ...], *, period: WatchMode) -> int:
+    def send_digests(self, modes: tuple[WatchMode, ...], *, period: WatchMode, period_start: str | None = None) -> int:
         """Post one digest per channel with pending digest alerts in ``modes``;
-        nothing where there is nothing new. Returns messages posted."""
+        nothing where there is nothing new. Returns messages posted. A scheduled
+        run names its period's start (ISO): a channel that already had that
+        period's digest, from any process, gets none (the ``digest`` command
+        gives none: it posts what is pending now)."""
         db = self.databases.get()
         posted = 0
         for team_id, channel_id in outbox.digest_channels(db, modes):
@@ -379,6 +382,8 @@ class AlertSender:
             if slack is None:
                 continue
             with write_transaction(db):
+                if period_start and not outbox.start_digest_run(db, team_id, channel_id, period, period_start):
+                    continue
                 batch = [a for a in outbox.digest_alerts(db, team_id, channel_id, modes) if outbox.claim(db, a.id)]
             if not batch:
                 continue

@@ -218,6 +218,18 @@ def digest_channels(db: Database, modes: tuple[WatchMode, ...]) -> list[tuple[st
     ]
 
 
+def start_digest_run(db: Database, team_id: str, channel_id: str, period: WatchMode, period_start: str) -> bool:
+    """Record that the channel's ``period`` digest starting at ``period_start``
+    is being posted; False if a process already did (``digest_runs``): each
+    channel gets one scheduled digest a period, whichever process runs it."""
+    started = db.execute(
+        "INSERT INTO digest_runs (team_id, channel_id, period, period_start, started_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING RETURNING period",
+        [team_id, channel_id, period, period_start, now_iso()],
+    ).fetchone()
+    return started is not None
+
+
 def digest_alerts(db: Database, team_id: str, channel_id: str, modes: tuple[WatchMode, ...]) -> list[Alert]:
     marks = ", ".join("?" for _ in modes)
     return _alerts(

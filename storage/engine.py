@@ -369,6 +369,24 @@ def skip_locked(db: Connection, table: str) -> str:
     return f" FOR UPDATE OF {table} SKIP LOCKED" if isinstance(db, PgDatabase) else ""
 
 
+# The database's own clock as the ISO text storage/ writes (``now_iso``'s form, to
+# the millisecond), ``?`` seconds from now: processes on machines whose clocks
+# disagree still agree on it.
+_CLOCK: dict[Engine, str] = {
+    SQLITE: "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', ? || ' seconds')",
+    POSTGRESQL: (
+        "to_char((clock_timestamp() + make_interval(secs => ?)) AT TIME ZONE 'UTC', "
+        '\'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"\')'
+    ),
+}
+
+
+def database_clock(db: Connection) -> str:
+    """A SQL expression for the database's time, ``?`` seconds (a number) from now,
+    as ISO text in UTC to the millisecond: ``2026-11-26T08:00:00.123+00:00``."""
+    return _CLOCK[engine_of(db)]
+
+
 def lock_wait_ms(db: Connection) -> int:
     """How long a statement waits for another connection's lock before giving up."""
     if isinstance(db, PgDatabase):

@@ -656,3 +656,14 @@ def m023_channel_turns(db: Connection) -> None:
         "ALTER TABLE alerts ADD COLUMN recovery_at TEXT",
     ):
         db.execute(statement)
+
+
+@migrations()
+def m025_digest_runs(db: Connection) -> None:
+    # One scheduled digest a channel and period, whichever process posts it
+    # (storage.alerts.start_digest_run); a process that takes over polling after
+    # the digest time posts the period's digests the old one did not.
+    db.execute(
+        "CREATE TABLE digest_runs (team_id TEXT NOT NULL, channel_id TEXT NOT NULL, period TEXT NOT NULL, "
+        "period_start TEXT NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (team_id, channel_id, period, period_start))"
+    )

@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -588,6 +588,18 @@ def test_one_lease_holder_among_many_processes(engine_db: EngineDatabase) -> Non
     assert not hold(dbs[0], "poller", "late", timedelta(seconds=30))
     release(dbs[0], "poller", won[0])
     assert hold(dbs[1], "poller", "p1", timedelta(seconds=30))
+
+
+def test_a_lease_is_renewed_by_its_holder_and_taken_over_only_once_lapsed(engine_db: EngineDatabase) -> None:
+    first, second = engine_db.open(), engine_db.open()
+    assert hold(first, "poller", "first", timedelta(seconds=30))
+    assert not hold(second, "poller", "second", timedelta(seconds=30))
+    assert hold(first, "poller", "first", timedelta(seconds=30))  # renewal
+    assert hold(first, "poller", "first", timedelta(seconds=-1))  # lapses at once
+    assert hold(second, "poller", "second", timedelta(seconds=30))  # taken over
+    assert not hold(first, "poller", "first", timedelta(seconds=30))
+    (expires,) = second.execute("SELECT expires_at FROM leases WHERE name = 'poller'").fetchone()
+    assert expires > datetime.now(UTC).isoformat(timespec="milliseconds")  # ISO text like every time storage/ writes
 
 
 def _watch(term: str, kind: WatchKind = WatchKind.NAME, **fields: object) -> WatchSpec:

@@ -20,7 +20,6 @@ from feeds.health import MAX_BACKOFF, backoff, health, quiet_after
 from handlers.feeds_answer import feed_statuses
 from storage.database import ThreadDatabases
 from storage.feeds import change_feed, enabled_feeds, get_feed, sync_catalog
-from storage.leases import hold
 from storage.watches import WatchSpec, add_watch
 from tests.conftest import FIXTURES, FeedServer
 from tests.reliability import Observed
@@ -326,16 +325,6 @@ def test_jobs_follow_the_feeds_table(databases: ThreadDatabases) -> None:
         assert poll_jobs() == {"poll-feed-1": 45}
     finally:
         scheduler.shutdown()
-
-
-def test_one_process_holds_the_polling_lease_until_it_lapses(databases: ThreadDatabases) -> None:
-    db = databases.get()
-    assert hold(db, "poller", "first", timedelta(seconds=30))
-    assert not hold(db, "poller", "second", timedelta(seconds=30))
-    assert hold(db, "poller", "first", timedelta(seconds=30))  # renewal
-    assert hold(db, "poller", "first", timedelta(seconds=-1))  # lapses at once
-    assert hold(db, "poller", "second", timedelta(seconds=30))  # taken over
-    assert not hold(db, "poller", "first", timedelta(seconds=30))
 
 
 def test_a_one_case_docket_feed_joins_its_case(databases: ThreadDatabases, feed_server: FeedServer) -> None:

@@ -54,7 +54,7 @@ class Outbox:
             "INSERT INTO cases (caption, agency, created_at) VALUES (?, 'SEC', ?) RETURNING id", [caption, now_iso()]
         ).fetchone()[0]
 
-    def alert(self, channel: str, case_id: int | None) -> int:
+    def alert(self, channel: str, case_id: int | None, *, mode: str = "instant") -> int:
         self.items += 1
         n = self.items
         self.db.execute(
@@ -70,13 +70,13 @@ class Outbox:
         self.db.execute("UPDATE items SET event_id = ? WHERE id = ?", [event_id, n])
         (watch_id,) = self.db.execute(  # ids given, as storage.watches numbers them
             "INSERT INTO watches (id, team_id, channel_id, kind, term, term_key, mode, created_by, created_at) "
-            "VALUES (?, ?, ?, 'name', ?, ?, 'instant', 'U0001', ?) RETURNING id",
-            [n, TEAM, channel, f"acme {n}", f"acme {n}", now_iso()],
+            "VALUES (?, ?, ?, 'name', ?, ?, ?, 'U0001', ?) RETURNING id",
+            [n, TEAM, channel, f"acme {n}", f"acme {n}", mode, now_iso()],
         ).fetchone()
         return self.db.execute(
             "INSERT INTO alerts (team_id, channel_id, event_id, case_id, watch_id, matched_term, mode, status, "
-            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'acme', 'instant', 'pending', ?, ?) RETURNING id",
-            [TEAM, channel, event_id, case_id, watch_id, DUE, now_iso()],
+            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'acme', ?, 'pending', ?, ?) RETURNING id",
+            [TEAM, channel, event_id, case_id, watch_id, mode, DUE, now_iso()],
         ).fetchone()[0]
 
 
