@@ -33,14 +33,18 @@ from bench.case import SECRET, WARM_UP, bot_settings, percentile, query_mix
 from tests.conftest import SlackApi, slack_signature, slash_command
 
 
-def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | None) -> tuple[Callable, list[float]]:
+def build_application(
+    db: Path, slack: SlackApi, workdir: Path, cache: int | None, through_bolt: bool = False
+) -> tuple[Callable, list[float]]:
     """The server's WSGI application on ``db``, warmed as ``run`` warms it, and
-    a list the search's CPU milliseconds of each request are appended to."""
+    a list the search's CPU milliseconds of each request are appended to.
+    ``through_bolt``: every ``/case`` through Bolt's dispatch (the server's
+    path before its signed ``/case`` path)."""
     os.environ.update(bot_settings(workdir, db, slack.url))
     if cache is not None:
         os.environ["CASEWATCH_CASE_CACHE"] = str(cache)
     from bot import server
-    from bot.app import create_app, web_client
+    from bot.app import case_reply, create_app, web_client
     from bot.config import settings_from_env
     from feeds.fetch import Fetcher
     from storage import search
@@ -59,6 +63,7 @@ def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | Non
     search.SearchCache.search = timed_search  # type: ignore[method-assign]
     settings = settings_from_env()
     databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
+    answer_case = case_reply(settings, databases)
     app = create_app(
         settings,
         databases,
@@ -66,8 +71,10 @@ def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | Non
         Fetcher(contact=settings.contact),
         on_feeds_changed=lambda: None,
         poll_feed_now=lambda feed: None,
+        answer_case=answer_case,
     )
-    application = server.wsgi_application(app, lambda: {"polling": False}, SECRET)
+    fast = None if through_bolt else answer_case
+    application = server.wsgi_application(app, lambda: {"polling": False}, SECRET, answer_case=fast)
     search.prepare_search(databases.get())
     search.warm_search(databases.get())
     server.warm_request_path(application, SECRET)
@@ -110,12 +117,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--cache", type=int, default=None, help="CASEWATCH_CASE_CACHE (0: every answer computed)")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
+    parser.add_argument("--through-bolt", action="store_true", help="every /case through Bolt's dispatch")
     args = parser.parse_args()
     queries = query_mix(args.db, WARM_UP + args.requests, args.seed)
     slack = SlackApi()
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            application, searched = build_application(args.db, slack, Path(workdir), args.cache)
+            application, searched = build_application(args.db, slack, Path(workdir), args.cache, args.through_bolt)
             for query in queries[:WARM_UP]:
                 ask(application, query)
             seen = set(queries[:WARM_UP])
