@@ -84,10 +84,7 @@ def is_plain_case_command(found: dict) -> bool:
 
 def acknowledged(reply: dict) -> BoltResponse:
     """The response Bolt's ``ack(**reply)`` makes: the same JSON, byte for byte, and headers."""
-    ack = Ack()
-    ack(**reply)
-    assert ack.response is not None
-    return ack.response
+    return Ack()(**reply)
 
 
 def wsgi_application(
@@ -102,7 +99,7 @@ def wsgi_application(
     With ``answer_case`` (the function the app's ``/case`` listener answers
     with) and a single workspace (no OAuth), a signed ``/case`` is answered
     with it directly, as Bolt's ``ack()`` would answer it, without Bolt's
-    dispatch (middleware, context, listener matching: ~0.2–0.3 ms a request).
+    dispatch (middleware, context, listener matching: ~0.4 ms a request).
     Bolt's single-workspace authorisation checks its token once, at start, so
     it has nothing to check per request; in OAuth mode each request's
     workspace is authorised (installed, not paused) by Bolt, so every request
