@@ -132,8 +132,8 @@ def healthz(connection: http.client.HTTPConnection) -> float:
     return elapsed
 
 
-def case(connection: http.client.HTTPConnection, query: str) -> tuple[float, str]:
-    """Milliseconds for a signed ``/case query``, and the answer's text."""
+def case(connection: http.client.HTTPConnection, query: str) -> tuple[float, bytes]:
+    """Milliseconds for a signed ``/case query``, and the answer's body as sent."""
     body = urllib.parse.urlencode(slash_command("/case", query)).encode()
     started = time.perf_counter()
     stamp = str(int(time.time()))
@@ -153,7 +153,7 @@ def case(connection: http.client.HTTPConnection, query: str) -> tuple[float, str
     elapsed = (time.perf_counter() - started) * 1000
     if response.status != 200:
         raise SystemExit(f"/case {query!r} answered {response.status}: {answer[:200]!r}")
-    return elapsed, json.loads(answer).get("text", "")
+    return elapsed, answer
 
 
 def query_mix(db_path: Path, count: int, seed: int) -> list[str]:
@@ -223,15 +223,15 @@ class Warm:
     case_cpu: float  # the server's CPU ms per /case, beyond its /healthz
 
 
-def warm(bot: Bot, queries: list[str]) -> Warm:
+def warm(bot: Bot, queries: list[str], bodies: Path | None = None) -> Warm:
     """Timings of /healthz and /case, interleaved on one keep-alive connection,
-    and the server's CPU time per request (steadier than wall time on a busy machine)."""
+    and the server's CPU time per request (steadier than wall time on a busy
+    machine). With ``bodies``, every answer's JSON body as sent, one line each."""
     floor, cases, unique, found = [], [], [], 0
     seen = set(queries[:WARM_UP])
     with bot.running() as connection:
         assert bot.process is not None
-        for query in queries[:WARM_UP]:
-            case(connection, query)
+        answers = [case(connection, query)[1] for query in queries[:WARM_UP]]
         started = cpu_ms(bot.process.pid)
         for _ in queries[WARM_UP:]:
             healthz(connection)
@@ -239,13 +239,16 @@ def warm(bot: Bot, queries: list[str]) -> Warm:
         started = cpu_ms(bot.process.pid)
         for query in queries[WARM_UP:]:
             floor.append(healthz(connection))
-            elapsed, text = case(connection, query)
+            elapsed, answer = case(connection, query)
+            answers.append(answer)
             cases.append(elapsed)
             if query not in seen:
                 unique.append(elapsed)
                 seen.add(query)
-            found += not text.startswith("No case")
+            found += not json.loads(answer).get("text", "").startswith("No case")
         case_cpu = (cpu_ms(bot.process.pid) - started) / len(cases) - floor_cpu
+    if bodies is not None:
+        bodies.write_bytes(b"".join(answer + b"\n" for answer in answers))
     return Warm(floor, cases, unique, found, floor_cpu, case_cpu)
 
 
@@ -278,6 +281,9 @@ def main() -> None:
         default=None,
         help="CASEWATCH_CASE_CACHE for the bot (0: no kept answers; default: its own)",
     )
+    parser.add_argument(
+        "--bodies", type=Path, help="write every warm /case answer's JSON body here, a line each (to cmp two runs)"
+    )
     args = parser.parse_args()
     if not args.db.exists():
         parser.error(f"{args.db} does not exist: make it with bench.generate")
@@ -287,7 +293,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as workdir:
             bot = Bot(args.db, slack, Path(workdir), args.code, args.cache)
-            measured = warm(bot, queries)
+            measured = warm(bot, queries, args.bodies)
             cold_floor, firsts = cold(bot, random.Random(args.seed + 1).sample(queries, len(queries)), args.restarts)
     finally:
         slack.close()

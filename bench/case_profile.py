@@ -33,14 +33,27 @@ from bench.case import SECRET, WARM_UP, bot_settings, percentile, query_mix
 from tests.conftest import SlackApi, slack_signature, slash_command
 
 
-def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | None) -> tuple[Callable, list[float]]:
+def build_application(
+    db: Path, slack: SlackApi, workdir: Path, cache: int | None, through_bolt: bool = False
+) -> tuple[Callable, list[float]]:
     """The server's WSGI application on ``db``, warmed as ``run`` warms it, and
-    a list the search's CPU milliseconds of each request are appended to."""
+    a list the search's CPU milliseconds of each request are appended to.
+    ``through_bolt``: every ``/case`` through Bolt's dispatch (the server's
+    path before its signed ``/case`` path)."""
+    fast, bolt, searched = build_applications(db, slack, workdir, cache)
+    return (bolt if through_bolt else fast), searched
+
+
+def build_applications(
+    db: Path, slack: SlackApi, workdir: Path, cache: int | None
+) -> tuple[Callable, Callable, list[float]]:
+    """:func:`build_application`'s two forms on one app: with the signed
+    ``/case`` path, and through Bolt only."""
     os.environ.update(bot_settings(workdir, db, slack.url))
     if cache is not None:
         os.environ["CASEWATCH_CASE_CACHE"] = str(cache)
     from bot import server
-    from bot.app import create_app, web_client
+    from bot.app import case_reply, create_app, web_client
     from bot.config import settings_from_env
     from feeds.fetch import Fetcher
     from storage import search
@@ -59,6 +72,7 @@ def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | Non
     search.SearchCache.search = timed_search  # type: ignore[method-assign]
     settings = settings_from_env()
     databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
+    answer_case = case_reply(settings, databases)
     app = create_app(
         settings,
         databases,
@@ -66,14 +80,17 @@ def build_application(db: Path, slack: SlackApi, workdir: Path, cache: int | Non
         Fetcher(contact=settings.contact),
         on_feeds_changed=lambda: None,
         poll_feed_now=lambda feed: None,
+        answer_case=answer_case,
     )
-    application = server.wsgi_application(app, lambda: {"polling": False}, SECRET)
+    fast = server.wsgi_application(app, lambda: {"polling": False}, SECRET, answer_case=answer_case)
+    bolt = server.wsgi_application(app, lambda: {"polling": False}, SECRET)
     search.prepare_search(databases.get())
     search.warm_search(databases.get())
-    server.warm_request_path(application, SECRET)
+    server.warm_request_path(fast, SECRET)
+    server.warm_request_path(bolt, SECRET)
     gc.collect()
     gc.freeze()
-    return application, searched
+    return fast, bolt, searched
 
 
 def ask(application: Callable, query: str) -> None:
@@ -103,6 +120,36 @@ def describe(label: str, values: list[float]) -> str:
     )
 
 
+def pair(db: Path, queries: list[str], cache: int | None) -> None:
+    """Each query answered by both forms of the application in this process,
+    which first alternating: CPU per request, and "the rest" (all but the search)."""
+    slack = SlackApi()
+    try:
+        with tempfile.TemporaryDirectory() as workdir:
+            fast, bolt, searched = build_applications(db, slack, Path(workdir), cache)
+            for query in queries[:WARM_UP]:
+                ask(fast, query)
+                ask(bolt, query)
+            times: dict[str, list[float]] = {"signed /case path": [], "through Bolt": []}
+            rests: dict[str, list[float]] = {"signed /case path": [], "through Bolt": []}
+            sides = [("signed /case path", fast), ("through Bolt", bolt)]
+            for number, query in enumerate(queries[WARM_UP:]):
+                for name, application in sides if number % 2 else sides[::-1]:
+                    searched.clear()
+                    started = time.thread_time()
+                    ask(application, query)
+                    elapsed = (time.thread_time() - started) * 1000
+                    times[name].append(elapsed)
+                    rests[name].append(elapsed - sum(searched))
+    finally:
+        slack.close()
+    print(f"/case in-process, both paths alternating per query, CPU per request, {len(queries) - WARM_UP} queries")
+    for name in times:
+        print(f"{name}:")
+        print("  " + describe("whole request", times[name]))
+        print("  " + describe("the rest (all but search)", rests[name]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, required=True, help="a copy of a database made by bench.generate")
@@ -110,12 +157,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--cache", type=int, default=None, help="CASEWATCH_CASE_CACHE (0: every answer computed)")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
+    parser.add_argument("--through-bolt", action="store_true", help="every /case through Bolt's dispatch")
+    parser.add_argument(
+        "--pair", action="store_true", help="each query through the signed /case path and through Bolt, alternating"
+    )
     args = parser.parse_args()
+    if args.pair:
+        pair(args.db, query_mix(args.db, WARM_UP + args.requests, args.seed), args.cache)
+        return
     queries = query_mix(args.db, WARM_UP + args.requests, args.seed)
     slack = SlackApi()
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            application, searched = build_application(args.db, slack, Path(workdir), args.cache)
+            application, searched = build_application(args.db, slack, Path(workdir), args.cache, args.through_bolt)
             for query in queries[:WARM_UP]:
                 ask(application, query)
             seen = set(queries[:WARM_UP])

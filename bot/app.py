@@ -16,6 +16,7 @@ from bot.oauth import OAuth
 from feeds.fetch import Fetcher
 from handlers import actions, commands, events, feed_commands, installs
 from handlers.background import BackgroundWork
+from handlers.commands import CaseReply, case_replier
 from handlers.feed_commands import PollNow
 from handlers.interactive import answer_errors
 from storage.database import ThreadDatabases
@@ -70,6 +71,13 @@ def quiet_bolt_app(**options: object) -> App:
         bolt_log.removeFilter(same_token)
 
 
+def case_reply(settings: Settings, databases: ThreadDatabases) -> CaseReply:
+    """The answer to ``/case``, searching through recent answers kept
+    (:class:`storage.search.SearchCache`): one for the Bolt listener and the
+    server's signed ``/case`` path alike."""
+    return case_replier(databases, SearchCache(databases.path, settings.case_cache_answers).search)
+
+
 def create_app(
     settings: Settings,
     databases: ThreadDatabases,
@@ -78,6 +86,7 @@ def create_app(
     on_feeds_changed: Callable[[], None],
     poll_feed_now: PollNow,
     oauth: OAuth | None = None,
+    answer_case: CaseReply | None = None,
 ) -> App:
     """The Bolt app. Listeners run before the request is answered
         (``process_before_response``), so a command's answer is in the HTTP
@@ -85,7 +94,9 @@ def create_app(
         runs after it: as a lazy listener or as :class:`BackgroundWork`. ``/feeds
     poll`` runs the ingest pipeline through ``poll_feed_now`` (handlers never
     import the poller). With ``oauth``, each request acts with its workspace's
-    token, and uninstalls pause the workspace."""
+    token, and uninstalls pause the workspace. ``answer_case`` (default
+    :func:`case_reply`): what ``/case`` answers, given when the server answers
+    it outside Bolt too."""
     app = quiet_bolt_app(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -103,7 +114,7 @@ def create_app(
         databases,
         news_search=settings.news_search_url,
         on_feeds_changed=on_feeds_changed,
-        search=SearchCache(databases.path, settings.case_cache_answers).search,
+        case_reply=answer_case or case_reply(settings, databases),
     )
     actions.register(app, databases)
     events.register(app, databases)

@@ -50,6 +50,35 @@ def news_search_url(template: str, term: str) -> str:
     return template.replace("{query}", quote_plus(f'"{term}"'))
 
 
+# The answer to a slash command: the keyword arguments of Bolt's ``ack()`` (``text``, ``blocks``, ``response_type``).
+CaseReply = Callable[[dict], dict]
+
+
+def case_replier(databases: ThreadDatabases, search: Callable[[Database, str], SearchResult]) -> CaseReply:
+    """The answer to ``/case QUERY`` (ephemeral) for a slash command's fields,
+    searched with ``search``: what the Bolt listener acknowledges with, and
+    what :mod:`bot.server`'s signed ``/case`` path answers without Bolt's
+    dispatch. One function, so the two cannot differ."""
+
+    def reply(command: dict) -> dict:
+        text = command.get("text") or ""
+        if only_invisible(text):
+            return ephemeral(invisible_refusal("/case binance").message)
+        query = visible_text(text).strip()
+        if not query:
+            return {"response_type": "ephemeral", **slack_usage()}
+        if is_help(query):
+            return {"response_type": "ephemeral", **slack_help()}
+        db = databases.get()
+        result = search(db, query)
+        watched = cases_watched_in_channel(
+            db, command["team_id"], command["channel_id"], [case.id for case in result.cases]
+        )
+        return {"response_type": "ephemeral", **slack_answer(result, watched)}
+
+    return reply
+
+
 def register(
     app: App,
     databases: ThreadDatabases,
@@ -57,9 +86,11 @@ def register(
     news_search: str = "",
     on_feeds_changed: Callable[[], None] = lambda: None,
     search: Callable[[Database, str], SearchResult] = search_cases,
+    case_reply: CaseReply | None = None,
 ) -> None:
-    """The commands' listeners; ``/case`` answers with ``search`` (the server's
-    keeps recent answers: :class:`storage.search.SearchCache`)."""
+    """The commands' listeners; ``/case`` answers with ``case_reply``, by
+    default :func:`case_replier` with ``search`` (the server's keeps recent
+    answers: :class:`storage.search.SearchCache`)."""
 
     def save_watch(db: Database, command: dict, spec: WatchSpec) -> tuple[Watch, bool, bool]:
         """The watch and its news search feed, both or neither. Returns the
@@ -97,25 +128,11 @@ def register(
                 retired = retire_news_search(db, url=news_search_url(news_search, removed.term), still_watched=still)
         return removed, retired
 
+    reply = case_reply or case_replier(databases, search)
+
     def case_command(ack: Ack, command: dict) -> None:
         """``/case QUERY``: answered in the acknowledgement itself; ephemeral."""
-        text = command.get("text") or ""
-        if only_invisible(text):
-            ack(**ephemeral(invisible_refusal("/case binance").message))
-            return
-        query = visible_text(text).strip()
-        if not query:
-            ack(response_type="ephemeral", **slack_usage())
-            return
-        if is_help(query):
-            ack(response_type="ephemeral", **slack_help())
-            return
-        db = databases.get()
-        result = search(db, query)
-        watched = cases_watched_in_channel(
-            db, command["team_id"], command["channel_id"], [case.id for case in result.cases]
-        )
-        ack(response_type="ephemeral", **slack_answer(result, watched))
+        ack(**reply(command))
 
     def watch_command(ack: Ack, command: dict) -> None:
         if is_help(command.get("text") or ""):
