@@ -71,6 +71,9 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     ),
     EnvVar("HOST", "127.0.0.1", "where run listens in HTTP mode", ("run",)),
     EnvVar("PORT", "3000", "the port run listens on in HTTP mode", ("run",)),
+    EnvVar(
+        "METRICS_PORT", "", "Socket Mode: the port (on HOST) serving /healthz and /metrics; none if empty", ("run",)
+    ),
     EnvVar("CASEWATCH_DIGEST_TIME", "09:00", "when daily digests are posted (weekly: Mondays)", ("run",)),
     EnvVar("CASEWATCH_TIMEZONE", "UTC", "the time zone of the digest time", ("run",)),
     EnvVar("CASEWATCH_STALE_SEND_SECONDS", "60", "a send claimed this long ago is presumed crashed", ("run",)),
@@ -131,6 +134,7 @@ class Settings:
     slack_client_id: str = ""
     slack_client_secret: str = ""
     slack_redirect_uri: str = ""
+    metrics_port: int = 0  # 0: none (Socket Mode); HTTP mode serves /metrics on PORT
 
     @property
     def on_postgresql(self) -> bool:
@@ -221,6 +225,8 @@ def settings_from_env(
     if not 0 < port < 65536:
         problems.append(f"PORT must be a TCP port number from 1 to 65535 (got {port_text!r})")
 
+    metrics_port = count("METRICS_PORT", 0, 1, 65535)
+
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
     if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
         problems.append(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_SLACK_API_URL}")
@@ -309,6 +315,7 @@ def settings_from_env(
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_redirect_uri=redirect_uri,
+        metrics_port=metrics_port,
     )
     if problems:
         raise ConfigError(problems)

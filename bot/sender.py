@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot import metrics
 from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
 from bot.workspaces import OneWorkspace, Workspaces
 from feeds.times import from_iso
@@ -70,6 +71,13 @@ MAX_CLAIMS = 500  # alerts one pass may post before it refreshes edits and check
 
 def backoff_seconds(attempts: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
+
+
+def failure_outcome(failure: SlackFailure) -> str:
+    """How ``/metrics`` counts a failed post (bot.metrics.SEND_OUTCOMES)."""
+    if failure.retry_after is not None:
+        return "rate_limited"
+    return "permanent_error" if failure.code in PERMANENT_ERRORS else "retried"
 
 
 def iso_time(unix_time: float) -> str:
@@ -211,6 +219,7 @@ class AlertSender:
             if ts:
                 log.info("alert %s had been posted after all; recorded ts %s", alert.id, ts)
                 outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
+                metrics.sent("ok")
                 return 1
         view = outbox.alert_view(db, alert)
         common: dict = {
@@ -227,6 +236,7 @@ class AlertSender:
             self._failed([alert], failure)
             return 0
         outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts, turn_free_at=self._paced())
+        metrics.sent("ok")
         return 1
 
     def _post_or_fallback(self, slack: SlackPoster, message: dict, fallback: dict) -> str:
@@ -246,6 +256,7 @@ class AlertSender:
         maybe posted). The channel's turn is free again, paced from the attempt."""
         db = self.databases.get()
         paced = self._paced()
+        metrics.sent(failure_outcome(failure))
         if failure.retry_after is not None:
             until = self.clock() + failure.retry_after
             at = iso_time(until)
@@ -362,6 +373,7 @@ class AlertSender:
             outbox.hold_turn(db, team_id, channel_id, until=self._paced())
             for alert in batch:
                 outbox.mark_sent(db, alert, ts=ts, thread_ts=None, record_thread=False)
+            metrics.sent("ok")
             posted += 1
         return posted
 
