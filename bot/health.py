@@ -3,10 +3,12 @@ database answers, the alert sender's and the scheduler's threads are alive,
 and (in the process holding the polling lease) a feed's poll finished within
 twice the shortest feed interval; else 503 naming each failing part.
 
-Cheap by design (load balancers, Docker and the tests' start-up wait ask it
-often): thread checks are attribute reads, and the database is asked on a
-fresh connection (its header only, under a millisecond) at most once per
-:data:`DATABASE_PROBE_SECONDS`.
+Cheap by design (load balancers, Docker, the tests' start-up wait and
+bench/case's floor ask it often): a request only reads what is known. The
+database is asked by a thread of its own every :data:`DATABASE_PROBE_SECONDS`
+on a fresh connection (its header only: about a millisecond); an answer older
+than :data:`DATABASE_PROBE_STALE_SECONDS` (the probe hangs on a dead disk, or
+has stopped) counts as no answer.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bot.scheduler import Scheduler
 from storage.monitoring import database_problem
 
 DATABASE_PROBE_SECONDS = 1.0
+DATABASE_PROBE_STALE_SECONDS = 10.0
 
 
 def poll_overdue(
@@ -51,8 +54,21 @@ class Health:
         self.sender = sender
         self.scheduler = scheduler
         self.clock = clock
-        self._probe_lock = threading.Lock()
-        self._probed: tuple[float, str | None] = (float("-inf"), None)
+        self._probed: tuple[float, str | None] | None = None  # (when, its problem) of the last probe
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        """Ask the database now, then every :data:`DATABASE_PROBE_SECONDS` until ``stop``."""
+        self._probe()
+        thread = threading.Thread(target=self._probe_until, args=(stop,), name="database-probe", daemon=True)
+        thread.start()
+        return thread
+
+    def _probe_until(self, stop: threading.Event) -> None:
+        while not stop.wait(DATABASE_PROBE_SECONDS):
+            self._probe()
+
+    def _probe(self) -> None:
+        self._probed = (self.clock(), database_problem(self.database_url))
 
     def status(self) -> dict:
         problems = {
@@ -71,12 +87,11 @@ class Health:
         return answer
 
     def _database(self) -> str | None:
-        with self._probe_lock:
-            probed_at, problem = self._probed
-            if self.clock() - probed_at >= DATABASE_PROBE_SECONDS:
-                problem = database_problem(self.database_url)
-                self._probed = (self.clock(), problem)
-            return problem
+        if self._probed is None:
+            return "not asked yet"
+        probed_at, problem = self._probed
+        waited = self.clock() - probed_at
+        return f"no answer for {waited:.0f} s" if waited > DATABASE_PROBE_STALE_SECONDS else problem
 
     def _polling(self) -> str | None:
         return poll_overdue(

@@ -15,7 +15,14 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -26,6 +33,7 @@ from storage.monitoring import FEED_HEALTHS, alert_counts, feed_vitals, items_st
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 ITEMS_RECOUNT_SECONDS = 30.0  # counting 1M items takes ~8 ms warm, ~160 ms cold: not at every scrape
 SEND_OUTCOMES = ("ok", "retried", "rate_limited", "permanent_error")
+disable_created_metrics()  # no *_created series: the process's start time is process_start_time_seconds
 
 SENDS = Counter(
     "casewatch_sends",

@@ -254,6 +254,7 @@ def run(settings: Settings) -> None:
     sender_thread = sender.start(stop)  # their first work (auth.test, the polling lease) runs while the server warms up
     scheduler.start()
     health = Health(settings.db_url, sender_thread, scheduler)
+    health.start(stop)
     exposed = metrics.exposition(metrics.registry(metrics.DatabaseCollector(databases, lambda: scheduler.polling)))
     application = wsgi_application(app, health.status, settings.slack_signing_secret, exposed)
     prepare_search(databases.get())  # so that the first /case is as quick as the next

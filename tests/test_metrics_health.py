@@ -20,6 +20,7 @@ from bot.health import Health, poll_overdue
 from bot.ingest import default_matcher
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
+from bot.slack_poster import WebApiPoster
 from feeds.fetch import Fetcher
 from storage.database import ThreadDatabases
 from tests.conftest import (
@@ -195,7 +196,7 @@ def test_socket_mode_serves_healthz_and_metrics_on_metrics_port(
 @pytest.fixture
 def parts(tmp_path: Path) -> tuple[ThreadDatabases, AlertSender, Scheduler]:
     databases = ThreadDatabases(tmp_path / "h.db")  # no feeds: nothing to poll
-    sender = AlertSender(databases, WebClient(base_url="http://127.0.0.1:9/api/"))
+    sender = AlertSender(databases, WebApiPoster(WebClient(base_url="http://127.0.0.1:9/api/")))
     settings = settings_from_env({})
     return (
         databases,
@@ -212,6 +213,7 @@ def test_healthz_names_the_sender_when_its_thread_has_stopped(parts: tuple) -> N
     scheduler.start()
     try:
         health = Health(str(databases.path), running, scheduler)
+        health.start(stop)
         answer = health.status()
         assert (answer["ok"], answer["failing"]) == (True, [])
         stop.set()
@@ -232,6 +234,7 @@ def test_healthz_names_the_scheduler_when_it_has_stopped(parts: tuple) -> None:
     scheduler.start()
     try:
         health = Health(str(databases.path), sender.start(stop), scheduler)
+        health.start(stop)
         assert health.status()["failing"] == []
         scheduler.scheduler.shutdown(wait=False)  # its thread is joined all the same
         assert health.status()["failing"] == ["scheduler"]
@@ -254,3 +257,19 @@ def test_polling_is_overdue_after_twice_the_shortest_interval(
 ) -> None:
     problem = poll_overdue(polling=polling, since=since, last_poll=last_poll, shortest_interval=120.0, now=100.0)
     assert (problem is not None) == overdue
+
+
+def test_a_database_probe_that_stopped_answering_counts_as_none(parts: tuple) -> None:
+    databases, sender, scheduler = parts
+    stop, now = threading.Event(), [1000.0]
+    try:
+        health = Health(str(databases.path), sender.start(stop), scheduler, clock=lambda: now[0])
+        assert health.status()["problems"]["database"] == "not asked yet"
+        asked_once = threading.Event()
+        asked_once.set()  # the probe asks at start, then its thread stops at once
+        health.start(asked_once).join(timeout=10)
+        assert "database" not in health.status()["failing"]
+        now[0] += 60  # the probe's thread asked a minute ago and not since (a hung disk)
+        assert health.status()["problems"]["database"] == "no answer for 60 s"
+    finally:
+        stop.set()
