@@ -121,15 +121,17 @@ class AlertSender:
 
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            pause = self.interval_seconds
             try:
                 self.deliver_due()
+                pause = self.pause()  # reads the database too: a failure here must not end the thread
             except Exception as error:
                 reason = storage_reason(error)  # locked by another process, or the disk is full
                 if reason is None:
                     log.exception("alert sender pass failed; retrying")
                 else:
                     log.warning("alert sender pass stopped (storage: %s); retrying", reason)
-            self.wake.wait(self.pause())
+            self.wake.wait(pause)
             self.wake.clear()
 
     def pause(self) -> float:

@@ -5,6 +5,7 @@ over HTTP and read with prometheus-client's own parser."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import urllib.error
 import urllib.request
@@ -135,8 +136,11 @@ def test_case_moves_the_latency_histogram(
     assert 0 < samples[("casewatch_case_request_duration_seconds_sum", ())] < 10
 
 
-@pytest.mark.reliability("the database file is replaced by garbage while the bot runs", kind="storage fault")
-def test_healthz_names_the_database_when_its_file_is_garbage(
+@pytest.mark.reliability(
+    "the database file is damaged while the bot runs, then restored: health says so, and the sender lives on",
+    kind="storage fault",
+)
+def test_healthz_names_a_damaged_database_and_the_sender_outlives_it(
     tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable
 ) -> None:
     catalog = write_catalog(
@@ -146,13 +150,21 @@ def test_healthz_names_the_database_when_its_file_is_garbage(
     base = start_bot(env)
     assert healthz(base)[0] == 200
     database = Path(env["CASEWATCH_DB"])
+    with sqlite3.connect(database) as connection:  # the whole database in its file, to put back later
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    intact = database.read_bytes()
     with database.open("r+b") as file:  # root reads a chmod 000 file: damage the file itself
-        file.write(b"this is no database " * (database.stat().st_size // 20 + 1))
+        file.write(b"this is no database " * (len(intact) // 20 + 1))
 
     assert eventually(lambda: "database" in healthz(base)[1]["failing"])
     status, health = healthz(base)
     assert (status, health["ok"]) == (503, False)
     assert health["problems"]["database"] == "file is not a database"
+
+    with database.open("r+b") as file:
+        file.write(intact)
+        file.truncate()
+    assert eventually(lambda: healthz(base)[0] == 200), healthz(base)  # the sender's thread lives on
 
 
 def test_socket_mode_serves_healthz_and_metrics_on_metrics_port(
