@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.config import settings_from_env
 from bot.health import Health, poll_overdue
 from bot.ingest import default_matcher
+from bot.metrics import SEND_OUTCOMES
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from bot.slack_poster import WebApiPoster
@@ -38,6 +39,7 @@ from tests.conftest import (
     wait_until_healthy,
     write_catalog,
 )
+from tests.reliability import Observed
 from tests.test_alerts_e2e import SEC_COMPLAINT, rss
 from tests.test_socket_mode import SocketModePeer
 
@@ -95,8 +97,11 @@ def test_a_failing_feed_moves_the_failing_gauge(
     assert (status, health["ok"], health["failing"], health["polling"]) == (200, True, [], True)
 
 
-def test_a_delivered_alert_moves_the_sends_counter_and_the_alerts_gauge(
-    tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable
+@pytest.mark.reliability(
+    "Slack answers 429, then 500, then takes the alert: the sends counter shows each", kind="slack fault"
+)
+def test_a_delivered_alert_moves_the_sends_counter_by_outcome_and_the_alerts_gauge(
+    tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable, observed: Observed
 ) -> None:
     feed_server.serve("/sec.xml", rss("https://www.sec.gov/"))
     catalog = write_catalog(
@@ -109,12 +114,17 @@ def test_a_delivered_alert_moves_the_sends_counter_and_the_alerts_gauge(
     assert sample(base, "casewatch_sends_total", outcome="ok") == 0
     assert sample(base, "casewatch_alerts", status="sent") == 0
 
+    slack_api.fail("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, **{"Retry-After": "1"})
+    slack_api.fail("chat.postMessage", 500, "<html>Internal Server Error</html>")
     feed_server.serve("/sec.xml", rss("https://www.sec.gov/", SEC_COMPLAINT))
     assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
     assert slack_api.wait_for(lambda: len(slack_api.posts("C0001")) == 1)
     assert eventually(lambda: sample(base, "casewatch_alerts", status="sent") == 1)
+    posted = len(slack_api.posts("C0001"))
+    observed.record(alerts_lost=1 - min(posted, 1), alerts_duplicated=max(0, posted - 1))
     samples = scrape(base)
-    assert samples[("casewatch_sends_total", (("outcome", "ok"),))] == 1
+    sends = {outcome: samples[("casewatch_sends_total", (("outcome", outcome),))] for outcome in SEND_OUTCOMES}
+    assert sends == {"ok": 1, "retried": 1, "rate_limited": 1, "permanent_error": 0}
     assert samples[("casewatch_alerts", (("status", "pending"),))] == 0
     assert samples[("casewatch_oldest_pending_alert_age_seconds", ())] == 0
     assert samples[("casewatch_items_stored", ())] >= 0
