@@ -69,7 +69,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "how long before its case a news story may be dated to join it",
         ("poll", "run"),
     ),
-    EnvVar("HOST", "127.0.0.1", "where run listens in HTTP mode", ("run",)),
+    EnvVar("HOST", "127.0.0.1", "where run listens (in Socket Mode: on METRICS_PORT)", ("run",)),
     EnvVar("PORT", "3000", "the port run listens on in HTTP mode", ("run",)),
     EnvVar(
         "METRICS_PORT", "", "Socket Mode: the port (on HOST) serving /healthz and /metrics; none if empty", ("run",)
