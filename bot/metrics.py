@@ -52,7 +52,7 @@ POLLS = Histogram(
 )
 CASE_REQUESTS = Histogram(
     "casewatch_case_request_duration_seconds",
-    "How long the server took to answer a /case request over HTTP",
+    "How long the server took to answer a /case request (over HTTP, or its acknowledgement in Socket Mode)",
     buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
     registry=None,
 )

@@ -10,11 +10,13 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk import WebClient
+from sqlite_utils import Database
 
 from bot.config import settings_from_env
 from bot.health import Health, poll_overdue
@@ -24,7 +26,11 @@ from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 from bot.slack_poster import WebApiPoster
 from feeds.fetch import Fetcher
+from storage.alerts import claim
 from storage.database import ThreadDatabases
+from storage.monitoring import alert_counts, oldest_pending_seconds
+from storage.workspaces import pause
+from tests import factories
 from tests.conftest import (
     FeedServer,
     SlackApi,
@@ -199,6 +205,7 @@ def test_socket_mode_serves_healthz_and_metrics_on_metrics_port(
     try:
         wait_until_healthy(base, process)
         assert peer.acked.wait(timeout=30), "no acknowledgement over the socket"
+        assert eventually(lambda: sample(base, "casewatch_case_request_duration_seconds_count") == 1)
         status, health = healthz(base)
         assert (status, health["ok"], health["failing"]) == (200, True, [])
         assert eventually(lambda: sample(base, "casewatch_feeds", health="ok") == 1)
@@ -295,3 +302,16 @@ def test_a_database_probe_that_stopped_answering_counts_as_none(parts: tuple) ->
         assert health.status()["problems"]["database"] == "no answer for 60 s"
     finally:
         stop.set()
+
+
+def test_alert_states_for_operators_count_pending_alerts_of_a_paused_workspace_as_held(memory_db: Database) -> None:
+    _waiting, in_flight, refused = (factories.alert(memory_db) for _ in range(3))
+    assert claim(memory_db, in_flight) and claim(memory_db, refused)
+    memory_db.execute("UPDATE alerts SET status = 'failed', last_error = 'not_in_channel' WHERE id = ?", [refused])
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert alert_counts(memory_db) == {"pending": 1, "sending": 1, "sent": 0, "failed": 1, "held": 0}
+    assert 299 <= oldest_pending_seconds(memory_db, later) <= 301
+
+    pause(memory_db, factories.TEAM, "app uninstalled")
+    assert alert_counts(memory_db) == {"pending": 0, "sending": 1, "sent": 0, "failed": 1, "held": 1}
+    assert oldest_pending_seconds(memory_db, later) == 0  # a held alert waits for an install, not for the sender
