@@ -26,6 +26,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from storage.database import ThreadDatabases
 from storage.monitoring import FEED_HEALTHS, alert_counts, feed_vitals, items_stored, oldest_pending_seconds
@@ -61,6 +64,17 @@ CASE_REQUESTS = Histogram(
 def sent(outcome: str) -> None:
     """Count one post's outcome (one of :data:`SEND_OUTCOMES`)."""
     SENDS.labels(outcome).inc()
+
+
+class TimedSocketModeHandler(SocketModeHandler):
+    """Bolt's Socket Mode handler, with the time it takes to answer each
+    ``/case`` (the acknowledgement sent) in ``casewatch_case_request_duration_seconds``."""
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
+        super().handle(client, req)
+        if req.type == "slash_commands" and req.payload.get("command") == "/case":
+            CASE_REQUESTS.observe(time.perf_counter() - started)
 
 
 class DatabaseCollector(Collector):

@@ -21,15 +21,12 @@ from urllib.parse import urlencode
 
 import waitress
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
-from slack_sdk.socket_mode.builtin import SocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot import metrics
 from bot.app import create_app, sender_client, web_client
@@ -115,17 +112,6 @@ def timed_case_requests(application: Callable) -> Callable:
         return answer
 
     return timed
-
-
-class TimedSocketModeHandler(SocketModeHandler):
-    """Bolt's Socket Mode handler, with the time it takes to answer each
-    ``/case`` (the acknowledgement sent) in ``casewatch_case_request_duration_seconds``."""
-
-    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        started = time.perf_counter()
-        super().handle(client, req)
-        if req.type == "slash_commands" and req.payload.get("command") == "/case":
-            metrics.CASE_REQUESTS.observe(time.perf_counter() - started)
 
 
 def wsgi_application(
@@ -286,7 +272,7 @@ def run(settings: Settings) -> None:
             if settings.metrics_port:
                 serve_probes(probe_application(health.status, exposed), settings.host, settings.metrics_port)
             log.info("connecting to Slack in Socket Mode")
-            TimedSocketModeHandler(app, settings.slack_app_token).start()
+            metrics.TimedSocketModeHandler(app, settings.slack_app_token).start()
         else:
             log.info("serving Slack requests at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
             waitress.serve(
