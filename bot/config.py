@@ -70,8 +70,11 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "how long before its case a news story may be dated to join it",
         ("poll", "run"),
     ),
-    EnvVar("HOST", "127.0.0.1", "where run listens in HTTP mode", ("run",)),
+    EnvVar("HOST", "127.0.0.1", "where run listens (in Socket Mode: on METRICS_PORT)", ("run",)),
     EnvVar("PORT", "3000", "the port run listens on in HTTP mode", ("run",)),
+    EnvVar(
+        "METRICS_PORT", "", "Socket Mode: the port (on HOST) serving /healthz and /metrics; none if empty", ("run",)
+    ),
     EnvVar("CASEWATCH_DIGEST_TIME", "09:00", "when daily digests are posted (weekly: Mondays)", ("run",)),
     EnvVar("CASEWATCH_TIMEZONE", "UTC", "the time zone of the digest time", ("run",)),
     EnvVar("CASEWATCH_STALE_SEND_SECONDS", "60", "a send claimed this long ago is presumed crashed", ("run",)),
@@ -148,6 +151,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     shutdown_seconds: float = 20.0
+    metrics_port: int = 0  # 0: none (Socket Mode); HTTP mode serves /metrics on PORT
 
     @property
     def on_postgresql(self) -> bool:
@@ -266,6 +270,8 @@ def settings_from_env(
     if not 0 < port < 65536:
         problems.append(f"PORT must be a TCP port number from 1 to 65535 (got {port_text!r})")
 
+    metrics_port = count("METRICS_PORT", 0, 1, 65535)
+
     api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
     if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
         problems.append(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_SLACK_API_URL}")
@@ -357,6 +363,7 @@ def settings_from_env(
         log_level=log_level,
         log_format=log_format,
         shutdown_seconds=seconds("CASEWATCH_SHUTDOWN_SECONDS", 20.0, 0, 600),
+        metrics_port=metrics_port,
     )
     if problems:
         raise ConfigError(problems)

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from bot.config import Settings
 from bot.ingest import failure_reason, poll_feed
 from bot.sender import AlertSender
@@ -68,6 +70,10 @@ class Scheduler:
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.polling = False
+        # For /healthz (bot/health.py), monotonic seconds: since when this process polls, when a poll job last ended.
+        self.polling_since: float | None = None
+        self.last_poll_done: float | None = None
+        self.shortest_interval: float | None = None  # seconds, of the feeds polled
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._polls = threading.Condition()
@@ -94,6 +100,11 @@ class Scheduler:
             next_run_time=datetime.now(UTC),
         )
         self.scheduler.start()
+
+    def alive(self) -> bool:
+        """Whether APScheduler's thread runs (it has no public accessor)."""
+        thread = getattr(self.scheduler, "_thread", None)
+        return self.scheduler.running and thread is not None and thread.is_alive()
 
     def shutdown(self) -> None:
         """Stop at once, without waiting for the polls under way (see :mod:`bot.shutdown` for ``run``'s stop)."""
@@ -140,6 +151,7 @@ class Scheduler:
             elif leader and not self.polling:
                 log.info("this process now polls the feeds (%s)", self.holder)
                 self.polling = True
+                self.polling_since = time.monotonic()
                 self._add_digest_jobs()
                 self._reconcile(initial=True)
             elif leader:
@@ -162,6 +174,7 @@ class Scheduler:
     def _reconcile(self, *, initial: bool) -> None:
         feeds = enabled_feeds(self.databases.get())
         wanted = {f"poll-feed-{feed.id}": feed for feed in feeds}
+        self.shortest_interval = min((feed.interval_minutes * 60.0 for feed in feeds), default=None)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("poll-feed-") and job.id not in wanted:
                 job.remove()
@@ -257,10 +270,13 @@ class Scheduler:
                 return
             if feed.failing_since and feed.next_poll_at and feed.next_poll_at > datetime.now(UTC).isoformat():
                 return  # backing off after failures, or as the server's Retry-After asked
-            outcome = poll_feed(db, self.fetcher, feed, self.matcher, host_wait=0)
+            with metrics.POLLS.time():
+                outcome = poll_feed(db, self.fetcher, feed, self.matcher, host_wait=0)
         except Exception as error:  # poll_feed records its own failures; this is e.g. the database unreadable
             log.warning("poll of feed %s failed: %s", feed_id, failure_reason(error), extra={"feed_id": feed_id})
             return
+        finally:
+            self.last_poll_done = time.monotonic()
         if outcome.status == "busy":
             self._poll_again_soon(feed_id)
             return

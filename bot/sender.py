@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot import metrics
 from bot.logs import alert_fields
 from bot.slack_poster import SlackFailure, SlackPoster, alert_metadata
 from bot.workspaces import OneWorkspace, Workspaces
@@ -71,6 +72,13 @@ MAX_CLAIMS = 500  # alerts one pass may post before it refreshes edits and check
 
 def backoff_seconds(attempts: int) -> float:
     return float(min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
+
+
+def failure_outcome(failure: SlackFailure) -> str:
+    """How ``/metrics`` counts a failed post (bot.metrics.SEND_OUTCOMES)."""
+    if failure.retry_after is not None:
+        return "rate_limited"
+    return "permanent_error" if failure.code in PERMANENT_ERRORS else "retried"
 
 
 def iso_time(unix_time: float) -> str:
@@ -122,15 +130,17 @@ class AlertSender:
 
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            pause = self.interval_seconds
             try:
                 self.deliver_due()
+                pause = self.pause()  # reads the database too: a failure here must not end the thread
             except Exception as error:
                 reason = storage_reason(error)  # locked by another process, or the disk is full
                 if reason is None:
                     log.exception("alert sender pass failed; retrying")
                 else:
                     log.warning("alert sender pass stopped (storage: %s); retrying", reason)
-            self.wake.wait(self.pause())
+            self.wake.wait(pause)
             self.wake.clear()
 
     def pause(self) -> float:
@@ -240,6 +250,7 @@ class AlertSender:
             if ts:
                 log.info("alert %s had been posted after all; recorded ts %s", alert.id, ts, extra=alert_fields(alert))
                 outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
+                metrics.sent("ok")
                 return 1
         view = outbox.alert_view(db, alert)
         common: dict = {
@@ -257,6 +268,7 @@ class AlertSender:
             return 0
         outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts, turn_free_at=self._paced())
         log.info("alert %s posted to %s (ts %s)", alert.id, alert.channel_id, ts, extra=alert_fields(alert))
+        metrics.sent("ok")
         return 1
 
     def _post_or_fallback(self, slack: SlackPoster, message: dict, fallback: dict) -> str:
@@ -276,6 +288,7 @@ class AlertSender:
         maybe posted). The channel's turn is free again, paced from the attempt."""
         db = self.databases.get()
         paced = self._paced()
+        metrics.sent(failure_outcome(failure))
         if failure.retry_after is not None:
             until = self.clock() + failure.retry_after
             at = iso_time(until)
@@ -406,6 +419,7 @@ class AlertSender:
             outbox.hold_turn(db, team_id, channel_id, until=self._paced())
             for alert in batch:
                 outbox.mark_sent(db, alert, ts=ts, thread_ts=None, record_thread=False)
+            metrics.sent("ok")
             posted += 1
         return posted
 

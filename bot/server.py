@@ -18,6 +18,7 @@ from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import urlencode
 
+import waitress
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
@@ -26,8 +27,10 @@ from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot import metrics
 from bot.app import case_reply, create_app, sender_client, web_client
 from bot.config import Settings
+from bot.health import Health
 from bot.ingest import default_matcher, poll_feed
 from bot.oauth import OAuth, oauth
 from bot.scheduler import Scheduler
@@ -48,8 +51,10 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_REQUEST_BYTES = 1024 * 1024
 HTTP_THREADS = 8
-JSON = {"Content-Type": ["application/json"]}
 TEXT = {"Content-Type": ["text/plain; charset=utf-8"]}
+JSON_HEADER = [("Content-Type", "application/json")]
+PROBE_PATHS = frozenset({"/healthz", "/metrics"})
+COMMAND_KEY = "casewatch.command"  # the slash command a request carries, once read (for the /case histogram)
 
 
 def bolt_request(text: str, found: dict, environ: dict) -> BoltRequest:
@@ -66,6 +71,48 @@ def bolt_request(text: str, found: dict, environ: dict) -> BoltRequest:
     request.body = found
     request.context = build_context(BoltContext(), found)
     return request
+
+
+def probe_application(status: Callable[[], dict], exposition: Callable[[], bytes] | None = None) -> Callable:
+    """``GET /healthz`` (JSON: ``status()``, 503 unless its ``ok`` holds; see
+    :mod:`bot.health`) and ``GET /metrics`` (Prometheus text, ``exposition()``;
+    see :mod:`bot.metrics`); 404 for anything else."""
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method == "GET":
+            answer = {"ok": True, **status()}
+            body = json.dumps(answer).encode()
+            start_response("200 OK" if answer["ok"] else "503 Service Unavailable", [*JSON_HEADER, _length(body)])
+            return [body]
+        if path == "/metrics" and method == "GET" and exposition is not None:
+            body = exposition()
+            start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE), _length(body)])
+            return [body]
+        body = b"Not Found"
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), _length(body)])
+        return [body]
+
+    return application
+
+
+def _length(body: bytes) -> tuple[str, str]:
+    return ("Content-Length", str(len(body)))
+
+
+def timed_case_requests(application: Callable) -> Callable:
+    """``application``, with the time it takes to answer each ``/case``
+    (marked by :data:`COMMAND_KEY` once the request is read) in
+    ``casewatch_case_request_duration_seconds``."""
+
+    def timed(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        answer = application(environ, start_response)
+        if environ.get(COMMAND_KEY) == "/case":
+            metrics.CASE_REQUESTS.observe(time.perf_counter() - started)
+        return answer
+
+    return timed
 
 
 # Fields with which Bolt's middleware answers a request itself or treats it as an event (SslCheck,
@@ -86,13 +133,17 @@ def acknowledged(reply: dict) -> BoltResponse:
 
 
 def wsgi_application(
-    app: App, status: Callable[[], dict], signing_secret: str, answer_case: CaseReply | None = None
+    app: App,
+    status: Callable[[], dict],
+    signing_secret: str,
+    exposition: Callable[[], bytes] | None = None,
+    answer_case: CaseReply | None = None,
 ) -> Callable:
-    """``POST /slack/events`` for Bolt and ``GET /healthz`` (JSON: whether this
-    process polls the feeds); in OAuth mode also Bolt's ``GET /slack/install``
-    ("Add to Slack") and ``GET /slack/oauth_redirect``. A request with a bad
-    signature is answered 401, a signed one that is malformed 400 (see
-    :mod:`bot.slack_request`), before Bolt reads it.
+    """``POST /slack/events`` for Bolt, and :func:`probe_application`'s
+    ``GET /healthz`` and ``GET /metrics``; in OAuth mode also Bolt's ``GET
+    /slack/install`` ("Add to Slack") and ``GET /slack/oauth_redirect``. A
+    request with a bad signature is answered 401, a signed one that is
+    malformed 400 (see :mod:`bot.slack_request`), before Bolt reads it.
 
     With ``answer_case`` (the function the app's ``/case`` listener answers
     with) and a single workspace (no OAuth), a signed ``/case`` is answered
@@ -103,6 +154,7 @@ def wsgi_application(
     workspace is authorised (installed, not paused) by Bolt, so every request
     goes through Bolt. A ``/case`` that raises is handed to Bolt, which
     answers it as it always has (its error handler, its log line)."""
+    probes = probe_application(status, exposition)
     fast_case = answer_case if app.oauth_flow is None else None
 
     def answer(start_response: Callable, code: int, body: str, headers: dict | None = None) -> Iterable[bytes]:
@@ -114,8 +166,8 @@ def wsgi_application(
         return answer(start_response, code, HTTPStatus(code).phrase, TEXT)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            return answer(start_response, 200, json.dumps({"ok": True, **status()}), JSON)
+        if environ.get("PATH_INFO") in PROBE_PATHS:
+            return probes(environ, start_response)
         if app.oauth_flow is not None and environ.get("REQUEST_METHOD") == "GET":
             install = oauth_page(app.oauth_flow, environ)
             if install is not None:
@@ -132,6 +184,7 @@ def wsgi_application(
         except MalformedRequest as problem:
             log.warning("refused a malformed Slack request: %s", problem)
             return refuse(start_response, 400)
+        environ[COMMAND_KEY] = found.get("command")
         if fast_case is not None and is_plain_case_command(found):
             try:
                 response = acknowledged(fast_case(found))
@@ -197,6 +250,14 @@ def oauth_mode(
     return oauth(settings, client, lambda token: sender_client(settings, token), on_installed=installed)
 
 
+def serve_probes(application: Callable, host: str, port: int) -> None:
+    """Serve ``/healthz`` and ``/metrics`` at ``host:port`` from a thread of
+    their own (Socket Mode has no HTTP server for Slack to share)."""
+    server = waitress.create_server(application, host=host, port=port, threads=2, ident="Casewatch")
+    threading.Thread(target=server.run, name="probes", daemon=True).start()
+    log.info("serving /healthz and /metrics at http://%s:%d", host, port)
+
+
 def run(settings: Settings) -> None:
     set_news_window(settings.news_window_days)
     log.info("database: %s", settings.db_shown)
@@ -232,9 +293,10 @@ def run(settings: Settings) -> None:
     stop = threading.Event()
     sender_thread = sender.start(stop)  # their first work (auth.test, the polling lease) runs while the server warms up
     scheduler.start()
-    application = wsgi_application(
-        app, lambda: {"polling": scheduler.polling}, settings.slack_signing_secret, answer_case=answer_case
-    )
+    health = Health(settings.db_url, sender_thread, scheduler)
+    health.start(stop)
+    exposed = metrics.exposition(metrics.registry(metrics.DatabaseCollector(databases, lambda: scheduler.polling)))
+    application = wsgi_application(app, health.status, settings.slack_signing_secret, exposed, answer_case=answer_case)
     prepare_search(databases.get())  # so that the first /case is as quick as the next
     watches = matcher.index(databases.get()).size  # built now, so that the first poll is as quick as the next
     log.info("matching against %d watched names, dockets and cases", watches)
@@ -249,12 +311,14 @@ def run(settings: Settings) -> None:
     server: Server | None = None
     try:
         if settings.socket_mode:
+            if settings.metrics_port:
+                serve_probes(probe_application(health.status, exposed), settings.host, settings.metrics_port)
             log.info("connecting to Slack in Socket Mode")
             server = SocketModeServer(app, settings.slack_app_token)
         else:
             log.info("serving Slack requests at http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
             server = HttpServer(
-                application,
+                timed_case_requests(application),  # not the warm-up's /case: only those Slack sends
                 host=settings.host,
                 port=settings.port,
                 threads=HTTP_THREADS,

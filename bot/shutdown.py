@@ -24,9 +24,9 @@ from typing import Protocol
 
 import waitress
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import wasyncore
 
+from bot.metrics import TimedSocketModeHandler
 from bot.scheduler import Scheduler
 from bot.sender import AlertSender
 
@@ -64,7 +64,7 @@ class SocketModeServer:
     """Bolt's Socket Mode connection (its own threads) until :meth:`close`."""
 
     def __init__(self, app: App, app_token: str) -> None:
-        self.handler = SocketModeHandler(app, app_token)
+        self.handler = TimedSocketModeHandler(app, app_token)  # /case timed until acknowledged (bot.metrics)
         self.handler.connect()
 
     def alive(self) -> bool:
