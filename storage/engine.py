@@ -369,6 +369,69 @@ def skip_locked(db: Connection, table: str) -> str:
     return f" FOR UPDATE OF {table} SKIP LOCKED" if isinstance(db, PgDatabase) else ""
 
 
+def each_text(engine: Engine, parameter: str, alias: str) -> str:
+    """A ``FROM`` item named ``alias`` whose column ``value`` holds the elements of
+    the JSON array ``parameter`` (``?`` or ``?N``), as text."""
+    if engine == POSTGRESQL:
+        return f"json_array_elements_text({parameter}::json) AS {alias}"
+    return f"json_each({parameter}) AS {alias}"
+
+
+def each_int(engine: Engine, parameter: str, alias: str) -> str:
+    """:func:`each_text` of a JSON array of integers, as integers."""
+    if engine == POSTGRESQL:
+        return f"(SELECT value::bigint AS value FROM json_array_elements_text({parameter}::json)) AS {alias}"
+    return f"json_each({parameter}) AS {alias}"
+
+
+def database_key(db: Connection) -> str:
+    """Which database ``db`` is connected to, the same for every connection to it
+    (no password in it); empty for SQLite in memory, each connection its own."""
+    if isinstance(db, PgDatabase):
+        return describe(db.url)
+    ((_, _, path),) = [row for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+    return path
+
+
+class DataVersion:
+    """A database's version, read on a connection of its own that never writes:
+    it changes whenever any connection (of this process or another) commits a
+    write. SQLite's ``PRAGMA data_version``; PostgreSQL's ``pg_current_snapshot()``
+    (any write transaction's end changes it, an older one committing after a
+    newer one too; reads do not; the whole cluster's, so writes to another
+    database only change it for nothing). Not for several threads at once."""
+
+    def __init__(self, url_or_path: str | Path) -> None:
+        self._url = parse_url(url_or_path)
+        self._observer: Any = None
+
+    def read(self) -> object | None:
+        """The version now (None: unknown, the database could not be read)."""
+        if self._url.engine == POSTGRESQL:
+            return self._read_postgres()
+        import sqlite3
+
+        try:
+            if self._observer is None:
+                self._observer = sqlite3.connect(self._url.target, check_same_thread=False)
+            return self._observer.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+
+    def _read_postgres(self) -> object | None:
+        import psycopg
+
+        try:
+            if self._observer is None:
+                self._observer = psycopg.connect(self._url.target, autocommit=True)
+            return self._observer.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
+        except psycopg.Error:
+            if self._observer is not None:
+                self._observer.close()
+            self._observer = None  # connect again next time
+            return None
+
+
 def lock_wait_ms(db: Connection) -> int:
     """How long a statement waits for another connection's lock before giving up."""
     if isinstance(db, PgDatabase):
