@@ -369,6 +369,12 @@ def skip_locked(db: Connection, table: str) -> str:
     return f" FOR UPDATE OF {table} SKIP LOCKED" if isinstance(db, PgDatabase) else ""
 
 
+def join_in_order(engine: Engine) -> str:
+    """The join that SQLite's planner keeps in the order written (``CROSS JOIN …
+    ON``); a plain ``JOIN`` on PostgreSQL, whose ``CROSS JOIN`` takes no ``ON``."""
+    return "JOIN" if engine == POSTGRESQL else "CROSS JOIN"
+
+
 def each_text(engine: Engine, parameter: str, alias: str) -> str:
     """A ``FROM`` item named ``alias`` whose column ``value`` holds the elements of
     the JSON array ``parameter`` (``?`` or ``?N``), as text."""

@@ -23,7 +23,7 @@ from feeds.news import agencies_named, may_be_surname, name_forms, names_in
 from feeds.text import fold, name_key
 from feeds.vocabulary import CasePartyRole
 from storage.engine import Connection as Database
-from storage.engine import each_int, each_text
+from storage.engine import each_int, each_text, join_in_order
 from storage.fulltext import FullText, full_text
 
 _PARTY_ROLES = (CasePartyRole.DEFENDANT, CasePartyRole.ALIAS)
@@ -182,11 +182,12 @@ def _surnames_named(db: Database, agency: str, ours: list[str], unindexed: Colle
 def _batch_surname_rows(text: FullText) -> str:
     """:func:`_surname_rows` for every name of a batch, in one query: the cases whose search
     row names one of them, then their parties (CROSS JOIN: in that order)."""
+    join = join_in_order(text.engine)
     return (
         f"WITH named (id) AS ({text.rowids('parties', '?2')}) "
         "SELECT ours.value, cases.id, cases.agency, cases.court, cases.last_event_at, case_parties.role, "
-        "case_parties.name_key FROM named CROSS JOIN cases ON cases.id = named.id "
-        f"CROSS JOIN case_parties ON case_parties.case_id = cases.id CROSS JOIN {each_text(text.engine, '?1', 'ours')} "
+        f"case_parties.name_key FROM named {join} cases ON cases.id = named.id "
+        f"{join} case_parties ON case_parties.case_id = cases.id CROSS JOIN {each_text(text.engine, '?1', 'ours')} "
         "WHERE case_parties.role IN ('defendant', 'alias') AND case_parties.name_key LIKE '% ' || ours.value "
         "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id)"
     )

@@ -57,6 +57,7 @@ class SearchResult:
     # ``total`` is a lower bound: more cases matched by name than the engine counts (PostgreSQL
     # stops at storage.fulltext.COUNT_CAP), so the answer says "1000+".
     at_least: bool = False
+    case_ids: list[int] = field(default_factory=list)  # the ids of ``cases``
 
 
 def _dockets_in(query: str):
@@ -457,6 +458,13 @@ def _suggestions(db: Database, tokens: list[str]) -> list[str]:
 def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     """The best ``limit`` cases for ``query``, how many matched in all, and
     suggestions when nothing did."""
+    result = find_cases(db, query, limit=limit)
+    result.cases = case_views(db, result.case_ids)
+    return result
+
+
+def find_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
+    """:func:`search_cases` without the cases' cards (``cases`` empty, ``case_ids`` theirs)."""
     query = query.strip()[:QUERY_CHARS]
     case_ids = _cases_by_docket(db, query)
     total = len(case_ids)
@@ -478,7 +486,8 @@ def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,
-        cases=case_views(db, case_ids[:limit]),
+        cases=[],
+        case_ids=case_ids[:limit],
         total=total,
         suggestions=suggestions,
         items=_items_without_case(db, tokens) if tokens else [],
