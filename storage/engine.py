@@ -390,6 +390,18 @@ def each_int(engine: Engine, parameter: str, alias: str) -> str:
     return f"json_each({parameter}) AS {alias}"
 
 
+def execute_planned(db: Connection, sql: str, parameters: Any = None) -> Cursor:
+    """``db.execute``, planned with the parameters' values each time: on PostgreSQL
+    never a server-side prepared statement, whose generic plan (after five runs)
+    cannot see them. A full-text match's cost is all in its words: generically
+    planned, a rare word's newest matches were read by walking the whole table
+    backwards (81 ms at 10,000 items, against 0.9 ms through the GIN index)."""
+    if isinstance(db, PgDatabase):
+        translated, numbered = translate(sql)
+        return db.conn.raw.execute(translated, _arguments(numbered, parameters), prepare=False)
+    return db.execute(sql, parameters)
+
+
 def database_key(db: Connection) -> str:
     """Which database ``db`` is connected to, the same for every connection to it
     (no password in it); empty for SQLite in memory, each connection its own."""

@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterator
 from typing import Literal
 
 from feeds.text import fold
-from storage.engine import POSTGRESQL, SQLITE, Connection, Engine, engine_of
+from storage.engine import POSTGRESQL, SQLITE, Connection, Cursor, Engine, engine_of, execute_planned
 from storage.fts_text import search_text, search_text_sql
 
 Index = Literal["items", "loose", "cases", "parties"]
@@ -85,6 +85,10 @@ class FullText:
 
     # --- reading -----------------------------------------------------------------------
 
+    def execute(self, db: Connection, sql: str, parameters: list | None = None) -> Cursor:
+        """Run a statement that matches full text (see :func:`storage.engine.execute_planned`)."""
+        return execute_planned(db, sql, parameters)
+
     def newest(self, db: Connection, index: Index, query: str) -> Iterator[list[int]]:
         """The ids that match ``query``, newest (highest) first, a batch at a time
         (:data:`NEWEST_BATCH`, then five times as many), read only as far as asked."""
@@ -94,18 +98,22 @@ class FullText:
         """The ids that match ``query``, newest first (the first ``limit``)."""
         sql = f"{self.rowids(index)} ORDER BY {self.rowid(index)} DESC"
         if limit is None:
-            return [rowid for (rowid,) in db.execute(sql, [query])]
-        return [rowid for (rowid,) in db.execute(f"{sql} LIMIT ?", [query, limit])]
+            return [rowid for (rowid,) in self.execute(db, sql, [query])]
+        return [rowid for (rowid,) in self.execute(db, f"{sql} LIMIT ?", [query, limit])]
+
+    def first(self, db: Connection, index: Index, query: str, limit: int) -> list[int]:
+        """Any ``limit`` ids that match ``query`` (the first the index gives)."""
+        return [rowid for (rowid,) in self.execute(db, f"{self.rowids(index)} LIMIT ?", [query, limit])]
 
     def any_match(self, db: Connection, index: Index, query: str) -> bool:
-        return db.execute(f"{self.rowids(index)} LIMIT 1", [query]).fetchone() is not None
+        return self.execute(db, f"{self.rowids(index)} LIMIT 1", [query]).fetchone() is not None
 
     def count(self, db: Connection, index: Index, query: str, *, cap: int | None = None) -> int:
         """How many rows match ``query``, counting no further than ``cap``."""
         if cap is None:
             return self.count_all(db, index, query)
         sql = f"SELECT count(*) FROM ({self.rowids(index)} LIMIT ?) AS capped"
-        return db.execute(sql, [query, cap]).fetchone()[0]
+        return self.execute(db, sql, [query, cap]).fetchone()[0]
 
     def count_all(self, db: Connection, index: Index, query: str) -> int:
         """How many rows match ``query`` (SQLite: all; PostgreSQL: up to :data:`COUNT_CAP`)."""
@@ -177,6 +185,9 @@ INSERT_LOOSE_SEARCH = "INSERT INTO loose_item_search (rowid, title, summary) VAL
 
 class Fts5(FullText):
     engine = SQLITE
+
+    def execute(self, db: Connection, sql: str, parameters: list | None = None) -> Cursor:
+        return db.execute(sql, parameters)
 
     def words(self, tokens: list[str], *, prefix_last: bool = False) -> str:
         parts = [quoted(token) for token in tokens]
@@ -281,13 +292,14 @@ _PG_MATCHES: dict[Index, tuple[str, str, str]] = {  # table, id column, conditio
     "cases": ("case_search", "rowid", "search @@ {}"),
     "parties": ("case_search", "rowid", "parties_search @@ {}"),
 }
-# Each case's text as case_search holds it (as SQLite's CASE_SEARCH_ROW makes it), folded in Python.
+# Each case's text as case_search holds it, in the order SQLite's CASE_SEARCH_ROW reads it
+# (its parties' and dockets' primary keys), folded in Python.
 _PG_CASE_TEXT = """
     SELECT id,
-        coalesce((SELECT string_agg(name || ' ' || name_key, ' | ' ORDER BY rowid)
+        coalesce((SELECT string_agg(name || ' ' || name_key, ' | ' ORDER BY role, name_key)
                   FROM case_parties WHERE case_id = cases.id), ''),
         coalesce(caption, ''),
-        coalesce((SELECT string_agg(display || ' ' || docket_key || ' ' || docket_short, ' ' ORDER BY rowid)
+        coalesce((SELECT string_agg(display || ' ' || docket_key || ' ' || docket_short, ' ' ORDER BY docket_key)
                   FROM case_dockets WHERE case_id = cases.id), '')
     FROM cases WHERE id IN ({})
 """
@@ -334,13 +346,13 @@ class TsVector(FullText):
         sql = f"{self.rowids(index)} ORDER BY {rowid} DESC LIMIT ?"
         after = f"{self.rowids(index)} AND {rowid} < ? ORDER BY {rowid} DESC LIMIT ?"
         size = NEWEST_BATCH
-        batch = [found for (found,) in db.execute(sql, [query, size])]
+        batch = [found for (found,) in self.execute(db, sql, [query, size])]
         while batch:
             yield batch
             if len(batch) < size:
                 return
             size = NEWEST_BATCH * 5
-            batch = [found for (found,) in db.execute(after, [query, batch[-1], size])]
+            batch = [found for (found,) in self.execute(db, after, [query, batch[-1], size])]
 
     def rowid(self, index: Index) -> str:
         return _PG_MATCHES[index][1]
@@ -358,7 +370,7 @@ class TsVector(FullText):
         rowid = self.rowid(index)
         marks = ", ".join("?" for _ in rowids)
         sql = f"{self.rowids(index)} AND {rowid} IN ({marks}) ORDER BY {rowid} DESC"
-        return [found for (found,) in db.execute(sql, [self.words(tokens), *rowids])]
+        return [found for (found,) in self.execute(db, sql, [self.words(tokens), *rowids])]
 
     def index_items(self, db: Connection, rows: list[tuple[int, str, str]], loose: list[tuple[int, str, str]]) -> None:
         """Items of no case are in the partial index by their ``case_id``: ``loose`` needs nothing more."""

@@ -175,7 +175,7 @@ def _surnames_named(db: Database, agency: str, ours: list[str], unindexed: Colle
     ``Zhao`` is the release's ``Chang Zhao``)."""
     text = full_text(db)
     params = [agency, json.dumps(ours), text.phrases(ours), json.dumps(sorted(unindexed))]
-    return db.execute(_surname_rows(text), params).fetchall()
+    return text.execute(db, _surname_rows(text), params).fetchall()
 
 
 @lru_cache(maxsize=2)
@@ -215,7 +215,7 @@ class BatchSurnames:
         rows: dict[str, list[tuple]] = {}
         if keys:
             text = full_text(db)
-            for our, *row in db.execute(_batch_surname_rows(text), [json.dumps(keys), text.phrases(keys)]):
+            for our, *row in text.execute(db, _batch_surname_rows(text), [json.dumps(keys), text.phrases(keys)]):
                 rows.setdefault(our, []).append(tuple(row))
         return cls(rows)
 
@@ -363,10 +363,11 @@ def _named_case_ids(db: Database, words: list[str], by_one_common_word: bool = T
     ids: set[int] = set()
     text = full_text(db)
     if rare:
-        ids |= {case_id for (case_id,) in db.execute(text.rowids("parties"), [text.phrases(rare)])}
+        ids |= {case_id for (case_id,) in text.execute(db, text.rowids("parties"), [text.phrases(rare)])}
     for run in sorted(runs):
         if may_be_surname(run):
-            ids |= {case_id for (case_id,) in db.execute(_keys_beginning_or_ending(text), [run, text.phrases([run])])}
+            rows = text.execute(db, _keys_beginning_or_ending(text), [run, text.phrases([run])])
+            ids |= {case_id for (case_id,) in rows}
         else:
             ids |= {case_id for (case_id,) in db.execute(_KEYS_BEGINNING, [run])}
     return ids

@@ -327,7 +327,7 @@ def _matches_through_rare_words(db: Database, index: Literal["items", "cases"], 
         return None
     text = full_text(db)
     rare = text.words([token for token, is_common in zip(tokens, common, strict=True) if not is_common])
-    candidates = [rowid for (rowid,) in db.execute(f"{text.rowids(index)} LIMIT ?", [rare, RARE_CANDIDATES + 1])]
+    candidates = text.first(db, index, rare, RARE_CANDIDATES + 1)
     if len(candidates) > RARE_CANDIDATES:
         return None
     if not candidates:

@@ -120,24 +120,26 @@ def test_the_last_word_as_a_prefix_when_the_whole_word_finds_no_case(world: Worl
     ]
 
 
-@pytest.mark.parametrize("query", ["1:23-cv-01599", "23-cv-1599", "Civil Action No. 23-1599", "23-1599"])
-def test_a_docket_number_in_any_form_finds_its_case(world: World, query: str) -> None:
+def test_a_docket_number_in_any_form_finds_its_case(world: World) -> None:
     binance = world.case("Binance Holdings Limited", docket="1:23-cv-01599")
     world.case("Coinbase, Inc.", docket="1:23-cv-04738")
-    assert find_cases(world.db, query).case_ids == [binance]
+    for query in ("1:23-cv-01599", "23-cv-1599", "Civil Action No. 23-1599", "23-1599"):
+        assert find_cases(world.db, query).case_ids == [binance], query
 
 
-@pytest.mark.parametrize("query", ["binance", "BINANCE", "Binance Holdings Ltd.", "Bínance"])
-def test_a_partys_name_finds_its_case_whatever_the_spelling(world: World, query: str) -> None:
+def test_a_partys_name_finds_its_case_whatever_the_spelling(world: World) -> None:
     binance = world.case("Binance Holdings Limited", "Changpeng Zhao")
     world.case("Coinbase, Inc.")
-    found = find_cases(world.db, query)
-    assert (found.case_ids, found.by_name_only) == ([binance], False)
+    for query in ("binance", "BINANCE", "Binance Holdings Ltd.", "Bínance", "changpeng zhao"):
+        found = find_cases(world.db, query)
+        assert (found.case_ids, found.by_name_only) == ([binance], False), query
 
 
-@pytest.mark.parametrize(
-    ("query", "defendant"),
-    [
+def test_letters_without_a_decomposition_fold_alike_in_names(world: World) -> None:
+    """ø ł æ ß are folded the same way in the index (Python on PostgreSQL, the
+    letters table on SQLite) and in the query, on both engines."""
+    cases = {name: world.case(name) for name in ("Jørgen Ødegaard", "Łukasz Wałęsa", "Æther Straße GmbH")}
+    for query, defendant in [
         ("Ødegaard", "Jørgen Ødegaard"),
         ("odegaard", "Jørgen Ødegaard"),
         ("JORGEN ODEGAARD", "Jørgen Ødegaard"),
@@ -145,23 +147,15 @@ def test_a_partys_name_finds_its_case_whatever_the_spelling(world: World, query:
         ("lukasz walesa", "Łukasz Wałęsa"),
         ("aether", "Æther Straße GmbH"),
         ("Æther strasse", "Æther Straße GmbH"),
-    ],
-)
-def test_letters_without_a_decomposition_fold_alike_in_names(world: World, query: str, defendant: str) -> None:
-    """ø ł æ ß are folded the same way in the index (Python on PostgreSQL, the
-    letters table on SQLite) and in the query, on both engines."""
-    wanted = world.case(defendant)
-    for other in ("Jørgen Ødegaard", "Łukasz Wałęsa", "Æther Straße GmbH"):
-        if other != defendant:
-            world.case(other)
-    assert find_cases(world.db, query).case_ids == [wanted]
+    ]:
+        assert find_cases(world.db, query).case_ids == [cases[defendant]], query
 
 
-@pytest.mark.parametrize("query", ["gronland", "Grønland", "GRØNLAND minerals", "wladyslaw"])
-def test_letters_without_a_decomposition_fold_alike_in_item_text(world: World, query: str) -> None:
+def test_letters_without_a_decomposition_fold_alike_in_item_text(world: World) -> None:
     acme = world.case("Acme Widgets Inc.")
     world.item("Grønland Minerals fined", "Władysław Nowak testified", case_id=acme)
-    assert find_cases(world.db, query).case_ids == [acme]
+    for query in ("gronland", "Grønland", "GRØNLAND minerals", "wladyslaw"):
+        assert find_cases(world.db, query).case_ids == [acme], query
 
 
 def test_a_misspelt_name_gets_the_same_did_you_mean_on_both_engines(world: World) -> None:
@@ -266,15 +260,15 @@ HOSTILE = [
 
 
 @pytest.mark.reliability("query text with tsquery / FTS5 operators, quotes and backslashes", kind="input")
-@pytest.mark.parametrize("query", HOSTILE)
-def test_operators_quotes_and_backslashes_in_a_query_are_searched_as_words(world: World, query: str) -> None:
+def test_operators_quotes_and_backslashes_in_a_query_are_searched_as_words(world: World) -> None:
     acme = world.case("Acme Widgets Inc.")
     world.item("SEC charges Acme Widgets Inc.", "about acme", case_id=acme)
-    found = find_cases(world.db, query)
-    words = search.search_words(query)
-    if words and all(word in {"acme", "widgets"} for word in words):
-        assert found.case_ids == [acme]
-    assert found.total >= len(found.case_ids)
+    for query in HOSTILE:
+        found = find_cases(world.db, query)
+        words = search.search_words(query)
+        if words and all(word in {"acme", "widgets"} for word in words):
+            assert found.case_ids == [acme], query
+        assert found.total >= len(found.case_ids), query
     assert world.db.execute("SELECT count(*) FROM items").fetchone()[0] == 1
 
 
