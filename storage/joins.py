@@ -152,8 +152,20 @@ def _parties_named(db: Database, agency: str, ours: list[str]) -> list[tuple]:
     return db.execute(_PARTY_ROWS + f"AND ({' OR '.join(conditions)})", params).fetchall()
 
 
-@lru_cache(maxsize=2)
-def _surname_rows(text: FullText) -> str:
+_STATEMENTS: dict[tuple[Callable, str], str] = {}
+
+
+def _sql(db: Database, build: Callable[[Database, FullText], str]) -> str:
+    """The statement ``build`` makes for ``db``'s engine (made once per engine)."""
+    text = full_text(db)
+    key = (build, text.engine)
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        sql = _STATEMENTS[key] = build(db, text)
+    return sql
+
+
+def _surname_rows(db: Database, text: FullText) -> str:
     """A stored name ends with one of ours: no index reads a name by its last
     words, so the cases' full-text index (every party's name and name key) finds
     the cases that name one of ours anywhere, and the cases whose names changed
@@ -161,10 +173,10 @@ def _surname_rows(text: FullText) -> str:
     return (
         _PARTY_ROWS.replace("cases.agency = ?", "cases.agency = ?1")
         + "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id) "
-        f"AND EXISTS (SELECT 1 FROM {each_text(text.engine, '?2', 'ours')} "
+        f"AND EXISTS (SELECT 1 FROM ({each_text(db, '?2')}) AS ours "
         "WHERE case_parties.name_key LIKE '% ' || ours.value) "
         f"AND cases.id IN ({text.rowids('parties', '?3')} "
-        f"UNION ALL SELECT value FROM {each_int(text.engine, '?4', 'unindexed')}) "
+        f"UNION ALL {each_int(db, '?4')}) "
         "ORDER BY cases.id"
     )
 
@@ -175,19 +187,18 @@ def _surnames_named(db: Database, agency: str, ours: list[str], unindexed: Colle
     ``Zhao`` is the release's ``Chang Zhao``)."""
     text = full_text(db)
     params = [agency, json.dumps(ours), text.phrases(ours), json.dumps(sorted(unindexed))]
-    return text.execute(db, _surname_rows(text), params).fetchall()
+    return text.execute(db, _sql(db, _surname_rows), params).fetchall()
 
 
-@lru_cache(maxsize=2)
-def _batch_surname_rows(text: FullText) -> str:
+def _batch_surname_rows(db: Database, text: FullText) -> str:
     """:func:`_surname_rows` for every name of a batch, in one query: the cases whose search
     row names one of them, then their parties (CROSS JOIN: in that order)."""
-    join = join_in_order(text.engine)
+    join = join_in_order(db)
     return (
         f"WITH named (id) AS ({text.rowids('parties', '?2')}) "
         "SELECT ours.value, cases.id, cases.agency, cases.court, cases.last_event_at, case_parties.role, "
         f"case_parties.name_key FROM named {join} cases ON cases.id = named.id "
-        f"{join} case_parties ON case_parties.case_id = cases.id CROSS JOIN {each_text(text.engine, '?1', 'ours')} "
+        f"{join} case_parties ON case_parties.case_id = cases.id CROSS JOIN ({each_text(db, '?1')}) AS ours "
         "WHERE case_parties.role IN ('defendant', 'alias') AND case_parties.name_key LIKE '% ' || ours.value "
         "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id)"
     )
@@ -215,7 +226,8 @@ class BatchSurnames:
         rows: dict[str, list[tuple]] = {}
         if keys:
             text = full_text(db)
-            for our, *row in text.execute(db, _batch_surname_rows(text), [json.dumps(keys), text.phrases(keys)]):
+            found = text.execute(db, _sql(db, _batch_surname_rows), [json.dumps(keys), text.phrases(keys)])
+            for our, *row in found:
                 rows.setdefault(our, []).append(tuple(row))
         return cls(rows)
 
@@ -297,7 +309,7 @@ def _candidates(
     if not ids:
         return []
     cases: dict[int, tuple[str | None, str, set[str]]] = {}
-    rows = db.execute(_candidate_parties(full_text(db)), [json.dumps(sorted(ids))]).fetchall()
+    rows = db.execute(_sql(db, _candidate_parties), [json.dumps(sorted(ids))]).fetchall()
     for case_id, agency, last_event_at, name in _dated(rows, dates, 2):
         _, _, forms = cases.setdefault(case_id, (agency, last_event_at or "", set()))
         forms |= _party_forms(name)
@@ -309,11 +321,10 @@ def _candidates(
     return found
 
 
-@lru_cache(maxsize=2)
-def _candidate_parties(text: FullText) -> str:
+def _candidate_parties(db: Database, text: FullText) -> str:
     return (
         "SELECT cases.id, cases.agency, coalesce(cases.last_event_at, ''), case_parties.name "
-        f"FROM {each_int(text.engine, '?', 'candidate')} JOIN cases ON cases.id = candidate.value "
+        f"FROM ({each_int(db, '?')}) AS candidate JOIN cases ON cases.id = candidate.value "
         "JOIN case_parties ON case_parties.case_id = cases.id AND case_parties.role IN ('defendant', 'alias') "
         "ORDER BY cases.id"
     )
@@ -366,7 +377,7 @@ def _named_case_ids(db: Database, words: list[str], by_one_common_word: bool = T
         ids |= {case_id for (case_id,) in text.execute(db, text.rowids("parties"), [text.phrases(rare)])}
     for run in sorted(runs):
         if may_be_surname(run):
-            rows = text.execute(db, _keys_beginning_or_ending(text), [run, text.phrases([run])])
+            rows = text.execute(db, _sql(db, _keys_beginning_or_ending), [run, text.phrases([run])])
             ids |= {case_id for (case_id,) in rows}
         else:
             ids |= {case_id for (case_id,) in db.execute(_KEYS_BEGINNING, [run])}
@@ -379,8 +390,7 @@ _KEYS_BEGINNING = (
 )
 
 
-@lru_cache(maxsize=2)
-def _keys_beginning_or_ending(text: FullText) -> str:
+def _keys_beginning_or_ending(db: Database, text: FullText) -> str:
     """A surname: no index reads a key by its last words; the search rows that have them do."""
     return (
         _KEYS_BEGINNING + f" UNION SELECT case_parties.case_id FROM {text.table('parties')} "
