@@ -376,3 +376,16 @@ def test_no_module_outside_fulltext_and_engine_names_an_fts5_table_in_sql() -> N
     )
     for module in ("search.py", "joins.py", "cases.py", "items.py"):
         assert not statements.findall((storage / module).read_text()), module
+
+
+def test_a_storys_mentions_are_recorded_once(world: World) -> None:
+    """A story naming a case and its agency in passing records the mention, once however often it is read."""
+    from storage.joins import record_mentions
+
+    cftc = world.case("Acme Widgets Inc.", agency="CFTC")
+    body = "The SEC sued Acme Widgets on Monday. The CFTC's parallel case against Acme Widgets continues."
+    story = world.item("SEC sues Acme Widgets over crypto lending", body)
+    reading = factories.news_extraction("SEC sues Acme Widgets over crypto lending", body)
+    for _ in range(2):
+        record_mentions(world.db, story, reading, None)
+    assert world.db.execute("SELECT case_id, item_id FROM case_mentions").fetchall() == [(cftc, story)]
