@@ -94,12 +94,10 @@ class FullText:
         (:data:`NEWEST_BATCH`, then five times as many), read only as far as asked."""
         raise NotImplementedError
 
-    def matching(self, db: Connection, index: Index, query: str, *, limit: int | None = None) -> list[int]:
-        """The ids that match ``query``, newest first (the first ``limit``)."""
-        sql = f"{self.rowids(index)} ORDER BY {self.rowid(index)} DESC"
-        if limit is None:
-            return [rowid for (rowid,) in self.execute(db, sql, [query])]
-        return [rowid for (rowid,) in self.execute(db, f"{sql} LIMIT ?", [query, limit])]
+    def matching(self, db: Connection, index: Index, query: str, *, limit: int) -> list[int]:
+        """The newest ``limit`` ids that match ``query``, newest first."""
+        sql = f"{self.rowids(index)} ORDER BY {self.rowid(index)} DESC LIMIT ?"
+        return [rowid for (rowid,) in self.execute(db, sql, [query, limit])]
 
     def first(self, db: Connection, index: Index, query: str, limit: int) -> list[int]:
         """Any ``limit`` ids that match ``query`` (the first the index gives)."""
@@ -108,10 +106,8 @@ class FullText:
     def any_match(self, db: Connection, index: Index, query: str) -> bool:
         return self.execute(db, f"{self.rowids(index)} LIMIT 1", [query]).fetchone() is not None
 
-    def count(self, db: Connection, index: Index, query: str, *, cap: int | None = None) -> int:
+    def count(self, db: Connection, index: Index, query: str, *, cap: int) -> int:
         """How many rows match ``query``, counting no further than ``cap``."""
-        if cap is None:
-            return self.count_all(db, index, query)
         sql = f"SELECT count(*) FROM ({self.rowids(index)} LIMIT ?) AS capped"
         return self.execute(db, sql, [query, cap]).fetchone()[0]
 
