@@ -141,14 +141,16 @@ def headline(result: SearchResult, query: str) -> str:
     """``5 cases match *binance*; showing the best 3``: the count, the query as
     ``query`` shows it (mrkdwn or quoted), then what is shown; ``by name``
     after the query when the count is of the cases matched by name only
-    (:attr:`SearchResult.by_name_only`)."""
+    (:attr:`SearchResult.by_name_only`); ``1000+`` when the count stopped there
+    (:attr:`SearchResult.at_least`, on PostgreSQL)."""
     shown = len(result.cases)
     matched = f"{query} by name" if result.by_name_only else query
+    total = f"{result.total}+" if result.at_least else result.total
     if result.total == 1:
         return f"1 case matches {matched}"
     if result.total > shown:
-        return f"{result.total} cases match {matched}; showing the best {shown}"
-    return f"{result.total} cases match {matched}"
+        return f"{total} cases match {matched}; showing the best {shown}"
+    return f"{total} cases match {matched}"
 
 
 # --- Slack ------------------------------------------------------------------

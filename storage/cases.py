@@ -20,7 +20,7 @@ from feeds.extract import Extraction
 from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
-from storage.fts_text import search_text_sql
+from storage.fulltext import full_text
 from storage.joins import BatchSurnames, find_news_case, find_release_case, party_key
 from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_case
 from storage.status import statuses_of_cases
@@ -383,24 +383,9 @@ def _add_names(
     return bool(new_names or new_dockets), list(new_dockets.values())
 
 
-# A case's full-text row: its parties ("name name_key | …"), its caption and
-# every form of its docket numbers, made in SQLite from the case's rows.
-_CASE_SEARCH_ROW = f"""
-    INSERT INTO case_search (rowid, parties, caption, dockets)
-    SELECT id,
-        coalesce((SELECT group_concat({search_text_sql("name")} || ' ' || name_key, ' | ')
-                  FROM case_parties WHERE case_id = ?1), ''),
-        coalesce({search_text_sql("caption")}, ''),
-        coalesce((SELECT group_concat(display || ' ' || docket_key || ' ' || docket_short, ' ')
-                  FROM case_dockets WHERE case_id = ?1), '')
-    FROM cases WHERE id = ?1
-"""
-
-
 def refresh_case_search(db: Database, case_id: int) -> None:
     """Rewrite the case's full-text row from its parties and dockets."""
-    db.execute("DELETE FROM case_search WHERE rowid = ?", [case_id])
-    db.execute(_CASE_SEARCH_ROW, [case_id])
+    full_text(db).refresh_cases(db, [case_id])
 
 
 def assign_case(db: Database, extraction: Extraction, event_at: str, *, may_open: bool = True) -> int | None:
@@ -421,11 +406,8 @@ def refresh_case(db: Database, case_id: int) -> None:
 
 def refresh_cases(db: Database, case_ids: Collection[int]) -> None:
     """:func:`refresh_case` for several cases: their search rows rewritten
-    together (two statements; one per case and step would each write a small
-    full-text index segment), then their related cases."""
-    rows = [(case_id,) for case_id in case_ids]
-    db.conn.executemany("DELETE FROM case_search WHERE rowid = ?", rows)
-    db.conn.executemany(_CASE_SEARCH_ROW, rows)
+    together (:meth:`storage.fulltext.FullText.refresh_cases`), then their related cases."""
+    full_text(db).refresh_cases(db, case_ids)
     for case_id in case_ids:
         link_case(db, case_id)
 

@@ -13,6 +13,7 @@ from storage.cases import INSERT_TERM, BatchCases, CaseJoin, assign_case, join_c
 from storage.database import now_iso, write_transaction
 from storage.events import BatchEvents, event_key, join_event
 from storage.fts_text import search_text
+from storage.fulltext import full_text
 from storage.joins import record_mentions
 
 __all__ = ["StoredItem", "insert_item", "known_keys", "store_item", "store_items", "unseen_keys"]
@@ -167,15 +168,10 @@ def store_new_item(
 
 
 def index_items(db: Database, rows: list[tuple[int, str, str]], loose: list[tuple[int, str, str]]) -> None:
-    """The full-text rows (item id, title, summary) of items just stored, and
-    of those among them that belong to no case (``loose``). A batch writes
-    them together at its end: SQLite flushes FTS5's pending words to disk at
-    every statement that opens a statement journal (each item's insert does),
-    so indexing items one by one between them writes a small index segment
-    per item, and merging those is most of the cost."""
-    db.conn.executemany(INSERT_ITEM_SEARCH, rows)
-    if loose and loose_index_written_by_store(db):
-        db.conn.executemany(INSERT_LOOSE_SEARCH, loose)
+    """The full-text rows (item id, title, summary) of items just stored (after
+    their rows), and of those among them that belong to no case (``loose``): see
+    :meth:`storage.fulltext.FullText.index_items` (a batch writes them together at its end)."""
+    full_text(db).index_items(db, rows, loose)
 
 
 def loose_index_written_by_store(db: Database) -> bool:
@@ -195,8 +191,6 @@ INSERT_ITEM = (
     "action, court, release_no, docket_entry, amounts, case_id, event_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-INSERT_ITEM_SEARCH = "INSERT INTO item_search (rowid, title, summary) VALUES (?, ?, ?)"
-INSERT_LOOSE_SEARCH = "INSERT INTO loose_item_search (rowid, title, summary) VALUES (?, ?, ?)"
 
 
 def item_row(

@@ -18,12 +18,13 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Protocol
 
-from sqlite_utils import Database
-
 from feeds.extract import Extraction, agency_of_plaintiff
 from feeds.news import agencies_named, may_be_surname, name_forms, names_in
 from feeds.text import fold, name_key
 from feeds.vocabulary import CasePartyRole
+from storage.engine import Connection as Database
+from storage.engine import each_int, each_text, join_in_order
+from storage.fulltext import FullText, full_text
 
 _PARTY_ROLES = (CasePartyRole.DEFENDANT, CasePartyRole.ALIAS)
 
@@ -151,38 +152,56 @@ def _parties_named(db: Database, agency: str, ours: list[str]) -> list[tuple]:
     return db.execute(_PARTY_ROWS + f"AND ({' OR '.join(conditions)})", params).fetchall()
 
 
-# A stored name ends with one of ours: no index reads a name by its last
-# words, so the cases' full-text index (every party's name and name key) finds
-# the cases that name one of ours anywhere, and the cases whose names changed
-# since their search row was written are read as well.
-_SURNAME_ROWS = (
-    _PARTY_ROWS + "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id) "
-    "AND EXISTS (SELECT 1 FROM json_each(?2) AS ours WHERE case_parties.name_key LIKE '% ' || ours.value) "
-    "AND cases.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?3 "
-    "UNION ALL SELECT value FROM json_each(?4)) "
-    "ORDER BY cases.id"
-)
+_STATEMENTS: dict[tuple[Callable, str], str] = {}
+
+
+def _sql(db: Database, build: Callable[[Database, FullText], str]) -> str:
+    """The statement ``build`` makes for ``db``'s engine (made once per engine)."""
+    text = full_text(db)
+    key = (build, text.engine)
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        sql = _STATEMENTS[key] = build(db, text)
+    return sql
+
+
+def _surname_rows(db: Database, text: FullText) -> str:
+    """A stored name ends with one of ours: no index reads a name by its last
+    words, so the cases' full-text index (every party's name and name key) finds
+    the cases that name one of ours anywhere, and the cases whose names changed
+    since their search row was written are read as well."""
+    return (
+        _PARTY_ROWS.replace("cases.agency = ?", "cases.agency = ?1")
+        + "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id) "
+        f"AND EXISTS (SELECT 1 FROM ({each_text(db, '?2')}) AS ours "
+        "WHERE case_parties.name_key LIKE '% ' || ours.value) "
+        f"AND cases.id IN ({text.rowids('parties', '?3')} "
+        f"UNION ALL {each_int(db, '?4')}) "
+        "ORDER BY cases.id"
+    )
 
 
 def _surnames_named(db: Database, agency: str, ours: list[str], unindexed: Collection[int]) -> list[tuple]:
     """(case id, court, last event, name key) of the agency's parties of
     docketless cases whose name ends with one of ``ours`` (a court caption's
     ``Zhao`` is the release's ``Chang Zhao``)."""
-    phrases = " OR ".join('"{}"'.format(key.replace('"', '""')) for key in ours)
-    params = [agency, json.dumps(ours), f"parties : ({phrases})", json.dumps(sorted(unindexed))]
-    return db.execute(_SURNAME_ROWS, params).fetchall()
+    text = full_text(db)
+    params = [agency, json.dumps(ours), text.phrases(ours), json.dumps(sorted(unindexed))]
+    return text.execute(db, _sql(db, _surname_rows), params).fetchall()
 
 
-# _SURNAME_ROWS for every name of a batch, in one query: the cases whose search
-# row names one of them, then their parties (CROSS JOIN: in that order).
-_BATCH_SURNAME_ROWS = (
-    "WITH named (id) AS (SELECT rowid FROM case_search WHERE case_search MATCH ?2) "
-    "SELECT ours.value, cases.id, cases.agency, cases.court, cases.last_event_at, case_parties.role, "
-    "case_parties.name_key FROM named CROSS JOIN cases ON cases.id = named.id "
-    "CROSS JOIN case_parties ON case_parties.case_id = cases.id CROSS JOIN json_each(?1) AS ours "
-    "WHERE case_parties.role IN ('defendant', 'alias') AND case_parties.name_key LIKE '% ' || ours.value "
-    "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id)"
-)
+def _batch_surname_rows(db: Database, text: FullText) -> str:
+    """:func:`_surname_rows` for every name of a batch, in one query: the cases whose search
+    row names one of them, then their parties (CROSS JOIN: in that order)."""
+    join = join_in_order(db)
+    return (
+        f"WITH named (id) AS ({text.rowids('parties', '?2')}) "
+        "SELECT ours.value, cases.id, cases.agency, cases.court, cases.last_event_at, case_parties.role, "
+        f"case_parties.name_key FROM named {join} cases ON cases.id = named.id "
+        f"{join} case_parties ON case_parties.case_id = cases.id CROSS JOIN ({each_text(db, '?1')}) AS ours "
+        "WHERE case_parties.role IN ('defendant', 'alias') AND case_parties.name_key LIKE '% ' || ours.value "
+        "AND NOT EXISTS (SELECT 1 FROM case_dockets WHERE case_dockets.case_id = cases.id)"
+    )
 
 
 @dataclass
@@ -206,8 +225,9 @@ class BatchSurnames:
         )
         rows: dict[str, list[tuple]] = {}
         if keys:
-            phrases = " OR ".join(_phrase(key) for key in keys)
-            for our, *row in db.execute(_BATCH_SURNAME_ROWS, [json.dumps(keys), f"parties : ({phrases})"]):
+            text = full_text(db)
+            found = text.execute(db, _sql(db, _batch_surname_rows), [json.dumps(keys), text.phrases(keys)])
+            for our, *row in found:
                 rows.setdefault(our, []).append(tuple(row))
         return cls(rows)
 
@@ -289,7 +309,7 @@ def _candidates(
     if not ids:
         return []
     cases: dict[int, tuple[str | None, str, set[str]]] = {}
-    rows = db.execute(_CANDIDATE_PARTIES, [json.dumps(sorted(ids))]).fetchall()
+    rows = db.execute(_sql(db, _candidate_parties), [json.dumps(sorted(ids))]).fetchall()
     for case_id, agency, last_event_at, name in _dated(rows, dates, 2):
         _, _, forms = cases.setdefault(case_id, (agency, last_event_at or "", set()))
         forms |= _party_forms(name)
@@ -301,12 +321,13 @@ def _candidates(
     return found
 
 
-_CANDIDATE_PARTIES = (
-    "SELECT cases.id, cases.agency, coalesce(cases.last_event_at, ''), case_parties.name "
-    "FROM json_each(?) AS candidate JOIN cases ON cases.id = candidate.value "
-    "JOIN case_parties ON case_parties.case_id = cases.id AND case_parties.role IN ('defendant', 'alias') "
-    "ORDER BY cases.id"
-)
+def _candidate_parties(db: Database, text: FullText) -> str:
+    return (
+        "SELECT cases.id, cases.agency, coalesce(cases.last_event_at, ''), case_parties.name "
+        f"FROM ({each_int(db, '?')}) AS candidate JOIN cases ON cases.id = candidate.value "
+        "JOIN case_parties ON case_parties.case_id = cases.id AND case_parties.role IN ('defendant', 'alias') "
+        "ORDER BY cases.id"
+    )
 
 
 @lru_cache(maxsize=16384)
@@ -351,15 +372,13 @@ def _named_case_ids(db: Database, words: list[str], by_one_common_word: bool = T
         if first not in rare and second not in rare and max(len(first), len(second)) >= 2
     }
     ids: set[int] = set()
+    text = full_text(db)
     if rare:
-        expression = "parties : (" + " OR ".join(_phrase(word) for word in rare) + ")"
-        ids |= {
-            case_id
-            for (case_id,) in db.execute("SELECT rowid FROM case_search WHERE case_search MATCH ?", [expression])
-        }
+        ids |= {case_id for (case_id,) in text.execute(db, text.rowids("parties"), [text.phrases(rare)])}
     for run in sorted(runs):
         if may_be_surname(run):
-            ids |= {case_id for (case_id,) in db.execute(_KEYS_BEGINNING_OR_ENDING, [run, f"parties : {_phrase(run)}"])}
+            rows = text.execute(db, _sql(db, _keys_beginning_or_ending), [run, text.phrases([run])])
+            ids |= {case_id for (case_id,) in rows}
         else:
             ids |= {case_id for (case_id,) in db.execute(_KEYS_BEGINNING, [run])}
     return ids
@@ -369,17 +388,16 @@ _KEYS_BEGINNING = (
     "SELECT case_id FROM case_parties WHERE role IN ('defendant', 'alias') "
     "AND (name_key = ?1 OR (name_key >= ?1 || ' ' AND name_key < ?1 || '!'))"
 )
-# A surname: no index reads a key by its last words; the search rows that have them do.
-_KEYS_BEGINNING_OR_ENDING = (
-    _KEYS_BEGINNING + " UNION SELECT case_parties.case_id FROM case_search "
-    "JOIN case_parties ON case_parties.case_id = case_search.rowid "
-    "WHERE case_search MATCH ?2 AND case_parties.role IN ('defendant', 'alias') "
-    "AND case_parties.name_key LIKE '% ' || ?1"
-)
 
 
-def _phrase(words: str) -> str:
-    return '"{}"'.format(words.replace('"', '""'))
+def _keys_beginning_or_ending(db: Database, text: FullText) -> str:
+    """A surname: no index reads a key by its last words; the search rows that have them do."""
+    return (
+        _KEYS_BEGINNING + f" UNION SELECT case_parties.case_id FROM {text.table('parties')} "
+        f"JOIN case_parties ON case_parties.case_id = {text.table('parties')}.{text.rowid('parties')} "
+        f"WHERE {text.match('parties', '?2')} AND case_parties.role IN ('defendant', 'alias') "
+        "AND case_parties.name_key LIKE '% ' || ?1"
+    )
 
 
 def _is_common(db: Database, word: str) -> bool:
@@ -389,10 +407,8 @@ def _is_common(db: Database, word: str) -> bool:
     it may become common). Only speed depends on it."""
     if word in _common_words:
         return True
-    (count,) = db.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
-        [f"parties : {_phrase(word)}", COMMON_CASES],
-    ).fetchone()
+    text = full_text(db)
+    count = text.count(db, "parties", text.phrases([word]), cap=COMMON_CASES)
     if count < COMMON_CASES:
         return False
     if len(_common_words) >= _COMMON_KEPT:
@@ -493,7 +509,7 @@ def record_mentions(
     mentioned = news_mentions(db, extraction, case_id, dates) if extraction.news is not None else []
     if mentioned:  # most stories mention no other case: no statement then
         db.conn.executemany(
-            "INSERT OR IGNORE INTO case_mentions (case_id, item_id) VALUES (?, ?)",
+            "INSERT INTO case_mentions (case_id, item_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(other, item_id) for other in mentioned],
         )
 

@@ -1,47 +1,36 @@
 """Finding cases for ``/case``: by docket number, by party name, by words.
 
-Any text is safe to search: user text never reaches FTS5's query syntax, only
-folded words each wrapped in double quotes, so ``"``, ``*``, ``-``, ``NEAR`` or
-``OR`` are plain words and no query can raise an FTS syntax error.
+Any text is safe to search: user text never reaches the engine's query syntax
+(FTS5's or tsquery's), only folded words each quoted (:mod:`storage.fulltext`),
+so ``"``, ``*``, ``-``, ``NEAR``, ``OR``, ``:*`` or ``&|!`` are plain words and no
+query can raise a syntax error.
 """
 
 from __future__ import annotations
 
 import difflib
-import sqlite3
 import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import Literal
 
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import CORPORATE_SUFFIXES, name_key, words
 from storage.cases import CaseView, case_views, cases_with_docket
-from storage.fts_text import search_text_sql
+from storage.engine import Connection as Database
+from storage.engine import DataVersion, database_key
+from storage.fulltext import COUNT_CAP, NEWEST_BATCH, full_text
 
 QUERY_CHARS = 300
 QUERY_WORDS = 12
-CANDIDATES = 200
+CANDIDATES = NEWEST_BATCH
 ITEMS_SHOWN = 3
-SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"  # item_search's and case_search's: a check table splits alike
 COMMON_CASES = 2_000  # a word in the names of at least this many cases is common (in their items too)
 RARE_CANDIDATES = 500  # at most this many rows matching a query's rare words are checked for its common ones
 COMMON_WORDS_KEPT = 50_000  # how many words' commonness a process remembers
-# Per full-text index: its columns, and the query that reads their text for the given rowids.
-INDEXED_TEXT = {
-    "item_search": (
-        "title, summary",
-        f"SELECT id, {search_text_sql('title')}, {search_text_sql('summary')} FROM items WHERE id IN ({{}})",
-    ),
-    "case_search": (
-        "parties, caption, dockets",
-        "SELECT rowid, parties, caption, dockets FROM case_search WHERE rowid IN ({})",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -65,6 +54,10 @@ class SearchResult:
     # enough to fill the answer, so the words of items (which could add cases only to the count)
     # were not read. False: it counts both.
     by_name_only: bool = False
+    # ``total`` is a lower bound: more cases matched by name than the engine counts (PostgreSQL
+    # stops at storage.fulltext.COUNT_CAP), so the answer says "1000+".
+    at_least: bool = False
+    case_ids: list[int] = field(default_factory=list)  # the ids of ``cases``
 
 
 def _dockets_in(query: str):
@@ -91,24 +84,6 @@ def search_words(query: str) -> list[str]:
     tokens = [token[:60] for token in words(query[:QUERY_CHARS])][:QUERY_WORDS]
     meaningful = [token for token in tokens if token not in CORPORATE_SUFFIXES]
     return meaningful or tokens
-
-
-def fts_query(tokens: list[str], *, prefix_last: bool = False) -> str:
-    """An FTS5 MATCH expression that requires every token, each a quoted string."""
-    quoted = [f'"{token}"' for token in tokens]
-    if prefix_last and quoted:
-        quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def fts_query_longer_last(tokens: list[str]) -> str:
-    """An FTS5 MATCH expression for the items that the prefix query
-    (``fts_query(tokens, prefix_last=True)``) matches and the exact one does
-    not: every token but the last, and a longer word beginning with the last
-    token but not that token itself."""
-    last = f'("{tokens[-1]}"* NOT "{tokens[-1]}")'
-    rest = fts_query(tokens[:-1])
-    return f"{rest} AND {last}" if rest else last
 
 
 def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
@@ -215,11 +190,11 @@ _item_cases_lock = threading.Lock()
 def item_cases(db: Database) -> ItemCases:
     """The :class:`ItemCases` of ``db``'s file, shared by the process's
     connections to it (a fresh one for an in-memory database)."""
-    ((_, _, path),) = [row for row in db.execute("PRAGMA database_list") if row[1] == "main"]
-    if not path:
+    key = database_key(db)
+    if not key:
         return ItemCases()
     with _item_cases_lock:
-        return _item_cases.setdefault(path, ItemCases())
+        return _item_cases.setdefault(key, ItemCases())
 
 
 def prepare_search(db: Database) -> None:
@@ -234,9 +209,9 @@ WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
 def warm_search(db: Database) -> None:
     """Search a few typical queries on a new connection, so that the pages
     every search reads (indexes' roots, full-text structure) are in its cache,
-    and its tables for checking rare words' rows exist."""
-    for index in INDEXED_TEXT:
-        _check_table(db, index)
+    and what it makes once for searching is made (SQLite: its tables for
+    checking rare words' rows)."""
+    full_text(db).prepare(db)
     for query in WARM_QUERIES:
         search_cases(db, query)
 
@@ -256,26 +231,16 @@ def _cases_by_words(
     order cheaply), so a word in every case costs no more than a rare one.
     ``item_matches``: the items whose words match, newest first, in batches
     (:func:`_newest_matches`, read only if needed; a caller may leave out items it knows belong to no case).
-    ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``
+    ``tokens``: the words of ``expression`` when it is ``full_text(db).words(tokens)``
     (then a query with common and rare words can go through the rare ones).
     Returns the first ``limit`` ids, how many cases matched in all, and whether
     that count is of the cases matched by name only (see :func:`_ranked`).
     ``name``: see :func:`_ranked`."""
-    if tokens and (all_by_name := _matches_through_rare_words(db, "case_search", tokens)) is not None:
+    if tokens and (all_by_name := _matches_through_rare_words(db, "cases", tokens)) is not None:
         return _ranked(db, all_by_name[:CANDIDATES], len(all_by_name), item_matches, limit, name, tokens)
-    by_name = [
-        case_id
-        for (case_id,) in db.execute(
-            "SELECT rowid FROM case_search WHERE case_search MATCH ? ORDER BY rowid DESC LIMIT ?",
-            [expression, CANDIDATES],
-        )
-    ]
-    if len(by_name) < CANDIDATES:
-        name_total = len(by_name)  # all of them
-    else:
-        (name_total,) = db.execute(
-            "SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]
-        ).fetchone()
+    text = full_text(db)
+    by_name = text.matching(db, "cases", expression, limit=CANDIDATES)
+    name_total = len(by_name) if len(by_name) < CANDIDATES else text.count_all(db, "cases", expression)
     return _ranked(db, by_name, name_total, item_matches, limit, name, tokens)
 
 
@@ -336,76 +301,38 @@ def _is_common(db: Database, token: str) -> bool:
         return True
     common = _common_words.get(token)
     if common is None:
-        (count,) = db.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM case_search WHERE case_search MATCH ? LIMIT ?)",
-            [fts_query([token]), COMMON_CASES],
-        ).fetchone()
+        text = full_text(db)
+        count = text.count(db, "cases", text.words([token]), cap=COMMON_CASES)
         if len(_common_words) >= COMMON_WORDS_KEPT:
             _common_words.clear()
         common = _common_words[token] = count >= COMMON_CASES
     return common
 
 
-def _check_table(db: Database, index: str) -> str:
-    """The name of the connection's empty temporary FTS5 table for checking
-    rows of ``index``, created the first time (by :func:`warm_search` in a
-    server, so that no request pays for it)."""
-    columns, _ = INDEXED_TEXT[index]
-    check = f"{index}_check"
-    db.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{check} USING fts5 "
-        f"({columns}, content = '', tokenize = '{SEARCH_TOKENIZER}')"
-    )
-    _empty(db, check)
-    return check
-
-
-def _empty(db: Database, check: str) -> None:
-    """Empty a check table. It keeps no copy of the text (``content = ''``:
-    only rowids are read from it), so it is emptied at once; deleting rows of
-    an FTS5 table with content tokenizes their text again (~half the check's cost)."""
-    db.execute(f"INSERT INTO temp.{check} ({check}) VALUES ('delete-all')")
-
-
-def _matches_through_rare_words(db: Database, index: str, tokens: list[str]) -> list[int] | None:
-    """The rowids of the full-text ``index`` (item_search or case_search) that
+def _matches_through_rare_words(db: Database, index: Literal["items", "cases"], tokens: list[str]) -> list[int] | None:
+    """The rowids of the full-text ``index`` (items or cases) that
     have every word of ``tokens``, newest first, when some words are common and
     the others (the rare ones) are together in at most ``RARE_CANDIDATES`` rows;
     else None (FTS5 alone is as fast).
 
     FTS5 intersects by walking every word's list, so one common word costs its
     whole list ("exchange": 565,000 items, 10-15 ms) whatever the others. Here
-    FTS5 intersects the rare words only; their few rows' text is copied into a
-    temporary FTS5 table with the index's tokenizer and the whole query is
-    matched there: the same rows as ``fts_query(tokens)`` on ``index``."""
+    the index intersects the rare words only, and their few rows are checked
+    for the whole query (:meth:`storage.fulltext.FullText.check`): the same
+    rows as ``words(tokens)`` on ``index``."""
     if len(tokens) < 2:
         return None
     common = [_is_common(db, token) for token in tokens]
     if all(common) or not any(common):
         return None
-    rare = fts_query([token for token, is_common in zip(tokens, common, strict=True) if not is_common])
-    candidates = [
-        rowid
-        for (rowid,) in db.execute(
-            f"SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?", [rare, RARE_CANDIDATES + 1]
-        )
-    ]
+    text = full_text(db)
+    rare = text.words([token for token, is_common in zip(tokens, common, strict=True) if not is_common])
+    candidates = text.first(db, index, rare, RARE_CANDIDATES + 1)
     if len(candidates) > RARE_CANDIDATES:
         return None
     if not candidates:
         return []
-    columns, read_text = INDEXED_TEXT[index]
-    check = _check_table(db, index)
-    marks = ", ".join("?" for _ in candidates)
-    db.execute(f"INSERT INTO temp.{check} (rowid, {columns}) {read_text.format(marks)}", candidates)
-    matches = [
-        rowid
-        for (rowid,) in db.execute(
-            f"SELECT rowid FROM temp.{check} WHERE {check} MATCH ? ORDER BY rowid DESC", [fts_query(tokens)]
-        )
-    ]
-    _empty(db, check)
-    return matches
+    return text.check(db, index, candidates, tokens)
 
 
 def _same_name_cases(db: Database, query: str) -> list[int] | None:
@@ -429,39 +356,26 @@ def _same_name_cases(db: Database, query: str) -> list[int] | None:
 
 def _cases_with_items_matching(db: Database, case_ids: list[int], tokens: list[str]) -> set[int]:
     """Which of ``case_ids`` (a few cases of one name) have an item with every
-    word of ``tokens``: their items' text matched in the check table (the
-    item index would walk every word's whole list)."""
+    word of ``tokens``: their items checked (the item index would walk every
+    word's whole list)."""
     marks = ", ".join("?" for _ in case_ids)
     item_ids = [item_id for (item_id,) in db.execute(f"SELECT id FROM items WHERE case_id IN ({marks})", case_ids)]
     if not item_ids:
         return set()
-    columns, read_text = INDEXED_TEXT["item_search"]
-    check = _check_table(db, "item_search")
-    db.execute(
-        f"INSERT INTO temp.{check} (rowid, {columns}) {read_text.format(', '.join('?' for _ in item_ids))}", item_ids
-    )
-    matching = [
-        rowid for (rowid,) in db.execute(f"SELECT rowid FROM temp.{check} WHERE {check} MATCH ?", [fts_query(tokens)])
-    ]
-    _empty(db, check)
+    matching = full_text(db).check(db, "items", item_ids, tokens)
     return set(item_cases(db).cases_of(db, matching))
 
 
 def _newest_matches(db: Database, expression: str, tokens: list[str] | None = None) -> Iterator[list[int]]:
-    """The ids of the items whose words match, newest first, a batch at a time,
-    from one cursor: FTS5 walks its lists once, however many batches are read
-    (a new query per batch, from ``rowid < last``, sought its place again).
-    ``tokens``: the words of ``expression`` when it is ``fts_query(tokens)``,
-    so that a query with common and rare words can go through the rare ones."""
-    if tokens and (matches := _matches_through_rare_words(db, "item_search", tokens)) is not None:
+    """The ids of the items whose words match, newest first, a batch at a time
+    (:meth:`storage.fulltext.FullText.newest`). ``tokens``: the words of
+    ``expression`` when it is ``full_text(db).words(tokens)``, so that a query
+    with common and rare words can go through the rare ones."""
+    if tokens and (matches := _matches_through_rare_words(db, "items", tokens)) is not None:
         for start in range(0, len(matches), CANDIDATES):
             yield matches[start : start + CANDIDATES]
         return
-    cursor = db.execute("SELECT rowid FROM item_search WHERE item_search MATCH ? ORDER BY rowid DESC", [expression])
-    size = CANDIDATES
-    while batch := [item_id for (item_id,) in cursor.fetchmany(size)]:
-        yield batch
-        size = CANDIDATES * 5
+    yield from full_text(db).newest(db, "items", expression)
 
 
 def _cases_by_item_words(db: Database, item_matches: Iterator[list[int]], *, known: set[int]) -> list[int]:
@@ -484,10 +398,9 @@ def _cases_by_item_words(db: Database, item_matches: Iterator[list[int]], *, kno
 
 def _items_without_case(db: Database, tokens: list[str], limit: int = ITEMS_SHOWN) -> list[ItemHit]:
     """The newest items of no case that have every word of ``tokens`` (the newest ``CANDIDATES`` matches are read)."""
-    expression = fts_query(tokens)
-    if not db.execute(
-        "SELECT 1 FROM loose_item_search WHERE loose_item_search MATCH ? LIMIT 1", [expression]
-    ).fetchone():
+    text = full_text(db)
+    expression = text.words(tokens)
+    if not text.any_match(db, "loose", expression):
         return []  # no item of no case matches at all
     newest = next(_newest_matches(db, expression, tokens), [])  # the first batch: the newest CANDIDATES
     loose = [
@@ -530,9 +443,8 @@ def _suggestions(db: Database, tokens: list[str]) -> list[str]:
         return []
     wanted = f" {' '.join(corrected)} "
     names: list[str] = []
-    for (case_id,) in db.execute(
-        "SELECT rowid FROM case_search WHERE case_search MATCH ? ORDER BY rowid DESC LIMIT 20", [fts_query(corrected)]
-    ):
+    text = full_text(db)
+    for case_id in text.matching(db, "cases", text.words(corrected), limit=20):
         for name, key in db.execute(
             "SELECT name, name_key FROM case_parties WHERE case_id = ? AND role = 'defendant'", [case_id]
         ):
@@ -546,29 +458,41 @@ def _suggestions(db: Database, tokens: list[str]) -> list[str]:
 def search_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     """The best ``limit`` cases for ``query``, how many matched in all, and
     suggestions when nothing did."""
+    result = find_cases(db, query, limit=limit)
+    result.cases = case_views(db, result.case_ids)
+    return result
+
+
+def find_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
+    """:func:`search_cases` without the cases' cards (``cases`` empty, ``case_ids`` theirs)."""
     query = query.strip()[:QUERY_CHARS]
     case_ids = _cases_by_docket(db, query)
     total = len(case_ids)
     by_name_only = False
     tokens = search_words(query)
+    at_least = False
     if not case_ids and tokens:
-        exact = fts_query(tokens)
+        text = full_text(db)
+        exact = text.words(tokens)
         case_ids, total, by_name_only = _cases_by_words(
             db, exact, limit, _newest_matches(db, exact, tokens), tokens, query
         )
         if not case_ids and len(tokens[-1]) >= 3:
             # No item that matched the exact words belongs to a case (they were all read): the
             # prefix pass reads only the items it adds (a word longer than the last token).
-            longer = _newest_matches(db, fts_query_longer_last(tokens))
-            case_ids, total, by_name_only = _cases_by_words(db, fts_query(tokens, prefix_last=True), limit, longer)
+            longer = _newest_matches(db, text.longer_last(tokens))
+            case_ids, total, by_name_only = _cases_by_words(db, text.words(tokens, prefix_last=True), limit, longer)
+        at_least = total >= COUNT_CAP and not text.counts_exactly()
     suggestions = _suggestions(db, tokens) if not case_ids and tokens else []
     return SearchResult(
         query=query,
-        cases=case_views(db, case_ids[:limit]),
+        cases=[],
+        case_ids=case_ids[:limit],
         total=total,
         suggestions=suggestions,
         items=_items_without_case(db, tokens) if tokens else [],
         by_name_only=by_name_only,
+        at_least=at_least,
     )
 
 
@@ -576,9 +500,9 @@ class SearchCache:
     """The answers to the last ``size`` different queries, for as long as the
     database is unchanged (``size`` 0: none kept).
 
-    The database's ``PRAGMA data_version``, read on a connection of the cache's
-    own that never writes, changes whenever any other connection (of this
-    process or another) commits; then every answer is dropped. An answer is
+    The database's version (:class:`storage.engine.DataVersion`), read on a
+    connection of the cache's own that never writes, changes whenever any other
+    connection (of this process or another) commits; then every answer is dropped. An answer is
     computed after the version is read, so it is never older than the version
     it is kept under. Answers are shared between threads: never change one."""
 
@@ -587,8 +511,8 @@ class SearchCache:
         self._path = path
         self._lock = threading.Lock()
         self._answers: OrderedDict[str, SearchResult] = OrderedDict()
-        self._version: int | None = None
-        self._observer: sqlite3.Connection | None = None
+        self._version: object | None = None
+        self._versions = DataVersion(path)  # used under the lock only
 
     def search(self, db: Database, query: str) -> SearchResult:
         """:func:`search_cases` of ``query``, from the cache when it can be."""
@@ -613,11 +537,6 @@ class SearchCache:
                     self._answers.popitem(last=False)
         return result
 
-    def _data_version(self) -> int | None:
+    def _data_version(self) -> object | None:
         """The database's version (None: unknown, so nothing is kept or used)."""
-        try:
-            if self._observer is None:
-                self._observer = sqlite3.connect(self._path, check_same_thread=False)  # used under the lock only
-            return self._observer.execute("PRAGMA data_version").fetchone()[0]
-        except sqlite3.Error:
-            return None
+        return self._versions.read()

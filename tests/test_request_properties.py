@@ -14,7 +14,8 @@ from sqlite_utils import Database
 from bot.demo import run_demo
 from handlers.watch_request import BadRequest, parse_watch, unwatch_target, visible_text
 from storage.database import open_database
-from storage.search import fts_query, search_cases, search_words
+from storage.fulltext import Fts5
+from storage.search import search_cases, search_words
 from storage.watches import WatchSpec
 
 FTS_SYNTAX = ['"', "'", "*", "NEAR(", "NEAR/2", "OR", "AND", "NOT", "-", "+", "^", ":", "(", ")", "{", "}", ",", "."]
@@ -47,7 +48,7 @@ def invisible(text: str) -> list[str]:
 def test_any_query_is_a_valid_fts5_expression_and_never_raises(demo_db: Database, query: str) -> None:
     tokens = search_words(query)
     for prefix_last in (False, True):
-        expression = fts_query(tokens, prefix_last=prefix_last)
+        expression = Fts5().words(tokens, prefix_last=prefix_last)
         if expression:
             demo_db.execute("SELECT count(*) FROM item_search WHERE item_search MATCH ?", [expression]).fetchone()
             demo_db.execute("SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]).fetchone()

@@ -14,8 +14,9 @@ from sqlite_utils import Database
 from bench.generate import Generator, build
 from handlers.case_answer import slack_answer
 from storage.database import open_database
+from storage.fulltext import Fts5
 from storage.schema import migrations
-from storage.search import fts_query, search_cases, search_words
+from storage.search import search_cases, search_words
 from tests.test_generate import queries, store_through_real_path
 
 EXTERNAL_CONTENT = "m011_item_search_external_content"
@@ -42,7 +43,7 @@ def integrity_ok(db: Database) -> bool:
 
 def matching_items(db: Database, asked: list[str]) -> list[list[int]]:
     """The items whose words match each query, newest first (what the searches read)."""
-    expressions = [fts_query(search_words(query), prefix_last=True) for query in asked]
+    expressions = [Fts5().words(search_words(query), prefix_last=True) for query in asked]
     return [[item_id for (item_id,) in db.execute(SEARCH, [expression])] for expression in expressions if expression]
 
 

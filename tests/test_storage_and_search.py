@@ -25,8 +25,9 @@ from feeds.vocabulary import FeedKind, WatchKind
 from handlers.case_answer import plain_answer, slack_answer
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.feeds import enabled_feeds, sync_catalog
+from storage.fulltext import SEARCH_TOKENIZER, Fts5
 from storage.schema import migrations
-from storage.search import SearchCache, fts_query, search_cases, search_words
+from storage.search import SearchCache, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
 from storage.watches import WatchSpec, add_watch, case_watch_in_channel, cases_watched_in_channel
 from tests import factories
@@ -271,7 +272,7 @@ def test_any_text_is_safe_to_search(demo_db: Database, query: str) -> None:
 
 
 def test_fts_query_quotes_every_word() -> None:
-    assert fts_query(search_words('binance" OR NEAR(x*)')) == '"binance" "or" "near" "x"'
+    assert Fts5().words(search_words('binance" OR NEAR(x*)')) == '"binance" "or" "near" "x"'
 
 
 def _store_release(db: Database, key: str, title: str, summary: str) -> None:
@@ -450,7 +451,7 @@ def _common_and_rare_db() -> Database:
 
 def _fts_rows(db: Database, index: str, tokens: list[str]) -> list[int]:
     sql = f"SELECT rowid FROM {index} WHERE {index} MATCH ? ORDER BY rowid DESC"
-    return [rowid for (rowid,) in db.execute(sql, [fts_query(tokens)])]
+    return [rowid for (rowid,) in db.execute(sql, [Fts5().words(tokens)])]
 
 
 def _answer(db: Database, query: str, *, common_at: int) -> tuple:
@@ -473,9 +474,9 @@ def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str])
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(search, "COMMON_CASES", SOME_COMMON)
         patched.setattr(search, "_common_words", {})
-        for index in ("item_search", "case_search"):
+        for index, table in (("items", "item_search"), ("cases", "case_search")):
             through_rare = search._matches_through_rare_words(db, index, tokens)
-            assert through_rare is None or through_rare == _fts_rows(db, index, tokens)
+            assert through_rare is None or through_rare == _fts_rows(db, table, tokens)
     answer = _answer(db, " ".join(query), common_at=SOME_COMMON)
     assert answer == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
 
@@ -485,8 +486,8 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
     monkeypatch.setattr(search, "COMMON_CASES", SOME_COMMON)
     monkeypatch.setattr(search, "_common_words", {})
     tokens = search_words("Legacy Voyager Exchange Holdings Inc.")
-    for index in ("item_search", "case_search"):
-        expected = _fts_rows(db, index, tokens)
+    for index, table in (("items", "item_search"), ("cases", "case_search")):
+        expected = _fts_rows(db, table, tokens)
         assert expected and search._matches_through_rare_words(db, index, tokens) == expected
     monkeypatch.setattr(search, "COMMON_CASES", NOTHING_COMMON)
     assert search._is_common(db, "d") and not search._is_common(db, "legacy")  # a middle initial is common
@@ -498,7 +499,7 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
 @pytest.mark.parametrize("index", ["item_search", "case_search"])
 def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
     (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
-    assert f"tokenize = '{search.SEARCH_TOKENIZER}'" in sql
+    assert f"tokenize = '{SEARCH_TOKENIZER}'" in sql
 
 
 def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time() -> None:
