@@ -369,6 +369,44 @@ def skip_locked(db: Connection, table: str) -> str:
     return f" FOR UPDATE OF {table} SKIP LOCKED" if isinstance(db, PgDatabase) else ""
 
 
+def each_int(db: Connection, placeholder: str) -> str:
+    """A subquery of the integers in a JSON array parameter (``json.dumps(ids)``):
+    ``x IN ({each_int(db, "?1")})``. SQLite's ``json_each``; PostgreSQL's
+    ``json_array_elements_text``, cast (its elements are text)."""
+    if isinstance(db, PgDatabase):
+        return (
+            "SELECT CAST(value AS BIGINT) AS value "
+            f"FROM json_array_elements_text(CAST({placeholder} AS json)) AS each (value)"
+        )
+    return f"SELECT value FROM json_each({placeholder})"
+
+
+def each_text(db: Connection, placeholder: str) -> str:
+    """:func:`each_int` for an array of strings."""
+    if isinstance(db, PgDatabase):
+        return f"SELECT value FROM json_array_elements_text(CAST({placeholder} AS json)) AS each (value)"
+    return f"SELECT value FROM json_each({placeholder})"
+
+
+def indexed_by(db: Connection, index: str) -> str:
+    """``INDEXED BY index`` on SQLite, whose planner would pick another index for
+    some statements; nothing on PostgreSQL, which has no such hint."""
+    return "" if isinstance(db, PgDatabase) else f" INDEXED BY {index}"
+
+
+def schema_objects(db: Connection, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` (tables, indexes, triggers) the database's schema has."""
+    wanted = sorted(set(names))
+    marks = ", ".join("?" for _ in wanted)
+    if isinstance(db, PgDatabase):
+        query = (
+            f"SELECT relname FROM pg_class WHERE relname IN ({marks}) AND pg_table_is_visible(oid) "
+            f"UNION SELECT tgname FROM pg_trigger WHERE tgname IN ({marks}) AND NOT tgisinternal"
+        )
+        return {name for (name,) in db.execute(query, [*wanted, *wanted])}
+    return {name for (name,) in db.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", wanted)}
+
+
 def lock_wait_ms(db: Connection) -> int:
     """How long a statement waits for another connection's lock before giving up."""
     if isinstance(db, PgDatabase):

@@ -1,0 +1,71 @@
+"""The store step's statements on both engines (issue 11 slice 2b): cases
+opened, joined and widened, with their names and dockets, read up front by a
+batch and as cards; events found, dated and numbered; statuses; related cases;
+the outbox's enqueue; the waiting news' log. Each is read back alike on SQLite
+and PostgreSQL.
+
+These stay below storing an item, whose full-text rows (and the lookups of a
+case by a surname or a news headline) are s11-pgfts's ``storage.fulltext``:
+the tests of the whole step (test_case_assignment, test_event_joining,
+test_alert_states, test_news_adoption, test_watch_filters) take ``stored_db``,
+which runs them on PostgreSQL too once that lands (conftest's
+``FULL_TEXT_ENGINES``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from feeds.types import HealthPlan
+from feeds.vocabulary import Action
+from storage.cases import join_case
+from storage.database import write_transaction
+from storage.engine import Connection, each_int, each_text
+from storage.events import EventKey, join_event
+from tests.factories import extraction
+
+FILED = "2023-06-05T14:00:00+00:00"
+LATER = "2024-06-28T20:41:12+00:00"
+# Opened without an agency: finding its case then asks no full-text index (a release's
+# surname lookup, storage.joins.find_release_case, needs the agency).
+OPENING = extraction(
+    caption="SEC v. Binance", plaintiffs=["SEC"], defendants=["Binance"], dockets=["23-cv-1599"], court="D.D.C."
+)
+WIDER = extraction(
+    caption="SEC v. Binance Holdings Ltd., et al.",
+    plaintiffs=["SEC"],
+    defendants=["Binance Holdings Ltd.", "Changpeng Zhao"],
+    dockets=["1:23-cv-01599"],
+    court="D.D.C.",
+    agency="SEC",
+    action=Action.RULING,
+)
+HEALTH = HealthPlan(next_poll_at=LATER, retry_at=LATER)
+ZHAO = extraction(caption="CFTC v. Zhao", plaintiffs=["CFTC"], defendants=["Changpeng Zhao"], dockets=["1:23-cv-01887"])
+
+
+def open_case(db: Connection, what=OPENING, event_at: str = LATER) -> int:
+    with write_transaction(db):
+        joined = join_case(db, what, event_at)
+    assert joined.opened and joined.case_id is not None
+    return joined.case_id
+
+
+def key(case_id: int | None, action: str, day: str, *, identity: str = "", entry_no: str | None = None) -> EventKey:
+    return EventKey(case_id, action, date.fromisoformat(day), identity, entry_no, None, None)
+
+
+def new_event(db: Connection, event_key: EventKey, first_item_id: int = 1) -> tuple[int, bool]:
+    with write_transaction(db):
+        return join_event(db, event_key, first_item_id=first_item_id, routine=False)
+
+
+def test_json_arrays_reach_both_engines_as_sets_of_values(any_db: Connection) -> None:
+    """What the store step passes as one JSON parameter (storage.engine.each_int / each_text)."""
+    ints = any_db.execute(f"SELECT sum(value) FROM ({each_int(any_db, '?')}) AS ids", [json.dumps([1, 2, 39])])
+    assert ints.fetchone()[0] == 42
+    texts = any_db.execute(
+        f"SELECT count(*) FROM ({each_text(any_db, '?')}) AS words WHERE value >= 'b'",
+        [json.dumps(["a", "b", "c"])],
+    )
+    assert texts.fetchone()[0] == 2
