@@ -22,6 +22,7 @@ from storage.cases import join_case
 from storage.database import write_transaction
 from storage.engine import Connection, each_int, each_text
 from storage.events import EventKey, join_event
+from storage.items import loose_index_written_by_store
 from tests.factories import extraction
 
 FILED = "2023-06-05T14:00:00+00:00"
@@ -58,6 +59,10 @@ def key(case_id: int | None, action: str, day: str, *, identity: str = "", entry
 def new_event(db: Connection, event_key: EventKey, first_item_id: int = 1) -> tuple[int, bool]:
     with write_transaction(db):
         return join_event(db, event_key, first_item_id=first_item_id, routine=False)
+
+
+def test_the_store_step_writes_the_loose_items_index_on_both_engines(any_db: Connection) -> None:
+    assert loose_index_written_by_store(any_db)
 
 
 def test_json_arrays_reach_both_engines_as_sets_of_values(any_db: Connection) -> None:
