@@ -18,7 +18,7 @@ from datetime import date
 
 from feeds.types import HealthPlan
 from feeds.vocabulary import Action
-from storage.cases import join_case
+from storage.cases import BatchCases, cases_with_docket, join_case
 from storage.database import write_transaction
 from storage.engine import Connection, each_int, each_text
 from storage.events import EventKey, join_event
@@ -59,6 +59,43 @@ def key(case_id: int | None, action: str, day: str, *, identity: str = "", entry
 def new_event(db: Connection, event_key: EventKey, first_item_id: int = 1) -> tuple[int, bool]:
     with write_transaction(db):
         return join_event(db, event_key, first_item_id=first_item_id, routine=False)
+
+
+def test_a_case_is_opened_joined_and_widened_alike(any_db: Connection) -> None:
+    case_id = open_case(any_db)
+    with write_transaction(any_db):
+        joined = join_case(any_db, WIDER, FILED)
+    assert (joined.case_id, joined.opened) == (case_id, False)
+    row = any_db.execute(
+        "SELECT caption, agency, court, first_event_at, last_event_at FROM cases WHERE id = ?", [case_id]
+    ).fetchone()
+    assert tuple(row) == (WIDER.caption, "SEC", "D.D.C.", FILED, LATER)
+    names = any_db.execute("SELECT role, name FROM case_parties WHERE case_id = ? ORDER BY rowid", [case_id]).fetchall()
+    assert [tuple(name) for name in names] == [
+        ("plaintiff", "SEC"),
+        ("defendant", "Binance"),
+        ("defendant", "Binance Holdings Ltd."),
+        ("defendant", "Changpeng Zhao"),
+    ]
+    assert {term for (term,) in any_db.execute("SELECT term FROM search_terms")} >= {"binance", "changpeng", "zhao"}
+    with write_transaction(any_db):  # the same names again: nothing new, nothing refused
+        assert join_case(any_db, WIDER, LATER).party_keys
+    (count,) = any_db.execute("SELECT count(*) FROM case_parties").fetchone()
+    assert count == 4
+    assert cases_with_docket(any_db, OPENING.dockets[0]) == [(case_id, "D.D.C.")]
+
+
+def test_a_batch_reads_its_cases_up_front_and_writes_them_at_its_end_alike(any_db: Connection) -> None:
+    case_id = open_case(any_db)
+    other = open_case(any_db, ZHAO, FILED)
+    with write_transaction(any_db):
+        batch = BatchCases.read(any_db, [WIDER, ZHAO])
+        assert batch.cases_with(WIDER.dockets[0]) == [(case_id, "D.D.C.")]
+        assert batch.state(any_db, other).names == {("plaintiff", "cftc"), ("defendant", "changpeng zhao")}
+        assert join_case(any_db, WIDER, "2025-01-02T00:00:00+00:00", batch=batch).case_id == case_id
+        batch.write(any_db)
+    row = any_db.execute("SELECT caption, first_event_at, last_event_at FROM cases WHERE id = ?", [case_id]).fetchone()
+    assert tuple(row) == (WIDER.caption, LATER, "2025-01-02T00:00:00+00:00")
 
 
 def test_the_store_step_writes_the_loose_items_index_on_both_engines(any_db: Connection) -> None:
