@@ -21,7 +21,7 @@ from feeds.vocabulary import Action
 from storage.cases import BatchCases, cases_with_docket, join_case
 from storage.database import write_transaction
 from storage.engine import Connection, each_int, each_text
-from storage.events import EventKey, join_event
+from storage.events import BatchEvents, EventKey, join_event
 from storage.items import loose_index_written_by_store
 from tests.factories import extraction
 
@@ -96,6 +96,29 @@ def test_a_batch_reads_its_cases_up_front_and_writes_them_at_its_end_alike(any_d
         batch.write(any_db)
     row = any_db.execute("SELECT caption, first_event_at, last_event_at FROM cases WHERE id = ?", [case_id]).fetchone()
     assert tuple(row) == (WIDER.caption, LATER, "2025-01-02T00:00:00+00:00")
+
+
+def test_events_are_found_dated_and_numbered_alike(any_db: Connection) -> None:
+    case_id = open_case(any_db)
+    ruling, is_new = new_event(any_db, key(case_id, "ruling", "2024-06-28", entry_no="23-cv-01599#12"))
+    assert is_new
+    again, is_new = new_event(any_db, key(case_id, "ruling", "2024-06-20", entry_no="23-cv-01599#12"))
+    assert (again, is_new) == (ruling, False)
+    (day,) = any_db.execute("SELECT event_day FROM events WHERE id = ?", [ruling]).fetchone()
+    assert day == "2024-06-20"  # dated by its earliest report
+    speech = key(None, "none", "2024-06-28", identity="remarks at the crypto conference")
+    caseless, is_new = new_event(any_db, speech)
+    assert is_new and new_event(any_db, speech) == (caseless, False)
+    assert new_event(any_db, key(case_id, "none", "2024-06-28", identity=speech.identity))[1]  # a case's is another
+    with write_transaction(any_db):  # a batch numbers its events itself; a lone item's event follows them
+        batch = BatchEvents.read(any_db, [case_id])
+        settled, is_new = batch.join(any_db, key(case_id, "settlement", "2024-07-01"), first_item_id=2, routine=False)
+        assert is_new
+        batch.write(any_db)
+        later, is_new = join_event(
+            any_db, key(None, "none", "2024-07-02", identity="statement"), first_item_id=3, routine=False
+        )
+    assert is_new and later == settled + 1
 
 
 def test_the_store_step_writes_the_loose_items_index_on_both_engines(any_db: Connection) -> None:
