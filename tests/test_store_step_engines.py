@@ -18,11 +18,13 @@ from datetime import date
 
 from feeds.types import HealthPlan
 from feeds.vocabulary import Action
-from storage.cases import BatchCases, cases_with_docket, join_case
+from storage.cases import BatchCases, case_views, cases_with_docket, join_case
 from storage.database import write_transaction
 from storage.engine import Connection, each_int, each_text
 from storage.events import BatchEvents, EventKey, join_event
 from storage.items import loose_index_written_by_store
+from storage.related import link_case
+from storage.status import statuses_of_cases
 from tests.factories import extraction
 
 FILED = "2023-06-05T14:00:00+00:00"
@@ -119,6 +121,28 @@ def test_events_are_found_dated_and_numbered_alike(any_db: Connection) -> None:
             any_db, key(None, "none", "2024-07-02", identity="statement"), first_item_id=3, routine=False
         )
     assert is_new and later == settled + 1
+
+
+def test_statuses_and_cards_are_read_alike(any_db: Connection) -> None:
+    binance = open_case(any_db)
+    zhao = open_case(any_db, ZHAO, FILED)
+    new_event(any_db, key(binance, "complaint", "2023-06-05"))
+    new_event(any_db, key(zhao, "complaint", "2023-03-27"))
+    assert statuses_of_cases(any_db, [binance, zhao]) == {binance: "filed", zhao: "filed"}
+    with write_transaction(any_db):
+        join_event(any_db, key(zhao, "settlement", "2023-12-12"), first_item_id=2, routine=False)
+        join_event(any_db, key(binance, "filing", "2024-01-02", identity="notice"), first_item_id=3, routine=True)
+        join_event(any_db, key(binance, "hearing", "2024-01-03"), first_item_id=4, routine=False)
+    assert statuses_of_cases(any_db, [binance, zhao]) == {binance: "pending", zhao: "settled"}
+    with write_transaction(any_db):
+        link_case(any_db, zhao)
+    cards = case_views(any_db, [zhao, binance], timeline_limit=3)
+    assert [(card.id, card.caption, card.status, card.latest_action) for card in cards] == [
+        (zhao, "CFTC v. Zhao", "settled", "settlement"),
+        (binance, "SEC v. Binance", "pending", "hearing"),
+    ]
+    assert cards[0].dockets == ["1:23-cv-01887"] and cards[1].defendants == ["Binance"]
+    assert [related.id for related in cards[0].related] == [] and cards[1].related_total == 0
 
 
 def test_the_store_step_writes_the_loose_items_index_on_both_engines(any_db: Connection) -> None:
