@@ -23,9 +23,10 @@ from storage.database import write_transaction
 from storage.engine import Connection, each_int, each_text
 from storage.events import BatchEvents, EventKey, join_event
 from storage.items import loose_index_written_by_store
-from storage.related import link_case
+from storage.related import link_case, related_cases, watched_related
 from storage.status import statuses_of_cases
-from tests.factories import extraction
+from tests import factories
+from tests.factories import CHANNEL, TEAM, extraction
 
 FILED = "2023-06-05T14:00:00+00:00"
 LATER = "2024-06-28T20:41:12+00:00"
@@ -143,6 +144,23 @@ def test_statuses_and_cards_are_read_alike(any_db: Connection) -> None:
     ]
     assert cards[0].dockets == ["1:23-cv-01887"] and cards[1].defendants == ["Binance"]
     assert [related.id for related in cards[0].related] == [] and cards[1].related_total == 0
+
+
+def test_cases_sharing_a_party_are_related_both_ways_once_alike(any_db: Connection) -> None:
+    binance = open_case(any_db)
+    zhao = open_case(any_db, ZHAO, FILED)
+    with write_transaction(any_db):
+        join_case(any_db, WIDER, LATER)  # Binance's case names Changpeng Zhao too
+        assert link_case(any_db, binance) == 2
+        assert link_case(any_db, zhao) == 0  # linked already
+    related, total = related_cases(any_db, binance)
+    assert total == 1 and [(case.id, case.caption, case.status) for case in related] == [
+        (zhao, "CFTC v. Zhao", "pending")
+    ]
+    assert [case.id for case in related_cases(any_db, zhao)[0]] == [binance]
+    factories.watch(any_db, "Changpeng Zhao")
+    assert watched_related(any_db, TEAM, CHANNEL, binance)[1] == 1
+    assert watched_related(any_db, TEAM, "C_OTHER", binance)[1] == 0
 
 
 def test_the_store_step_writes_the_loose_items_index_on_both_engines(any_db: Connection) -> None:
