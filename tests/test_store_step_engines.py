@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from feeds.match import Hit
 from feeds.types import HealthPlan
 from feeds.vocabulary import Action
+from storage.alerts import due_alerts, enqueue
 from storage.cases import BatchCases, case_views, cases_with_docket, join_case
 from storage.database import write_transaction
 from storage.engine import Connection, each_int, each_text
@@ -161,6 +163,17 @@ def test_cases_sharing_a_party_are_related_both_ways_once_alike(any_db: Connecti
     factories.watch(any_db, "Changpeng Zhao")
     assert watched_related(any_db, TEAM, CHANNEL, binance)[1] == 1
     assert watched_related(any_db, TEAM, "C_OTHER", binance)[1] == 0
+
+
+def test_one_alert_per_channel_and_event_names_every_watched_term_alike(any_db: Connection) -> None:
+    case_id = open_case(any_db)
+    event_id, _ = new_event(any_db, key(case_id, "complaint", "2023-06-05"))
+    watches = [factories.watch_target(any_db, factories.watch(any_db, term)) for term in ("Binance", "Binance Ltd")]
+    hits = [Hit(watches[0], "Binance"), Hit(watches[1], "Binance Ltd"), Hit(watches[0], "Binance")]
+    with write_transaction(any_db):
+        created = enqueue(any_db, event_id=event_id, case_id=case_id, hits=hits, routine=False)
+    (alert,) = due_alerts(any_db)
+    assert created == 1 and (alert.event_id, alert.matched_term) == (event_id, "Binance, Binance Ltd")
 
 
 def test_the_store_step_writes_the_loose_items_index_on_both_engines(any_db: Connection) -> None:
