@@ -17,18 +17,19 @@ import json
 from datetime import date
 
 from feeds.match import Hit
-from feeds.types import HealthPlan
-from feeds.vocabulary import Action
+from feeds.types import FeedPlan, HealthPlan, PlannedItem
+from feeds.vocabulary import Action, FeedKind
+from storage import adopt
 from storage.alerts import due_alerts, enqueue
 from storage.cases import BatchCases, case_views, cases_with_docket, join_case
-from storage.database import write_transaction
+from storage.database import now_iso, write_transaction
 from storage.engine import Connection, each_int, each_text
 from storage.events import BatchEvents, EventKey, join_event
-from storage.items import loose_index_written_by_store
+from storage.items import INSERT_ITEM, item_row, loose_index_written_by_store, next_item_id
 from storage.related import link_case, related_cases, watched_related
 from storage.status import statuses_of_cases
 from tests import factories
-from tests.factories import CHANNEL, TEAM, extraction
+from tests.factories import CHANNEL, TEAM, extraction, news_extraction
 
 FILED = "2023-06-05T14:00:00+00:00"
 LATER = "2024-06-28T20:41:12+00:00"
@@ -178,6 +179,28 @@ def test_one_alert_per_channel_and_event_names_every_watched_term_alike(any_db: 
 
 def test_the_store_step_writes_the_loose_items_index_on_both_engines(any_db: Connection) -> None:
     assert loose_index_written_by_store(any_db)
+
+
+def test_waiting_stories_are_found_by_the_words_of_a_case_named_anew_alike(any_db: Connection) -> None:
+    news = factories.feed(any_db, FeedKind.NEWS, agency="News")
+    story = factories.feed_item("Binance faces SEC lawsuit over unregistered offerings - Example News")
+    reading = news_extraction(story.title)
+    assert reading.news is not None and reading.news.about_a_case
+    with write_transaction(any_db):  # the story's row as a batch writes it (its full-text rows aside)
+        item_id = next_item_id(any_db)
+        row = item_row(item_id, news.id, story, reading, seen_at=now_iso(), event_at=LATER, case_id=None, event_id=None)
+        any_db.conn.executemany(INSERT_ITEM, [row])
+        plan = FeedPlan(news.id, (PlannedItem(story, reading),), opens_cases=False, alert_since=None, health=HEALTH)
+        adopt.adopt_waiting_news(any_db, plan)
+        adopt.adopt_waiting_news(any_db, plan)  # waiting already: once
+    (waiting,) = any_db.execute("SELECT item_id FROM news_waiting").fetchall()
+    assert waiting[0] == item_id
+    case_id = open_case(any_db)
+    with write_transaction(any_db):
+        named = adopt._cases_named_anew(any_db)
+        assert named == [case_id] and adopt._cases_named_anew(any_db) == []  # marked seen
+        stories = adopt._waiting_stories(any_db, adopt._gained(any_db, named))
+    assert [found.id for found in stories] == [item_id]
 
 
 def test_json_arrays_reach_both_engines_as_sets_of_values(any_db: Connection) -> None:
