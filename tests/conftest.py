@@ -707,7 +707,11 @@ def pg_databases(pg_server: str) -> Iterator[Databases]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
     """A fresh migrated database, once on each engine."""
-    if request.param == "sqlite":
+    yield from _engine_database(request, request.param, tmp_path)
+
+
+def _engine_database(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[EngineDatabase]:
+    if engine == "sqlite":
         found = EngineDatabase("sqlite", str(tmp_path / "engine.db"))
         with sqlite3.connect(found.url) as file:  # a copy of a migrated database: faster than migrating
             memory_database().conn.backup(file)
@@ -752,6 +756,12 @@ FULL_TEXT_ENGINES = ["sqlite"]
 def stored_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
     """:func:`any_db` for tests that store items (see :data:`FULL_TEXT_ENGINES`)."""
     yield from _database_on(request, request.param)
+
+
+@pytest.fixture(params=FULL_TEXT_ENGINES)
+def stored_engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
+    """:func:`engine_db` for tests that store items (see :data:`FULL_TEXT_ENGINES`)."""
+    yield from _engine_database(request, request.param, tmp_path)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
