@@ -493,7 +493,7 @@ def record_mentions(
     mentioned = news_mentions(db, extraction, case_id, dates) if extraction.news is not None else []
     if mentioned:  # most stories mention no other case: no statement then
         db.conn.executemany(
-            "INSERT OR IGNORE INTO case_mentions (case_id, item_id) VALUES (?, ?)",
+            "INSERT INTO case_mentions (case_id, item_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(other, item_id) for other in mentioned],
         )
 
