@@ -23,10 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from storage.engine import Connection
 from tests.factories import memory_database
+from tests.pg import SERVER_ENV as PG_SERVER_ENV
 from tests.pg import Databases, EngineDatabase, postgres_server
 
 pytest_plugins = ["tests.reliability"]
@@ -681,10 +681,24 @@ def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
 
 
 @pytest.fixture
-def memory_db() -> Iterator[Database]:
+def memory_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """A migrated database in memory; with ``CASEWATCH_TEST_PG`` set (design §5), a
+    fresh PostgreSQL database on that server instead, except for a test marked
+    ``sqlite_only`` (the PostgreSQL pass deselects those: ``-m "not sqlite_only"``)."""
+    if os.environ.get(PG_SERVER_ENV) and request.node.get_closest_marker("sqlite_only") is None:
+        yield from _database_on(request, "postgresql")
+        return
     db = memory_database()
     yield db
     db.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: the test is about SQLite itself (migrations of SQLite files, PRAGMA, file locks); "
+        "the PostgreSQL pass (CASEWATCH_TEST_PG set) deselects it",
+    )
 
 
 # --- PostgreSQL, and a fresh database on either engine (issue 11) ---------------
