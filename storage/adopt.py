@@ -37,6 +37,7 @@ from feeds.types import FeedItem, FeedPlan, StoredItem, describe_error
 from storage.alerts import mark_event_changed
 from storage.cases import join_case
 from storage.database import savepoint, storage_reason
+from storage.engine import each_text
 from storage.events import event_key, join_event
 from storage.joins import party_key
 
@@ -102,7 +103,7 @@ def _marks(values: Sequence[object]) -> str:
 _NEWLY_CASELESS = (
     "SELECT id, event_at, title, summary FROM items WHERE feed_id = ? AND case_id IS NULL AND item_key IN ({})"
 )
-_INSERT_WORD = "INSERT OR IGNORE INTO news_waiting_words (word, item_id) VALUES (?, ?)"
+_INSERT_WORD = "INSERT INTO news_waiting_words (word, item_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 _DELETE_WORD = "DELETE FROM news_waiting_words WHERE word = ? AND item_id = ?"
 
 
@@ -117,7 +118,9 @@ def _start_waiting(db: Database, feed_id: int, keys: list[str]) -> None:
         for item_id, event_at, title, summary in db.execute(
             _NEWLY_CASELESS.format(_marks(chunk)), [feed_id, *chunk]
         ).fetchall():
-            db.execute("INSERT OR IGNORE INTO news_waiting (item_id, event_at) VALUES (?, ?)", [item_id, event_at])
+            db.execute(
+                "INSERT INTO news_waiting (item_id, event_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [item_id, event_at]
+            )
             db.conn.executemany(_INSERT_WORD, [(word, item_id) for word in story_words(title, summary)])
 
 
@@ -251,7 +254,7 @@ _WAITING = (
     "items.published_at, items.event_at, items.event_id, items.case_id, feeds.url, feeds.kind, feeds.agency "
     "FROM news_waiting JOIN items ON items.id = news_waiting.item_id JOIN feeds ON feeds.id = items.feed_id "
     "WHERE news_waiting.event_at >= ?1 AND news_waiting.item_id IN "
-    "(SELECT item_id FROM news_waiting_words WHERE word IN (SELECT value FROM json_each(?2))) "
+    "(SELECT item_id FROM news_waiting_words WHERE word IN ({words})) "
     "ORDER BY items.id"
 )
 
@@ -263,7 +266,8 @@ def _waiting_stories(db: Database, gained: _Gained) -> list[WaitingStory]:
     if not gained.first_event_at:
         return []
     since = min(window_start(first) for first in gained.first_event_at.values())
-    return [WaitingStory(*row) for row in db.execute(_WAITING, [since, json.dumps(gained.lookup_words())])]
+    query = _WAITING.format(words=each_text(db, "?2"))
+    return [WaitingStory(*row) for row in db.execute(query, [since, json.dumps(gained.lookup_words())])]
 
 
 def _adopt(db: Database, story: WaitingStory, gained: _Gained) -> int:

@@ -133,7 +133,7 @@ def enqueue(
         db.execute(
             """
             UPDATE alerts SET
-                matched_term = CASE WHEN instr(', ' || matched_term || ', ', ', ' || ? || ', ')
+                matched_term = CASE WHEN instr(', ' || matched_term || ', ', ', ' || ? || ', ') > 0
                                     THEN matched_term ELSE matched_term || ', ' || ? END,
                 mode = CASE WHEN ? = 'instant' THEN 'instant' ELSE mode END
             WHERE team_id = ? AND channel_id = ? AND event_id = ? AND status = 'pending'
@@ -197,10 +197,10 @@ def due_alerts(
     """Instant alerts due at ``now`` (ISO time; default: the clock), oldest
     first, leaving out ``skip_channels`` (channels waiting for their turn) and
     paused workspaces (storage.workspaces)."""
-    marks = ", ".join("?" for _ in skip_channels)
+    skipped = f"AND channel_id NOT IN ({', '.join('?' for _ in skip_channels)}) " if skip_channels else ""
     return _alerts(
         db,
-        f"status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? AND channel_id NOT IN ({marks}) "
+        f"status = 'pending' AND mode = 'instant' AND next_attempt_at <= ? {skipped}"
         f"AND team_id NOT IN ({PAUSED_TEAMS}) ORDER BY id LIMIT ?",
         [now or now_iso(), *sorted(skip_channels), limit],
     )

@@ -20,6 +20,7 @@ from feeds.extract import Extraction
 from feeds.types import Docket
 from feeds.vocabulary import Action
 from storage.database import now_iso
+from storage.engine import each_int, each_text, insert_id
 from storage.fulltext import full_text
 from storage.joins import BatchSurnames, find_news_case, find_release_case, party_key
 from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_case
@@ -31,12 +32,12 @@ def _coalesce(known: str | None, new: str | None) -> str | None:
 
 
 def _sql_min(known: str | None, new: str) -> str | None:
-    """SQLite's ``min(known, new)``: NULL if either is."""
+    """The first event as :data:`_UPDATE_CASE` leaves it (SQLite's ``min(known, new)``): NULL stays NULL."""
     return None if known is None else min(known, new)
 
 
 def _sql_max(known: str | None, new: str) -> str | None:
-    """SQLite's ``max(known, new)``: NULL if either is."""
+    """The last event as :data:`_UPDATE_CASE` leaves it (SQLite's ``max(known, new)``): NULL stays NULL."""
     return None if known is None else max(known, new)
 
 
@@ -74,8 +75,7 @@ def cases_with_docket(db: Database, docket: Docket) -> list[tuple[int, str | Non
 _BATCH_DOCKETS = (
     "SELECT case_dockets.case_id, docket_key, docket_short, case_dockets.court, cases.last_event_at "
     "FROM case_dockets JOIN cases ON cases.id = case_dockets.case_id "
-    "WHERE docket_key IN (SELECT value FROM json_each(?1)) OR docket_short IN (SELECT value FROM json_each(?2)) "
-    "ORDER BY case_dockets.rowid"
+    "WHERE docket_key IN ({keys}) OR docket_short IN ({shorts}) ORDER BY case_dockets.rowid"
 )
 
 
@@ -113,7 +113,8 @@ class BatchCases:
             return known
         keys = json.dumps(sorted({docket.key for docket in dockets}))
         shorts = json.dumps(sorted({docket.short for docket in dockets}))
-        for case_id, key, short, court, last_event_at in db.execute(_BATCH_DOCKETS, [keys, shorts]):
+        query = _BATCH_DOCKETS.format(keys=each_text(db, "?1"), shorts=each_text(db, "?2"))
+        for case_id, key, short, court, last_event_at in db.execute(query, [keys, shorts]):
             known._add(case_id, key, short, court)
             known.last_event_at_of[case_id] = last_event_at or ""
         known.states = _known_cases(db, known.last_event_at_of)
@@ -268,11 +269,12 @@ _CASE_STATE = (
     "UNION ALL SELECT 2, docket_key, docket_short, NULL, NULL, NULL, NULL FROM case_dockets WHERE case_id = ?1"
 )
 _CASES_STATE = (
-    "WITH wanted (id) AS (SELECT value FROM json_each(?1)) "
-    f"SELECT id, 0, {_CASE_ROW} FROM cases WHERE id IN wanted "
-    "UNION ALL SELECT case_id, 1, role, name_key, NULL, NULL, NULL, NULL FROM case_parties WHERE case_id IN wanted "
+    "WITH wanted (id) AS ({wanted}) "
+    f"SELECT id, 0, {_CASE_ROW} FROM cases WHERE id IN (SELECT id FROM wanted) "
+    "UNION ALL SELECT case_id, 1, role, name_key, NULL, NULL, NULL, NULL FROM case_parties "
+    "WHERE case_id IN (SELECT id FROM wanted) "
     "UNION ALL SELECT case_id, 2, docket_key, docket_short, NULL, NULL, NULL, NULL FROM case_dockets "
-    "WHERE case_id IN wanted"
+    "WHERE case_id IN (SELECT id FROM wanted)"
 )
 _WRITE_CASE = (
     "UPDATE cases SET caption = ?, caption_key = ?, agency = ?, court = ?, first_event_at = ?, last_event_at = ? "
@@ -281,11 +283,12 @@ _WRITE_CASE = (
 # What a batch writes of a case at its end: what changed since the case's row
 # was last written (see BatchCases.joined: the other columns are written at once).
 _WRITE_CASE_DATES = "UPDATE cases SET caption = ?, first_event_at = ?, last_event_at = ? WHERE id = ?"
-_INSERT_PARTY = "INSERT OR IGNORE INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?)"
+_INSERT_PARTY = "INSERT INTO case_parties (case_id, role, name, name_key) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
 _INSERT_DOCKET = (
-    "INSERT OR IGNORE INTO case_dockets (case_id, docket_key, docket_short, display, court) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO case_dockets (case_id, docket_key, docket_short, display, court) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
 )
-INSERT_TERM = "INSERT OR IGNORE INTO search_terms (term) VALUES (?)"
+INSERT_TERM = "INSERT INTO search_terms (term) VALUES (?) ON CONFLICT DO NOTHING"
 
 
 @dataclass
@@ -340,7 +343,8 @@ def _known_cases(db: Database, case_ids: Collection[int]) -> dict[int, _KnownCas
     """:func:`_known_case` of several cases, in one query."""
     known = {case_id: _KnownCase() for case_id in case_ids}
     if known:
-        for case_id, *row in db.execute(_CASES_STATE, [json.dumps(list(known))]):
+        query = _CASES_STATE.format(wanted=each_int(db, "?1"))
+        for case_id, *row in db.execute(query, [json.dumps(list(known))]):
             known[case_id].read(*row)
     return known
 
@@ -416,11 +420,13 @@ _INSERT_CASE = (
     "INSERT INTO cases (caption, caption_key, agency, court, first_event_at, last_event_at, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+# The dates as SQLite's scalar min()/max() would leave them (NULL stays NULL), written as both engines read them.
 _UPDATE_CASE = """
     UPDATE cases SET
-        caption = CASE WHEN ?5 THEN ?1 ELSE caption END, caption_key = coalesce(caption_key, ?2),
+        caption = CASE WHEN ?5 = 1 THEN ?1 ELSE caption END, caption_key = coalesce(caption_key, ?2),
         agency = coalesce(agency, ?3), court = coalesce(court, ?4),
-        first_event_at = min(first_event_at, ?6), last_event_at = max(last_event_at, ?6)
+        first_event_at = CASE WHEN first_event_at > ?6 THEN ?6 ELSE first_event_at END,
+        last_event_at = CASE WHEN last_event_at < ?6 THEN ?6 ELSE last_event_at END
     WHERE id = ?7
     RETURNING last_event_at
 """
@@ -455,8 +461,7 @@ def join_case(
     values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
     opened = case_id is None
     if case_id is None:
-        case_id = db.execute(_INSERT_CASE, [*values, event_at, event_at, now_iso()]).lastrowid
-        assert case_id is not None
+        case_id = insert_id(db, _INSERT_CASE, [*values, event_at, event_at, now_iso()])
         known = _KnownCase(*values, first_event_at=event_at, last_event_at=event_at)  # no names or dockets yet
         changed = True
         last_event_at = event_at
@@ -562,7 +567,7 @@ def _each_case(ids: list[int], query: str) -> tuple[str, list]:
     """``query`` (one case's, ``case_id = ?`` and any further parameter) once
     per case in one compound statement, each part its own LIMITed subquery, and
     its parameters."""
-    parts = " UNION ALL ".join(f"SELECT * FROM ({query})" for _ in ids)
+    parts = " UNION ALL ".join(f"SELECT * FROM ({query}) AS part_{number}" for number in range(len(ids)))
     return parts, list(ids)
 
 

@@ -456,6 +456,17 @@ def database_clock(db: Connection) -> str:
     return _CLOCK[engine_of(db)]
 
 
+def insert_id(db: Connection, sql: str, parameters: Sequence[Any]) -> int:
+    """Insert one row with ``sql`` (an ``INSERT`` without ``RETURNING``) and return
+    its ``id``: the cursor's ``lastrowid`` on SQLite (``RETURNING`` costs SQLite
+    about 10 µs a row more, measured on 3.40.1), ``RETURNING id`` on PostgreSQL."""
+    if isinstance(db, PgDatabase):
+        return db.execute(f"{sql} RETURNING id", parameters).fetchone()[0]
+    row_id = db.execute(sql, parameters).lastrowid  # type: ignore[attr-defined]
+    assert row_id is not None
+    return row_id
+
+
 def each_int(db: Connection, placeholder: str) -> str:
     """A subquery of the integers in a JSON array parameter (``json.dumps(ids)``):
     ``x IN ({each_int(db, "?1")})``. SQLite's ``json_each``; PostgreSQL's
@@ -473,6 +484,25 @@ def each_text(db: Connection, placeholder: str) -> str:
     if isinstance(db, PgDatabase):
         return f"SELECT value FROM json_array_elements_text(CAST({placeholder} AS json)) AS each (value)"
     return f"SELECT value FROM json_each({placeholder})"
+
+
+def indexed_by(db: Connection, index: str) -> str:
+    """``INDEXED BY index`` on SQLite, whose planner would pick another index for
+    some statements; nothing on PostgreSQL, which has no such hint."""
+    return "" if isinstance(db, PgDatabase) else f" INDEXED BY {index}"
+
+
+def schema_objects(db: Connection, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` (tables, indexes, triggers) the database's schema has."""
+    wanted = sorted(set(names))
+    marks = ", ".join("?" for _ in wanted)
+    if isinstance(db, PgDatabase):
+        query = (
+            f"SELECT relname FROM pg_class WHERE relname IN ({marks}) AND pg_table_is_visible(oid) "
+            f"UNION SELECT tgname FROM pg_trigger WHERE tgname IN ({marks}) AND NOT tgisinternal"
+        )
+        return {name for (name,) in db.execute(query, [*wanted, *wanted])}
+    return {name for (name,) in db.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", wanted)}
 
 
 def lock_wait_ms(db: Connection) -> int:

@@ -24,6 +24,7 @@ from feeds.text import fold
 from feeds.types import StoredItem
 from feeds.vocabulary import Action
 from storage.database import now_iso
+from storage.engine import Cursor, each_int, insert_id
 
 SAME_EVENT_DAYS = 1
 
@@ -110,22 +111,28 @@ def _same_number(db: Database, key: EventKey) -> int | None:
     return None
 
 
+# The events of one case (or of none), kind and identity within the days: two statements, since
+# ``case_id IS ?`` would not use the index on PostgreSQL (IS NOT DISTINCT FROM reads every event).
+_SAME_KIND = (
+    "SELECT id, entry_no, release_no, action_detail FROM events WHERE case_id = ? AND action = ? "
+    "AND identity = ? AND event_day BETWEEN ? AND ? ORDER BY id"
+)
+_SAME_KIND_CASELESS = _SAME_KIND.replace("case_id = ?", "case_id IS NULL")
+
+
 def find_event(db: Database, key: EventKey) -> int | None:
     """The existing event an item reports, if any (see the module's doc)."""
     numbered = _same_number(db, key)
     if numbered is not None:
         return numbered
-    rows = db.execute(
-        "SELECT id, entry_no, release_no, action_detail FROM events WHERE case_id IS ? AND action = ? "
-        "AND identity = ? AND event_day BETWEEN ? AND ? ORDER BY id",
-        [
-            key.case_id,
-            key.action,
-            key.identity,
-            (key.day - timedelta(days=SAME_EVENT_DAYS)).isoformat(),
-            (key.day + timedelta(days=SAME_EVENT_DAYS)).isoformat(),
-        ],
-    ).fetchall()
+    days = [
+        (key.day - timedelta(days=SAME_EVENT_DAYS)).isoformat(),
+        (key.day + timedelta(days=SAME_EVENT_DAYS)).isoformat(),
+    ]
+    if key.case_id is None:
+        rows = db.execute(_SAME_KIND_CASELESS, [key.action, key.identity, *days]).fetchall()
+    else:
+        rows = db.execute(_SAME_KIND, [key.case_id, key.action, key.identity, *days]).fetchall()
     candidates = [
         (event_id, detail)
         for event_id, entry_no, release_no, detail in rows
@@ -144,21 +151,31 @@ def record_event(db: Database, stored: StoredItem) -> tuple[int, bool]:
     return event_id, is_new
 
 
+# An item joined the event: its day is the earlier of the two (SQLite's scalar min(), written as both engines read it).
+_JOINED_EVENT = (
+    "UPDATE events SET event_day = CASE WHEN event_day > ?1 THEN ?1 ELSE event_day END, "
+    "entry_no = coalesce(entry_no, ?2), release_no = coalesce(release_no, ?3), "
+    "action_detail = coalesce(action_detail, ?4) WHERE id = ?5"
+)
+# A new event, numbered as a batch numbers its own (BatchEvents: the highest id + 1, under the
+# write lock): on PostgreSQL an identity column would not know of the ids a batch gave. Its id: insert_id.
+_NEW_EVENT = (
+    "INSERT INTO events (id, case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, "
+    "release_no, action_detail) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM events), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def join_event(db: Database, key: EventKey, *, first_item_id: int, routine: bool) -> tuple[int, bool]:
     """The event an item reports, found (and told of the item's numbers and
     day) or created with ``first_item_id``; returns (event id, whether it is new).
     The item's own ``event_id`` is the caller's to set."""
     event_id = find_event(db, key)
     if event_id is not None:
-        db.execute(
-            "UPDATE events SET event_day = min(event_day, ?), entry_no = coalesce(entry_no, ?), "
-            "release_no = coalesce(release_no, ?), action_detail = coalesce(action_detail, ?) WHERE id = ?",
-            [key.day.isoformat(), key.entry_no, key.release_no, key.detail, event_id],
-        )
+        db.execute(_JOINED_EVENT, [key.day.isoformat(), key.entry_no, key.release_no, key.detail, event_id])
         return event_id, False
-    event_id = db.execute(
-        "INSERT INTO events (case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, "
-        "release_no, action_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    event_id = insert_id(
+        db,
+        _NEW_EVENT,
         [
             key.case_id,
             key.action,
@@ -171,8 +188,7 @@ def join_event(db: Database, key: EventKey, *, first_item_id: int, routine: bool
             key.release_no,
             key.detail,
         ],
-    ).lastrowid
-    assert event_id is not None
+    )
     return event_id, True
 
 
@@ -183,8 +199,13 @@ _INSERT_EVENT = (
 _WRITE_EVENT = "UPDATE events SET event_day = ?, entry_no = ?, release_no = ?, action_detail = ? WHERE id = ?"
 _CASES_EVENTS = (
     "SELECT id, case_id, action, event_day, identity, routine, first_item_id, created_at, entry_no, release_no, "
-    "action_detail FROM events WHERE case_id IN (SELECT value FROM json_each(?)) ORDER BY id"
+    "action_detail FROM events WHERE case_id IN ({wanted}) ORDER BY id"
 )
+
+
+def _cases_events(db: Database, case_ids: list[int]) -> Cursor:
+    """The events of ``case_ids`` (see :data:`_CASES_EVENTS`)."""
+    return db.execute(_CASES_EVENTS.format(wanted=each_int(db, "?")), [json.dumps(case_ids)])
 
 
 @dataclass(slots=True)
@@ -279,7 +300,7 @@ class BatchEvents:
         wanted = sorted(set(case_ids))
         batch.cases = {case_id: _CaseEvents() for case_id in wanted}
         if wanted:
-            for row in db.execute(_CASES_EVENTS, [json.dumps(wanted)]):
+            for row in _cases_events(db, wanted):
                 batch._known(_Event(*row))
         return batch
 
@@ -295,7 +316,7 @@ class BatchEvents:
         events = self.cases.get(case_id)
         if events is None:
             self.cases[case_id] = events = _CaseEvents()
-            for row in db.execute(_CASES_EVENTS, [json.dumps([case_id])]):
+            for row in _cases_events(db, [case_id]):
                 self._known(_Event(*row))
         return events
 

@@ -11,6 +11,7 @@ from feeds.extract import Extraction
 from feeds.types import FeedItem, StoredItem
 from storage.cases import INSERT_TERM, BatchCases, CaseJoin, assign_case, join_case, refresh_cases
 from storage.database import now_iso, write_transaction
+from storage.engine import schema_objects
 from storage.events import BatchEvents, event_key, join_event
 from storage.fts_text import search_text
 from storage.fulltext import full_text
@@ -179,11 +180,8 @@ def loose_index_written_by_store(db: Database) -> bool:
     them (schema ``m015`` on): not in a database at an older schema, which
     has no such index or keeps it by trigger (the migration tests store items
     in one)."""
-    (count,) = db.execute(
-        "SELECT count(*) FROM sqlite_master WHERE name = 'loose_item_search' "
-        "OR (type = 'trigger' AND name = 'items_loose_insert')"
-    ).fetchone()
-    return count == 1  # the index, without the trigger
+    found = schema_objects(db, ("loose_item_search", "items_loose_insert"))
+    return found == {"loose_item_search"}  # the index, without the trigger
 
 
 INSERT_ITEM = (
@@ -240,16 +238,16 @@ def insert_item(
     deferred: DeferredWrites | None = None,
 ) -> StoredItem:
     """The item's row and its full-text rows (the loose items' too if it
-    belongs to no case); ``ids``: the row id to use and the item's event;
+    belongs to no case); ``ids``: the row id to use and the item's event
+    (default: the next id, see :func:`next_item_id`, and none);
     ``deferred``: where to leave them for the caller to write (with ``ids``
     given) instead of writing them."""
-    item_id, event_id = ids or (None, None)
+    item_id, event_id = ids or (next_item_id(db), None)
     row = item_row(
         item_id, feed_id, item, extraction, seen_at=seen_at, event_at=event_at, case_id=case_id, event_id=event_id
     )
     if deferred is None:
-        item_id = db.execute(INSERT_ITEM, row).lastrowid
-    assert item_id is not None
+        db.execute(INSERT_ITEM, row)
     search_row = (item_id, search_text(item.title), search_text(item.summary))
     loose = [search_row] if case_id is None else []
     if deferred is None:

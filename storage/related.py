@@ -64,7 +64,7 @@ def link_case(db: Database, case_id: int) -> int:
         ).fetchall():
             for pair in ((case_id, other), (other, case_id)):
                 added += db.execute(
-                    "INSERT OR IGNORE INTO case_links (case_id, related_id) VALUES (?, ?)", pair
+                    "INSERT INTO case_links (case_id, related_id) VALUES (?, ?) ON CONFLICT DO NOTHING", pair
                 ).rowcount
     return added
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from feeds.vocabulary import Action
+from storage.engine import indexed_by
 from storage.schema import DECIDING_EVENT
 
 STATUSES = (
@@ -118,12 +119,12 @@ def _status(events: Iterable[tuple[str, str | None, str, bool]]) -> str:
 
 
 # The events that decide a status (those :func:`event_status` gives one), through the partial index
-# of migration m022 (named: the planner would rather walk events_identity in the ORDER BY's order;
-# the query holds the index's condition word for word): a busy docket has hundreds of
+# of migration m022 (named on SQLite, whose planner would rather walk events_identity in the ORDER BY's
+# order: storage.engine.indexed_by; the query holds the index's condition word for word): a busy docket has hundreds of
 # rulings and filings that decide nothing. SQLite's lower() folds ASCII only; Python's lower() makes
 # an ASCII letter of one other character only, the Kelvin sign (k), which none of the words holds.
 _DECIDING_EVENTS = (
-    "SELECT case_id, action, action_detail, event_day, routine FROM events INDEXED BY events_deciding "
+    "SELECT case_id, action, action_detail, event_day, routine FROM events{indexed} "
     f"WHERE case_id IN ({{marks}}) AND {DECIDING_EVENT} "
     "ORDER BY case_id, action, identity, event_day, id"
 )
@@ -132,8 +133,8 @@ _OPENINGS_SQL = ", ".join(repr(str(action)) for action in sorted(_OPENINGS))
 # such event (a busy docket has hundreds of filings, which counting read every one of).
 _OPENINGS_ONLY = (
     "SELECT id, "
-    f"EXISTS (SELECT 1 FROM events WHERE case_id = cases.id AND action IN ({_OPENINGS_SQL}) AND NOT routine), "
-    "EXISTS (SELECT 1 FROM events WHERE case_id = cases.id AND NOT routine "
+    f"EXISTS (SELECT 1 FROM events WHERE case_id = cases.id AND action IN ({_OPENINGS_SQL}) AND routine = 0), "
+    "EXISTS (SELECT 1 FROM events WHERE case_id = cases.id AND routine = 0 "
     f"AND action NOT IN ({_OPENINGS_SQL}, 'none', 'update')) "
     "FROM cases WHERE id IN ({marks})"
 )
@@ -153,7 +154,8 @@ def statuses_of_cases(db: Database, case_ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     deciding: dict[int, list[tuple[str, str | None, str, bool]]] = {case_id: [] for case_id in ids}
-    for case_id, *event in db.execute(_DECIDING_EVENTS.format(marks=", ".join("?" for _ in ids)), ids):
+    query = _DECIDING_EVENTS.format(marks=", ".join("?" for _ in ids), indexed=indexed_by(db, "events_deciding"))
+    for case_id, *event in db.execute(query, ids):
         deciding[case_id].append(tuple(event))  # type: ignore[arg-type]
     statuses = {case_id: _status(events) for case_id, events in deciding.items()}
     undecided = [case_id for case_id, status in statuses.items() if status in ("filed", "pending")]

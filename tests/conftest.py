@@ -23,9 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
+from storage.engine import Connection
 from tests.factories import memory_database
+from tests.pg import SERVER_ENV as PG_SERVER_ENV
 from tests.pg import Databases, EngineDatabase, postgres_server
 
 pytest_plugins = ["tests.reliability"]
@@ -688,10 +689,24 @@ def start_bot(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
 
 
 @pytest.fixture
-def memory_db() -> Iterator[Database]:
+def memory_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """A migrated database in memory; with ``CASEWATCH_TEST_PG`` set (design §5), a
+    fresh PostgreSQL database on that server instead, except for a test marked
+    ``sqlite_only`` (the PostgreSQL pass deselects those: ``-m "not sqlite_only"``)."""
+    if os.environ.get(PG_SERVER_ENV) and request.node.get_closest_marker("sqlite_only") is None:
+        yield from _database_on(request, "postgresql")
+        return
     db = memory_database()
     yield db
     db.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: the test is about SQLite itself (migrations of SQLite files, PRAGMA, file locks); "
+        "the PostgreSQL pass (CASEWATCH_TEST_PG set) deselects it",
+    )
 
 
 # --- PostgreSQL, and a fresh database on either engine (issue 11) ---------------
@@ -714,7 +729,11 @@ def pg_databases(pg_server: str) -> Iterator[Databases]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
     """A fresh migrated database, once on each engine."""
-    if request.param == "sqlite":
+    yield from _engine_database(request, request.param, tmp_path)
+
+
+def _engine_database(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[EngineDatabase]:
+    if engine == "sqlite":
         found = EngineDatabase("sqlite", str(tmp_path / "engine.db"))
         with sqlite3.connect(found.url) as file:  # a copy of a migrated database: faster than migrating
             memory_database().conn.backup(file)
@@ -726,6 +745,39 @@ def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
     yield found
     found.close()
     databases.drop(found.url)
+
+
+def _database_on(request: pytest.FixtureRequest, engine: str) -> Iterator[Connection]:
+    """A migrated database for storage calls: ``memory_db``'s SQLite in memory,
+    or a fresh PostgreSQL database (see :func:`engine_db`)."""
+    if engine == "sqlite":
+        db = memory_database()
+        yield db
+        db.close()
+        return
+    databases: Databases = request.getfixturevalue("pg_databases")
+    found = EngineDatabase("postgresql", databases.create())
+    yield found.open()
+    found.close()
+    databases.drop(found.url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """A migrated database for storage calls that search nothing, once on each engine."""
+    yield from _database_on(request, request.param)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stored_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """:func:`any_db` for tests that store items (and so write their full-text rows)."""
+    yield from _database_on(request, request.param)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stored_engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
+    """:func:`engine_db` for tests that store items (and so write their full-text rows)."""
+    yield from _engine_database(request, request.param, tmp_path)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
-from sqlite_utils import Database
 
 from bot.config import settings_from_env
 from bot.ingest import default_matcher, poll_feed
@@ -23,6 +22,7 @@ from feeds.parse import parse_feed
 from feeds.vocabulary import FeedKind
 from handlers.feeds_answer import feed_statuses, plain_feed_list
 from storage.database import ThreadDatabases
+from storage.engine import Connection
 from storage.feeds import get_feed, recent_item_times
 from storage.leases import hold
 from tests import factories
@@ -98,54 +98,54 @@ def test_health_reads_a_stored_time_without_zone_as_utc() -> None:
     assert health(last_new_item_at="2024-06-27T00:00:00", created_at="2024-01-01T00:00:00", **common).state == "ok"
 
 
-def test_stored_item_times_are_aware(memory_db: Database) -> None:
-    source = factories.feed(memory_db)
+def test_stored_item_times_are_aware(stored_db: Connection) -> None:
+    source = factories.feed(stored_db)
     factories.stored_item(
-        memory_db, source, factories.extraction(), factories.feed_item(published_at="2024-06-28T15:02:00+00:00")
+        stored_db, source, factories.extraction(), factories.feed_item(published_at="2024-06-28T15:02:00+00:00")
     )
-    factories.stored_item(memory_db, source, factories.extraction(), factories.feed_item(published_at=None))
-    times = recent_item_times(memory_db, source.id)
+    factories.stored_item(stored_db, source, factories.extraction(), factories.feed_item(published_at=None))
+    times = recent_item_times(stored_db, source.id)
     assert len(times) == 2 and all(when.utcoffset() == timedelta(0) for when in times)
 
 
-def test_a_poll_records_its_next_poll_and_last_success_in_utc(memory_db: Database, feed_server: FeedServer) -> None:
+def test_a_poll_records_its_next_poll_and_last_success_in_utc(stored_db: Connection, feed_server: FeedServer) -> None:
     url = feed_server.serve("/sec.xml", rss("Fri, 28 Jun 2024 15:02:00 GMT"))
-    source = factories.feed(memory_db, FeedKind.REGULATOR, url=url)
+    source = factories.feed(stored_db, FeedKind.REGULATOR, url=url)
     before = datetime.now(UTC).replace(microsecond=0)
-    outcome = poll_feed(memory_db, Fetcher(contact="t@example.com", allow_private=True), source, default_matcher())
+    outcome = poll_feed(stored_db, Fetcher(contact="t@example.com", allow_private=True), source, default_matcher())
     after = datetime.now(UTC)
     assert outcome.status == "new"
-    polled = get_feed(memory_db, source.id)
+    polled = get_feed(stored_db, source.id)
     assert polled is not None
     assert before <= aware_utc(polled.last_success_at) <= after
     interval = timedelta(minutes=source.interval_minutes)
     assert before + interval <= aware_utc(polled.next_poll_at) <= after + interval
-    listed = plain_feed_list(feed_statuses(memory_db))
+    listed = plain_feed_list(feed_statuses(stored_db))
     assert f"last success {aware_utc(polled.last_success_at):%Y-%m-%d %H:%M} UTC" in listed
 
 
-def test_the_feed_list_refuses_a_naive_now(memory_db: Database) -> None:
-    factories.feed(memory_db)
+def test_the_feed_list_refuses_a_naive_now(any_db: Connection) -> None:
+    factories.feed(any_db)
     with pytest.raises(ValueError, match="aware"):
-        feed_statuses(memory_db, now=NAIVE)
+        feed_statuses(any_db, now=NAIVE)
 
 
-def test_a_lease_expires_in_utc(memory_db: Database) -> None:
+def test_a_lease_expires_in_utc(any_db: Connection) -> None:
     before = datetime.now(UTC)
-    assert hold(memory_db, "poller", "me", timedelta(seconds=30))
-    (expires,) = memory_db.execute("SELECT expires_at FROM leases WHERE name = 'poller'").fetchone()
+    assert hold(any_db, "poller", "me", timedelta(seconds=30))
+    (expires,) = any_db.execute("SELECT expires_at FROM leases WHERE name = 'poller'").fetchone()
     assert (
         before + timedelta(seconds=30) - timedelta(milliseconds=1)
         <= aware_utc(expires)
         <= datetime.now(UTC) + timedelta(seconds=30)
     )
-    assert not hold(memory_db, "poller", "another", timedelta(seconds=30))
+    assert not hold(any_db, "poller", "another", timedelta(seconds=30))
 
 
-def test_a_lease_stored_without_zone_is_read_as_utc(memory_db: Database) -> None:
+def test_a_lease_stored_without_zone_is_read_as_utc(any_db: Connection) -> None:
     later = (datetime.now(UTC) + timedelta(hours=1)).replace(tzinfo=None).isoformat()
-    memory_db.execute("INSERT INTO leases (name, holder, expires_at) VALUES ('poller', 'other', ?)", [later])
-    assert not hold(memory_db, "poller", "me", timedelta(seconds=30))
+    any_db.execute("INSERT INTO leases (name, holder, expires_at) VALUES ('poller', 'other', ?)", [later])
+    assert not hold(any_db, "poller", "me", timedelta(seconds=30))
 
 
 def test_the_schedulers_next_poll_runs_are_utc_and_due_now(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ are exercised end to end, with alerts in Slack, in test_events.py."""
 from __future__ import annotations
 
 import pytest
-from sqlite_utils import Database
 
 from feeds.extract import Extraction
 from feeds.parse import FeedItem
 from feeds.types import FeedPlan, HealthPlan, PlannedItem
 from feeds.vocabulary import Action, FeedKind
 from storage.batch import store_plan
+from storage.engine import Connection
 from storage.feeds import Feed
 from tests import factories
 from tests.factories import extraction, feed_item, news_extraction
@@ -21,13 +21,13 @@ CAPTION = "SEC v. Binance Holdings Ltd., et al."
 
 
 @pytest.fixture
-def court(memory_db: Database) -> Feed:
-    return factories.feed(memory_db, FeedKind.COURT, agency="PACER D.D.C.")
+def court(stored_db: Connection) -> Feed:
+    return factories.feed(stored_db, FeedKind.COURT, agency="PACER D.D.C.")
 
 
 @pytest.fixture
-def sec(memory_db: Database) -> Feed:
-    return factories.feed(memory_db, FeedKind.REGULATOR, agency="SEC")
+def sec(stored_db: Connection) -> Feed:
+    return factories.feed(stored_db, FeedKind.REGULATOR, agency="SEC")
 
 
 def sec_v_binance(action: Action, **fields: str | None) -> Extraction:
@@ -56,119 +56,121 @@ def at(when: str) -> FeedItem:
     return feed_item(published_at=when)
 
 
-def event_count(db: Database) -> int:
+def event_count(db: Connection) -> int:
     (count,) = db.execute("SELECT count(*) FROM events").fetchone()
     return count
 
 
 def test_the_courts_entry_the_agencys_release_and_next_days_news_are_one_event(
-    memory_db: Database, court: Feed, sec: Feed
+    stored_db: Connection, court: Feed, sec: Feed
 ) -> None:
     ruling, event_id, is_new = factories.event(
-        memory_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00")
+        stored_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00")
     )
     assert is_new and ruling.case_id is not None
     _, by_release, release_new = factories.event(
-        memory_db, sec, release("LR-26050", Action.RULING), at("2024-06-28T20:00:00+00:00")
+        stored_db, sec, release("LR-26050", Action.RULING), at("2024-06-28T20:00:00+00:00")
     )
-    news = factories.feed(memory_db, FeedKind.NEWS, agency="News")
+    news = factories.feed(stored_db, FeedKind.NEWS, agency="News")
     story = news_extraction("Judge trims SEC lawsuit against Binance but lets most claims proceed - Example News")
-    reported, by_news, news_new = factories.event(memory_db, news, story, at("2024-06-29T13:00:00+00:00"))
+    reported, by_news, news_new = factories.event(stored_db, news, story, at("2024-06-29T13:00:00+00:00"))
     assert reported.case_id == ruling.case_id
     assert (by_release, by_news) == (event_id, event_id)
     assert not release_new and not news_new
-    assert event_count(memory_db) == 1
+    assert event_count(stored_db) == 1
 
 
-def test_two_docket_entries_of_one_day_are_two_events(memory_db: Database, court: Feed) -> None:
+def test_two_docket_entries_of_one_day_are_two_events(stored_db: Connection, court: Feed) -> None:
     _, seal, _ = factories.event(
-        memory_db, court, entry("10", "Order on Motion to Seal"), at("2024-06-28T15:02:00+00:00")
+        stored_db, court, entry("10", "Order on Motion to Seal"), at("2024-06-28T15:02:00+00:00")
     )
     _, ruling, is_new = factories.event(
-        memory_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00")
+        stored_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00")
     )
     assert is_new and ruling != seal
 
 
-def test_two_releases_of_one_series_on_one_day_are_two_events(memory_db: Database, sec: Feed) -> None:
-    _, first, _ = factories.event(memory_db, sec, release("LR-26039"), at("2024-06-28T14:00:00+00:00"))
-    _, second, is_new = factories.event(memory_db, sec, release("LR-26040"), at("2024-06-28T16:00:00+00:00"))
+def test_two_releases_of_one_series_on_one_day_are_two_events(stored_db: Connection, sec: Feed) -> None:
+    _, first, _ = factories.event(stored_db, sec, release("LR-26039"), at("2024-06-28T14:00:00+00:00"))
+    _, second, is_new = factories.event(stored_db, sec, release("LR-26040"), at("2024-06-28T16:00:00+00:00"))
     assert is_new and second != first
 
 
-def test_a_release_numbered_in_two_series_is_one_event(memory_db: Database, sec: Feed) -> None:
-    _, litigation, _ = factories.event(memory_db, sec, release("LR-26039"), at("2024-06-28T14:00:00+00:00"))
-    _, accounting, is_new = factories.event(memory_db, sec, release("AAER-4400"), at("2024-06-28T14:00:00+00:00"))
+def test_a_release_numbered_in_two_series_is_one_event(stored_db: Connection, sec: Feed) -> None:
+    _, litigation, _ = factories.event(stored_db, sec, release("LR-26039"), at("2024-06-28T14:00:00+00:00"))
+    _, accounting, is_new = factories.event(stored_db, sec, release("AAER-4400"), at("2024-06-28T14:00:00+00:00"))
     assert not is_new and accounting == litigation
 
 
-def test_a_republished_docket_entry_joins_its_event_whatever_its_day_or_kind(memory_db: Database, court: Feed) -> None:
-    _, first, _ = factories.event(memory_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00"))
+def test_a_republished_docket_entry_joins_its_event_whatever_its_day_or_kind(
+    stored_db: Connection, court: Feed
+) -> None:
+    _, first, _ = factories.event(stored_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00"))
     corrected = entry("12", "Corrected Memorandum Opinion", action=Action.OPINION)
-    _, again, is_new = factories.event(memory_db, court, corrected, at("2024-07-09T10:00:00+00:00"))
+    _, again, is_new = factories.event(stored_db, court, corrected, at("2024-07-09T10:00:00+00:00"))
     assert not is_new and again == first
 
 
-def test_a_republished_release_joins_its_event(memory_db: Database, sec: Feed) -> None:
-    _, first, _ = factories.event(memory_db, sec, release("LR-26039"), at("2024-06-28T14:00:00+00:00"))
-    _, again, is_new = factories.event(memory_db, sec, release("LR-26039"), at("2024-08-01T09:00:00+00:00"))
+def test_a_republished_release_joins_its_event(stored_db: Connection, sec: Feed) -> None:
+    _, first, _ = factories.event(stored_db, sec, release("LR-26039"), at("2024-06-28T14:00:00+00:00"))
+    _, again, is_new = factories.event(stored_db, sec, release("LR-26039"), at("2024-08-01T09:00:00+00:00"))
     assert not is_new and again == first
 
 
-def test_the_same_kind_of_action_days_apart_is_another_event(memory_db: Database, sec: Feed) -> None:
-    _, first, _ = factories.event(memory_db, sec, release(None, Action.SETTLEMENT), at("2024-06-28T14:00:00+00:00"))
+def test_the_same_kind_of_action_days_apart_is_another_event(stored_db: Connection, sec: Feed) -> None:
+    _, first, _ = factories.event(stored_db, sec, release(None, Action.SETTLEMENT), at("2024-06-28T14:00:00+00:00"))
     _, next_day, next_day_new = factories.event(
-        memory_db, sec, release(None, Action.SETTLEMENT), at("2024-06-29T09:00:00+00:00")
+        stored_db, sec, release(None, Action.SETTLEMENT), at("2024-06-29T09:00:00+00:00")
     )
     _, weeks_later, later_new = factories.event(
-        memory_db, sec, release(None, Action.SETTLEMENT), at("2024-07-20T09:00:00+00:00")
+        stored_db, sec, release(None, Action.SETTLEMENT), at("2024-07-20T09:00:00+00:00")
     )
     assert (next_day, next_day_new) == (first, False)
     assert later_new and weeks_later != first
 
 
-def test_another_kind_of_action_the_same_day_is_another_event(memory_db: Database, sec: Feed) -> None:
-    _, complaint, _ = factories.event(memory_db, sec, release(None, Action.COMPLAINT), at("2024-06-28T14:00:00+00:00"))
+def test_another_kind_of_action_the_same_day_is_another_event(stored_db: Connection, sec: Feed) -> None:
+    _, complaint, _ = factories.event(stored_db, sec, release(None, Action.COMPLAINT), at("2024-06-28T14:00:00+00:00"))
     _, settled, is_new = factories.event(
-        memory_db, sec, release(None, Action.SETTLEMENT), at("2024-06-28T15:00:00+00:00")
+        stored_db, sec, release(None, Action.SETTLEMENT), at("2024-06-28T15:00:00+00:00")
     )
     assert is_new and settled != complaint
 
 
-def test_unnumbered_filings_of_one_day_are_told_apart_by_their_text(memory_db: Database, court: Feed) -> None:
+def test_unnumbered_filings_of_one_day_are_told_apart_by_their_text(stored_db: Connection, court: Feed) -> None:
     notice = entry(None, "Notice of Appearance", action=Action.FILING)
-    _, first, _ = factories.event(memory_db, court, notice, at("2024-06-28T10:00:00+00:00"))
+    _, first, _ = factories.event(stored_db, court, notice, at("2024-06-28T10:00:00+00:00"))
     _, other, other_new = factories.event(
-        memory_db,
+        stored_db,
         court,
         entry(None, "Motion for Extension of Time", action=Action.FILING),
         at("2024-06-28T11:00:00+00:00"),
     )
-    _, same, same_new = factories.event(memory_db, court, notice, at("2024-06-28T12:00:00+00:00"))
+    _, same, same_new = factories.event(stored_db, court, notice, at("2024-06-28T12:00:00+00:00"))
     assert other_new and other != first
     assert (same, same_new) == (first, False)
 
 
-def test_items_of_no_case_are_told_apart_by_their_title(memory_db: Database, sec: Feed) -> None:
+def test_items_of_no_case_are_told_apart_by_their_title(stored_db: Connection, sec: Feed) -> None:
     speech = extraction(agency="SEC", action=Action.NONE)
-    _, first, _ = factories.event(memory_db, sec, speech, feed_item("Remarks at the Crypto Conference"))
-    _, other, other_new = factories.event(memory_db, sec, speech, feed_item("Statement on Rule 10b5-1"))
-    _, same, same_new = factories.event(memory_db, sec, speech, feed_item("Remarks at the Crypto Conference"))
+    _, first, _ = factories.event(stored_db, sec, speech, feed_item("Remarks at the Crypto Conference"))
+    _, other, other_new = factories.event(stored_db, sec, speech, feed_item("Statement on Rule 10b5-1"))
+    _, same, same_new = factories.event(stored_db, sec, speech, feed_item("Remarks at the Crypto Conference"))
     assert other_new and other != first
     assert (same, same_new) == (first, False)
 
 
-def test_an_event_is_dated_by_its_first_report(memory_db: Database, court: Feed, sec: Feed) -> None:
+def test_an_event_is_dated_by_its_first_report(stored_db: Connection, court: Feed, sec: Feed) -> None:
     """The next morning's release about a ruling does not move the ruling's day."""
     _, event_id, _ = factories.event(
-        memory_db, sec, release("LR-26050", Action.RULING), at("2024-06-29T09:00:00+00:00")
+        stored_db, sec, release("LR-26050", Action.RULING), at("2024-06-29T09:00:00+00:00")
     )
-    factories.event(memory_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00"))
-    (day,) = memory_db.execute("SELECT event_day FROM events WHERE id = ?", [event_id]).fetchone()
+    factories.event(stored_db, court, entry("12", "Memorandum Opinion"), at("2024-06-28T20:41:12+00:00"))
+    (day,) = stored_db.execute("SELECT event_day FROM events WHERE id = ?", [event_id]).fetchone()
     assert day == "2024-06-28"
 
 
-def test_in_one_feed_items_join_the_events_its_earlier_items_made_and_numbered(memory_db: Database) -> None:
+def test_in_one_feed_items_join_the_events_its_earlier_items_made_and_numbered(stored_db: Connection) -> None:
     """A batch finds and makes its cases' events in memory and writes them
     at its end: a later item of the same feed joins an event an earlier one
     made, by the number an earlier one gave it, as when each item read the
@@ -190,7 +192,7 @@ def test_in_one_feed_items_join_the_events_its_earlier_items_made_and_numbered(m
     events = "SELECT case_id, action, event_day, identity, entry_no, release_no, action_detail FROM events ORDER BY id"
     one_by_one = factories.memory_database()
     stored = []
-    for db, per_item in ((memory_db, False), (one_by_one, True)):
+    for db, per_item in ((stored_db, False), (one_by_one, True)):
         source = factories.feed(db)
         items = [
             PlannedItem(factories.feed_item("SEC v. Binance", key=f"entry-{number}", published_at=at), what)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,7 @@ from storage.database import ThreadDatabases
 from storage.feeds import Feed, enabled_feeds, sync_catalog
 from storage.search import search_cases
 from tests.conftest import FeedServer
+from tests.pg import EngineDatabase
 from tests.reliability import Observed
 
 NOW = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
@@ -96,7 +96,7 @@ def test_an_item_that_cannot_be_stored_makes_the_feed_failing_with_its_name() ->
 
 
 def test_a_case_renamed_by_several_items_of_one_feed_is_related_and_found_by_every_name(
-    tmp_path: Path, feed_server: FeedServer
+    stored_engine_db: EngineDatabase, feed_server: FeedServer
 ) -> None:
     """A batch refreshes a case's search row and related cases once, after
     its items: every name the batch gave the case must count."""
@@ -123,7 +123,7 @@ def test_a_case_renamed_by_several_items_of_one_feed_is_related_and_found_by_eve
             f"Securities and Exchange Commission v. Acme Widgets Corp., {docket}.",
         ),
     )
-    databases = ThreadDatabases(tmp_path / "batch.db")
+    databases = ThreadDatabases(stored_engine_db.url, busy_timeout_ms=2_000)
     fetcher = Fetcher(contact="t@example.com", allow_private=True)
     catalog = [FeedSpec("CFTC", feed_server.serve("/cftc.xml", other.decode()), "CFTC", "regulator", 10)]
     sync_catalog(databases.get(), catalog)
@@ -139,7 +139,7 @@ def test_a_case_renamed_by_several_items_of_one_feed_is_related_and_found_by_eve
 
 @pytest.mark.reliability("an unexpected error while storing one item", kind="input")
 def test_an_item_that_breaks_storing_costs_only_that_item(
-    tmp_path: Path, feed_server: FeedServer, observed: Observed, monkeypatch: pytest.MonkeyPatch
+    stored_engine_db: EngineDatabase, feed_server: FeedServer, observed: Observed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A feed's items are stored in one go; one that fails (a bug, injected
     here) is undone and the others are stored again, item by item."""
@@ -153,7 +153,7 @@ def test_an_item_that_breaks_storing_costs_only_that_item(
     monkeypatch.setattr(storage.items, "insert_item", insert_item_with_a_bug)
     titles = ["SEC Charges Acme Widgets Corp.", "SEC Charges Poison Pill LLC", "SEC Charges Beta Tools Inc."]
     body = rss(*(item(f"g{n}", title, f"Mon, 01 Jun 2026 1{n}:00:00 GMT") for n, title in enumerate(titles)))
-    databases = ThreadDatabases(tmp_path / "bug.db")
+    databases = ThreadDatabases(stored_engine_db.url, busy_timeout_ms=2_000)
     sync_catalog(
         databases.get(), [FeedSpec("SEC", feed_server.serve("/sec.xml", body.decode()), "SEC", "regulator", 10)]
     )

@@ -20,6 +20,7 @@ from feeds.vocabulary import Action, FeedKind
 from storage.alerts import alert_view, due_alerts
 from storage.batch import store_plan
 from storage.database import open_database
+from storage.engine import SQLITE, Connection, engine_of
 from storage.feeds import Feed
 from storage.schema import migrations
 from storage.watches import matchable_watches
@@ -41,7 +42,7 @@ ACME_RELEASE = extraction(
 )
 
 
-def store(db: Database, source: Feed, *entries: tuple[FeedItem, Extraction]) -> StoredBatch:
+def store(db: Connection, source: Feed, *entries: tuple[FeedItem, Extraction]) -> StoredBatch:
     """One poll of ``source`` bringing ``entries``, stored as polling stores it,
     alerts matched against the database's watches."""
     health = HealthPlan(next_poll_at=RELEASE_DAY, retry_at=RELEASE_DAY)
@@ -59,7 +60,7 @@ def release(what: Extraction = ACME_RELEASE, *, published_at: str = RELEASE_DAY)
     return factories.feed_item(what.caption or "SEC release", published_at=published_at), what
 
 
-def case_of(db: Database, title: str) -> str | None:
+def case_of(db: Connection, title: str) -> str | None:
     """The caption of the case the item titled ``title`` belongs to (None: no case)."""
     row = db.execute(
         "SELECT cases.caption FROM items LEFT JOIN cases ON cases.id = items.case_id WHERE items.title = ?", [title]
@@ -68,7 +69,7 @@ def case_of(db: Database, title: str) -> str | None:
     return row[0]
 
 
-def event_of(db: Database, title: str) -> tuple[int | None, str, str]:
+def event_of(db: Connection, title: str) -> tuple[int | None, str, str]:
     """(case id, action, day) of the event the item titled ``title`` reports."""
     return db.execute(
         "SELECT events.case_id, events.action, events.event_day FROM items JOIN events ON events.id = items.event_id "
@@ -78,53 +79,53 @@ def event_of(db: Database, title: str) -> tuple[int | None, str, str]:
 
 
 @pytest.fixture
-def news(memory_db: Database) -> Feed:
-    return factories.feed(memory_db, FeedKind.NEWS, agency="News")
+def news(stored_db: Connection) -> Feed:
+    return factories.feed(stored_db, FeedKind.NEWS, agency="News")
 
 
 @pytest.fixture
-def sec(memory_db: Database) -> Feed:
-    return factories.feed(memory_db, FeedKind.REGULATOR, agency="SEC")
+def sec(stored_db: Connection) -> Feed:
+    return factories.feed(stored_db, FeedKind.REGULATOR, agency="SEC")
 
 
 @pytest.fixture
-def court(memory_db: Database) -> Feed:
-    return factories.feed(memory_db, FeedKind.COURT, agency="D.D.C.")
+def court(stored_db: Connection) -> Feed:
+    return factories.feed(stored_db, FeedKind.COURT, agency="D.D.C.")
 
 
 def test_a_story_stored_before_the_release_joins_the_case_the_release_opens(
-    memory_db: Database, news: Feed, sec: Feed
+    stored_db: Connection, news: Feed, sec: Feed
 ) -> None:
-    store(memory_db, news, story(ACME_STORY, ACME_BODY))
-    assert case_of(memory_db, ACME_STORY) is None
-    store(memory_db, sec, release())
-    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+    store(stored_db, news, story(ACME_STORY, ACME_BODY))
+    assert case_of(stored_db, ACME_STORY) is None
+    store(stored_db, sec, release())
+    assert case_of(stored_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
 
 
 def test_an_adopted_story_gets_the_event_it_would_have_had_arriving_after_the_release(
-    memory_db: Database, news: Feed, sec: Feed
+    stored_db: Connection, news: Feed, sec: Feed
 ) -> None:
-    store(memory_db, news, story(ACME_STORY, ACME_BODY))
-    store(memory_db, sec, release())
-    adopted = event_of(memory_db, ACME_STORY)
+    store(stored_db, news, story(ACME_STORY, ACME_BODY))
+    store(stored_db, sec, release())
+    adopted = event_of(stored_db, ACME_STORY)
     arrival = factories.memory_database()
     store(arrival, factories.feed(arrival, FeedKind.REGULATOR, agency="SEC"), release())
     store(arrival, factories.feed(arrival, FeedKind.NEWS, agency="News"), story(ACME_STORY, ACME_BODY))
     assert adopted == event_of(arrival, ACME_STORY)
     assert adopted[0] is not None and adopted[1] == Action.COMPLAINT
     # the release's complaint and the story are one event, as when the story comes second
-    assert event_of(memory_db, ACME_STORY) == event_of(memory_db, "SEC v. Acme Widgets Inc.")
-    (orphans,) = memory_db.execute(
+    assert event_of(stored_db, ACME_STORY) == event_of(stored_db, "SEC v. Acme Widgets Inc.")
+    (orphans,) = stored_db.execute(
         "SELECT count(*) FROM events WHERE NOT EXISTS (SELECT 1 FROM items WHERE items.event_id = events.id)"
     ).fetchone()
     assert orphans == 0  # the story's caseless event, which no alert named, is gone
 
 
 def test_a_story_stored_before_the_court_docket_joins_the_case_the_docket_opens(
-    memory_db: Database, news: Feed, court: Feed
+    stored_db: Connection, news: Feed, court: Feed
 ) -> None:
     headline = "Judge freezes assets of Quill Mining in fraud case - Bloomberg"
-    store(memory_db, news, story(headline, "A federal judge froze the assets of Quill Mining Corp."))
+    store(stored_db, news, story(headline, "A federal judge froze the assets of Quill Mining Corp."))
     docket = extraction(
         caption="SEC v. Quill Mining Corp.",
         plaintiffs=["SEC"],
@@ -135,20 +136,20 @@ def test_a_story_stored_before_the_court_docket_joins_the_case_the_docket_opens(
         action=Action.RULING,
     )
     store(
-        memory_db,
+        stored_db,
         court,
         (factories.feed_item("1:26-cv-00412 SEC v. Quill Mining Corp.", published_at=RELEASE_DAY), docket),
     )
-    assert case_of(memory_db, headline) == "SEC v. Quill Mining Corp."
+    assert case_of(stored_db, headline) == "SEC v. Quill Mining Corp."
 
 
 def test_a_story_joins_a_case_once_a_later_item_adds_the_name_it_gives(
-    memory_db: Database, news: Feed, sec: Feed, court: Feed
+    stored_db: Connection, news: Feed, sec: Feed, court: Feed
 ) -> None:
-    store(memory_db, sec, release(published_at="2026-02-20T15:00:00+00:00"))
+    store(stored_db, sec, release(published_at="2026-02-20T15:00:00+00:00"))
     headline = "Jane Roe sued by SEC over crypto lending scheme - Reuters"
-    store(memory_db, news, story(headline, "The regulator's lawsuit names the former executive."))
-    assert case_of(memory_db, headline) is None  # the case does not name her yet
+    store(stored_db, news, story(headline, "The regulator's lawsuit names the former executive."))
+    assert case_of(stored_db, headline) is None  # the case does not name her yet
     amended = extraction(
         caption="SEC v. Acme Widgets Inc. and Jane Roe",
         plaintiffs=["SEC"],
@@ -159,34 +160,34 @@ def test_a_story_joins_a_case_once_a_later_item_adds_the_name_it_gives(
         action=Action.FILING,
     )
     store(
-        memory_db, court, (factories.feed_item("1:26-cv-00377 SEC v. Acme Widgets", published_at=RELEASE_DAY), amended)
+        stored_db, court, (factories.feed_item("1:26-cv-00377 SEC v. Acme Widgets", published_at=RELEASE_DAY), amended)
     )
-    assert case_of(memory_db, headline) == "SEC v. Acme Widgets Inc. and Jane Roe"  # the case's longer caption
-    assert event_of(memory_db, headline)[0] == event_of(memory_db, "SEC v. Acme Widgets Inc.")[0]
+    assert case_of(stored_db, headline) == "SEC v. Acme Widgets Inc. and Jane Roe"  # the case's longer caption
+    assert event_of(stored_db, headline)[0] == event_of(stored_db, "SEC v. Acme Widgets Inc.")[0]
 
 
-def test_a_story_older_than_the_window_stays_out(memory_db: Database, news: Feed, sec: Feed) -> None:
-    store(memory_db, news, story(ACME_STORY, ACME_BODY, published_at="2026-01-20T09:00:00+00:00"))  # 42 days before
-    store(memory_db, sec, release())
-    assert case_of(memory_db, ACME_STORY) is None
+def test_a_story_older_than_the_window_stays_out(stored_db: Connection, news: Feed, sec: Feed) -> None:
+    store(stored_db, news, story(ACME_STORY, ACME_BODY, published_at="2026-01-20T09:00:00+00:00"))  # 42 days before
+    store(stored_db, sec, release())
+    assert case_of(stored_db, ACME_STORY) is None
 
 
-def test_a_story_that_names_no_case_opened_stays_out(memory_db: Database, news: Feed, sec: Feed) -> None:
+def test_a_story_that_names_no_case_opened_stays_out(stored_db: Connection, news: Feed, sec: Feed) -> None:
     other = "SEC sues Zeta Robotics over accounting fraud - Reuters"
-    store(memory_db, news, story(other, "Zeta Robotics Corp. misstated revenue, the SEC said in its complaint."))
-    store(memory_db, sec, release())
-    assert case_of(memory_db, other) is None
+    store(stored_db, news, story(other, "Zeta Robotics Corp. misstated revenue, the SEC said in its complaint."))
+    store(stored_db, sec, release())
+    assert case_of(stored_db, other) is None
 
 
-def test_two_stories_join_the_one_case_that_is_opened(memory_db: Database, news: Feed, sec: Feed) -> None:
+def test_two_stories_join_the_one_case_that_is_opened(stored_db: Connection, news: Feed, sec: Feed) -> None:
     settled = "Acme Widgets agrees to pay $2 million to settle SEC charges - WSJ"
-    store(memory_db, news, story(ACME_STORY, ACME_BODY), story(settled, published_at="2026-03-02T12:00:00+00:00"))
-    store(memory_db, sec, release())
-    assert case_of(memory_db, ACME_STORY) == case_of(memory_db, settled) == "SEC v. Acme Widgets Inc."
+    store(stored_db, news, story(ACME_STORY, ACME_BODY), story(settled, published_at="2026-03-02T12:00:00+00:00"))
+    store(stored_db, sec, release())
+    assert case_of(stored_db, ACME_STORY) == case_of(stored_db, settled) == "SEC v. Acme Widgets Inc."
 
 
 def test_a_story_naming_two_cases_joins_the_one_it_would_have_joined_arriving_last(
-    memory_db: Database, news: Feed, sec: Feed
+    stored_db: Connection, news: Feed, sec: Feed
 ) -> None:
     headline = "CFTC fines Acme Widgets as SEC case against Beta Gadgets continues - Reuters"
     beta = extraction(
@@ -196,79 +197,96 @@ def test_a_story_naming_two_cases_joins_the_one_it_would_have_joined_arriving_la
         caption="CFTC v. Acme Widgets Inc.", plaintiffs=["CFTC"], defendants=["Acme Widgets Inc."], agency="CFTC"
     )
     releases = (release(beta), release(cftc_acme))
-    store(memory_db, news, story(headline))
-    store(memory_db, sec, *releases)
+    store(stored_db, news, story(headline))
+    store(stored_db, sec, *releases)
     arrival = factories.memory_database()
     store(arrival, factories.feed(arrival, FeedKind.REGULATOR, agency="SEC"), *releases)
     store(arrival, factories.feed(arrival, FeedKind.NEWS, agency="News"), story(headline))
     assert case_of(arrival, headline) is not None
-    assert case_of(memory_db, headline) == case_of(arrival, headline)
+    assert case_of(stored_db, headline) == case_of(arrival, headline)
 
 
-def test_an_adopted_story_alerts_no_one_again(memory_db: Database, news: Feed, sec: Feed) -> None:
-    factories.watch(memory_db, "Acme Widgets")
-    assert store(memory_db, news, story(ACME_STORY, ACME_BODY)).alerts == 1
-    assert store(memory_db, sec, release(published_at="2026-03-05T15:00:00+00:00")).alerts == 1
-    (alerts,) = memory_db.execute("SELECT count(*) FROM alerts").fetchone()
+def test_an_adopted_story_alerts_no_one_again(stored_db: Connection, news: Feed, sec: Feed) -> None:
+    factories.watch(stored_db, "Acme Widgets")
+    assert store(stored_db, news, story(ACME_STORY, ACME_BODY)).alerts == 1
+    assert store(stored_db, sec, release(published_at="2026-03-05T15:00:00+00:00")).alerts == 1
+    (alerts,) = stored_db.execute("SELECT count(*) FROM alerts").fetchone()
     assert alerts == 2  # the story's, when it arrived, and the release's: none for the story joining the case
-    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+    assert case_of(stored_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
 
 
 def test_a_late_story_whose_alert_is_not_sent_yet_still_shows_in_its_alert(
-    memory_db: Database, news: Feed, sec: Feed
+    stored_db: Connection, news: Feed, sec: Feed
 ) -> None:
-    factories.watch(memory_db, "Acme Widgets")
-    store(memory_db, news, story(ACME_STORY, ACME_BODY))
-    store(memory_db, sec, release())  # before the sender got to the story's alert
-    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
-    views = [alert_view(memory_db, alert) for alert in due_alerts(memory_db, now="2999-01-01T00:00:00+00:00")]
+    factories.watch(stored_db, "Acme Widgets")
+    store(stored_db, news, story(ACME_STORY, ACME_BODY))
+    store(stored_db, sec, release())  # before the sender got to the story's alert
+    assert case_of(stored_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+    views = [alert_view(stored_db, alert) for alert in due_alerts(stored_db, now="2999-01-01T00:00:00+00:00")]
     assert sorted(view.headline for view in views) == sorted([ACME_STORY, "SEC v. Acme Widgets Inc."])
     story_alert = next(view for view in views if view.headline == ACME_STORY)
     assert [source.title for source in story_alert.sources] == [ACME_STORY]
 
 
-def test_adoption_is_idempotent_on_a_repoll(memory_db: Database, news: Feed, sec: Feed) -> None:
-    store(memory_db, news, story(ACME_STORY, ACME_BODY))
+def test_adoption_is_idempotent_on_a_repoll(stored_db: Connection, news: Feed, sec: Feed) -> None:
+    store(stored_db, news, story(ACME_STORY, ACME_BODY))
     batch = release()
-    store(memory_db, sec, batch)
-    before = memory_db.execute("SELECT id, case_id, event_id FROM items ORDER BY id").fetchall()
-    events = memory_db.execute("SELECT * FROM events ORDER BY id").fetchall()
-    store(memory_db, sec, batch)  # the same entry again: known, nothing stored
-    store(memory_db, sec, release(ACME_RELEASE, published_at="2026-03-04T15:00:00+00:00"))  # another item of the case
-    after = memory_db.execute("SELECT id, case_id, event_id FROM items ORDER BY id").fetchall()
+    store(stored_db, sec, batch)
+    before = stored_db.execute("SELECT id, case_id, event_id FROM items ORDER BY id").fetchall()
+    events = stored_db.execute("SELECT * FROM events ORDER BY id").fetchall()
+    store(stored_db, sec, batch)  # the same entry again: known, nothing stored
+    store(stored_db, sec, release(ACME_RELEASE, published_at="2026-03-04T15:00:00+00:00"))  # another item of the case
+    after = stored_db.execute("SELECT id, case_id, event_id FROM items ORDER BY id").fetchall()
     assert after[: len(before)] == before
-    assert memory_db.execute("SELECT * FROM events ORDER BY id").fetchall()[: len(events)] == events
+    assert stored_db.execute("SELECT * FROM events ORDER BY id").fetchall()[: len(events)] == events
+
+
+def refuse_changes(db: Connection, item_id: int) -> None:
+    """Make the item's row refuse to change case (a trigger, in each engine's language)."""
+    if engine_of(db) == SQLITE:
+        db.execute(
+            f"CREATE TRIGGER refuse_story BEFORE UPDATE OF case_id ON items WHEN old.id = {item_id} "
+            "BEGIN SELECT RAISE(ABORT, 'row refuses changes'); END"
+        )
+        return
+    db.executescript(
+        "CREATE FUNCTION refuse_story() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'row refuses changes'; END $$; "
+        "CREATE TRIGGER refuse_story BEFORE UPDATE OF case_id ON items "
+        f"FOR EACH ROW WHEN (OLD.id = {item_id}) EXECUTE FUNCTION refuse_story()"
+    )
+
+
+def accept_changes(db: Connection) -> None:
+    db.execute("DROP TRIGGER refuse_story" if engine_of(db) == SQLITE else "DROP TRIGGER refuse_story ON items")
 
 
 @pytest.mark.reliability("one stored story cannot be moved into its case", kind="storage fault")
 def test_a_story_that_cannot_join_costs_neither_the_batch_nor_the_other_stories(
-    memory_db: Database, news: Feed, sec: Feed, observed: Observed
+    stored_db: Connection, news: Feed, sec: Feed, observed: Observed
 ) -> None:
     settled = "Acme Widgets agrees to pay $2 million to settle SEC charges - WSJ"
-    store(memory_db, news, story(ACME_STORY, ACME_BODY), story(settled, published_at="2026-03-02T12:00:00+00:00"))
-    (bad,) = memory_db.execute("SELECT id FROM items WHERE title = ?", [ACME_STORY]).fetchone()
-    memory_db.execute(  # this row refuses every change, as a damaged one might
-        f"CREATE TRIGGER refuse_story BEFORE UPDATE OF case_id ON items WHEN old.id = {bad} "
-        "BEGIN SELECT RAISE(ABORT, 'row refuses changes'); END"
-    )
-    batch = store(memory_db, sec, release())
-    stored = memory_db.execute("SELECT count(*) FROM items").fetchone()[0]
+    store(stored_db, news, story(ACME_STORY, ACME_BODY), story(settled, published_at="2026-03-02T12:00:00+00:00"))
+    (bad,) = stored_db.execute("SELECT id FROM items WHERE title = ?", [ACME_STORY]).fetchone()
+    refuse_changes(stored_db, bad)  # this row refuses every change, as a damaged one might
+    batch = store(stored_db, sec, release())
+    stored = stored_db.execute("SELECT count(*) FROM items").fetchone()[0]
     observed.record(items_lost=3 - stored)  # the release and both stories are kept
     assert batch.new_items == 1 and stored == 3
-    assert case_of(memory_db, settled) == case_of(memory_db, "SEC v. Acme Widgets Inc.") == "SEC v. Acme Widgets Inc."
-    assert case_of(memory_db, ACME_STORY) is None
-    memory_db.execute("DROP TRIGGER refuse_story")
+    assert case_of(stored_db, settled) == case_of(stored_db, "SEC v. Acme Widgets Inc.") == "SEC v. Acme Widgets Inc."
+    assert case_of(stored_db, ACME_STORY) is None
+    accept_changes(stored_db)
     docket = extraction(
         caption="SEC v. Acme Widgets Inc.",
         plaintiffs=["SEC"],
         defendants=["Acme Widgets Inc."],
         dockets=["1:26-cv-00377"],
     )
-    court = factories.feed(memory_db, FeedKind.COURT, agency="D.D.C.")
+    court = factories.feed(stored_db, FeedKind.COURT, agency="D.D.C.")
     store(
-        memory_db, court, (factories.feed_item("1:26-cv-00377 SEC v. Acme Widgets", published_at=RELEASE_DAY), docket)
+        stored_db, court, (factories.feed_item("1:26-cv-00377 SEC v. Acme Widgets", published_at=RELEASE_DAY), docket)
     )
-    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."  # tried again when the case gained a docket
+    assert case_of(stored_db, ACME_STORY) == "SEC v. Acme Widgets Inc."  # tried again when the case gained a docket
 
 
 def test_stories_stored_before_the_migration_wait_for_their_case_too(tmp_path: Path) -> None:
@@ -368,7 +386,7 @@ CFTC_ACME = extraction(
 ACME_WITH_PARALLEL = "The SEC sued Acme Widgets on Monday. The CFTC's parallel case against Acme Widgets continues."
 
 
-def mentioned_captions(db: Database, title: str) -> set[str]:
+def mentioned_captions(db: Connection, title: str) -> set[str]:
     """The captions of the cases the item titled ``title`` mentions in passing."""
     rows = db.execute(
         "SELECT cases.caption FROM case_mentions JOIN cases ON cases.id = case_mentions.case_id "
@@ -379,26 +397,26 @@ def mentioned_captions(db: Database, title: str) -> set[str]:
 
 
 def test_a_waiting_story_mentions_the_parallel_case_and_keeps_it_when_adopted(
-    memory_db: Database, news: Feed, sec: Feed
+    stored_db: Connection, news: Feed, sec: Feed
 ) -> None:
-    cftc = factories.feed(memory_db, FeedKind.REGULATOR, agency="CFTC")
-    store(memory_db, cftc, release(CFTC_ACME, published_at="2026-03-01T15:00:00+00:00"))
-    store(memory_db, news, story(ACME_STORY, ACME_WITH_PARALLEL))
-    assert case_of(memory_db, ACME_STORY) is None  # the SEC's case is not known yet
-    assert mentioned_captions(memory_db, ACME_STORY) == {"CFTC v. Acme Widgets Inc."}
-    store(memory_db, sec, release())
-    assert case_of(memory_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
-    assert mentioned_captions(memory_db, ACME_STORY) == {"CFTC v. Acme Widgets Inc."}
+    cftc = factories.feed(stored_db, FeedKind.REGULATOR, agency="CFTC")
+    store(stored_db, cftc, release(CFTC_ACME, published_at="2026-03-01T15:00:00+00:00"))
+    store(stored_db, news, story(ACME_STORY, ACME_WITH_PARALLEL))
+    assert case_of(stored_db, ACME_STORY) is None  # the SEC's case is not known yet
+    assert mentioned_captions(stored_db, ACME_STORY) == {"CFTC v. Acme Widgets Inc."}
+    store(stored_db, sec, release())
+    assert case_of(stored_db, ACME_STORY) == "SEC v. Acme Widgets Inc."
+    assert mentioned_captions(stored_db, ACME_STORY) == {"CFTC v. Acme Widgets Inc."}
 
 
 def test_a_story_adopted_by_a_case_it_mentioned_is_a_member_not_a_mention(
-    memory_db: Database, news: Feed, sec: Feed
+    stored_db: Connection, news: Feed, sec: Feed
 ) -> None:
-    store(memory_db, news, story(ACME_STORY, ACME_BODY))
-    (item_id,) = memory_db.execute("SELECT id FROM items WHERE title = ?", [ACME_STORY]).fetchone()
-    (next_case,) = memory_db.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchone()
+    store(stored_db, news, story(ACME_STORY, ACME_BODY))
+    (item_id,) = stored_db.execute("SELECT id FROM items WHERE title = ?", [ACME_STORY]).fetchone()
+    (next_case,) = stored_db.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchone()
     # A mention of the case the release will open, as an earlier reading may have recorded it.
-    memory_db.execute("INSERT INTO case_mentions (case_id, item_id) VALUES (?, ?)", [next_case, item_id])
-    store(memory_db, sec, release())
-    assert memory_db.execute("SELECT case_id FROM items WHERE id = ?", [item_id]).fetchone() == (next_case,)
-    assert mentioned_captions(memory_db, ACME_STORY) == set()  # membership wins
+    stored_db.execute("INSERT INTO case_mentions (case_id, item_id) VALUES (?, ?)", [next_case, item_id])
+    store(stored_db, sec, release())
+    assert stored_db.execute("SELECT case_id FROM items WHERE id = ?", [item_id]).fetchone() == (next_case,)
+    assert mentioned_captions(stored_db, ACME_STORY) == set()  # membership wins

@@ -7,22 +7,22 @@ import re
 from html import unescape
 
 import pytest
-from sqlite_utils import Database
 
 from feeds.filters import DEFAULT_ROUTINE, HideFilter, read_filter
 from handlers.feeds_answer import feed_statuses, plain_feed_list, slack_feed_list
 from handlers.home import home_view
 from handlers.watch_changes import WatchChange, hidden_list, hidden_now, parse_watch_change
 from handlers.watch_request import BadRequest
+from storage.engine import Connection
 from storage.watch_filters import HiddenAlert
 from tests import factories
 from tests.test_watch_change_properties import watch_of
 
 
-def test_a_feed_with_one_item_says_one_item_not_one_items(memory_db: Database) -> None:
-    source = factories.feed(memory_db)
-    factories.stored_item(memory_db, source, factories.extraction())
-    statuses = feed_statuses(memory_db)
+def test_a_feed_with_one_item_says_one_item_not_one_items(stored_db: Connection) -> None:
+    source = factories.feed(stored_db)
+    factories.stored_item(stored_db, source, factories.extraction())
+    statuses = feed_statuses(stored_db)
     for listed in (plain_feed_list(statuses), slack_feed_list(statuses)):
         assert "· 1 item\n" in listed and "1 items" not in listed
 

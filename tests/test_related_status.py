@@ -8,19 +8,20 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from feeds.extract import Extraction, Party, extract, ruling_detail
 from feeds.parse import FeedItem
 from handlers.case_answer import plain_answer, slack_answer
 from storage.cases import assign_case, case_view, case_views
 from storage.database import open_database
+from storage.engine import Connection
 from storage.events import record_event
 from storage.items import store_items
 from storage.related import related_cases
 from storage.search import search_cases
 from storage.status import STATUSES, EventFacts, case_status
 from tests.conftest import FeedServer, bot_env, run_bot, write_catalog
+from tests.pg import EngineDatabase
 from tests.test_slack_limits import assert_fits_slack
 
 
@@ -97,16 +98,16 @@ def test_ruling_detail_read_from_text(text: str, detail: str | None) -> None:
 # --- related cases -------------------------------------------------------------------------------------
 
 
-def _database(tmp_path: Path) -> tuple[Database, int]:
-    db = open_database(tmp_path / "casewatch.db")
-    feed_id = db.execute(
+def _database(found: EngineDatabase) -> tuple[Connection, int]:
+    db = found.open()
+    (feed_id,) = db.execute(
         "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) "
-        "VALUES ('SEC', 'https://www.sec.gov/rss', 'SEC', 'regulator', 10, '2024-01-01')"
-    ).lastrowid
+        "VALUES ('SEC', 'https://www.sec.gov/rss', 'SEC', 'regulator', 10, '2024-01-01') RETURNING id"
+    ).fetchone()
     return db, feed_id
 
 
-def _store(db: Database, feed_id: int, title: str, summary: str, day: str = "2024-01-01") -> int | None:
+def _store(db: Connection, feed_id: int, title: str, summary: str, day: str = "2024-01-01") -> int | None:
     item = FeedItem(f"{title}|{summary}", None, None, title, summary, None, f"{day}T12:00:00+00:00")
     extraction = extract(
         title=title, summary=summary, author=None, feed_agency="SEC", feed_kind="regulator", feed_url="https://x/"
@@ -133,8 +134,8 @@ ACME = ("Acme appeal", "Acme Widgets, Inc. v. United States, Case No. 1:23-cv-00
 ROE = ("Roe appeal", "Roe Farms LLC v. United States, Case No. 1:23-cv-00200")
 
 
-def test_cases_that_share_a_party_are_related_both_ways(tmp_path: Path) -> None:
-    db, feed = _database(tmp_path)
+def test_cases_that_share_a_party_are_related_both_ways(stored_engine_db: EngineDatabase) -> None:
+    db, feed = _database(stored_engine_db)
     sec, cftc, doj = (_store(db, feed, *item) for item in (SEC_BINANCE, CFTC_ZHAO, DOJ_BINANCE))
     acme, roe = _store(db, feed, *ACME), _store(db, feed, *ROE)
     related = {case: {r.id for r in related_cases(db, case)[0]} for case in (sec, cftc, doj, acme, roe)}
@@ -153,8 +154,8 @@ def test_cases_that_share_a_party_are_related_both_ways(tmp_path: Path) -> None:
     )
 
 
-def test_a_case_that_gains_a_party_gains_its_related_cases(tmp_path: Path) -> None:
-    db, feed = _database(tmp_path)
+def test_a_case_that_gains_a_party_gains_its_related_cases(stored_engine_db: EngineDatabase) -> None:
+    db, feed = _database(stored_engine_db)
     cftc = _store(db, feed, *CFTC_ZHAO)
     other = _store(
         db, feed, "SEC Charges Lim", "Securities and Exchange Commission v. Example Fund LLC, Case No. 1:24-cv-00001"
@@ -170,8 +171,8 @@ def test_a_case_that_gains_a_party_gains_its_related_cases(tmp_path: Path) -> No
     assert [r.id for r in related_cases(db, other)[0]] == [cftc]
 
 
-def test_a_card_lists_five_related_cases_and_how_many_more(tmp_path: Path) -> None:
-    db, feed = _database(tmp_path)
+def test_a_card_lists_five_related_cases_and_how_many_more(stored_engine_db: EngineDatabase) -> None:
+    db, feed = _database(stored_engine_db)
     hub = _store(
         db, feed, "SEC Charges Zhao", "Securities and Exchange Commission v. Changpeng Zhao, Case No. 1:23-cv-09000"
     )
@@ -193,10 +194,10 @@ def test_a_card_lists_five_related_cases_and_how_many_more(tmp_path: Path) -> No
     assert "Related: " in text and "and 2 more" in text and "Status: Filed" in text
 
 
-def test_three_cards_read_together_are_the_cards_read_one_at_a_time(tmp_path: Path) -> None:
+def test_three_cards_read_together_are_the_cards_read_one_at_a_time(stored_engine_db: EngineDatabase) -> None:
     """A /case answer reads its cards in one go (one statement per kind of
     fact for all of them): each card must be the one read alone."""
-    db, feed = _database(tmp_path)
+    db, feed = _database(stored_engine_db)
     busy = _store(db, feed, *SEC_BINANCE, day="2023-06-05")
     for n in range(7):  # more items than a timeline shows, on several days, one naming an amount
         amount = " Binance agreed to pay $4.3 billion." if n == 3 else ""
@@ -219,8 +220,8 @@ def test_three_cards_read_together_are_the_cards_read_one_at_a_time(tmp_path: Pa
 # --- items that name no case ---------------------------------------------------------------------------
 
 
-def test_an_item_about_no_case_opens_and_joins_none(tmp_path: Path) -> None:
-    db, _ = _database(tmp_path)
+def test_an_item_about_no_case_opens_and_joins_none(stored_engine_db: EngineDatabase) -> None:
+    db, _ = _database(stored_engine_db)
     speech = Extraction(
         agency="SEC", caption="SEC v. Example Corp.", defendants=[Party("Example Corp.")], action="none"
     )

@@ -71,7 +71,7 @@ def test_every_lookup_uses_an_index(demo_db: Database, sql: str, params: list) -
 @pytest.mark.parametrize(
     ("sql", "index"),
     [
-        (status._DECIDING_EVENTS.format(marks="?, ?, ?"), "events_deciding"),
+        (status._DECIDING_EVENTS.format(marks="?, ?, ?", indexed=" INDEXED BY events_deciding"), "events_deciding"),
         (cases._LATEST_EVENT, "events_latest"),
     ],
 )
