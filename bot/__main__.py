@@ -85,7 +85,7 @@ def _poll(args: argparse.Namespace) -> int:
     from storage.database import StorageUnavailable, ThreadDatabases
     from storage.feeds import enabled_feeds, sync_catalog
 
-    settings = settings_from_env(need_contact=True, need_search=True)
+    settings = settings_from_env(need_contact=True)
     set_news_window(settings.news_window_days)
     databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
     db = databases.get()
@@ -140,7 +140,7 @@ def _case(args: argparse.Namespace) -> int:
     from handlers.case_answer import plain_answer
     from storage.search import search_cases
 
-    settings = settings_from_env(need_search=True)
+    settings = settings_from_env()
     db = open_existing(settings)
     print(plain_answer(search_cases(db, " ".join(args.query))))
     return 0
@@ -197,7 +197,7 @@ def _extract(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from bot.server import run
 
-    settings = settings_from_env(need_slack=True, need_contact=True, need_search=True)
+    settings = settings_from_env(need_slack=True, need_contact=True)
     run(settings)
     return 0
 

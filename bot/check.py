@@ -31,6 +31,7 @@ from feeds.errors import FeedParseError, FetchError
 from feeds.fetch import Fetcher, host_key
 from feeds.parse import parse_feed
 from feeds.vocabulary import FeedKind
+from storage.engine import Connection
 
 FEED_WORKERS = 8  # hosts fetched at once (feeds of one host one after the other, as polling does)
 SCOPES_HEADER = "x-oauth-scopes"
@@ -80,7 +81,7 @@ def check(out: TextIO) -> int:
     logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # what it would log, a finding says (without a token)
     findings = Findings(out)
     try:
-        settings = settings_from_env(need_slack=True, need_contact=True, need_search=True)
+        settings = settings_from_env(need_slack=True, need_contact=True)
     except ConfigError as error:
         for problem in error.problems:
             findings.problem(f"setting {problem}")
@@ -196,9 +197,10 @@ def _check_app_token(settings: Settings, findings: Findings) -> None:
 
 
 def check_database(settings: Settings, findings: Findings) -> set[str]:
-    """Check the SQLite file ``run`` will use, read-only (a PostgreSQL URL was
-    refused with the settings: ``run`` needs SQLite for now); returns the names
-    of the feeds paused or removed in it with ``/feeds`` (not fetched)."""
+    """Check the database ``run`` will use, reading only; returns the names of
+    the feeds paused or removed in it with ``/feeds`` (not fetched)."""
+    if settings.on_postgresql:
+        return _check_postgresql(settings, findings)
     path = settings.db_path
     if not path.exists():
         folder = _nearest_existing(path.parent)
@@ -232,13 +234,28 @@ def check_database(settings: Settings, findings: Findings) -> set[str]:
         db.close()
 
 
+def _check_postgresql(settings: Settings, findings: Findings) -> set[str]:
+    from storage.database import StorageUnavailable, connect_without_migrating
+    from storage.engine import CollationRefused
+
+    try:
+        db = connect_without_migrating(settings.db_url)
+    except (StorageUnavailable, CollationRefused) as error:
+        findings.problem(f"database: {error} — check CASEWATCH_DB, the server and the user's rights")
+        return set()
+    try:
+        return _check_schema(db, settings.db_shown, settings, findings)
+    finally:
+        db.close()
+
+
 def _nearest_existing(folder: Path) -> Path:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     return folder
 
 
-def _check_schema(db: Database, path: Path, settings: Settings, findings: Findings) -> set[str]:
+def _check_schema(db: Connection, path: Path | str, settings: Settings, findings: Findings) -> set[str]:
     from storage.feeds import set_aside_feed_names
     from storage.schema import migrations
 

@@ -113,10 +113,6 @@ class ConfigError(Exception):
 
 
 OAUTH_NEEDS_SQLITE = "OAuth installs need SQLite for now: set CASEWATCH_DB to a file, or use SLACK_BOT_TOKEN"
-SEARCH_NEEDS_SQLITE = (
-    "polling, /case and run need SQLite for now (on PostgreSQL: migrate, feeds, audit, digest): "
-    "set CASEWATCH_DB to a file"
-)
 
 
 @dataclass(frozen=True)
@@ -219,14 +215,11 @@ def settings_from_env(
     need_slack: bool = False,
     need_contact: bool = False,
     serves_slack: bool = True,
-    need_search: bool = False,
 ) -> Settings:
     """The settings in ``env`` (the process's environment by default), every
     problem reported at once as a :class:`ConfigError`. ``need_slack``: the
     command talks to Slack; ``serves_slack=False``: it only posts (``digest``),
-    so it needs a token but no signing secret or app token. ``need_search``: it
-    stores items or searches them (``poll``, ``case``, ``run``), which PostgreSQL
-    does not do yet (issue 11)."""
+    so it needs a token but no signing secret or app token."""
     env = os.environ if env is None else env
     problems: list[str] = []
     try:
@@ -304,8 +297,6 @@ def settings_from_env(
         db_url, engine = "casewatch.db", SQLITE
     if engine == POSTGRESQL and (client_id or client_secret):
         problems.append(OAUTH_NEEDS_SQLITE)
-    if engine == POSTGRESQL and need_search:
-        problems.append(SEARCH_NEEDS_SQLITE)
     if redirect_uri and not redirect_uri.startswith("https://"):
         problems.append("SLACK_REDIRECT_URI must be an https URL ending in /slack/oauth_redirect")
 

@@ -95,6 +95,12 @@ def migrate(url_or_path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) 
         db.close()
 
 
+def connect_without_migrating(url_or_path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Connection:
+    """The database at ``url_or_path`` as it is, its schema not brought up to date
+    (to look at it: which migrations are pending)."""
+    return _connect(url_or_path, busy_timeout_ms, for_another_thread=False)
+
+
 def _connect(url_or_path: str | Path, busy_timeout_ms: int, for_another_thread: bool) -> Connection:
     url = parse_url(url_or_path)
     if url.engine == POSTGRESQL:

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 from feeds.health import health
 from feeds.times import from_iso
 from feeds.vocabulary import FeedSource
-from storage.engine import SQLITE, parse_url
+from storage.engine import SQLITE, parse_url, scrub
 from storage.feeds import listed_feeds, recent_item_times
 from storage.workspaces import PAUSED_TEAMS
 
@@ -111,10 +111,11 @@ def database_problem(url_or_path: str) -> str | None:
     """Why the database does not answer (None: it does). Asked on a fresh
     connection, read-only, so that what a long-open connection still holds in
     its cache cannot hide a file that was lost, replaced or damaged; it reads
-    only the file's header (under a millisecond)."""
+    only the file's header (under a millisecond). On PostgreSQL: a new
+    connection answers a trivial query within the probe's time."""
     url = parse_url(url_or_path)
     if url.engine != SQLITE:
-        return None  # run serves SQLite only for now (config.SEARCH_NEEDS_SQLITE)
+        return _server_problem(url.target)
     try:
         read_only = f"{Path(url.target).resolve().as_uri()}?mode=ro"
         connection = sqlite3.connect(read_only, uri=True, timeout=PROBE_TIMEOUT_SECONDS)
@@ -126,4 +127,15 @@ def database_problem(url_or_path: str) -> str | None:
         return str(error)
     finally:
         connection.close()
+    return None
+
+
+def _server_problem(url: str) -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=max(1, round(PROBE_TIMEOUT_SECONDS)), autocommit=True) as probe:
+            probe.execute("SELECT 1").fetchone()
+    except psycopg.Error as error:
+        return scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__, url)
     return None

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import OAUTH_NEEDS_SQLITE, SEARCH_NEEDS_SQLITE, ConfigError, settings_from_env
+from bot.config import OAUTH_NEEDS_SQLITE, ConfigError, settings_from_env
+from bot.demo import DEMO_FEEDS, serve_directory
 from storage.database import open_database
 from storage.schema import migrations
 from tests.conftest import bot_env, run_bot
@@ -71,9 +72,6 @@ def test_a_newer_database_is_refused_in_one_line(tmp_path: Path, engine_db: Engi
     url = with_password(engine_db.url)
     result = run_bot(command, bot_env(tmp_path, CASEWATCH_DB=url, **SLACK), tmp_path, timeout=60)
     assert "Traceback" not in shown(result) and PASSWORD not in shown(result)
-    if url.startswith("postgresql") and command[0] in ("run", "case"):
-        assert result.returncode == 2 and f"casewatch: {SEARCH_NEEDS_SQLITE}" in result.stderr  # before the database
-        return
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "casewatch: database is newer than this Casewatch: upgrade (it has migration m999_from_the_future)"
@@ -107,17 +105,29 @@ def test_oauth_on_postgresql_is_refused_at_start() -> None:
     assert refused.value.problems == [OAUTH_NEEDS_SQLITE]
 
 
-@pytest.mark.reliability("polling, /case or run pointed at PostgreSQL before its search is ported", kind="input")
-@pytest.mark.parametrize("command", [["poll", "--once"], ["case", "binance"], ["run"]])
-def test_commands_that_store_or_search_refuse_postgresql_for_now(tmp_path: Path, command: list[str]) -> None:
-    """Until full-text search and the store step run on PostgreSQL (issue 11),
-    `poll` would skip every item and `case`/`run` would fail with a traceback:
-    each says so in one line and exits 2, the password not shown."""
-    env = bot_env(tmp_path, CASEWATCH_DB=f"postgresql://casewatch:{PASSWORD}@127.0.0.1:9/cw", **SLACK)
-    refused = run_bot(command, env, tmp_path)
-    assert refused.returncode == 2, shown(refused)
-    assert f"casewatch: {SEARCH_NEEDS_SQLITE}" in refused.stderr
-    assert "Traceback" not in shown(refused) and PASSWORD not in shown(refused)
+def test_poll_then_case_answer_alike_on_sqlite_and_postgresql(tmp_path: Path, pg_databases: Databases) -> None:
+    """The sample feeds polled into each engine with the command line; ``case``
+    prints the same answers from both, the password never shown."""
+    pg_url = with_password(pg_databases.create(migrated=False))
+    answers: dict[str, list[str]] = {}
+    try:
+        with serve_directory(DEMO_FEEDS) as base:
+            catalog = tmp_path / "catalog.toml"
+            catalog.write_text((DEMO_FEEDS / "catalog.toml").read_text().replace("{base}", base))
+            for engine, url in (("sqlite", str(tmp_path / "casewatch.db")), ("postgresql", pg_url)):
+                env = bot_env(tmp_path, CASEWATCH_DB=url, CASEWATCH_FEEDS=str(catalog))
+                polled = run_bot(["poll", "--once"], env, tmp_path)
+                assert polled.returncode == 0, shown(polled)
+                assert PASSWORD not in shown(polled)
+                answers[engine] = []
+                for query in ("binance", "Changpeng Zhao", "1:23-cv-01599", "consensys", "bnance"):
+                    found = run_bot(["case", query], env, tmp_path)
+                    assert found.returncode == 0 and PASSWORD not in shown(found), shown(found)
+                    answers[engine].append(found.stdout)
+    finally:
+        pg_databases.drop(pg_url)
+    assert "Binance" in answers["postgresql"][0]
+    assert answers["postgresql"] == answers["sqlite"]
 
 
 def test_the_settings_hold_the_url_and_show_it_masked() -> None:
