@@ -1,4 +1,4 @@
-"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate."""
+"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate, copy-db."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -277,6 +278,29 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _copy_db(args: argparse.Namespace) -> int:
+    from storage.copy import CopyRefused, copy_database
+    from storage.engine import describe
+
+    started = time.monotonic()
+    print(f"copying {describe(args.source)} into {describe(args.destination)}", flush=True)
+    try:
+        result = copy_database(args.source, args.destination)
+    except CopyRefused as refusal:
+        print(f"casewatch: {refusal}", file=sys.stderr)
+        return 1
+    for table, rows in result.rows.items():
+        print(f"  {table}: {rows:,} row{'s' if rows != 1 else ''}")
+    for table, why in result.left_out.items():
+        print(f"  {table}: left out ({why})")
+    total = sum(result.rows.values())
+    print(
+        f"copied {total:,} rows in {time.monotonic() - started:.1f} s; the full-text index is built. "
+        f"Set CASEWATCH_DB to {describe(args.destination)} and start `run`."
+    )
+    return 0
+
+
 # Each command: its one-line summary (in ``--help``) and its description (in ``<command> --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
@@ -322,6 +346,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create the database if need be and apply its pending migrations (on PostgreSQL one process at a time), "
         "printing each one applied, or that it is up to date. Every other command refuses a database made by a "
         "newer Casewatch.",
+    ),
+    "copy-db": (
+        "copy a SQLite database into an empty PostgreSQL database",
+        "Copy everything the SQLite database SRC holds (a path; it may be in use: a consistent snapshot is read, "
+        "and SRC is never written) into the empty PostgreSQL database DST (a postgresql:// URL), in one "
+        "transaction, and build its full-text index. Exits 1 if DST already holds data.",
     ),
     "audit": (
         "export the audit trail as CSV",
@@ -387,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["digest"].add_argument("--weekly", action="store_true", help="the weekly digests instead of the daily ones")
     parsers["audit"].add_argument("--team", help="only this workspace (team id)")
     parsers["audit"].add_argument("--output", help="write to this file instead of standard output")
+    parsers["copy-db"].add_argument("source", metavar="SRC", help="the SQLite database file (or sqlite:///path)")
+    parsers["copy-db"].add_argument("destination", metavar="DST", help="postgresql://user:password@host/database")
     handlers = {
         "demo": _demo,
         "poll": _poll,
@@ -397,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
         "digest": _digest,
         "audit": _audit,
         "migrate": _migrate,
+        "copy-db": _copy_db,
     }
     for name, handler in handlers.items():
         parsers[name].set_defaults(handler=handler)
