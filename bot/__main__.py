@@ -1,4 +1,4 @@
-"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate, check, backup."""
+"""The ``python -m bot`` command line: demo, poll, case, extract, run, feeds, digest, audit, migrate, check, backup, copy-db."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -325,6 +326,29 @@ def _page_progress() -> Callable[[int, int], None] | None:
     return show
 
 
+def _copy_db(args: argparse.Namespace) -> int:
+    from storage.copy import CopyRefused, copy_database
+    from storage.engine import describe
+
+    started = time.monotonic()
+    print(f"copying {describe(args.source)} into {describe(args.destination)}", flush=True)
+    try:
+        result = copy_database(args.source, args.destination)
+    except CopyRefused as refusal:
+        print(f"casewatch: {refusal}", file=sys.stderr)
+        return 1
+    for table, rows in result.rows.items():
+        print(f"  {table}: {rows:,} row{'s' if rows != 1 else ''}")
+    for table, why in result.left_out.items():
+        print(f"  {table}: left out ({why})")
+    total = sum(result.rows.values())
+    print(
+        f"copied {total:,} rows in {time.monotonic() - started:.1f} s; the full-text index is built. "
+        f"Set CASEWATCH_DB to {describe(args.destination)} and start `run`."
+    )
+    return 0
+
+
 # Each command: its one-line summary (in ``--help``) and its description (in ``<command> --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
@@ -370,6 +394,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create the database if need be and apply its pending migrations (on PostgreSQL one process at a time), "
         "printing each one applied, or that it is up to date. Every other command refuses a database made by a "
         "newer Casewatch.",
+    ),
+    "copy-db": (
+        "copy a SQLite database into an empty PostgreSQL database",
+        "Copy everything the SQLite database SRC holds (a path; it may be in use: a consistent snapshot is read, "
+        "and SRC is never written) into the empty PostgreSQL database DST (a postgresql:// URL), in one "
+        "transaction, and build its full-text index. Exits 1 if DST already holds data.",
     ),
     "audit": (
         "export the audit trail as CSV",
@@ -451,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["audit"].add_argument("--output", help="write to this file instead of standard output")
     parsers["backup"].add_argument("file", metavar="FILE", type=Path, help="where to write the copy")
     parsers["backup"].add_argument("--force", action="store_true", help="replace FILE if it exists")
+    parsers["copy-db"].add_argument("source", metavar="SRC", help="the SQLite database file (or sqlite:///path)")
+    parsers["copy-db"].add_argument("destination", metavar="DST", help="postgresql://user:password@host/database")
     handlers = {
         "demo": _demo,
         "poll": _poll,
@@ -463,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate": _migrate,
         "check": _check,
         "backup": _backup,
+        "copy-db": _copy_db,
     }
     for name, handler in handlers.items():
         parsers[name].set_defaults(handler=handler)

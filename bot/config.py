@@ -36,7 +36,7 @@ class EnvVar:
     commands: tuple[str, ...]
 
 
-_EVERY_COMMAND = ("demo", "poll", "case", "extract", "run", "feeds", "digest", "audit", "migrate", "backup")
+_EVERY_COMMAND = ("demo", "poll", "case", "extract", "run", "feeds", "digest", "audit", "migrate", "backup", "copy-db")
 _FETCHING = ("poll", "extract", "run", "feeds")  # the commands that fetch feeds (extract: a URL; feeds: check)
 ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("SLACK_BOT_TOKEN", "", "bot token xoxb-…", ("run", "digest")),

@@ -258,7 +258,20 @@ class ReadNames(dict):
         return super().__getitem__(name)
 
 
-COMMANDS = ["demo", "poll", "case", "extract", "run", "feeds", "digest", "audit", "migrate", "check", "backup"]
+COMMANDS = [
+    "demo",
+    "poll",
+    "case",
+    "extract",
+    "run",
+    "feeds",
+    "digest",
+    "audit",
+    "migrate",
+    "check",
+    "backup",
+    "copy-db",
+]
 
 
 def test_the_environment_table_lists_every_variable_the_settings_read_and_the_readme_too() -> None:
