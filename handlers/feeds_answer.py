@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from feeds.health import Health, health
+from feeds.health import Health
 from handlers.mrkdwn import escape, slack_date, truncate
-from storage.feeds import Feed, listed_feeds, recent_item_times
+from storage.feeds import Feed, feed_health, listed_feeds
 
 FEEDS_HELP = (
     "`/feeds` lists every feed and its health. Admins can also: `/feeds add <url> [name]` · "
@@ -33,16 +33,7 @@ def feed_statuses(db: Database, now: datetime | None = None) -> list[FeedStatus]
         FeedStatus(
             position,
             feed,
-            health(
-                paused=feed.paused or not feed.enabled,
-                failing_since=feed.failing_since,
-                last_error=feed.last_error,
-                last_new_item_at=feed.last_new_item_at,
-                created_at=feed.created_at,
-                item_times=recent_item_times(db, feed.id),
-                now=now,
-                never_polled=feed.last_polled_at is None,
-            ),
+            feed_health(db, feed, now),
         )
         for position, feed in enumerate(listed_feeds(db), 1)
     ]

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from sqlite_utils import Database
 
+from feeds.health import Health, health
 from feeds.times import from_iso
 from feeds.types import FeedHealth
 from feeds.vocabulary import FeedKind, FeedSource
@@ -115,6 +116,20 @@ def listed_feeds(db: Database, *, count_items: bool = True) -> list[Feed]:
     counted = "(SELECT count(*) FROM items WHERE items.feed_id = feeds.id)" if count_items else "0"
     rows = db.query(f"SELECT {_COLUMNS}, {counted} AS items_stored FROM feeds WHERE removed = 0 ORDER BY id")
     return [_feed(row) for row in rows]
+
+
+def feed_health(db: Database, feed: Feed, now: datetime) -> Health:
+    """The feed's health as /feeds shows it (and /metrics counts it)."""
+    return health(
+        paused=feed.paused or not feed.enabled,
+        failing_since=feed.failing_since,
+        last_error=feed.last_error,
+        last_new_item_at=feed.last_new_item_at,
+        created_at=feed.created_at,
+        item_times=recent_item_times(db, feed.id),
+        now=now,
+        never_polled=feed.last_polled_at is None,
+    )
 
 
 def recent_item_times(db: Database, feed_id: int, limit: int = 30) -> list[datetime]:

@@ -18,11 +18,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from feeds.health import health
 from feeds.times import from_iso
 from feeds.vocabulary import FeedSource
 from storage.engine import SQLITE, parse_url, scrub
-from storage.feeds import listed_feeds, recent_item_times
+from storage.feeds import feed_health, listed_feeds
 from storage.workspaces import PAUSED_TEAMS
 
 FEED_HEALTHS = ("ok", "failing", "quiet", "paused", "pending")
@@ -53,16 +52,7 @@ def feed_vitals(db: Database, now: datetime) -> list[FeedVitals]:
         FeedVitals(
             id=feed.id,
             name=feed.name,
-            health=health(
-                paused=feed.paused or not feed.enabled,
-                failing_since=feed.failing_since,
-                last_error=feed.last_error,
-                last_new_item_at=feed.last_new_item_at,
-                created_at=feed.created_at,
-                item_times=recent_item_times(db, feed.id),
-                now=now,
-                never_polled=feed.last_polled_at is None,
-            ).state,
+            health=feed_health(db, feed, now).state,
             seconds_since_success=(now - from_iso(feed.last_success_at)).total_seconds()
             if feed.last_success_at
             else None,
