@@ -242,7 +242,11 @@ class Scheduler:
         if started is None:
             return
         period_start = started.astimezone(UTC).isoformat(timespec="minutes")
-        posted = self.sender.send_digests((period,), period=period, period_start=period_start)
+        try:
+            posted = self.sender.send_digests((period,), period=period, period_start=period_start)
+        except StorageUnavailable as error:  # the channels not reached get theirs at a later run of the period
+            log.warning("%s digests of the period from %s stopped: %s", period, period_start, error)
+            return
         log.info("%d %s digest(s) posted for the period from %s", posted, period, period_start)
 
     def _poll(self, feed_id: int) -> None:
