@@ -1,7 +1,7 @@
 """Benchmark: Casewatch on one machine (SQLite) and on PostgreSQL with several ``run`` processes.
 
     .venv/bin/python -m bench.scaling [--pg URL] alerts [--alerts 6000] [--channels 20] [--paced-alerts 200]
-    .venv/bin/python -m bench.scaling [--pg URL] case --sqlite COPY.db --pg-db URL [--requests 1200] [--clients 4]
+    .venv/bin/python -m bench.scaling case --sqlite COPY.db --pg-db URL [--requests 1200] [--clients 4] [--cache N]
     .venv/bin/python -m bench.scaling [--pg URL] ingest [--items 10000] [--watches 10000] [--runs 3]
 
 ``--pg``: a PostgreSQL server URL whose user may create databases (without a
@@ -31,7 +31,8 @@ process in turn as a round-robin load balancer would, a ``GET /healthz`` (the
 floor: what any request costs) before each ``/case`` on the same keep-alive
 connection. Queries: ``bench.case``'s seeded mix, drawn from the SQLite copy.
 The bench disables the databases' feeds (its catalog's one feed is disabled),
-as ``bench.case`` does: run it on copies.
+as ``bench.case`` does: run it on copies. Each process keeps its own recent answers
+(``CASEWATCH_CASE_CACHE``); ``--cache 0`` makes every answer computed.
 
 ``ingest``: ``bench.ingest``'s pipeline (fetch, parse, extract, store, group,
 match, enqueue; 4 poll workers) over ``bench.feedsets``' served feeds, into a
@@ -252,7 +253,7 @@ class Timings:
 
 
 @contextlib.contextmanager
-def bots(db_url: str, count: int, slack: SlackApi) -> Iterator[list[Bot]]:
+def bots(db_url: str, count: int, slack: SlackApi, cache: int | None = None) -> Iterator[list[Bot]]:
     """``count`` ``run`` processes on one database, each answering ``/healthz``."""
     started: list[Bot] = []
     with contextlib.ExitStack() as stack:
@@ -260,7 +261,7 @@ def bots(db_url: str, count: int, slack: SlackApi) -> Iterator[list[Bot]]:
         for n in range(count):
             folder = workdir / f"bot-{n}"
             folder.mkdir()
-            bot = Bot(Path(folder), slack, folder)
+            bot = Bot(Path(folder), slack, folder, cache=cache)
             bot.env["CASEWATCH_DB"] = db_url  # a URL: not through Path, which would fold its "//"
             bot.env["CASEWATCH_LOG_LEVEL"] = "WARNING"  # its stderr is a pipe nobody reads
             stack.enter_context(bot.running()).close()
@@ -314,10 +315,10 @@ def case_bench(args: argparse.Namespace) -> None:
     setups += [("PostgreSQL, 1 process", args.pg_db, 1), ("PostgreSQL, 3 processes", args.pg_db, 3)]
     slack = SlackApi()
     try:
-        for clients in sorted({1, args.clients}):
+        for clients in [1] if args.only_one_client else sorted({1, args.clients}):
             print(f"{clients} client(s) at once, round robin over the processes:")
             for label, url, count in setups:
-                with bots(url, count, slack) as up:
+                with bots(url, count, slack, args.cache) as up:
                     measure(up, warm, clients)
                     print(measure(up, measured, clients).line(label), flush=True)
     finally:
@@ -413,6 +414,8 @@ def main() -> None:
     cases.add_argument("--pg-db", required=True, help="the same database copied into PostgreSQL (copy-db)")
     cases.add_argument("--requests", type=int, default=1200)
     cases.add_argument("--clients", type=int, default=4)
+    cases.add_argument("--only-one-client", action="store_true", help="skip the --clients round")
+    cases.add_argument("--cache", type=int, help="CASEWATCH_CASE_CACHE (0: every answer computed; default: run's own)")
     ingesting = benches.add_parser("ingest", help="ingest items/s on each engine")
     ingesting.add_argument("--items", type=int, default=10_000)
     ingesting.add_argument("--watches", type=int, default=10_000)
