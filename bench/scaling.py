@@ -384,7 +384,7 @@ def ingest_bench(server: str, args: argparse.Namespace) -> None:
                     rates[engine].append(done.rate)
                     print(
                         f"  run {run + 1} {engine:<10} {done.rate:7,.0f} items/s ({done.stored:,} items, "
-                        f"{done.alerts:,} alerts queued)",
+                        f"{done.alerts:,} alerts queued); floor {floors[-1]:,.0f} items/s",
                         flush=True,
                     )
     finally:
