@@ -190,7 +190,7 @@ def test_a_watch_alerts_once_per_event_threaded_per_case(world: World) -> None:
 
     world.serve(sec=(SEC_COMPLAINT,), dcd=(DCD_COMPLAINT,))
     world.poll()
-    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 1, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 1, timeout=20)
     first = world.api.posts("C0001")[0]
     assert "thread_ts" not in first  # the first alert of a case is top-level
     body = text_of(first)
@@ -204,12 +204,12 @@ def test_a_watch_alerts_once_per_event_threaded_per_case(world: World) -> None:
     # One event, two feeds: one alert naming both (in the message, or by an edit).
     assert world.api.wait_for(
         lambda: all(name in text_of(world.api.posts("C0001")[0]) for name in ("SEC press releases", "D.D.C. docket")),
-        timeout=5,
+        timeout=20,
     )
 
     world.serve(sec=(SEC_COMPLAINT,), dcd=(DCD_RULING, DCD_APPEARANCE, DCD_COMPLAINT))
     world.poll()
-    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 2, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 2, timeout=20)
     reply = world.api.posts("C0001")[1]
     assert reply["thread_ts"] == first["ts"]  # later events go into the case's thread
     assert reply["reply_broadcast"] in (True, "true", "1", 1)  # a ruling is major: also sent to the channel
@@ -256,7 +256,7 @@ def test_workspaces_never_see_each_other(world: World) -> None:
     assert "Also watched in <#C0001>" in answer["text"] and "C0009" not in answer["text"]
     world.serve(sec=(SEC_COMPLAINT,))
     world.poll()
-    assert world.api.wait_for(lambda: len(world.api.posts()) == 3, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.posts()) == 3, timeout=20)
     assert sorted(post["channel"] for post in world.api.posts()) == ["C0001", "C0003", "C0009"]
 
 
@@ -270,7 +270,7 @@ def test_rate_limits_and_server_errors_are_retried_without_duplicates(world: Wor
     world.poll()
     assert world.api.wait_for(lambda: len(world.api.posts()) == 1, timeout=15)
     assert len(world.api.calls_of("chat.postMessage")) == 4  # three refusals, one success
-    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "")["text"], timeout=5)
+    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "")["text"], timeout=20)
     world.restart()
     world.flush()
     assert "1 alert sent" in world.command("/watchlist", "")["text"]
@@ -285,18 +285,18 @@ def test_not_in_channel_is_explained_and_alerts_follow_the_invite(world: World, 
     world.command("/watch", "binance", channel="C0005")
     world.serve(sec=(SEC_COMPLAINT,))
     world.poll()
-    assert world.api.wait_for(lambda: len(world.api.calls_of("chat.postMessage")) == 1, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.calls_of("chat.postMessage")) == 1, timeout=20)
     assert eventually(
-        lambda: "/invite @Casewatch" in world.command("/watchlist", "", channel="C0005")["text"], timeout=5
+        lambda: "/invite @Casewatch" in world.command("/watchlist", "", channel="C0005")["text"], timeout=20
     )
     assert world.api.posts() == []
     world.api.channels_of_user["U0001"] = ["C0005"]
     assert post_event(world.events_url, {"type": "app_home_opened", "user": "U0001", "tab": "home"}).status == 200
-    assert world.api.wait_for(lambda: world.api.calls_of("views.publish"), timeout=5)
+    assert world.api.wait_for(lambda: world.api.calls_of("views.publish"), timeout=20)
     assert "/invite @Casewatch" in json.dumps(world.api.calls_of("views.publish")[0]["view"])
     answer = post_event(world.events_url, {"type": "member_joined_channel", "user": "UBOT", "channel": "C0005"})
     assert answer.status == 200
-    assert world.api.wait_for(lambda: len(world.api.posts("C0005")) == 1, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.posts("C0005")) == 1, timeout=20)
     assert "/invite" not in world.command("/watchlist", "", channel="C0005")["text"]
     record_delivery(observed, world.api, "C0005", expected=1)
 
@@ -310,7 +310,7 @@ def test_alerts_created_while_the_bot_is_down_are_sent_after_restart(world: Worl
     assert "D.D.C. docket: 1 new of 1, 1 alert queued" in output
     assert world.api.posts() == []
     world.restart()
-    assert world.api.wait_for(lambda: len(world.api.posts()) == 2, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.posts()) == 2, timeout=20)
 
 
 @pytest.mark.parametrize(
@@ -332,7 +332,7 @@ def test_a_crash_between_posting_and_recording_sends_nothing_twice(
     world.api.hold_posts.clear()  # Slack stores the message but the answer never reaches the bot
     world.serve(sec=(SEC_COMPLAINT,))
     world.poll()
-    assert world.api.post_arrived.wait(timeout=5)
+    assert world.api.post_arrived.wait(timeout=20)
     world.stop(signal.SIGKILL)
     world.api.hold_posts.set()
     if history_fails_first:  # Slack cannot say at first whether the post landed: ask again, do not resend
@@ -372,14 +372,14 @@ def test_watch_button_on_the_case_card(world: World) -> None:
     assert button["action_id"] == "watch_case"
     answer = post_button(world.events_url, "watch_case", button["value"], world.api.response_url)
     assert answer.status == 200
-    assert world.api.wait_for(lambda: world.api.calls_of("T0001"), timeout=5)
+    assert world.api.wait_for(lambda: world.api.calls_of("T0001"), timeout=20)
     assert "now watches this case (by its docket number *1:23-cv-01599*)" in world.api.calls_of("T0001")[0]["text"]
     assert "1:23-cv-01599" in world.command("/watchlist", "")["text"]
     card = world.command("/case", "binance")
     (button, _share) = [b for block in card["blocks"] if block["type"] == "actions" for b in block["elements"]]
     assert button["action_id"] == "unwatch_case"
     post_button(world.events_url, "unwatch_case", button["value"], world.api.response_url)
-    assert world.api.wait_for(lambda: len(world.api.calls_of("T0001")) == 2, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.calls_of("T0001")) == 2, timeout=20)
     assert "nothing yet" in world.command("/watchlist", "")["text"]
 
 
@@ -389,11 +389,11 @@ def test_home_tab_shows_the_users_channels_watches_and_alerts(world: World) -> N
     world.command("/watch", "coinbase", channel="C0777")  # a channel the user is not in
     world.serve(sec=(SEC_COMPLAINT,))
     world.poll()
-    assert world.api.wait_for(lambda: len(world.api.posts()) == 1, timeout=5)
+    assert world.api.wait_for(lambda: len(world.api.posts()) == 1, timeout=20)
     # Slack has the message; wait until the bot has recorded it, which is what the Home tab reads.
-    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "", channel="C0001")["text"], timeout=5)
+    assert eventually(lambda: "1 alert sent" in world.command("/watchlist", "", channel="C0001")["text"], timeout=20)
     assert post_event(world.events_url, {"type": "app_home_opened", "user": "U0001", "tab": "home"}).status == 200
-    assert world.api.wait_for(lambda: world.api.calls_of("views.publish"), timeout=5)
+    assert world.api.wait_for(lambda: world.api.calls_of("views.publish"), timeout=20)
     view = world.api.calls_of("views.publish")[0]["view"]
     body = json.dumps(view if isinstance(view, dict) else json.loads(view))
     assert "*binance*" in body and "coinbase" not in body
@@ -491,7 +491,7 @@ def test_refused_blocks_fall_back_once_to_plain_text_in_the_same_thread(world: W
     first, fallback = world.api.posts("C0001")
     assert not fallback.get("blocks") and fallback["thread_ts"] == first["ts"]
     assert "Ruling" in fallback["text"] and "Binance" in fallback["text"]
-    assert eventually(lambda: "2 alerts sent" in world.command("/watchlist", "")["text"], timeout=5)
+    assert eventually(lambda: "2 alerts sent" in world.command("/watchlist", "")["text"], timeout=20)
     world.flush()
     record_delivery(observed, world.api, "C0001", expected=2)
 
@@ -539,6 +539,6 @@ def test_alerts_held_by_a_failing_token_are_sent_once_it_works_again(world: Worl
     assert world.api.posts() == []
     world.api.auth_broken = False
     assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 1, timeout=10)
-    assert eventually(lambda: "reinstall" not in world.command("/watchlist", "")["text"], timeout=5)
+    assert eventually(lambda: "reinstall" not in world.command("/watchlist", "")["text"], timeout=20)
     world.flush()
     record_delivery(observed, world.api, "C0001", expected=1)
