@@ -225,6 +225,27 @@ def test_a_case_is_found_through_an_item_older_than_the_newest_page_of_matches(
     assert find_cases(world.db, "staking").case_ids == [acme]
 
 
+@pytest.mark.parametrize(("matches", "page_sizes"), [(0, []), (1, [1]), (3, [3]), (4, [3, 1]), (20, [3, 15, 2])])
+def test_the_newest_matches_come_newest_first_however_many_there_are(
+    world: World, monkeypatch: pytest.MonkeyPatch, matches: int, page_sizes: list[int]
+) -> None:
+    """Fewer matches than a page, exactly a page, one more, several pages:
+    the same ids in the same order, whichever way the engine reads them."""
+    monkeypatch.setattr(fulltext, "NEWEST_BATCH", 3)  # pages of 3, then 15
+    text = full_text(world.db)
+    world.item("Unrelated notice")
+    items = [world.item(f"Staking report {number}") for number in range(matches)]
+    world.item("Another unrelated notice")
+    cases = [world.case(f"Staking Partners {number}") for number in range(matches)]
+    staking = text.words(["staking"])
+    pages = list(text.newest(world.db, "items", staking))
+    assert [len(page) for page in pages] == page_sizes
+    assert [item_id for page in pages for item_id in page] == items[::-1]
+    for limit in (1, 3, 4, 25):
+        assert text.matching(world.db, "cases", staking, limit=limit) == cases[::-1][:limit], limit
+        assert text.matching(world.db, "items", staking, limit=limit) == items[::-1][:limit], limit
+
+
 def test_rare_words_rows_are_checked_for_the_common_ones_alike(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "COMMON_CASES", 3)
     monkeypatch.setattr(search, "_common_words", {})
