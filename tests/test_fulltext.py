@@ -229,21 +229,25 @@ def test_a_case_is_found_through_an_item_older_than_the_newest_page_of_matches(
 def test_the_newest_matches_come_newest_first_however_many_there_are(
     world: World, monkeypatch: pytest.MonkeyPatch, matches: int, page_sizes: list[int]
 ) -> None:
-    """Fewer matches than a page, exactly a page, one more, several pages:
-    the same ids in the same order, whichever way the engine reads them."""
+    """Fewer matches than a page, exactly a page, one more, several pages, of
+    one word and of several: the same ids in the same order, whichever way the
+    engine reads them."""
     monkeypatch.setattr(fulltext, "NEWEST_BATCH", 3)  # pages of 3, then 15
     text = full_text(world.db)
-    world.item("Unrelated notice")
+    world.item("Staking notice")  # one of the two words
     items = [world.item(f"Staking report {number}") for number in range(matches)]
-    world.item("Another unrelated notice")
+    world.item("Another report")
+    world.case("Staking Limited")
     cases = [world.case(f"Staking Partners {number}") for number in range(matches)]
-    staking = text.words(["staking"])
-    pages = list(text.newest(world.db, "items", staking))
-    assert [len(page) for page in pages] == page_sizes
-    assert [item_id for page in pages for item_id in page] == items[::-1]
+    world.case("Partners Limited")
+    for words in (["staking", "report"], ["report", "staking"]):
+        pages = list(text.newest(world.db, "items", text.words(words)))
+        assert [len(page) for page in pages] == page_sizes
+        assert [item_id for page in pages for item_id in page] == items[::-1]
     for limit in (1, 3, 4, 25):
-        assert text.matching(world.db, "cases", staking, limit=limit) == cases[::-1][:limit], limit
-        assert text.matching(world.db, "items", staking, limit=limit) == items[::-1][:limit], limit
+        assert text.matching(world.db, "cases", text.words(["staking", "partners"]), limit=limit) == cases[::-1][:limit]
+        assert text.matching(world.db, "items", text.words(["report", "staking"]), limit=limit) == items[::-1][:limit]
+        assert text.matching(world.db, "items", text.words(["staking"]), limit=limit) == [*items[::-1], 1][:limit]
 
 
 def test_rare_words_rows_are_checked_for_the_common_ones_alike(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
