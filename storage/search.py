@@ -396,13 +396,42 @@ def _cases_by_item_words(db: Database, item_matches: Iterator[list[int]], *, kno
     return found
 
 
-def _items_without_case(db: Database, tokens: list[str], limit: int = ITEMS_SHOWN) -> list[ItemHit]:
-    """The newest items of no case that have every word of ``tokens`` (the newest ``CANDIDATES`` matches are read)."""
-    text = full_text(db)
-    expression = text.words(tokens)
-    if not text.any_match(db, "loose", expression):
-        return []  # no item of no case matches at all
-    newest = next(_newest_matches(db, expression, tokens), [])  # the first batch: the newest CANDIDATES
+class _FirstBatchKept:
+    """Batches of item ids (:func:`_newest_matches`) that keep the first one
+    read ([] if there was none), so that the items of no case among them are
+    picked without reading them again."""
+
+    def __init__(self, batches: Iterator[list[int]]) -> None:
+        self._batches = batches
+        self.first: list[int] | None = None  # None: not read
+
+    def __iter__(self) -> _FirstBatchKept:
+        return self
+
+    def __next__(self) -> list[int]:
+        try:
+            batch = next(self._batches)
+        except StopIteration:
+            if self.first is None:
+                self.first = []
+            raise
+        if self.first is None:
+            self.first = batch
+        return batch
+
+
+def _items_without_case(
+    db: Database, tokens: list[str], newest: list[int] | None = None, limit: int = ITEMS_SHOWN
+) -> list[ItemHit]:
+    """The newest items of no case that have every word of ``tokens`` (the newest ``CANDIDATES`` matches are read).
+    ``newest``: those matches when the search read them already (then they are not read again, nor
+    the index of items of no case asked first whether any matches)."""
+    if newest is None:
+        text = full_text(db)
+        expression = text.words(tokens)
+        if not text.any_match(db, "loose", expression):
+            return []  # no item of no case matches at all
+        newest = next(_newest_matches(db, expression, tokens), [])  # the first batch: the newest CANDIDATES
     loose = [
         item_id for item_id, case_id in zip(newest, item_cases(db).cases_of(db, newest), strict=True) if not case_id
     ]
@@ -471,12 +500,12 @@ def find_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
     by_name_only = False
     tokens = search_words(query)
     at_least = False
+    exact_matches = None
     if not case_ids and tokens:
         text = full_text(db)
         exact = text.words(tokens)
-        case_ids, total, by_name_only = _cases_by_words(
-            db, exact, limit, _newest_matches(db, exact, tokens), tokens, query
-        )
+        exact_matches = _FirstBatchKept(_newest_matches(db, exact, tokens))
+        case_ids, total, by_name_only = _cases_by_words(db, exact, limit, exact_matches, tokens, query)
         if not case_ids and len(tokens[-1]) >= 3:
             # No item that matched the exact words belongs to a case (they were all read): the
             # prefix pass reads only the items it adds (a word longer than the last token).
@@ -490,7 +519,7 @@ def find_cases(db: Database, query: str, *, limit: int = 3) -> SearchResult:
         case_ids=case_ids[:limit],
         total=total,
         suggestions=suggestions,
-        items=_items_without_case(db, tokens) if tokens else [],
+        items=_items_without_case(db, tokens, exact_matches.first if exact_matches else None) if tokens else [],
         by_name_only=by_name_only,
         at_least=at_least,
     )
