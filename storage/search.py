@@ -88,24 +88,22 @@ def search_words(query: str) -> list[str]:
 
 def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     """The first ``limit`` of ``case_ids`` ranked most recently active first;
-    ties: the better documented, then the oldest. Items are counted only for
-    the cases that can be shown and tie with another on their last activity
-    (a busy case has hundreds: counting them was most of the ranking's time)."""
+    ties: the better documented, then the oldest. Only the cases active no
+    earlier than the ``limit``-th most recent (and its ties) are read from the
+    statement, which orders them; items are counted only for those that tie
+    on their last activity (a busy case has hundreds: counting them was most
+    of the ranking's time)."""
     if not case_ids or limit <= 0:
         return []
     marks = ", ".join("?" for _ in case_ids)
-    rows = []
-    if len(case_ids) > limit:  # only the cases active no earlier than the limit-th most recent (and its ties)
-        rows = db.execute(
-            f"WITH candidate AS (SELECT id, coalesce(last_event_at, '') AS last FROM cases WHERE id IN ({marks})) "
-            "SELECT id, last FROM candidate WHERE last >= "
-            "(SELECT last FROM candidate ORDER BY last DESC LIMIT 1 OFFSET ?)",
-            [*case_ids, limit - 1],
-        ).fetchall()
-    if not rows:  # at most limit cases (then there is no limit-th)
-        rows = db.execute(
-            f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids
-        ).fetchall()
+    rows: list[tuple[int, str]] = []
+    for case_id, last in db.execute(
+        f"SELECT id, coalesce(last_event_at, '') AS last FROM cases WHERE id IN ({marks}) ORDER BY last DESC",
+        case_ids,
+    ):
+        if len(rows) >= limit and last != rows[-1][1]:
+            break  # past the limit-th and its ties: the rest cannot be shown
+        rows.append((case_id, last))
     tied = {last for last, count in Counter(last for _, last in rows).items() if count > 1}
     counted = [
         (
