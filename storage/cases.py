@@ -23,7 +23,7 @@ from storage.database import now_iso
 from storage.engine import each_int, each_text, insert_id
 from storage.fulltext import full_text
 from storage.joins import BatchSurnames, find_news_case, find_release_case, party_key
-from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_case
+from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_cases
 from storage.status import statuses_of_cases
 
 
@@ -412,8 +412,7 @@ def refresh_cases(db: Database, case_ids: Collection[int]) -> None:
     """:func:`refresh_case` for several cases: their search rows rewritten
     together (:meth:`storage.fulltext.FullText.refresh_cases`), then their related cases."""
     full_text(db).refresh_cases(db, case_ids)
-    for case_id in case_ids:
-        link_case(db, case_id)
+    link_cases(db, case_ids)
 
 
 _INSERT_CASE = (
