@@ -600,11 +600,18 @@ class Extraction:
         Commission v. Binance Holdings Ltd., BAM …`` compare equal."""
         if not self.caption or not self.defendants:
             return None
-        first_defendant = name_key(self.defendants[0].name)
+        first_defendant = _caption_name_key(self.defendants[0].name)
         if _MATTER_CAPTION.match(self.caption):
             return f"matter {first_defendant}"
-        plaintiff = agency_of_plaintiff(self.plaintiffs) or (name_key(self.plaintiffs[0]) if self.plaintiffs else "")
+        plaintiff = agency_of_plaintiff(self.plaintiffs) or (
+            _caption_name_key(self.plaintiffs[0]) if self.plaintiffs else ""
+        )
         return f"{plaintiff.lower()} v {first_defendant}"
+
+
+# Storing an item reads its caption key two or three times (finding, joining
+# and updating its case), and a feed names the same parties again and again.
+_caption_name_key = lru_cache(maxsize=1024)(name_key)
 
 
 _DOCKET_ENTRY = re.compile(r"\[\s*(?P<entry>[^\]]{1,200}?)\s*\]")

@@ -23,7 +23,7 @@ from storage.database import now_iso
 from storage.engine import each_int, each_text, insert_id
 from storage.fulltext import full_text
 from storage.joins import BatchSurnames, find_news_case, find_release_case, party_key
-from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_case
+from storage.related import RELATED_SHOWN, RelatedCase, display_caption, link_cases
 from storage.status import statuses_of_cases
 
 
@@ -173,9 +173,11 @@ class BatchCases:
         found = dict.fromkeys((case_id, court) for _, case_id, _, _, court in rows)
         return sorted(found, key=lambda case: self.last_event_at_of[case[0]], reverse=True)
 
-    def joined(self, db: Database, case_id: int, extraction: Extraction, event_at: str, changed: bool) -> str | None:
+    def joined(
+        self, db: Database, case_id: int, extraction: Extraction, event_at: str, changed: bool, caption_key: str | None
+    ) -> str | None:
         """An item of ``event_at`` joined the case (``changed``: its caption
-        is longer): the case's row as :data:`_UPDATE_CASE` would leave it, kept
+        is longer; ``caption_key``: the item's): the case's row as :data:`_UPDATE_CASE` would leave it, kept
         in memory, and written now only if a column that finding a case
         filters on (caption key, agency, court) changed; returns the case's
         last event."""
@@ -183,7 +185,7 @@ class BatchCases:
         before = known.row(case_id)
         if changed:
             known.caption = extraction.caption
-        known.caption_key = _coalesce(known.caption_key, extraction.caption_key)
+        known.caption_key = _coalesce(known.caption_key, caption_key)
         known.agency = _coalesce(known.agency, extraction.agency)
         known.court = _coalesce(known.court, extraction.court)
         known.first_event_at = _sql_min(known.first_event_at, event_at)
@@ -412,8 +414,7 @@ def refresh_cases(db: Database, case_ids: Collection[int]) -> None:
     """:func:`refresh_case` for several cases: their search rows rewritten
     together (:meth:`storage.fulltext.FullText.refresh_cases`), then their related cases."""
     full_text(db).refresh_cases(db, case_ids)
-    for case_id in case_ids:
-        link_case(db, case_id)
+    link_cases(db, case_ids)
 
 
 _INSERT_CASE = (
@@ -458,7 +459,8 @@ def join_case(
     case_id = find_case(db, extraction, unindexed, batch)
     if case_id is None and not may_open:
         return _NO_CASE
-    values = [extraction.caption, extraction.caption_key, extraction.agency, extraction.court]
+    caption_key = extraction.caption_key  # a property, computed anew at each read
+    values = [extraction.caption, caption_key, extraction.agency, extraction.court]
     opened = case_id is None
     if case_id is None:
         case_id = insert_id(db, _INSERT_CASE, [*values, event_at, event_at, now_iso()])
@@ -471,7 +473,7 @@ def join_case(
         known = batch.state(db, case_id) if batch is not None else _known_case(db, case_id)
         changed = bool(extraction.caption) and (known.caption is None or len(extraction.caption) > len(known.caption))
         if batch is not None:  # the case's row is written at the batch's end
-            last_event_at = batch.joined(db, case_id, extraction, event_at, changed)
+            last_event_at = batch.joined(db, case_id, extraction, event_at, changed, caption_key)
         else:
             (last_event_at,) = db.execute(_UPDATE_CASE, [*values, changed, event_at, case_id]).fetchone()
             if changed:

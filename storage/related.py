@@ -8,11 +8,14 @@ stand for a government or for nobody in particular.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from storage.engine import each_int, each_text
 from storage.status import status_of_case
 
 RELATED_SHOWN = 5
@@ -67,6 +70,39 @@ def link_case(db: Database, case_id: int) -> int:
                     "INSERT INTO case_links (case_id, related_id) VALUES (?, ?) ON CONFLICT DO NOTHING", pair
                 ).rowcount
     return added
+
+
+_LINKED_KEYS = "SELECT DISTINCT case_id, name_key FROM case_parties WHERE case_id IN ({ids}) AND role != 'plaintiff'"
+_CASES_NAMED = "SELECT DISTINCT name_key, case_id FROM case_parties WHERE name_key IN ({keys}) AND role != 'plaintiff'"
+_INSERT_LINK = "INSERT INTO case_links (case_id, related_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
+
+def link_cases(db: Database, case_ids: Collection[int]) -> None:
+    """:func:`link_case` for several cases (a batch's renamed ones): their
+    parties' keys in one query, the cases sharing them in another, the new
+    links in one ``executemany`` (two queries a case before)."""
+    if not case_ids:
+        return
+    keys_of: dict[int, set[str]] = {}
+    for case_id, key in db.execute(_LINKED_KEYS.format(ids=each_int(db, "?1")), [json.dumps(sorted(case_ids))]):
+        if linking_key(key):
+            keys_of.setdefault(case_id, set()).add(key)
+    keys = sorted({key for linked in keys_of.values() for key in linked})
+    if not keys:
+        return
+    named: dict[str, set[int]] = {}
+    for key, other in db.execute(_CASES_NAMED.format(keys=each_text(db, "?1")), [json.dumps(keys)]):
+        named.setdefault(key, set()).add(other)
+    pairs = {
+        pair
+        for case_id, linked in keys_of.items()
+        for key in linked
+        for other in named.get(key, ())
+        if other != case_id
+        for pair in ((case_id, other), (other, case_id))
+    }
+    if pairs:
+        db.conn.executemany(_INSERT_LINK, sorted(pairs))
 
 
 def relink_all(db: Database) -> None:

@@ -23,7 +23,7 @@ from storage.database import now_iso, write_transaction
 from storage.engine import Connection, each_int, each_text
 from storage.events import BatchEvents, EventKey, join_event
 from storage.items import INSERT_ITEM, item_row, loose_index_written_by_store, next_item_id
-from storage.related import link_case, related_cases, watched_related
+from storage.related import link_case, link_cases, related_cases, watched_related
 from storage.status import statuses_of_cases
 from tests import factories
 from tests.factories import CHANNEL, TEAM, extraction, news_extraction
@@ -161,6 +161,26 @@ def test_cases_sharing_a_party_are_related_both_ways_once_alike(any_db: Connecti
     factories.watch(any_db, "Changpeng Zhao")
     assert watched_related(any_db, TEAM, CHANNEL, binance)[1] == 1
     assert watched_related(any_db, TEAM, "C_OTHER", binance)[1] == 0
+
+
+DOE = extraction(caption="SEC v. John Doe", plaintiffs=["SEC"], defendants=["John Doe"], dockets=["1:24-cv-00002"])
+DOE_TOO = extraction(
+    caption="SEC v. Changpeng Zhao, John Doe", plaintiffs=["SEC"], defendants=["Changpeng Zhao", "John Doe"]
+)
+
+
+def test_a_batch_links_its_renamed_cases_as_one_case_at_a_time_would_alike(any_db: Connection) -> None:
+    binance, zhao, doe, both = (open_case(any_db, what) for what in (OPENING, ZHAO, DOE, DOE_TOO))
+    with write_transaction(any_db):
+        join_case(any_db, WIDER, LATER)
+        link_cases(any_db, [binance, doe])
+        together = any_db.execute("SELECT case_id, related_id FROM case_links ORDER BY 1, 2").fetchall()
+        any_db.execute("DELETE FROM case_links")
+        for case_id in (binance, doe):
+            link_case(any_db, case_id)
+        one_by_one = any_db.execute("SELECT case_id, related_id FROM case_links ORDER BY 1, 2").fetchall()
+    pairs = [(binance, zhao), (binance, both), (zhao, binance), (both, binance)]  # John Doe links nobody
+    assert [tuple(row) for row in together] == [tuple(row) for row in one_by_one] == sorted(pairs)
 
 
 def test_one_alert_per_channel_and_event_names_every_watched_term_alike(any_db: Connection) -> None:
