@@ -248,12 +248,15 @@ def _digest(args: argparse.Namespace) -> int:
     from storage.database import ThreadDatabases
 
     settings = settings_from_env(need_slack=True, serves_slack=False)
+    databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
     slack = (
-        installed_workspaces(settings, web_client(settings), lambda token: sender_client(settings, token))
+        installed_workspaces(
+            settings, databases.get, web_client(settings), lambda token: sender_client(settings, token)
+        )
         if settings.oauth
         else WebApiPoster(sender_client(settings))
     )
-    sender = AlertSender(ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms), slack)
+    sender = AlertSender(databases, slack)
     period = WatchMode.WEEKLY if args.weekly else WatchMode.DAILY
     posted = sender.send_digests((period,), period=period)
     print(f"{posted} {period} digest{'s' if posted != 1 else ''} posted.")

@@ -279,16 +279,12 @@ def _check_schema(db: Connection, path: Path | str, settings: Settings, findings
     return set_aside_feed_names(db)
 
 
-def _check_installations(db: Database, settings: Settings, findings: Findings) -> None:
-    """OAuth: the workspaces in slack_sdk's installation store, and whether each install granted every scope."""
-    from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+def _check_installations(db: Connection, settings: Settings, findings: Findings) -> None:
+    """OAuth: the workspaces in the installation store, and whether each install granted every scope."""
+    from bot.installation_store import DatabaseInstallationStore
 
-    from storage.workspaces import installed_team_ids
-
-    store = SQLite3InstallationStore(database=str(settings.db_path), client_id=settings.slack_client_id)
-    found = (
-        store.find_bot(enterprise_id=None, team_id=team) for team in installed_team_ids(db, settings.slack_client_id)
-    )
+    store = DatabaseInstallationStore(lambda: db, client_id=settings.slack_client_id)
+    found = (store.find_bot(enterprise_id=None, team_id=team) for team in store.installed_team_ids())
     bots = [bot for bot in found if bot is not None]
     if not bots:
         findings.note(

@@ -112,9 +112,6 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-OAUTH_NEEDS_SQLITE = "OAuth installs need SQLite for now: set CASEWATCH_DB to a file, or use SLACK_BOT_TOKEN"
-
-
 @dataclass(frozen=True)
 class Settings:
     db_url: str  # a SQLite path or ``sqlite:///path``, or a ``postgresql://`` URL (storage.engine.parse_url)
@@ -291,12 +288,10 @@ def settings_from_env(
         problems += _slack_problems(bot_token, signing_secret, app_token, client_id, client_secret, serves_slack)
     db_url = env.get("CASEWATCH_DB", "").strip() or "casewatch.db"
     try:
-        engine = parse_url(db_url).engine
+        parse_url(db_url)
     except ValueError as error:
         problems.append(f"CASEWATCH_DB: {error}")
-        db_url, engine = "casewatch.db", SQLITE
-    if engine == POSTGRESQL and (client_id or client_secret):
-        problems.append(OAUTH_NEEDS_SQLITE)
+        db_url = "casewatch.db"
     if redirect_uri and not redirect_uri.startswith("https://"):
         problems.append("SLACK_REDIRECT_URI must be an https URL ending in /slack/oauth_redirect")
 

@@ -1,11 +1,12 @@
 """OAuth mode: "Add to Slack" installs in any number of workspaces.
 
 Installations (bot tokens, with refresh tokens when tokens rotate) and the
-OAuth state live in the Casewatch database file, in the tables of slack_sdk's
-own SQLite stores (``slack_installations``, ``slack_bots``, ``oauth_states``):
-those stores already follow Slack's installation fields (rotation, Enterprise
-Grid) and Bolt's interfaces, so Casewatch adds only what is its own: a paused
-workspace (storage.workspaces, migration m019).
+OAuth state live in the Casewatch database, on either engine, in the tables of
+slack_sdk's own SQLite stores (``slack_installations``, ``slack_bots``,
+``oauth_states``; :mod:`bot.installation_store`): those follow Slack's
+installation fields (rotation, Enterprise Grid) and Bolt's interfaces, so
+Casewatch adds only what is its own: a paused workspace (storage.workspaces,
+migration m019).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
-from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
-from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.config import Settings
+from bot.installation_store import DatabaseInstallationStore, DatabaseOAuthStateStore
 from bot.workspaces import InstalledWorkspaces
+from storage.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -85,17 +86,19 @@ class OAuth:
 
 def oauth(
     settings: Settings,
+    database: Callable[[], Connection],
     client: WebClient,
     sender_client: Callable[[str], WebClient],
     on_installed: Callable[[str], None],
 ) -> OAuth:
-    """OAuth mode on ``settings.db_path``. ``client`` (token-less, at
-    ``SLACK_API_URL``) makes ``oauth.v2.access`` and ``auth.test`` calls;
-    ``sender_client`` makes the alert sender's client for a token;
-    ``on_installed(team_id)`` runs after each successful install."""
-    workspaces = installed_workspaces(settings, client, sender_client)
+    """OAuth mode on the database (``database``: the calling thread's
+    connection). ``client`` (token-less, at ``SLACK_API_URL``) makes
+    ``oauth.v2.access`` and ``auth.test`` calls; ``sender_client`` makes the
+    alert sender's client for a token; ``on_installed(team_id)`` runs after
+    each successful install."""
+    workspaces = installed_workspaces(settings, database, client, sender_client)
     store = workspaces.store
-    state_store = SQLite3OAuthStateStore(database=str(settings.db_path), expiration_seconds=STATE_SECONDS)
+    state_store = DatabaseOAuthStateStore(database, expiration_seconds=STATE_SECONDS)
 
     def installed(args: SuccessArgs) -> BoltResponse:
         team_id = args.installation.team_id or ""
@@ -160,11 +163,14 @@ def cancelled(args: FailureArgs) -> BoltResponse:
 
 
 def installed_workspaces(
-    settings: Settings, client: WebClient, sender_client: Callable[[str], WebClient]
+    settings: Settings,
+    database: Callable[[], Connection],
+    client: WebClient,
+    sender_client: Callable[[str], WebClient],
 ) -> InstalledWorkspaces:
     """Each workspace's bot token for the alert sender, from the installation
-    store on ``settings.db_path`` (refreshed through ``client`` when it rotates)."""
-    store = SQLite3InstallationStore(database=str(settings.db_path), client_id=settings.slack_client_id)
+    store in the database (refreshed through ``client`` when it rotates)."""
+    store = DatabaseInstallationStore(database, client_id=settings.slack_client_id)
     rotator = TokenRotator(
         client_id=settings.slack_client_id, client_secret=settings.slack_client_secret, client=client
     )

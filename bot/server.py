@@ -247,7 +247,7 @@ def oauth_mode(
         log.info("workspace %s resumed (%d held alerts released)", team_id, released)
         wake_sender()
 
-    return oauth(settings, client, lambda token: sender_client(settings, token), on_installed=installed)
+    return oauth(settings, databases.get, client, lambda token: sender_client(settings, token), on_installed=installed)
 
 
 def serve_probes(application: Callable, host: str, port: int) -> None:

@@ -12,9 +12,8 @@ copied when anything fails.
 
 Not copied: the SQLite full-text tables (rebuilt from the rows), the polling
 lease (the source's holder is not running against the copy), the migration
-records (the destination has its own), and tables only SQLite has (slack_sdk's
-OAuth installation stores: OAuth runs on SQLite only for now) — each named in
-the result.
+records (the destination has its own), and tables only SQLite has — each named
+in the result. OAuth installs (slack_sdk's tables, migration m027) are copied.
 """
 
 from __future__ import annotations

@@ -667,3 +667,33 @@ def m025_digest_runs(db: Connection) -> None:
         "CREATE TABLE digest_runs (team_id TEXT NOT NULL, channel_id TEXT NOT NULL, period TEXT NOT NULL, "
         "period_start TEXT NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (team_id, channel_id, period, period_start))"
     )
+
+
+@migrations()
+def m027_slack_oauth_tables(db: Connection) -> None:
+    # OAuth installs on either engine (storage.installations): slack_sdk's SQLite3
+    # stores' tables and columns, so a SQLite file where those stores made them keeps
+    # its installs (IF NOT EXISTS: left as they are), and those stores can still use
+    # the tables made here (the same defaults). Times as slack_sdk keeps them:
+    # installed_at the UTC text of SQLite's CURRENT_TIMESTAMP, token expiry in epoch
+    # seconds, a state's expiry in epoch seconds with fractions.
+    for statement in (
+        "CREATE TABLE IF NOT EXISTS slack_installations (id {id}, client_id TEXT NOT NULL, app_id TEXT NOT NULL, "
+        "enterprise_id TEXT NOT NULL DEFAULT '', enterprise_name TEXT, enterprise_url TEXT, "
+        "team_id TEXT NOT NULL DEFAULT '', team_name TEXT, bot_token TEXT, bot_id TEXT, bot_user_id TEXT, "
+        "bot_scopes TEXT, bot_refresh_token TEXT, bot_token_expires_at {int}, user_id TEXT NOT NULL, "
+        "user_token TEXT, user_scopes TEXT, user_refresh_token TEXT, user_token_expires_at {int}, "
+        "incoming_webhook_url TEXT, incoming_webhook_channel TEXT, incoming_webhook_channel_id TEXT, "
+        "incoming_webhook_configuration_url TEXT, is_enterprise_install {int} NOT NULL DEFAULT 0, "
+        "token_type TEXT, installed_at TEXT NOT NULL DEFAULT {now})",
+        "CREATE INDEX IF NOT EXISTS slack_installations_idx "
+        "ON slack_installations (client_id, enterprise_id, team_id, user_id, installed_at)",
+        "CREATE TABLE IF NOT EXISTS slack_bots (id {id}, client_id TEXT NOT NULL, app_id TEXT NOT NULL, "
+        "enterprise_id TEXT NOT NULL DEFAULT '', enterprise_name TEXT, team_id TEXT NOT NULL DEFAULT '', "
+        "team_name TEXT, bot_token TEXT NOT NULL, bot_id TEXT NOT NULL, bot_user_id TEXT NOT NULL, bot_scopes TEXT, "
+        "bot_refresh_token TEXT, bot_token_expires_at {int}, is_enterprise_install {int} NOT NULL DEFAULT 0, "
+        "installed_at TEXT NOT NULL DEFAULT {now})",
+        "CREATE INDEX IF NOT EXISTS slack_bots_idx ON slack_bots (client_id, enterprise_id, team_id, installed_at)",
+        "CREATE TABLE IF NOT EXISTS oauth_states (id {id}, state TEXT NOT NULL, expire_at DOUBLE PRECISION NOT NULL)",
+    ):
+        db.execute(ddl(db, statement))

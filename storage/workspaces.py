@@ -53,16 +53,3 @@ def resume(db: Database, team_id: str, *, held_errors: frozenset[str]) -> int:
 
 def is_paused(db: Database, team_id: str) -> bool:
     return db.execute("SELECT 1 FROM paused_workspaces WHERE team_id = ?", [team_id]).fetchone() is not None
-
-
-def installed_team_ids(db: Database, client_id: str) -> list[str]:
-    """The workspaces with a bot installation of the app ``client_id`` in
-    slack_sdk's installation store (its ``slack_bots`` table, on this file);
-    none before the store was first used."""
-    if "slack_bots" not in db.table_names():
-        return []
-    rows = db.execute(
-        "SELECT DISTINCT team_id FROM slack_bots WHERE client_id = ? AND bot_token IS NOT NULL ORDER BY team_id",
-        [client_id],
-    )
-    return [team_id for (team_id,) in rows]

@@ -7,13 +7,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 
-from bot.config import OAUTH_NEEDS_SQLITE, ConfigError, settings_from_env
+from bot.config import ConfigError, settings_from_env
 from bot.demo import DEMO_FEEDS, serve_directory
+from bot.installation_store import DatabaseInstallationStore
 from storage.database import open_database
 from storage.schema import migrations
-from tests.conftest import bot_env, run_bot
+from tests.conftest import FeedServer, SlackApi, bot_env, run_bot, slack_bot_env
 from tests.pg import Databases, EngineDatabase
+from tests.test_check import check, problems, two_good_feeds
 
 PASSWORD = "hunter2-secret"
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret", "SLACK_API_URL": "http://127.0.0.1:9/"}
@@ -92,17 +95,48 @@ def test_an_unreachable_server_is_said_in_one_line_without_the_password(tmp_path
     assert "Traceback" not in shown(result) and PASSWORD not in shown(result)
 
 
-def test_oauth_on_postgresql_is_refused_at_start() -> None:
-    env = {
-        "CASEWATCH_DB": f"postgresql://casewatch:{PASSWORD}@db.example/cw",
-        "SLACK_CLIENT_ID": "1.2",
-        "SLACK_CLIENT_SECRET": "s",
-        "SLACK_SIGNING_SECRET": "s",
-        "CASEWATCH_CONTACT": "ci@example.com",
-    }
-    with pytest.raises(ConfigError) as refused:
-        settings_from_env(env, need_slack=True, need_contact=True)
-    assert refused.value.problems == [OAUTH_NEEDS_SQLITE]
+def test_oauth_on_postgresql_is_accepted_and_check_reads_its_installs(
+    tmp_path: Path, slack_api: SlackApi, feed_server: FeedServer, pg_databases: Databases
+) -> None:
+    """OAuth on PostgreSQL (test_oauth_e2e installs and answers there): the
+    settings take it, and ``check`` finds each workspace's scopes in the store."""
+    url = pg_databases.create()
+    env = slack_bot_env(
+        tmp_path,
+        slack_api,
+        two_good_feeds(tmp_path, feed_server),
+        CASEWATCH_DB=with_password(url),
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="oauth-client-secret-4321",
+    )
+    del env["SLACK_BOT_TOKEN"]
+    try:
+        settings = settings_from_env(env, need_slack=True, need_contact=True)
+        assert settings.oauth and settings.on_postgresql
+        db = open_database(url)
+        store = DatabaseInstallationStore(lambda: db, client_id="111.222")
+        for team, scopes in (("T1", "commands,chat:write"), ("T2", ",".join(slack_api.scopes))):
+            store.save(
+                Installation(
+                    app_id="A0001",
+                    team_id=team,
+                    user_id="U1",
+                    bot_token=f"xoxb-{team}",
+                    bot_id="B1",
+                    bot_user_id="UB",
+                    bot_scopes=scopes,
+                )
+            )
+        db.close()
+        result = check(env, tmp_path)
+    finally:
+        pg_databases.drop(url)
+    assert problems(result) == [
+        "problem: OAuth: workspace T1 granted the app no chat:write.public, channels:history, groups:history, "
+        "channels:read, groups:read — ask it to install again from /slack/install"
+    ]
+    assert "ok: OAuth: 2 workspaces installed in the installation store" in result.stdout.splitlines()
+    assert PASSWORD not in shown(result)
 
 
 def test_poll_then_case_answer_alike_on_sqlite_and_postgresql(tmp_path: Path, pg_databases: Databases) -> None:

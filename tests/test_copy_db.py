@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 
 from bot.demo import run_demo
+from bot.installation_store import DatabaseInstallationStore
 from handlers.case_answer import plain_answer
 from handlers.watch_request import parse_watch
 from storage.database import open_database
@@ -111,3 +114,35 @@ def test_copy_db_into_a_sqlite_path_says_it_copies_into_postgresql(source: Path,
     refused = copy_db(source, str(tmp_path / "other.db"))
     assert refused.returncode == 1 and "must be a PostgreSQL URL" in refused.stderr
     assert not (tmp_path / "other.db").exists()
+
+
+def test_oauth_installs_are_copied_and_found_in_postgresql(source: Path, destination: str) -> None:
+    """A deployment's installs, as slack_sdk's own store wrote them (a rotated
+    token: two bot rows), are found on PostgreSQL after the copy; a later
+    rotation there is the newest."""
+    theirs = SQLite3InstallationStore(database=str(source), client_id="111.222")
+    first = Installation(
+        app_id="A1",
+        team_id="TA",
+        user_id="U1",
+        bot_token="xoxb-a",
+        bot_id="B1",
+        bot_user_id="UB",
+        bot_scopes="commands",
+    )
+    theirs.save(first)
+    theirs.save_bot(Bot(**{**first.to_bot().to_dict_for_copying(), "bot_token": "xoxb-a2", "bot_refresh_token": "r2"}))
+    done = copy_db(source, destination)
+    assert done.returncode == 0, done.stderr
+    assert "slack_bots:" in done.stdout
+
+    pg_db = open_database(destination)
+    try:
+        ours = DatabaseInstallationStore(lambda: pg_db, client_id="111.222")
+        found = ours.find_bot(enterprise_id=None, team_id="TA")
+        assert found is not None and (found.bot_token, found.bot_refresh_token) == ("xoxb-a2", "r2")
+        assert ours.find_installation(enterprise_id=None, team_id="TA").bot_scopes == ["commands"]
+        ours.save_bot(Bot(**{**found.to_dict_for_copying(), "bot_token": "xoxb-a3"}))
+        assert ours.find_bot(enterprise_id=None, team_id="TA").bot_token == "xoxb-a3"
+    finally:
+        pg_db.close()

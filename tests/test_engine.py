@@ -343,7 +343,18 @@ class Table:
 BOOKKEEPING = {"migrations", "_sqlite_migrations"}
 # Where SQLite's implicit rowid is read (change logs, insertion order): a real column on PostgreSQL.
 ROWID_TABLES = ("case_parties", "case_dockets", "watch_aliases")
-_KINDS = {"INTEGER": "integer", "bigint": "integer", "TEXT": "text", "text": "text", "tsvector": "tsvector"}
+_KINDS = {
+    "INTEGER": "integer",
+    "bigint": "integer",
+    "TEXT": "text",
+    "text": "text",
+    "tsvector": "tsvector",
+    "DOUBLE PRECISION": "double",
+    "double precision": "double",
+}
+
+
+PG_INSTALLED_AT = "to_char((now() AT TIME ZONE 'UTC'::text), 'YYYY-MM-DD HH24:MI:SS'::text)"
 
 
 def _default(value: str | None) -> str | None:
@@ -402,6 +413,8 @@ def expected_on_postgresql(db: Database) -> tuple[dict[str, Table], set[str]]:
         ("rowid",), set(), set(),
         {"case_search_words": (("search",), False, False), "case_search_parties": (("parties_search",), False, False)},
     )  # fmt: skip
+    for name in ("slack_installations", "slack_bots"):  # SQLite's CURRENT_TIMESTAMP, as storage.engine.ddl writes it
+        tables[name].columns["installed_at"] = ("text", True, PG_INSTALLED_AT)
     return tables, triggers
 
 

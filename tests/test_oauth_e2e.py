@@ -3,7 +3,9 @@ real "Add to Slack" flow (``GET /slack/install`` for the state cookie and the
 link, then ``/slack/oauth_redirect`` with Slack's code, which the Web API
 stand-in answers at ``oauth.v2.access``), then each uses Casewatch with its own
 token, sees nothing of the other's, and an uninstall pauses one workspace's
-alerts until it installs the app again."""
+alerts until it installs the app again. The installs live in the database, on
+either engine: the tests marked with :data:`ON_POSTGRESQL_TOO` run once more on
+a PostgreSQL database (the others on the suite's, SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,15 +14,15 @@ import html
 import io
 import json
 import re
-import sqlite3
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from storage.database import connect_without_migrating
 from tests.conftest import (
     ROOT,
     SIGNING_SECRET,
@@ -35,11 +37,14 @@ from tests.conftest import (
     slash_command,
     write_catalog,
 )
+from tests.pg import Databases
 from tests.reliability import Observed
 from tests.test_alerts_e2e import SEC_COMPLAINT, burst, rss
 
 CLIENT_ID = "1111.2222"
 TEAMS = {"TA": ("C0001", "UA"), "TB": ("C0002", "UB")}  # each workspace's channel and user
+# The database bot_env gives (the suite's engine), then a PostgreSQL one.
+ON_POSTGRESQL_TOO = pytest.mark.parametrize("deployment", ["suite", "postgresql"], indirect=True)
 
 
 @dataclass
@@ -100,13 +105,28 @@ class Deployment:
         return list(csv.DictReader(io.StringIO(result.stdout)))
 
     def alert_states(self, team_id: str) -> list[str]:
-        with sqlite3.connect(self.env["CASEWATCH_DB"]) as db:
-            rows = db.execute("SELECT status FROM alerts WHERE team_id = ? ORDER BY id", [team_id]).fetchall()
+        rows = self.query("SELECT status FROM alerts WHERE team_id = ? ORDER BY id", [team_id])
         return [status for (status,) in rows]
+
+    def query(self, sql: str, parameters: list[object]) -> list[tuple]:
+        """Rows of the bot's database, as another process reads them."""
+        db = connect_without_migrating(self.env["CASEWATCH_DB"])
+        try:
+            return [tuple(row) for row in db.execute(sql, parameters).fetchall()]
+        finally:
+            db.close()
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable) -> Deployment:
+def deployment(
+    request: pytest.FixtureRequest, tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable
+) -> Iterator[Deployment]:
+    """The bot in OAuth mode on the suite's database, or (param ``"postgresql"``) on a fresh PostgreSQL one."""
+    databases: Databases | None = None
+    database: dict[str, str] = {}
+    if getattr(request, "param", "suite") == "postgresql":
+        databases = request.getfixturevalue("pg_databases")
+        database["CASEWATCH_DB"] = databases.create()
     catalog = write_catalog(
         tmp_path / "feeds.toml",
         [
@@ -126,12 +146,15 @@ def deployment(tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, sta
         CASEWATCH_ADMINS="UA,UB",
         CASEWATCH_POST_INTERVAL_SECONDS="0.05",
         CASEWATCH_AUTH_CHECK_SECONDS="1",
+        **database,
     )
     del env["SLACK_BOT_TOKEN"]
     deployment = Deployment(slack_api, feed_server, env, tmp_path, "")
     deployment.poll()  # every feed's first poll (its backlog alerts no one) is behind us
     deployment.base = start_bot(env)
-    return deployment
+    yield deployment
+    if databases is not None:
+        databases.drop(env["CASEWATCH_DB"])
 
 
 def view_text(call: dict) -> str:
@@ -140,6 +163,7 @@ def view_text(call: dict) -> str:
 
 
 @pytest.mark.reliability("a workspace sees another workspace's watches, alerts, Home tab or audit", kind="abuse")
+@ON_POSTGRESQL_TOO
 def test_two_workspaces_installed_through_oauth_see_nothing_of_each_other(deployment: Deployment) -> None:
     for team_id, token, code in (("TA", "xoxb-team-a", "code-a"), ("TB", "xoxb-team-b", "code-b")):
         answer = deployment.install(team_id, token, code)
@@ -268,6 +292,7 @@ def test_a_redirect_without_the_browsers_state_installs_nothing(deployment: Depl
     assert deployment.api.calls_of("oauth.v2.access") == []  # the code was never traded for a token
 
 
+@ON_POSTGRESQL_TOO
 def test_a_rotating_token_is_refreshed_and_its_refresh_token_stored(deployment: Deployment) -> None:
     api = deployment.api
     # Expiring in a minute, well within the two hours before expiry when Casewatch refreshes it.
@@ -280,9 +305,8 @@ def test_a_rotating_token_is_refreshed_and_its_refresh_token_stored(deployment: 
     assert [call.get("grant_type") for call in api.calls_of("oauth.v2.access")] == [None, "refresh_token"]
     assert [post["channel"] for post in deployment.posted_with("xoxb-team-a-rotated")] == ["C0001"]
     assert deployment.posted_with("xoxb-team-a") == []
-    with sqlite3.connect(deployment.env["CASEWATCH_DB"]) as db:
-        stored = db.execute("SELECT bot_token, bot_refresh_token FROM slack_bots ORDER BY id DESC LIMIT 1").fetchone()
-    assert stored == ("xoxb-team-a-rotated", "xoxe-1-second")
+    stored = deployment.query("SELECT bot_token, bot_refresh_token FROM slack_bots ORDER BY id DESC LIMIT 1", [])
+    assert stored == [("xoxb-team-a-rotated", "xoxe-1-second")]
 
 
 @pytest.mark.reliability(
@@ -317,8 +341,7 @@ def test_alerts_of_a_workspace_not_installed_wait_until_it_is(
 
 
 def paused(deployment: Deployment, team_id: str) -> bool:
-    with sqlite3.connect(deployment.env["CASEWATCH_DB"]) as db:
-        return db.execute("SELECT 1 FROM paused_workspaces WHERE team_id = ?", [team_id]).fetchone() is not None
+    return deployment.query("SELECT 1 FROM paused_workspaces WHERE team_id = ?", [team_id]) != []
 
 
 def test_a_command_from_a_workspace_without_the_app_says_why_and_that_its_watches_are_kept(
