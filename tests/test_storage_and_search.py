@@ -31,6 +31,7 @@ from storage.search import SearchCache, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
 from storage.watches import WatchSpec, add_watch, case_watch_in_channel, cases_watched_in_channel
 from tests import factories
+from tests.pg import database_url
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     return open_database(path)
 
 
+@pytest.mark.sqlite_only  # WAL and migrations of a SQLite file
 def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> None:
     every_migration = len(migrations.pending(Database(memory=True)))
     path = tmp_path / "x.db"
@@ -289,7 +291,7 @@ def _store_release(db: Database, key: str, title: str, summary: str) -> None:
 
 
 def test_a_typed_docket_finds_a_case_known_by_its_typeless_form(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "typeless.db")
+    db = open_database(database_url(tmp_path / "typeless.db"))
     sync_catalog(db, [FeedSpec("SEC", "https://www.sec.gov/x", "SEC", "regulator", 10)])
     _store_release(db, "k1", "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234 (D. Del.)")
     for query in ("1:24-cv-01234", "24-cv-1234", "Case No. 24-1234"):
