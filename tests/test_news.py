@@ -220,8 +220,8 @@ def _news_feed(db: Database) -> int:
     with write_transaction(db):
         return db.execute(
             "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) "
-            "VALUES ('Law360', 'u', 'SEC', 'news', 1, '')"
-        ).lastrowid
+            "VALUES ('Law360', 'u', 'SEC', 'news', 1, '') RETURNING id"
+        ).fetchone()[0]
 
 
 _DOJ_STORY = (
@@ -281,8 +281,9 @@ def test_a_story_the_day_after_the_order_joins_the_courts_event(tmp_path: Path, 
     db = open_database(database_url(tmp_path / "news.db"))
     with write_transaction(db):
         feed_id = db.execute(
-            "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) VALUES ('n', 'u', 'a', 'news', 1, '')"
-        ).lastrowid
+            "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) "
+            "VALUES ('n', 'u', 'a', 'news', 1, '') RETURNING id"
+        ).fetchone()[0]
         court = _extract(
             "1:23-cv-01599 SEC v. Binance Holdings Limited et al",
             "[Memorandum Opinion] MEMORANDUM OPINION AND ORDER granting in part and denying in part motions to dismiss",

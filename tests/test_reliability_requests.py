@@ -135,6 +135,7 @@ def test_slow_feed_commands_do_not_block_other_users(
 # --- 5: a locked database ----------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # SQLite's file lock (BEGIN IMMEDIATE); the PostgreSQL counterpart follows
 @pytest.mark.reliability(
     "another process holds the database's write lock while users send commands", kind="storage fault"
 )

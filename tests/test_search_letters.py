@@ -45,6 +45,7 @@ def test_a_case_caption_in_such_letters_is_found_folded(memory_db: Database) -> 
     assert [case.caption for case in search_cases(memory_db, "bjorn trading").cases] == ["SEC v. Bjørn Trading ApS"]
 
 
+@pytest.mark.sqlite_only  # FTS5's integrity-check of item_search
 def test_an_item_whose_text_changes_stays_found_and_the_index_stays_whole(memory_db: Database) -> None:
     regulator = factories.feed(memory_db)
     item = factories.feed_item("SEC charges Acme Holdings Inc.", summary=BODY)

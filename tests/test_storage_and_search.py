@@ -498,6 +498,7 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
     assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
 
 
+@pytest.mark.sqlite_only  # FTS5 tokenizer of the check tables
 @pytest.mark.parametrize("index", ["item_search", "case_search"])
 def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
     (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
