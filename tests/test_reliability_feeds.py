@@ -37,6 +37,7 @@ from feeds.types import PollOutcome
 from handlers.feeds_answer import feed_statuses
 from handlers.watch_request import parse_watch
 from storage.database import ThreadDatabases, open_database
+from storage.engine import begin_write
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.watches import add_watch
 from tests.conftest import FIXTURES, FeedServer, bot_env, eventually, run_bot, write_catalog
@@ -368,7 +369,6 @@ def numbered_feed(count: int, prefix: str = "item") -> str:
     )
 
 
-@pytest.mark.sqlite_only  # SQLite's file lock (BEGIN IMMEDIATE); the PostgreSQL counterpart follows
 @pytest.mark.reliability("another process holds the database's write lock while poll --once runs", kind="storage fault")
 def test_poll_once_survives_a_locked_database_and_stores_everything_later(
     tmp_path: Path, feed_server: FeedServer, observed: Observed
@@ -382,12 +382,12 @@ def test_poll_once_survives_a_locked_database_and_stores_everything_later(
     assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
     feed_server.serve("/a.xml", numbered_feed(8))
     db_path = tmp_path / "casewatch.db"
-    locker = sqlite3.connect(db_path, isolation_level=None)
-    locker.execute("BEGIN IMMEDIATE")
+    locker = open_database(database_url(db_path))
+    begin_write(locker)  # BEGIN IMMEDIATE; on PostgreSQL the advisory write lock, held past lock_timeout
     try:
         locked = run_bot(["poll", "--once"], env, cwd=tmp_path)
     finally:
-        locker.rollback()
+        locker.conn.rollback()
         locker.close()
     assert "Traceback" not in locked.stderr, locked.stderr
     assert "A: error: storage: database locked" in locked.stdout.splitlines()
