@@ -468,6 +468,7 @@ NOTHING_COMMON = 10**9  # FTS5 alone answers
 SOME_COMMON = 30  # in the test database: "exchange" and "holdings", not "legacy" or "voyager"
 
 
+@pytest.mark.sqlite_only  # compares with FTS5 MATCH on item_search
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from([*WORDS, "release", "zzz"]), min_size=1, max_size=4))
 def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str]) -> None:
@@ -483,6 +484,7 @@ def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str])
     assert answer == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
 
 
+@pytest.mark.sqlite_only  # counts FTS5 MATCH queries on item_search
 def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     db = _common_and_rare_db()
     monkeypatch.setattr(search, "COMMON_CASES", SOME_COMMON)
