@@ -20,12 +20,10 @@ from feeds.text import name_key
 from feeds.vocabulary import Action, FeedKind, WatchKind, WatchMode
 from storage.alerts import enqueue
 from storage.database import open_database, write_transaction
-from storage.engine import Connection
 from storage.events import record_event
 from storage.feeds import Feed, add_feed
 from storage.items import StoredItem, store_items
 from storage.watches import Watch, WatchSpec, add_watch, matchable_watches
-from tests import pg
 
 TEAM = "T0001"
 CHANNEL = "C0001"
@@ -38,12 +36,10 @@ def _migrated_template() -> sqlite3.Connection:
     return open_database(":memory:").conn
 
 
-def memory_database() -> Connection:
+def memory_database() -> Database:
     """A fresh in-memory database with every migration applied: a copy of one
-    migrated once per test run (migrating takes ~50 ms, copying ~1 ms); in the
-    PostgreSQL pass, a fresh PostgreSQL database (see tests/pg.py)."""
-    if pg.running_on_postgres():
-        return open_database(pg.database_url(f"memory-{next(_numbers)}"), for_another_thread=True)
+    migrated once per test run (migrating takes ~50 ms, copying ~1 ms). SQLite
+    in both passes: Hypothesis tests call it once an example (use ``memory_db``)."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     _migrated_template().backup(conn)
     db = Database(conn)
