@@ -27,7 +27,7 @@ import pytest
 from storage.engine import Connection
 from tests.factories import memory_database
 from tests.pg import SERVER_ENV as PG_SERVER_ENV
-from tests.pg import Databases, EngineDatabase, postgres_server
+from tests.pg import Databases, EngineDatabase, TestDatabases, database_url, databases_of_one_test, postgres_server
 
 pytest_plugins = ["tests.reliability"]
 
@@ -594,7 +594,7 @@ def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "CASEWATCH_"))}
     env.update(
         {
-            "CASEWATCH_DB": str(tmp_path / "casewatch.db"),
+            "CASEWATCH_DB": database_url(tmp_path / "casewatch.db"),
             "CASEWATCH_CONTACT": "ci@example.com",
             "CASEWATCH_ALLOW_PRIVATE_FEEDS": "1",
             "PYTHONPATH": str(ROOT),
@@ -704,12 +704,26 @@ def memory_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "sqlite_only: the test is about SQLite itself (migrations of SQLite files, PRAGMA, file locks); "
-        "the PostgreSQL pass (CASEWATCH_TEST_PG set) deselects it",
+        "sqlite_only: the test is about SQLite itself (migrations of SQLite files, PRAGMA, file locks), or is "
+        "the SQLite case of a test on both engines; the PostgreSQL pass (CASEWATCH_TEST_PG set) deselects it",
     )
 
 
+@pytest.fixture(autouse=True)
+def _databases_on_postgres(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In the PostgreSQL pass, the databases a test names by path (``bot_env``'s
+    ``casewatch.db``, :func:`tests.pg.database_url`) are fresh PostgreSQL databases."""
+    if not os.environ.get(PG_SERVER_ENV) or request.node.get_closest_marker("sqlite_only") is not None:
+        yield
+        return
+    with databases_of_one_test(TestDatabases(request.getfixturevalue("pg_databases"))):
+        yield
+
+
 # --- PostgreSQL, and a fresh database on either engine (issue 11) ---------------
+
+# The SQLite case of a both-engine test runs in the SQLite pass; the PostgreSQL pass deselects it.
+BOTH_ENGINES = [pytest.param("sqlite", marks=pytest.mark.sqlite_only), "postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -726,7 +740,7 @@ def pg_databases(pg_server: str) -> Iterator[Databases]:
     databases.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
     """A fresh migrated database, once on each engine."""
     yield from _engine_database(request, request.param, tmp_path)
@@ -762,19 +776,19 @@ def _database_on(request: pytest.FixtureRequest, engine: str) -> Iterator[Connec
     databases.drop(found.url)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def any_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
     """A migrated database for storage calls that search nothing, once on each engine."""
     yield from _database_on(request, request.param)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def stored_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
     """:func:`any_db` for tests that store items (and so write their full-text rows)."""
     yield from _database_on(request, request.param)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def stored_engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
     """:func:`engine_db` for tests that store items (and so write their full-text rows)."""
     yield from _engine_database(request, request.param, tmp_path)

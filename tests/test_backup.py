@@ -60,6 +60,7 @@ def live_database(tmp_path: Path) -> Iterator[Path]:
         writer.wait()
 
 
+@pytest.mark.sqlite_only  # SQLite online backup of a file
 @pytest.mark.reliability("backup of a database another process is writing to", kind="storage fault")
 def test_backup_of_a_database_being_written_is_consistent_and_complete(
     tmp_path: Path, live_database: Path, observed: Observed
@@ -84,6 +85,7 @@ def test_backup_of_a_database_being_written_is_consistent_and_complete(
     assert answer.returncode == 0 and "Acme" in answer.stdout, answer.stdout + answer.stderr
 
 
+@pytest.mark.sqlite_only  # SQLite online backup of a file
 def test_backup_refuses_to_overwrite_a_file_without_force(tmp_path: Path) -> None:
     seeded_database(tmp_path / "casewatch.db", items=2)
     existing = tmp_path / "important.db"

@@ -38,6 +38,8 @@ from tests.conftest import (
 from tests.reliability import Observed
 from tests.test_alerts_e2e import SEC_COMPLAINT, burst, rss
 
+pytestmark = pytest.mark.sqlite_only  # OAuth installation and state stores are slack_sdk's SQLite stores
+
 CLIENT_ID = "1111.2222"
 TEAMS = {"TA": ("C0001", "UA"), "TB": ("C0002", "UB")}  # each workspace's channel and user
 

@@ -31,6 +31,7 @@ from storage.search import SearchCache, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
 from storage.watches import WatchSpec, add_watch, case_watch_in_channel, cases_watched_in_channel
 from tests import factories
+from tests.pg import database_url
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     return open_database(path)
 
 
+@pytest.mark.sqlite_only  # WAL and migrations of a SQLite file
 def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> None:
     every_migration = len(migrations.pending(Database(memory=True)))
     path = tmp_path / "x.db"
@@ -289,7 +291,7 @@ def _store_release(db: Database, key: str, title: str, summary: str) -> None:
 
 
 def test_a_typed_docket_finds_a_case_known_by_its_typeless_form(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "typeless.db")
+    db = open_database(database_url(tmp_path / "typeless.db"))
     sync_catalog(db, [FeedSpec("SEC", "https://www.sec.gov/x", "SEC", "regulator", 10)])
     _store_release(db, "k1", "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234 (D. Del.)")
     for query in ("1:24-cv-01234", "24-cv-1234", "Case No. 24-1234"):
@@ -466,6 +468,7 @@ NOTHING_COMMON = 10**9  # FTS5 alone answers
 SOME_COMMON = 30  # in the test database: "exchange" and "holdings", not "legacy" or "voyager"
 
 
+@pytest.mark.sqlite_only  # compares with FTS5 MATCH on item_search
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from([*WORDS, "release", "zzz"]), min_size=1, max_size=4))
 def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str]) -> None:
@@ -481,6 +484,7 @@ def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str])
     assert answer == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
 
 
+@pytest.mark.sqlite_only  # counts FTS5 MATCH queries on item_search
 def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     db = _common_and_rare_db()
     monkeypatch.setattr(search, "COMMON_CASES", SOME_COMMON)
@@ -496,6 +500,7 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
     assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
 
 
+@pytest.mark.sqlite_only  # FTS5 tokenizer of the check tables
 @pytest.mark.parametrize("index", ["item_search", "case_search"])
 def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
     (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
