@@ -709,6 +709,37 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# A test reaches a database only through these fixtures: the database fixtures, or a
+# temporary folder (where a test names its database by path: ``bot_env``, the demo).
+REACHES_A_DATABASE = frozenset(
+    {
+        "memory_db",
+        "any_db",
+        "stored_db",
+        "engine_db",
+        "stored_engine_db",
+        "pg_databases",
+        "tmp_path",
+        "tmp_path_factory",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs the tests that can reach a database; one that cannot
+    (parsing, extraction, matching, Block Kit; ``tests.factories.memory_database``
+    is SQLite in both passes) would run the same code twice, so it runs in the
+    SQLite pass only."""
+    if not os.environ.get(PG_SERVER_ENV):
+        return
+    kept, engine_free = [], []
+    for item in items:
+        (kept if REACHES_A_DATABASE & set(getattr(item, "fixturenames", ())) else engine_free).append(item)
+    if engine_free:
+        config.hook.pytest_deselected(items=engine_free)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _databases_on_postgres(request: pytest.FixtureRequest) -> Iterator[None]:
     """In the PostgreSQL pass, the databases a test names by path (``bot_env``'s
@@ -721,6 +752,35 @@ def _databases_on_postgres(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 # --- PostgreSQL, and a fresh database on either engine (issue 11) ---------------
+
+
+@pytest.fixture(scope="module")
+def module_database_url(request: pytest.FixtureRequest) -> Iterator[Callable[[Path], str]]:
+    """:func:`tests.pg.database_url` for a module's shared fixtures: the SQLite file
+    at a path, or in the PostgreSQL pass a fresh database per path, dropped when the
+    module's tests are done."""
+    if not os.environ.get(PG_SERVER_ENV):
+        yield str
+        return
+    databases = TestDatabases(request.getfixturevalue("pg_databases"))
+    yield databases.url_for
+    databases.close()
+
+
+def sample_feeds_database(folder: Path, database_url: Callable[[Path], str]) -> Connection:
+    """A database holding the demo's sample feeds, polled once: the demo's own
+    (``run_demo``) in the SQLite pass, the same polling into PostgreSQL in the other."""
+    from bot.demo import poll_sample_feeds, run_demo
+    from storage.database import ThreadDatabases, open_database
+
+    path = folder / "demo.db"
+    url = database_url(path)
+    if url == str(path):
+        run_demo("binance", db_path=path)
+    else:
+        poll_sample_feeds(ThreadDatabases(url))  # its polling threads' connections end with the module's database
+    return open_database(url)
+
 
 # The SQLite case of a both-engine test runs in the SQLite pass; the PostgreSQL pass deselects it.
 BOTH_ENGINES = [pytest.param("sqlite", marks=pytest.mark.sqlite_only), "postgresql"]

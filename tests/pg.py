@@ -215,3 +215,28 @@ class EngineDatabase:
     def close(self) -> None:
         for db in self._opened:
             db.close()
+
+
+def query_plan(db: object, sql: str, parameters: list) -> str:
+    """How ``db``'s engine would run ``sql``, as one line: SQLite's ``EXPLAIN QUERY
+    PLAN`` (``SEARCH items USING INDEX …``), or PostgreSQL's ``EXPLAIN`` with
+    sequential scans priced out, so that a plan without an index means there is
+    none to use (a test database's tiny tables are otherwise cheaper to scan)."""
+    from storage.engine import PgDatabase
+
+    if not isinstance(db, PgDatabase):
+        return " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", parameters))
+    db.execute("SET enable_seqscan = off")
+    try:
+        return " ".join(row[0].strip() for row in db.execute(f"EXPLAIN {sql}", parameters))
+    finally:
+        db.execute("RESET enable_seqscan")
+
+
+def reads_through_an_index(plan: str, index: str | None = None) -> bool:
+    """Whether :func:`query_plan`'s ``plan`` reads through an index (``index``, if named)."""
+    if index is not None:
+        return f"USING INDEX {index}" in plan or f"using {index} " in plan.lower() or f"on {index} " in plan
+    if "Scan" in plan:  # PostgreSQL
+        return "Index" in plan and "Seq Scan" not in plan
+    return "USING" in plan and not plan.startswith("SCAN")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlite_utils import Database
 import storage.cases as cases
 import storage.search as search
 import storage.status as status
-from bot.demo import DEMO_FEEDS, run_demo, serve_directory
+from bot.demo import DEMO_FEEDS, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
 from feeds.extract import find_dockets
@@ -24,6 +25,7 @@ from feeds.fetch import Fetcher
 from feeds.vocabulary import FeedKind, WatchKind
 from handlers.case_answer import plain_answer, slack_answer
 from storage.database import ThreadDatabases, open_database, schema_version
+from storage.engine import indexed_by
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.fulltext import SEARCH_TOKENIZER, Fts5
 from storage.schema import migrations
@@ -31,14 +33,13 @@ from storage.search import SearchCache, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
 from storage.watches import WatchSpec, add_watch, case_watch_in_channel, cases_watched_in_channel
 from tests import factories
-from tests.pg import database_url
+from tests.conftest import sample_feeds_database
+from tests.pg import database_url, query_plan, reads_through_an_index
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    run_demo("binance", db_path=path)
-    return open_database(path)
+def demo_db(tmp_path_factory: pytest.TempPathFactory, module_database_url: Callable[[Path], str]) -> Database:
+    return sample_feeds_database(tmp_path_factory.mktemp("demo"), module_database_url)
 
 
 @pytest.mark.sqlite_only  # WAL and migrations of a SQLite file
@@ -66,24 +67,28 @@ def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> No
     ],
 )
 def test_every_lookup_uses_an_index(demo_db: Database, sql: str, params: list) -> None:
-    plan = " ".join(row[3] for row in demo_db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
-    assert "USING" in plan and not plan.startswith("SCAN"), plan
+    plan = query_plan(demo_db, sql, params)
+    assert reads_through_an_index(plan), plan
 
 
 @pytest.mark.parametrize(
     ("sql", "index"),
     [
-        (status._DECIDING_EVENTS.format(marks="?, ?, ?", indexed=" INDEXED BY events_deciding"), "events_deciding"),
-        (cases._LATEST_EVENT, "events_latest"),
+        (
+            lambda db: status._DECIDING_EVENTS.format(marks="?, ?, ?", indexed=indexed_by(db, "events_deciding")),
+            "events_deciding",
+        ),
+        (lambda db: cases._LATEST_EVENT, "events_latest"),
     ],
 )
 def test_a_cards_status_and_latest_event_read_only_the_events_that_can_give_them(
-    demo_db: Database, sql: str, index: str
+    demo_db: Database, sql: Callable[[Database], str], index: str
 ) -> None:
     """A busy docket has hundreds of filings and rulings that decide nothing:
     a card reads its status and latest event through the small partial indexes."""
-    plan = " ".join(row[3] for row in demo_db.execute(f"EXPLAIN QUERY PLAN {sql}", [1, 2, 3][: sql.count("?")]))
-    assert f"USING INDEX {index}" in plan, plan
+    statement = sql(demo_db)
+    plan = query_plan(demo_db, statement, [1, 2, 3][: statement.count("?")])
+    assert reads_through_an_index(plan, index), plan
 
 
 def test_items_are_stored_once_however_often_seen(tmp_path: Path) -> None:
