@@ -155,10 +155,9 @@ def test_words_of_item_text_find_cases(demo_db: Database) -> None:
     assert [case.caption for case in result.cases] == ["Securities and Exchange Commission v. Consensys Software Inc."]
 
 
-def _quillon_world(named: int) -> Database:
+def _quillon_world(db: Database, named: int) -> Database:
     """``named`` cases against Quillon Widgets companies, and one against
     someone else whose item names Quillon Widgets in its text only."""
-    db = factories.memory_database()
     source = factories.feed(db)
     for number in range(named):
         what = factories.extraction(defendants=[f"Quillon Widgets {number} Inc."], dockets=[f"1:24-cv-0{number}001"])
@@ -169,29 +168,28 @@ def _quillon_world(named: int) -> Database:
     return db
 
 
-def test_when_names_fill_the_answer_the_count_is_of_cases_matched_by_name_and_says_so() -> None:
+def test_when_names_fill_the_answer_the_count_is_of_cases_matched_by_name_and_says_so(memory_db: Database) -> None:
     """Names that give as many cases as the answer shows decide its cards
     alone: the words of items (reading a common word's newest thousand
     matches, most of a search's time) are then not read, and the headline
     counts the cases matched by name and says so. (Before: the case whose
     item only mentions the name was counted, and the count did not say how.)"""
-    result = search_cases(_quillon_world(named=4), "Quillon Widgets")
+    result = search_cases(_quillon_world(memory_db, named=4), "Quillon Widgets")
     assert len(result.cases) == 3 and result.total == 4 and result.by_name_only
     assert all("Quillon" in case.caption for case in result.cases)
     assert slack_answer(result)["text"] == "4 cases match *Quillon Widgets* by name; showing the best 3"
     assert plain_answer(result).splitlines()[0] == "4 cases match 'Quillon Widgets' by name; showing the best 3"
 
 
-def test_when_names_give_fewer_cases_than_shown_items_words_fill_the_answer_and_count() -> None:
-    result = search_cases(_quillon_world(named=2), "Quillon Widgets")
+def test_when_names_give_fewer_cases_than_shown_items_words_fill_the_answer_and_count(memory_db: Database) -> None:
+    result = search_cases(_quillon_world(memory_db, named=2), "Quillon Widgets")
     assert result.total == 3 and not result.by_name_only
     assert any("Harbor Lending" in case.caption for case in result.cases)
     assert slack_answer(result)["text"] == "3 cases match *Quillon Widgets*"
 
 
-def _person_world(*cases_of: tuple[str, str, str]) -> Database:
+def _person_world(db: Database, *cases_of: tuple[str, str, str]) -> Database:
     """A case against each (defendant, docket, item title), its one item published in that order (oldest first)."""
-    db = factories.memory_database()
     source = factories.feed(db)
     for day, (name, docket, title) in enumerate(cases_of, start=1):
         what = factories.extraction(defendants=[name], dockets=[docket])
@@ -200,13 +198,14 @@ def _person_world(*cases_of: tuple[str, str, str]) -> Database:
     return db
 
 
-def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it() -> None:
+def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it(memory_db: Database) -> None:
     """ "Priya G. Alvarado" finds the case against "Priya Alvarado" through the
     party names (the name without its initial), not only when an item of
     that case happens to spell the initial out. (Before: 1 case, the other
     one missing: its item did not have the initial.) The items are still read
     to fill the answer, so the count is not "by name"."""
     db = _person_world(
+        memory_db,
         ("Priya Alvarado", "1:24-cv-01001", "SEC charges Priya Alvarado"),
         ("Priya G. Alvarado", "1:24-cv-02002", "SEC charges Priya G. Alvarado"),
     )
@@ -215,11 +214,12 @@ def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it() 
     assert plain_answer(result).splitlines()[0] == "2 cases match 'Priya G. Alvarado'"
 
 
-def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_first() -> None:
+def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_first(memory_db: Database) -> None:
     """When the cases of the name without its initial are more than the
     answer has room for, those whose items spell the full name (the same
     person, surely) are shown before more recent namesakes."""
     db = _person_world(
+        memory_db,
         ("Joe Rogers", "1:24-cr-01001", "Joe J. Rogers indicted for fraud"),
         ("Joe J. Rogers", "1:24-cv-02002", "SEC charges Joe J. Rogers"),
         ("Joe Rogers", "1:24-cv-03003", "SEC charges Joe Rogers"),
@@ -230,12 +230,13 @@ def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_f
     assert result.total == 4 and result.by_name_only
 
 
-def test_a_companys_name_still_finds_the_case_of_its_founder_whose_items_name_it() -> None:
+def test_a_companys_name_still_finds_the_case_of_its_founder_whose_items_name_it(memory_db: Database) -> None:
     """A company that is a party to one case only: the other cards come from
     the items that name it, as for any query (here its founder's case, the
     one a compliance officer must not miss). The party-name lookup adds the
     same name's other cases; it never stands in for reading the items."""
     db = _person_world(
+        memory_db,
         ("Terravale Labs Pte. Ltd.", "1:24-cv-01001", "SEC charges Terravale Labs Pte. Ltd."),
         ("Dokan Kwell", "1:24-cr-02002", "Terravale Labs Pte. Ltd. founder Dokan Kwell extradited"),
     )
@@ -512,11 +513,11 @@ def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, ind
     assert f"tokenize = '{SEARCH_TOKENIZER}'" in sql
 
 
-def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time() -> None:
+def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time(memory_db: Database) -> None:
     """/case reads which of its cards the channel already watches (Watch or
     Unwatch button) in one statement: by case, by a docket's full key or its
     short form, never another channel's watch."""
-    db = factories.memory_database()
+    db = memory_db
     source = factories.feed(db)
     by_case, by_key, by_short, unwatched, elsewhere = (
         factories.stored_item(db, source, factories.extraction(defendants=[name], dockets=[docket])).case_id
