@@ -35,11 +35,17 @@ DEMO_HINT = "To try Casewatch without Slack, run: python -m bot demo"
 
 
 class MissingDatabase(Exception):
-    """A read-only command was pointed at a database file that does not exist."""
+    """A read-only command was pointed at a database file that does not exist,
+    or at a PostgreSQL database without Casewatch's tables."""
 
-    def __init__(self, path: Path, named_by: str = "CASEWATCH_DB") -> None:
+    def __init__(self, path: Path | str, named_by: str = "CASEWATCH_DB", *, tables_only: bool = False) -> None:
+        missing, create = (
+            ("no Casewatch tables in", "Create them with `python -m bot migrate`, ")
+            if tables_only
+            else ("no database at", "Create it with ")
+        )
         super().__init__(
-            f"casewatch: no database at {path} ({named_by} names it). Create it with "
+            f"casewatch: {missing} {path} ({named_by} names it). {create}"
             "`python -m bot poll --once` (fetches every feed once) or `python -m bot run`. " + DEMO_HINT
         )
 
@@ -52,14 +58,27 @@ def existing_database(path: Path, named_by: str = "CASEWATCH_DB") -> Path:
 
 
 def open_existing(settings: Settings) -> Connection:
-    """The database of a command that only reads it: a SQLite file must exist
-    (:class:`MissingDatabase`); a PostgreSQL server is asked (its database made
-    by ``python -m bot migrate`` or ``run``)."""
+    """The database of a command that only reads it, never made by it
+    (:class:`MissingDatabase`): a SQLite file must exist; a PostgreSQL database
+    must hold Casewatch's tables (made by ``migrate``, ``poll --once`` or ``run``)."""
     from storage.database import open_database
 
     if settings.on_postgresql:
+        _require_tables(settings)
         return open_database(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
     return open_database(existing_database(settings.db_path))
+
+
+def _require_tables(settings: Settings) -> None:
+    from storage.database import connect_without_migrating, schema_version
+    from storage.engine import describe
+
+    db = connect_without_migrating(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
+    try:
+        if schema_version(db) == 0:
+            raise MissingDatabase(describe(settings.db_url), tables_only=True)
+    finally:
+        db.close()
 
 
 def _demo(args: argparse.Namespace) -> int:

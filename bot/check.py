@@ -266,6 +266,9 @@ def _check_schema(db: Connection, path: Path | str, settings: Settings, findings
             f"database: {path} was made by a newer Casewatch (migration {', '.join(unknown)}) — upgrade Casewatch"
         )
         return set()
+    if not applied:  # an empty PostgreSQL database, made for Casewatch but not yet by it
+        findings.ok(f"database: {path} has no Casewatch tables yet; `python -m bot migrate` (or run) creates them")
+        return set()
     pending = migrations.pending(db)
     if pending:
         findings.note(

@@ -58,11 +58,16 @@ def run_demo(query: str, db_path: Path = DEMO_DB) -> tuple[list[PollOutcome], st
     """Ingest the sample feeds into a fresh database at ``db_path`` and answer
     ``/case QUERY``; returns the poll outcomes and the answer as plain text."""
     databases = _fresh_database(db_path)
+    outcomes = poll_sample_feeds(databases)
+    return outcomes, plain_answer(search_cases(databases.get(), query))
+
+
+def poll_sample_feeds(databases: ThreadDatabases) -> list[PollOutcome]:
+    """Serve the sample feeds from 127.0.0.1 and poll each once into ``databases``."""
     with serve_directory(DEMO_FEEDS) as base, tempfile.TemporaryDirectory() as scratch:
         catalog = Path(scratch) / "catalog.toml"
         catalog.write_text((DEMO_FEEDS / "catalog.toml").read_text().replace("{base}", base))
         db = databases.get()
         sync_catalog(db, load_catalog(catalog))
         fetcher = Fetcher(contact="demo@casewatch.invalid", allow_private=True)
-        outcomes = poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher())
-    return outcomes, plain_answer(search_cases(databases.get(), query))
+        return poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher())

@@ -27,7 +27,7 @@ import pytest
 from storage.engine import Connection
 from tests.factories import memory_database
 from tests.pg import SERVER_ENV as PG_SERVER_ENV
-from tests.pg import Databases, EngineDatabase, postgres_server
+from tests.pg import Databases, EngineDatabase, TestDatabases, database_url, databases_of_one_test, postgres_server
 
 pytest_plugins = ["tests.reliability"]
 
@@ -594,7 +594,7 @@ def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "CASEWATCH_"))}
     env.update(
         {
-            "CASEWATCH_DB": str(tmp_path / "casewatch.db"),
+            "CASEWATCH_DB": database_url(tmp_path / "casewatch.db"),
             "CASEWATCH_CONTACT": "ci@example.com",
             "CASEWATCH_ALLOW_PRIVATE_FEEDS": "1",
             "PYTHONPATH": str(ROOT),
@@ -704,12 +704,86 @@ def memory_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "sqlite_only: the test is about SQLite itself (migrations of SQLite files, PRAGMA, file locks); "
-        "the PostgreSQL pass (CASEWATCH_TEST_PG set) deselects it",
+        "sqlite_only: the test is about SQLite itself (migrations of SQLite files, PRAGMA, file locks), or is "
+        "the SQLite case of a test on both engines; the PostgreSQL pass (CASEWATCH_TEST_PG set) deselects it",
     )
 
 
+# A test reaches a database only through these fixtures: the database fixtures, or a
+# temporary folder (where a test names its database by path: ``bot_env``, the demo).
+REACHES_A_DATABASE = frozenset(
+    {
+        "memory_db",
+        "any_db",
+        "stored_db",
+        "engine_db",
+        "stored_engine_db",
+        "pg_databases",
+        "tmp_path",
+        "tmp_path_factory",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs the tests that can reach a database; one that cannot
+    (parsing, extraction, matching, Block Kit; ``tests.factories.memory_database``
+    is SQLite in both passes) would run the same code twice, so it runs in the
+    SQLite pass only."""
+    if not os.environ.get(PG_SERVER_ENV):
+        return
+    kept, engine_free = [], []
+    for item in items:
+        (kept if REACHES_A_DATABASE & set(getattr(item, "fixturenames", ())) else engine_free).append(item)
+    if engine_free:
+        config.hook.pytest_deselected(items=engine_free)
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _databases_on_postgres(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In the PostgreSQL pass, the databases a test names by path (``bot_env``'s
+    ``casewatch.db``, :func:`tests.pg.database_url`) are fresh PostgreSQL databases."""
+    if not os.environ.get(PG_SERVER_ENV) or request.node.get_closest_marker("sqlite_only") is not None:
+        yield
+        return
+    with databases_of_one_test(TestDatabases(request.getfixturevalue("pg_databases"))):
+        yield
+
+
 # --- PostgreSQL, and a fresh database on either engine (issue 11) ---------------
+
+
+@pytest.fixture(scope="module")
+def module_database_url(request: pytest.FixtureRequest) -> Iterator[Callable[[Path], str]]:
+    """:func:`tests.pg.database_url` for a module's shared fixtures: the SQLite file
+    at a path, or in the PostgreSQL pass a fresh database per path, dropped when the
+    module's tests are done."""
+    if not os.environ.get(PG_SERVER_ENV):
+        yield str
+        return
+    databases = TestDatabases(request.getfixturevalue("pg_databases"))
+    yield databases.url_for
+    databases.close()
+
+
+def sample_feeds_database(folder: Path, database_url: Callable[[Path], str]) -> Connection:
+    """A database holding the demo's sample feeds, polled once: the demo's own
+    (``run_demo``) in the SQLite pass, the same polling into PostgreSQL in the other."""
+    from bot.demo import poll_sample_feeds, run_demo
+    from storage.database import ThreadDatabases, open_database
+
+    path = folder / "demo.db"
+    url = database_url(path)
+    if url == str(path):
+        run_demo("binance", db_path=path)
+    else:
+        poll_sample_feeds(ThreadDatabases(url))  # its polling threads' connections end with the module's database
+    return open_database(url)
+
+
+# The SQLite case of a both-engine test runs in the SQLite pass; the PostgreSQL pass deselects it.
+BOTH_ENGINES = [pytest.param("sqlite", marks=pytest.mark.sqlite_only), "postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -726,7 +800,7 @@ def pg_databases(pg_server: str) -> Iterator[Databases]:
     databases.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
     """A fresh migrated database, once on each engine."""
     yield from _engine_database(request, request.param, tmp_path)
@@ -762,19 +836,19 @@ def _database_on(request: pytest.FixtureRequest, engine: str) -> Iterator[Connec
     databases.drop(found.url)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def any_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
     """A migrated database for storage calls that search nothing, once on each engine."""
     yield from _database_on(request, request.param)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def stored_db(request: pytest.FixtureRequest) -> Iterator[Connection]:
     """:func:`any_db` for tests that store items (and so write their full-text rows)."""
     yield from _database_on(request, request.param)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BOTH_ENGINES)
 def stored_engine_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineDatabase]:
     """:func:`engine_db` for tests that store items (and so write their full-text rows)."""
     yield from _engine_database(request, request.param, tmp_path)

@@ -64,8 +64,8 @@ class ThrowawayCluster:
             self.port = _free_port()
             options = (
                 f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off"
-            )
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            )  # a `run` process holds ~16 connections; three workers and the three-process test need more than 100
             try:
                 self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.folder / "log", "-w", "-o", options, "start")
                 break
@@ -133,6 +133,71 @@ class Databases:
         self.admin.close()
 
 
+class TestDatabases:
+    """The databases one test names by file path (``tmp_path / "casewatch.db"``), made
+    on PostgreSQL in the PostgreSQL pass: one fresh database per path, the same one
+    each time the test names that path, dropped when the test ends."""
+
+    def __init__(self, databases: Databases) -> None:
+        self.databases = databases
+        self._urls: dict[str, str] = {}
+
+    def url_for(self, path: str | Path) -> str:
+        key = str(path)
+        if key not in self._urls:
+            self._urls[key] = self.databases.create(migrated=False)  # as a file not yet made: the bot migrates it
+        return self._urls[key]
+
+    def close(self) -> None:
+        for url in self._urls.values():
+            self.databases.drop(url)
+
+
+_current: TestDatabases | None = None
+
+
+@contextmanager
+def databases_of_one_test(databases: TestDatabases) -> Iterator[TestDatabases]:
+    """While a test runs, :func:`database_url` gives its PostgreSQL databases."""
+    global _current
+    _current = databases
+    try:
+        yield databases
+    finally:
+        _current = None
+        databases.close()
+
+
+def running_on_postgres() -> bool:
+    """Whether this test's databases are on PostgreSQL (the PostgreSQL pass)."""
+    return _current is not None
+
+
+def database_url(path: str | Path) -> str:
+    """The database a test means by a file ``path``: that SQLite file, or in the
+    PostgreSQL pass (``CASEWATCH_TEST_PG``) a fresh database standing for it."""
+    return _current.url_for(path) if _current else str(path)
+
+
+@contextmanager
+def opened(path: str | Path) -> Iterator:
+    """A connection to the database a test means by ``path`` (see :func:`database_url`), closed after."""
+    db = open_database(database_url(path), for_another_thread=True)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def integrity(path: str | Path) -> str:
+    """SQLite's ``PRAGMA integrity_check`` of the file ("ok"). On PostgreSQL a client,
+    killed or not, never writes the server's files, so there is nothing to check: "ok"."""
+    if running_on_postgres():
+        return "ok"
+    with opened(path) as db:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
 class EngineDatabase:
     """One test's fresh database on one engine; :meth:`open` gives connections to it
     (as many as a test needs, each as another process would have), closed at the end."""
@@ -150,3 +215,28 @@ class EngineDatabase:
     def close(self) -> None:
         for db in self._opened:
             db.close()
+
+
+def query_plan(db: object, sql: str, parameters: list) -> str:
+    """How ``db``'s engine would run ``sql``, as one line: SQLite's ``EXPLAIN QUERY
+    PLAN`` (``SEARCH items USING INDEX …``), or PostgreSQL's ``EXPLAIN`` with
+    sequential scans priced out, so that a plan without an index means there is
+    none to use (a test database's tiny tables are otherwise cheaper to scan)."""
+    from storage.engine import PgDatabase
+
+    if not isinstance(db, PgDatabase):
+        return " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", parameters))
+    db.execute("SET enable_seqscan = off")
+    try:
+        return " ".join(row[0].strip() for row in db.execute(f"EXPLAIN {sql}", parameters))
+    finally:
+        db.execute("RESET enable_seqscan")
+
+
+def reads_through_an_index(plan: str, index: str | None = None) -> bool:
+    """Whether :func:`query_plan`'s ``plan`` reads through an index (``index``, if named)."""
+    if index is not None:
+        return f"USING INDEX {index}" in plan or f"using {index} " in plan.lower() or f"on {index} " in plan
+    if "Scan" in plan:  # PostgreSQL
+        return "Index" in plan and "Seq Scan" not in plan
+    return "USING" in plan and not plan.startswith("SCAN")

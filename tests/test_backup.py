@@ -60,6 +60,7 @@ def live_database(tmp_path: Path) -> Iterator[Path]:
         writer.wait()
 
 
+@pytest.mark.sqlite_only  # SQLite online backup of a file
 @pytest.mark.reliability("backup of a database another process is writing to", kind="storage fault")
 def test_backup_of_a_database_being_written_is_consistent_and_complete(
     tmp_path: Path, live_database: Path, observed: Observed
@@ -84,6 +85,7 @@ def test_backup_of_a_database_being_written_is_consistent_and_complete(
     assert answer.returncode == 0 and "Acme" in answer.stdout, answer.stdout + answer.stderr
 
 
+@pytest.mark.sqlite_only  # SQLite online backup of a file
 def test_backup_refuses_to_overwrite_a_file_without_force(tmp_path: Path) -> None:
     seeded_database(tmp_path / "casewatch.db", items=2)
     existing = tmp_path / "important.db"
@@ -99,10 +101,14 @@ def test_backup_refuses_to_overwrite_a_file_without_force(tmp_path: Path) -> Non
         assert db.execute("SELECT count(*) FROM items").fetchone() == (2,)
 
 
-def test_backup_of_a_missing_database_or_a_postgresql_url_says_what_to_do(tmp_path: Path) -> None:
+@pytest.mark.sqlite_only  # a missing SQLite file
+def test_backup_of_a_missing_database_says_what_to_do(tmp_path: Path) -> None:
     missing = run_bot(["backup", str(tmp_path / "copy.db")], bot_env(tmp_path), cwd=tmp_path)
     assert missing.returncode == 1 and "no database at" in missing.stderr
     assert not (tmp_path / "casewatch.db").exists() and not (tmp_path / "copy.db").exists()
+
+
+def test_backup_of_a_postgresql_database_points_to_pg_dump(tmp_path: Path) -> None:
     postgres = bot_env(tmp_path, CASEWATCH_DB="postgresql://casewatch:s3cret@db.example.org/casewatch")
     refused = run_bot(["backup", str(tmp_path / "copy.db")], postgres, cwd=tmp_path)
     assert refused.returncode == 2

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from storage.database import ThreadDatabases
 from storage.search import prepare_search
 from tests import factories
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, SlackApi, slack_signature, slash_command
+from tests.pg import database_url
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,17 @@ def _serve(application: object) -> tuple[WSGIServer, str]:
 
 
 @contextmanager
-def running_servers(workdir: Path) -> Iterator[Servers]:
-    """A database with four Acme cases, one app, and the two servers."""
+def running_servers(database: str) -> Iterator[Servers]:
+    """A database (a path or URL) with four Acme cases, one app, and the two servers."""
     api = SlackApi()
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": api.url,
-        "CASEWATCH_DB": str(workdir / "casewatch.db"),
+        "CASEWATCH_DB": database,
     }
     settings = settings_from_env(env, need_slack=True)
-    databases = ThreadDatabases(settings.db_path)
+    databases = ThreadDatabases(settings.db_url)
     db = databases.get()
     source = factories.feed(db)
     for number, name in enumerate(("Acme Widgets Inc.", "Acme Gadgets LLC", "Acme Holdings Corp.", "Acme Tools Co.")):
@@ -98,9 +99,9 @@ def running_servers(workdir: Path) -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def servers(tmp_path_factory: pytest.TempPathFactory, module_database_url: Callable[[Path], str]) -> Iterator[Servers]:
     """Shared by the tests that only read."""
-    with running_servers(tmp_path_factory.mktemp("fast-path")) as running:
+    with running_servers(module_database_url(tmp_path_factory.mktemp("fast-path") / "casewatch.db")) as running:
         yield running
 
 
@@ -215,7 +216,7 @@ def test_a_case_that_fails_is_answered_and_logged_as_bolt_does(
 ) -> None:
     logged: dict[str, list[tuple[str, int, str]]] = {}
     answers = {}
-    with running_servers(tmp_path) as servers:
+    with running_servers(database_url(tmp_path / "casewatch.db")) as servers:
         servers.databases.get().execute("ALTER TABLE case_parties RENAME TO case_parties_gone")
         for name, address in (("fast", servers.fast), ("bolt", servers.bolt)):
             caplog.clear()

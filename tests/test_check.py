@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from slack_sdk.oauth.installation_store import Installation
-from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 
+from bot.installation_store import DatabaseInstallationStore
 from feeds.catalog import load_catalog
-from storage.database import open_database
+from storage.database import connect_without_migrating, open_database, schema_version
 from storage.feeds import change_feed, listed_feeds, sync_catalog
+from storage.schema import migrations
 from tests.conftest import (
     BOT_TOKEN,
     INVALID_TOKEN,
@@ -25,6 +26,7 @@ from tests.conftest import (
     slack_bot_env,
     write_catalog,
 )
+from tests.pg import running_on_postgres
 
 SECRETS = (BOT_TOKEN, INVALID_TOKEN, SIGNING_SECRET, "xapp-1-A0001-socket-secret-9876", "oauth-client-secret-4321")
 
@@ -61,10 +63,14 @@ def test_check_passes_when_all_is_well(tmp_path: Path, slack_api: SlackApi, feed
     assert problems(result) == []
     assert "ok: Slack: SLACK_BOT_TOKEN xoxb-… works in workspace Test (T0001)" in lines  # short: not even its end
     assert "ok: Slack: the token has all 7 bot scopes of manifest.json" in lines
-    assert any(line.startswith("ok: database: ") and "does not exist yet" in line for line in lines)
+    not_yet = "has no Casewatch tables yet" if running_on_postgres() else "does not exist yet"
+    assert any(line.startswith("ok: database: ") and not_yet in line for line in lines)
     assert "ok: feeds: 2 of 2 answer with a readable feed" in lines
     assert lines[-1].startswith("check: all is well")
-    assert not (tmp_path / "casewatch.db").exists()  # checking changes nothing
+    if running_on_postgres():  # checking changes nothing
+        assert schema_version_of(env["CASEWATCH_DB"]) == 0
+    else:
+        assert not (tmp_path / "casewatch.db").exists()
     assert feed_server.count("/sec.xml") == 1 and feed_server.count("/sdny.xml") == 1
 
 
@@ -179,8 +185,8 @@ def test_check_in_oauth_mode_checks_the_installations(
         SLACK_CLIENT_SECRET=SECRETS[4],
     )
     del env["SLACK_BOT_TOKEN"]
-    open_database(env["CASEWATCH_DB"]).close()
-    store = SQLite3InstallationStore(database=env["CASEWATCH_DB"], client_id="111.222")
+    db = open_database(env["CASEWATCH_DB"])
+    store = DatabaseInstallationStore(lambda: db, client_id="111.222")
     for team, scopes in (("T1", "commands,chat:write"), ("T2", ",".join(slack_api.scopes))):
         store.save(
             Installation(
@@ -193,6 +199,7 @@ def test_check_in_oauth_mode_checks_the_installations(
                 bot_scopes=scopes,
             )
         )
+    db.close()
     result = check(env, tmp_path)
     assert result.returncode == 1
     assert problems(result) == [
@@ -203,12 +210,18 @@ def test_check_in_oauth_mode_checks_the_installations(
     assert slack_api.calls_of("auth.test") == []  # no bot token to test: the workspaces' are the store's
 
 
-def database_behind_by_one(path: str) -> None:
-    from sqlite_utils import Database
+def database_behind_by_one(url: str) -> None:
+    db = connect_without_migrating(url)
+    migrations.apply(db, stop_before=migrations.names[-1])
+    db.close()
 
-    from storage.schema import migrations
 
-    migrations.apply(Database(path), stop_before=migrations.names[-1])
+def schema_version_of(url: str) -> int:
+    db = connect_without_migrating(url)
+    try:
+        return schema_version(db)
+    finally:
+        db.close()
 
 
 def database_from_a_newer_casewatch(path: str) -> None:

@@ -12,7 +12,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.config import ConfigError, settings_from_env
 from bot.demo import DEMO_FEEDS, serve_directory
 from bot.installation_store import DatabaseInstallationStore
-from storage.database import open_database
+from storage.database import connect_without_migrating, open_database
 from storage.schema import migrations
 from tests.conftest import FeedServer, SlackApi, bot_env, run_bot, slack_bot_env
 from tests.pg import Databases, EngineDatabase
@@ -53,6 +53,25 @@ def test_migrate_makes_a_new_postgresql_database_then_finds_it_up_to_date(
         assert again.returncode == 0 and again.stdout.strip().endswith(": up to date.")
         assert "postgres:***@" in again.stdout
         assert PASSWORD not in shown(first) + shown(again)
+    finally:
+        pg_databases.drop(url)
+
+
+@pytest.mark.parametrize("command", [["case", "binance"], ["feeds"]])
+def test_a_reading_command_on_an_empty_postgresql_database_says_how_to_make_it_and_makes_nothing(
+    tmp_path: Path, pg_databases: Databases, command: list[str]
+) -> None:
+    url = with_password(pg_databases.create(migrated=False))
+    try:
+        result = run_bot(command, bot_env(tmp_path, CASEWATCH_DB=url), tmp_path)
+        assert result.returncode == 1
+        assert result.stderr.startswith("casewatch: no Casewatch tables in postgresql://postgres:***@")
+        assert "python -m bot migrate" in result.stderr and "python -m bot demo" in result.stderr
+        assert PASSWORD not in shown(result)
+        db = connect_without_migrating(url)
+        (tables,) = db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+        db.close()
+        assert tables == 0
     finally:
         pg_databases.drop(url)
 

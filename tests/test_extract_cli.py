@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, FeedServer, bot_env, run_bot, write_catalog
 
 SDNY_URL = "https://ecf.nysd.uscourts.gov/cgi-bin/rss_outside.pl"
@@ -48,6 +50,7 @@ def test_extract_reads_a_url_with_the_kind_guessed_from_the_published_address(
     assert all(party["role"] == "defendant" for party in ni["parties"])
 
 
+@pytest.mark.sqlite_only  # extract --db opens a SQLite file read-only
 def test_extract_with_db_shows_the_case_each_item_would_join_without_writing(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -130,6 +130,7 @@ def _old_database(path: Path) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only  # migrates an old SQLite file
 def test_a_migration_re_keys_names_stored_with_the_old_fold(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     _old_database(path)

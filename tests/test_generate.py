@@ -22,6 +22,9 @@ from storage.feeds import sync_catalog
 from storage.items import store_items
 from storage.search import search_cases
 
+# bench.generate writes SQLite files (a PostgreSQL copy is made from one with `python -m bot copy-db`)
+pytestmark = pytest.mark.sqlite_only
+
 ITEMS = 1500
 SEED = 7
 

@@ -14,7 +14,7 @@ from tests.conftest import SlackApi, slack_bot_env, write_catalog
 def test_run_builds_the_watch_index_before_it_serves(tmp_path: Path, slack_api: SlackApi, start_bot: Callable) -> None:
     """So that the first poll after a start is as quick as the next (issue 9: 10,000–100,000 watches)."""
     env = slack_bot_env(tmp_path, slack_api, write_catalog(tmp_path / "feeds.toml", []))
-    db = ThreadDatabases(Path(env["CASEWATCH_DB"])).get()
+    db = ThreadDatabases(env["CASEWATCH_DB"]).get()
     for term in ("Binance", "1:23-cv-01599", "Acme Widgets Inc."):
         spec = parse_watch(term)
         assert not isinstance(spec, BadRequest)

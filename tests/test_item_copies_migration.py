@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 from bench.generate import Generator, build
@@ -14,6 +15,8 @@ from storage.database import open_database
 from storage.schema import migrations
 from tests.test_generate import queries, store_through_real_path
 from tests.test_search_migration import answers, integrity_ok
+
+pytestmark = pytest.mark.sqlite_only  # migrates an old SQLite file (m001-m018 are SQLite history)
 
 DROP_COPIES = "m014_items_without_copies"
 

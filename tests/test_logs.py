@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import signal
-import sqlite3
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.conftest import (
     slash_command,
     write_catalog,
 )
+from tests.pg import opened
 from tests.test_alerts_e2e import SEC_COMPLAINT, rss
 from tests.test_shutdown import Output
 
@@ -53,7 +53,7 @@ def json_lines(output: str) -> list[dict]:
 
 
 def feed_id(db_path: Path, name: str) -> int:
-    with sqlite3.connect(db_path) as db:
+    with opened(db_path) as db:
         return db.execute("SELECT id FROM feeds WHERE name = ?", [name]).fetchone()[0]
 
 

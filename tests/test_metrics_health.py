@@ -152,6 +152,7 @@ def test_case_moves_the_latency_histogram(
     assert 0 < samples[("casewatch_case_request_duration_seconds_sum", ())] < 10
 
 
+@pytest.mark.sqlite_only  # damages the SQLite file itself
 @pytest.mark.reliability(
     "the database file is damaged while the bot runs, then restored: health says so, and the sender lives on",
     kind="storage fault",

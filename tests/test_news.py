@@ -21,6 +21,7 @@ from storage.items import store_item
 from storage.joins import news_mentions
 from storage.search import search_cases
 from tests.conftest import FeedServer, block_kit_error, bot_env, run_bot, write_catalog
+from tests.pg import database_url
 
 DATA = Path(__file__).resolve().parent / "data" / "extraction" / "feeds"
 
@@ -153,7 +154,7 @@ def _binance_cases(db: Database) -> dict[str, int]:
 def test_agency_and_defendant_in_the_headline_pick_the_case(
     tmp_path: Path, title: str, summary: str, agency: str
 ) -> None:
-    db = open_database(tmp_path / "news.db")
+    db = open_database(database_url(tmp_path / "news.db"))
     cases = _binance_cases(db)
     with write_transaction(db):
         assert (
@@ -168,7 +169,7 @@ def test_agency_and_defendant_in_the_headline_pick_the_case(
 def test_an_agency_named_as_the_actor_does_not_pick_a_case_it_is_a_party_to(tmp_path: Path, headline: str) -> None:
     """Grayscale v. SEC and Acme's petition against the CFTC have the agency as a
     party and were active last; the story is about the agency's own case."""
-    db = open_database(tmp_path / "news.db")
+    db = open_database(database_url(tmp_path / "news.db"))
     agency = headline.split()[0]
     company = "Kik Interactive Inc." if agency == "SEC" else "Acme Trading LLC"
     own_case = f"1:19-cv-05244 {agency} v. {company}"
@@ -188,7 +189,7 @@ def test_an_agency_named_as_the_actor_does_not_pick_a_case_it_is_a_party_to(tmp_
 
 
 def test_the_body_names_the_case_when_the_headline_does_not(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "news.db")
+    db = open_database(database_url(tmp_path / "news.db"))
     cases = _binance_cases(db)
     story = _extract(
         "Crypto exchange loses bid to end regulator's lawsuit - Law360",
@@ -200,7 +201,7 @@ def test_the_body_names_the_case_when_the_headline_does_not(tmp_path: Path) -> N
 
 
 def test_stories_about_no_case_join_none_and_passing_matters_are_mentions(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "news.db")
+    db = open_database(database_url(tmp_path / "news.db"))
     cases = _binance_cases(db)
     speech = _extract("Gensler says crypto rife with noncompliance in speech - Bloomberg", "SEC v. Binance …", "news")
     story = _extract(
@@ -219,8 +220,8 @@ def _news_feed(db: Database) -> int:
     with write_transaction(db):
         return db.execute(
             "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) "
-            "VALUES ('Law360', 'u', 'SEC', 'news', 1, '')"
-        ).lastrowid
+            "VALUES ('Law360', 'u', 'SEC', 'news', 1, '') RETURNING id"
+        ).fetchone()[0]
 
 
 _DOJ_STORY = (
@@ -236,7 +237,7 @@ def _mentioning_cases(db: Database, item_id: int) -> set[int]:
 
 def test_a_story_records_the_cases_it_mentions_and_case_shows_them(tmp_path: Path) -> None:
     """The DOJ story joins the DOJ case; /case for the SEC's parallel case says it mentions it."""
-    db = open_database(tmp_path / "news.db")
+    db = open_database(database_url(tmp_path / "news.db"))
     cases = _binance_cases(db)
     feed_id = _news_feed(db)
     title, summary = _DOJ_STORY
@@ -277,11 +278,12 @@ def _store(db: Database, feed_id: int, extraction, title: str, published: str):
 
 @pytest.mark.parametrize("published", ["2024-06-29T10:05:00Z", "2024-06-29T23:30:00Z"])
 def test_a_story_the_day_after_the_order_joins_the_courts_event(tmp_path: Path, published: str) -> None:
-    db = open_database(tmp_path / "news.db")
+    db = open_database(database_url(tmp_path / "news.db"))
     with write_transaction(db):
         feed_id = db.execute(
-            "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) VALUES ('n', 'u', 'a', 'news', 1, '')"
-        ).lastrowid
+            "INSERT INTO feeds (name, url, agency, kind, interval_minutes, created_at) "
+            "VALUES ('n', 'u', 'a', 'news', 1, '') RETURNING id"
+        ).fetchone()[0]
         court = _extract(
             "1:23-cv-01599 SEC v. Binance Holdings Limited et al",
             "[Memorandum Opinion] MEMORANDUM OPINION AND ORDER granting in part and denying in part motions to dismiss",
@@ -322,7 +324,7 @@ def test_polling_release_docket_and_news_makes_one_case_found_by_its_alias(
 
 
 def test_a_docket_number_in_the_body_names_the_case_when_the_headline_does_not(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "news.db")
+    db = open_database(database_url(tmp_path / "news.db"))
     cases = _binance_cases(db)
     story = _extract(
         "Crypto exchange loses bid to end regulator's lawsuit - Law360",

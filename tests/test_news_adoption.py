@@ -27,6 +27,7 @@ from storage.watches import matchable_watches
 from tests import factories
 from tests.conftest import FeedServer, bot_env, run_bot, write_catalog
 from tests.factories import extraction, news_extraction
+from tests.pg import database_url
 from tests.reliability import Observed
 
 STORY_DAY = "2026-03-02T09:00:00+00:00"
@@ -289,6 +290,7 @@ def test_a_story_that_cannot_join_costs_neither_the_batch_nor_the_other_stories(
     assert case_of(stored_db, ACME_STORY) == "SEC v. Acme Widgets Inc."  # tried again when the case gained a docket
 
 
+@pytest.mark.sqlite_only  # migrates an old SQLite file
 def test_stories_stored_before_the_migration_wait_for_their_case_too(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = Database(sqlite3.connect(str(path), isolation_level=None))
@@ -362,7 +364,7 @@ def test_a_process_that_searched_before_the_story_joined_finds_the_story_in_its_
     keeps for searching must learn that an adopted story changed case."""
     from storage.search import search_cases
 
-    db = open_database(tmp_path / "casewatch.db")
+    db = open_database(database_url(tmp_path / "casewatch.db"))
     news_feed = factories.feed(db, FeedKind.NEWS, agency="News")
     sec_feed = factories.feed(db, FeedKind.REGULATOR, agency="SEC")
     store(db, news_feed, story(ACME_STORY, ACME_BODY))

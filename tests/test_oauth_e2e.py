@@ -4,8 +4,7 @@ link, then ``/slack/oauth_redirect`` with Slack's code, which the Web API
 stand-in answers at ``oauth.v2.access``), then each uses Casewatch with its own
 token, sees nothing of the other's, and an uninstall pauses one workspace's
 alerts until it installs the app again. The installs live in the database, on
-either engine: the tests marked with :data:`ON_POSTGRESQL_TOO` run once more on
-a PostgreSQL database (the others on the suite's, SQLite or PostgreSQL)."""
+either engine (the suite's PostgreSQL pass runs this file on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -37,14 +36,11 @@ from tests.conftest import (
     slash_command,
     write_catalog,
 )
-from tests.pg import Databases
 from tests.reliability import Observed
 from tests.test_alerts_e2e import SEC_COMPLAINT, burst, rss
 
 CLIENT_ID = "1111.2222"
 TEAMS = {"TA": ("C0001", "UA"), "TB": ("C0002", "UB")}  # each workspace's channel and user
-# The database bot_env gives (the suite's engine), then a PostgreSQL one.
-ON_POSTGRESQL_TOO = pytest.mark.parametrize("deployment", ["suite", "postgresql"], indirect=True)
 
 
 @dataclass
@@ -119,14 +115,9 @@ class Deployment:
 
 @pytest.fixture
 def deployment(
-    request: pytest.FixtureRequest, tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable
+    tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable
 ) -> Iterator[Deployment]:
-    """The bot in OAuth mode on the suite's database, or (param ``"postgresql"``) on a fresh PostgreSQL one."""
-    databases: Databases | None = None
-    database: dict[str, str] = {}
-    if getattr(request, "param", "suite") == "postgresql":
-        databases = request.getfixturevalue("pg_databases")
-        database["CASEWATCH_DB"] = databases.create()
+    """The bot in OAuth mode on the suite's database (SQLite, or PostgreSQL in its pass)."""
     catalog = write_catalog(
         tmp_path / "feeds.toml",
         [
@@ -146,15 +137,12 @@ def deployment(
         CASEWATCH_ADMINS="UA,UB",
         CASEWATCH_POST_INTERVAL_SECONDS="0.05",
         CASEWATCH_AUTH_CHECK_SECONDS="1",
-        **database,
     )
     del env["SLACK_BOT_TOKEN"]
     deployment = Deployment(slack_api, feed_server, env, tmp_path, "")
     deployment.poll()  # every feed's first poll (its backlog alerts no one) is behind us
     deployment.base = start_bot(env)
     yield deployment
-    if databases is not None:
-        databases.drop(env["CASEWATCH_DB"])
 
 
 def view_text(call: dict) -> str:
@@ -163,7 +151,6 @@ def view_text(call: dict) -> str:
 
 
 @pytest.mark.reliability("a workspace sees another workspace's watches, alerts, Home tab or audit", kind="abuse")
-@ON_POSTGRESQL_TOO
 def test_two_workspaces_installed_through_oauth_see_nothing_of_each_other(deployment: Deployment) -> None:
     for team_id, token, code in (("TA", "xoxb-team-a", "code-a"), ("TB", "xoxb-team-b", "code-b")):
         answer = deployment.install(team_id, token, code)
@@ -292,7 +279,6 @@ def test_a_redirect_without_the_browsers_state_installs_nothing(deployment: Depl
     assert deployment.api.calls_of("oauth.v2.access") == []  # the code was never traded for a token
 
 
-@ON_POSTGRESQL_TOO
 def test_a_rotating_token_is_refreshed_and_its_refresh_token_stored(deployment: Deployment) -> None:
     api = deployment.api
     # Expiring in a minute, well within the two hours before expiry when Casewatch refreshes it.

@@ -21,7 +21,7 @@ from storage.related import related_cases
 from storage.search import search_cases
 from storage.status import STATUSES, EventFacts, case_status
 from tests.conftest import FeedServer, bot_env, run_bot, write_catalog
-from tests.pg import EngineDatabase
+from tests.pg import EngineDatabase, database_url
 from tests.test_slack_limits import assert_fits_slack
 
 
@@ -255,5 +255,5 @@ def test_items_that_name_no_case_are_stored_and_found_by_case_search(tmp_path: P
     assert "https://www.sec.gov/newsroom/speeches-statements/remarks-forum-west" in answer
     answer = run_bot(["case", "fiscal", "year"], env, cwd=tmp_path).stdout
     assert "SEC Announces Enforcement Results for Fiscal Year 2023" in answer and "Remarks" not in answer
-    db = open_database(tmp_path / "casewatch.db")
+    db = open_database(database_url(tmp_path / "casewatch.db"))
     assert db.execute("SELECT count(*) FROM cases").fetchone() == (0,)

@@ -13,6 +13,7 @@ from feeds.releases import Amount, amounts_with_kinds, headline_action, names_in
 from storage.cases import assign_case
 from storage.database import open_database, write_transaction
 from storage.search import search_cases
+from tests.pg import database_url
 
 BINANCE_SUMMARY = (
     "The Securities and Exchange Commission today filed 13 charges against Binance Holdings Ltd., which operates "
@@ -217,7 +218,7 @@ CFTC_TITLE = "CFTC Charges Binance and Its Founder, Changpeng Zhao, with Willful
 
 @pytest.mark.parametrize("court_first", [True, False], ids=["court first", "release first"])
 def test_release_joins_the_court_case_of_its_agency_and_aliases_find_it(tmp_path: Path, court_first: bool) -> None:
-    db = open_database(tmp_path / "cases.db")
+    db = open_database(database_url(tmp_path / "cases.db"))
     court = _court(DOCKET, "[Complaint] COMPLAINT against All Defendants (1)")
     release = _regulator(SEC_TITLE, BINANCE_SUMMARY, "SEC")
     cftc = _regulator(CFTC_TITLE, "The CFTC today announced it filed a civil enforcement action.", "CFTC")
@@ -233,7 +234,7 @@ def test_release_joins_the_court_case_of_its_agency_and_aliases_find_it(tmp_path
 
 
 def test_release_names_no_case_when_it_is_about_none(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "cases.db")
+    db = open_database(database_url(tmp_path / "cases.db"))
     stats = _regulator(
         "SEC Announces Enforcement Results for Fiscal Year 2024",
         "The SEC obtained $8.2 billion in remedies, driven by the judgment in SEC v. Terraform Labs Pte. Ltd.",

@@ -37,9 +37,11 @@ from feeds.types import PollOutcome
 from handlers.feeds_answer import feed_statuses
 from handlers.watch_request import parse_watch
 from storage.database import ThreadDatabases, open_database
+from storage.engine import begin_write
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.watches import add_watch
 from tests.conftest import FIXTURES, FeedServer, bot_env, eventually, run_bot, write_catalog
+from tests.pg import database_url, integrity, opened
 from tests.reliability import Observed
 
 GOOD = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
@@ -62,7 +64,7 @@ def recent(hours: float = 1) -> str:
 
 
 def stored_keys(db_path: Path, feed: str) -> list[str]:
-    with sqlite3.connect(db_path) as conn:
+    with opened(db_path) as conn:
         return [
             key
             for (key,) in conn.execute(
@@ -74,7 +76,7 @@ def stored_keys(db_path: Path, feed: str) -> list[str]:
 
 def watch(db_path: Path, text: str, channel: str = "C0001") -> None:
     spec = parse_watch(text)
-    add_watch(open_database(db_path), team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)
+    add_watch(open_database(database_url(db_path)), team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)
 
 
 def first_poll_done(tmp_path: Path, env: dict[str, str]) -> None:
@@ -140,7 +142,7 @@ def test_a_future_date_is_clamped_to_the_fetch_time(tmp_path: Path, feed_server:
     before = datetime.now(UTC)
     result = run_bot(["poll", "--once"], bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog)), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    with sqlite3.connect(tmp_path / "casewatch.db") as conn:
+    with opened(tmp_path / "casewatch.db") as conn:
         dates = dict(conn.execute("SELECT item_key, event_at FROM items"))
     assert before - timedelta(seconds=1) <= datetime.fromisoformat(dates["future"]) <= datetime.now(UTC)
     assert datetime.fromisoformat(dates["near"]) > datetime.now(UTC)  # within a day ahead: kept (time zones)
@@ -209,7 +211,7 @@ def test_an_item_that_breaks_extraction_costs_only_that_item(
     monkeypatch.setattr(feeds.record, "extract", extract_with_a_bug)
     poison = rss_item("SEC v. poison", guid="poison", date=recent())
     good = [rss_item(f"SEC charges Acme {n}", guid=f"g{n}", date=recent()) for n in range(3)]
-    databases = ThreadDatabases(tmp_path / "bug.db")
+    databases = ThreadDatabases(database_url(tmp_path / "bug.db"))
     url = feed_server.serve("/m.xml", rss(good[0], poison, *good[1:]))
     sync_catalog(databases.get(), [FeedSpec("Mixed", url, "SEC", "regulator", 10)])
     fetcher = Fetcher(contact="t@example.com", allow_private=True)
@@ -247,7 +249,7 @@ def test_alerts_queued_counts_new_alerts_only(tmp_path: Path, feed_server: FeedS
     )
     result = run_bot(["poll", "--once"], bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog)), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    with sqlite3.connect(db_path) as conn:
+    with opened(db_path) as conn:
         queued = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
     observed.record(alerts_duplicated=queued - 2)
     assert queued == 2
@@ -307,7 +309,7 @@ def healthy_items(databases: ThreadDatabases) -> int:
 def test_dripping_feeds_stall_no_other_feed_in_a_round(
     tmp_path: Path, stall_world: StallWorld, observed: Observed
 ) -> None:
-    databases = ThreadDatabases(tmp_path / "stall.db")
+    databases = ThreadDatabases(database_url(tmp_path / "stall.db"))
     sync_catalog(databases.get(), stall_world.specs)
     fetcher = Fetcher(contact="t@example.com", allow_private=True, deadline=DEADLINE)
     results: list[list[PollOutcome]] = []
@@ -334,7 +336,7 @@ def test_dripping_feeds_stall_no_other_feed_in_a_round(
 def test_dripping_feeds_stall_no_other_feed_under_the_scheduler(
     tmp_path: Path, stall_world: StallWorld, observed: Observed
 ) -> None:
-    databases = ThreadDatabases(tmp_path / "stall.db")
+    databases = ThreadDatabases(database_url(tmp_path / "stall.db"))
     sync_catalog(databases.get(), stall_world.specs)
     scheduler = Scheduler(
         databases,
@@ -367,11 +369,6 @@ def numbered_feed(count: int, prefix: str = "item") -> str:
     )
 
 
-def integrity(db_path: Path) -> str:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-
-
 @pytest.mark.reliability("another process holds the database's write lock while poll --once runs", kind="storage fault")
 def test_poll_once_survives_a_locked_database_and_stores_everything_later(
     tmp_path: Path, feed_server: FeedServer, observed: Observed
@@ -385,12 +382,12 @@ def test_poll_once_survives_a_locked_database_and_stores_everything_later(
     assert run_bot(["poll", "--once"], env, cwd=tmp_path).returncode == 0
     feed_server.serve("/a.xml", numbered_feed(8))
     db_path = tmp_path / "casewatch.db"
-    locker = sqlite3.connect(db_path, isolation_level=None)
-    locker.execute("BEGIN IMMEDIATE")
+    locker = open_database(database_url(db_path))
+    begin_write(locker)  # BEGIN IMMEDIATE; on PostgreSQL the advisory write lock, held past lock_timeout
     try:
         locked = run_bot(["poll", "--once"], env, cwd=tmp_path)
     finally:
-        locker.rollback()
+        locker.conn.rollback()
         locker.close()
     assert "Traceback" not in locked.stderr, locked.stderr
     assert "A: error: storage: database locked" in locked.stdout.splitlines()
@@ -417,6 +414,7 @@ class _ReleaseWhenLogged(logging.Handler):
             self.holder.rollback()
 
 
+@pytest.mark.sqlite_only  # SQLite's file lock (BEGIN IMMEDIATE)
 @pytest.mark.reliability("the database is locked while a feed's items are stored", kind="storage fault")
 def test_a_feed_whose_items_meet_a_locked_database_is_failing_until_stored(
     tmp_path: Path, feed_server: FeedServer, observed: Observed
@@ -455,6 +453,7 @@ class FullDisk(ThreadDatabases):
         return db
 
 
+@pytest.mark.sqlite_only  # SQLite's max_page_count stands for a full disk
 @pytest.mark.reliability("the disk is full while poll stores a feed's items", kind="storage fault")
 def test_a_full_disk_fails_the_feed_and_keeps_the_database_whole(
     tmp_path: Path, feed_server: FeedServer, observed: Observed
@@ -591,7 +590,7 @@ def test_a_hostile_feed_harms_nothing_and_its_neighbour_is_stored(
     error: str | None,
     items: int,
 ) -> None:
-    databases = ThreadDatabases(tmp_path / "hostile.db")
+    databases = ThreadDatabases(database_url(tmp_path / "hostile.db"))
     hostile = feed_server.serve("/hostile.xml", body(), headers=headers)
     neighbour = FeedServer()
     try:
@@ -617,7 +616,7 @@ def test_a_hostile_feed_harms_nothing_and_its_neighbour_is_stored(
     text = " ".join(title + summary for title, summary in stored)
     assert "root:" not in text and "lol" * 100 not in text
     assert all(len(title) <= 500 for title, _ in stored)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert integrity(tmp_path / "hostile.db") == "ok"
 
 
 # --- big feeds, crashes and two pollers ----------------------------------------------------------
@@ -628,7 +627,8 @@ def test_a_ten_thousand_item_feed_is_stored_whole(tmp_path: Path, feed_server: F
     catalog = write_catalog(
         tmp_path / "feeds.toml", [("Big", feed_server.serve("/big.xml", numbered_feed(10_000)), "regulator")]
     )
-    result = run_bot(["poll", "--once"], bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog)), cwd=tmp_path)
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
+    result = run_bot(["poll", "--once"], env, cwd=tmp_path, timeout=300)  # ~60 s on PostgreSQL under CI's load
     assert result.returncode == 0, result.stderr
     stored = stored_keys(tmp_path / "casewatch.db", "Big")
     observed.record(items_lost=10_000 - len(set(stored)))
@@ -647,7 +647,7 @@ def acme_feed(count: int, prefix: str) -> str:
 
 def alert_figures(db_path: Path) -> tuple[int, int]:
     """(alerts written, events they are for)."""
-    with sqlite3.connect(db_path) as conn:
+    with opened(db_path) as conn:
         return conn.execute("SELECT count(*), count(DISTINCT event_id) FROM alerts").fetchone()
 
 

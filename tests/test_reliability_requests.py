@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import time
 import urllib.parse
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.database import open_database
+from storage.engine import begin_write
 from tests.conftest import (
     BOT_TOKEN,
     FIXTURES,
@@ -32,6 +33,7 @@ from tests.conftest import (
     slash_command,
     write_catalog,
 )
+from tests.pg import database_url
 
 ADMIN = "U0ADMIN"
 GOOD_FEED = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
@@ -145,8 +147,8 @@ def test_a_locked_database_gets_a_clear_answer_and_nothing_half_written(
     bot = start([("SEC press", feed_server.serve("/sec.xml", BINANCE_ITEM))], CASEWATCH_BUSY_TIMEOUT_SECONDS="2")
     assert "now watches *coinbase*" in bot.answer("/watch", "coinbase")
     assert eventually(lambda: "No case matches" not in bot.answer("/case", "binance")), "no poll at start"
-    locker = sqlite3.connect(bot.db_path, timeout=0, isolation_level=None)
-    locker.execute("BEGIN IMMEDIATE")  # another process writing, for longer than anyone waits
+    locker = open_database(database_url(bot.db_path))
+    begin_write(locker)  # another process writing, for longer than anyone waits (on PostgreSQL: past lock_timeout)
     try:
         busy = "the database is busy. Please try again in a minute."
         assert bot.answer("/watch", "binance") == f"Could not save the watch: {busy}"
@@ -162,7 +164,7 @@ def test_a_locked_database_gets_a_clear_answer_and_nothing_half_written(
         (report,) = responses(slack_api)
         assert "SEC press" in report and re.search(r"database (is busy|locked)", report), report
     finally:
-        locker.rollback()
+        locker.conn.rollback()
         locker.close()
     assert "now watches *binance*" in bot.answer("/watch", "binance")
     listed = bot.answer("/watchlist", "")

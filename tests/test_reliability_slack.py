@@ -6,12 +6,11 @@ failing tokens, kill -9 while sending)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from tests import test_alerts_e2e
 from tests.conftest import eventually
+from tests.pg import opened
 from tests.reliability import Observed
 from tests.test_alerts_e2e import SEC_COMPLAINT, World, item, record_delivery, text_of
 
@@ -20,7 +19,7 @@ world = test_alerts_e2e.world  # the same fixture: a running bot, its feeds and 
 
 def attempts_made(world: World) -> int:
     """How often the bot has tried to send its alerts so far (read from its database)."""
-    with sqlite3.connect(world.cwd / "casewatch.db") as db:
+    with opened(world.cwd / "casewatch.db") as db:
         return db.execute("SELECT coalesce(sum(attempts), 0) FROM alerts WHERE channel_id = 'C0001'").fetchone()[0]
 
 

@@ -5,18 +5,19 @@ with a reason or read into terms with nothing invisible in them."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from bot.demo import run_demo
 from handlers.watch_request import BadRequest, parse_watch, unwatch_target, visible_text
-from storage.database import open_database
-from storage.fulltext import Fts5
+from storage.fulltext import full_text
 from storage.search import search_cases, search_words
 from storage.watches import WatchSpec
+from tests.conftest import sample_feeds_database
 
 FTS_SYNTAX = ['"', "'", "*", "NEAR(", "NEAR/2", "OR", "AND", "NOT", "-", "+", "^", ":", "(", ")", "{", "}", ",", "."]
 WORDS = ["binance", "Binance Holdings Ltd.", "sec", "1:23-cv-01599", "zhao", "aka", "daily", "all", "#2", "7"]
@@ -32,10 +33,8 @@ hostile_text = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
-    path = tmp_path_factory.mktemp("properties") / "demo.db"
-    run_demo("binance", db_path=path)
-    return open_database(path)
+def demo_db(tmp_path_factory: pytest.TempPathFactory, module_database_url: Callable[[Path], str]) -> Database:
+    return sample_feeds_database(tmp_path_factory.mktemp("properties"), module_database_url)
 
 
 def invisible(text: str) -> list[str]:
@@ -45,13 +44,14 @@ def invisible(text: str) -> list[str]:
 @pytest.mark.reliability("arbitrary text as a /case query (FTS5 syntax, controls, any script)", kind="input")
 @settings(max_examples=200, deadline=None)
 @given(query=hostile_text)
-def test_any_query_is_a_valid_fts5_expression_and_never_raises(demo_db: Database, query: str) -> None:
+def test_any_query_is_a_valid_full_text_expression_and_never_raises(demo_db: Database, query: str) -> None:
     tokens = search_words(query)
+    text = full_text(demo_db)  # FTS5's MATCH, or PostgreSQL's tsquery
     for prefix_last in (False, True):
-        expression = Fts5().words(tokens, prefix_last=prefix_last)
+        expression = text.words(tokens, prefix_last=prefix_last)
         if expression:
-            demo_db.execute("SELECT count(*) FROM item_search WHERE item_search MATCH ?", [expression]).fetchone()
-            demo_db.execute("SELECT count(*) FROM case_search WHERE case_search MATCH ?", [expression]).fetchone()
+            text.count_all(demo_db, "items", expression)
+            text.count_all(demo_db, "cases", expression)
     result = search_cases(demo_db, query)
     assert result.total >= len(result.cases)
 

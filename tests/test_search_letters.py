@@ -45,6 +45,7 @@ def test_a_case_caption_in_such_letters_is_found_folded(memory_db: Database) -> 
     assert [case.caption for case in search_cases(memory_db, "bjorn trading").cases] == ["SEC v. Bjørn Trading ApS"]
 
 
+@pytest.mark.sqlite_only  # FTS5's integrity-check of item_search
 def test_an_item_whose_text_changes_stays_found_and_the_index_stays_whole(memory_db: Database) -> None:
     regulator = factories.feed(memory_db)
     item = factories.feed_item("SEC charges Acme Holdings Inc.", summary=BODY)
@@ -60,6 +61,7 @@ def test_an_item_whose_text_changes_stays_found_and_the_index_stays_whole(memory
     memory_db.execute("INSERT INTO item_search (item_search) VALUES ('integrity-check')")
 
 
+@pytest.mark.sqlite_only  # SQLite's own SQL folding
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from([*FOLDED_LETTERS, *"aoA Zß.-'é"]), max_size=40))
 def test_the_python_and_sql_foldings_agree(text: str) -> None:
@@ -73,6 +75,7 @@ def test_every_letter_folded_for_search_folds_alike_in_the_matcher() -> None:
         assert fold(f"a{letter}b") == fold(f"a{plain}b"), letter
 
 
+@pytest.mark.sqlite_only  # migrates an old SQLite file
 def test_a_database_indexed_before_finds_such_words_after_migrating(tmp_path) -> None:
     path = tmp_path / "old.db"
     old = Database(sqlite3.connect(str(path), isolation_level=None))

@@ -19,6 +19,8 @@ from storage.schema import migrations
 from storage.search import search_cases, search_words
 from tests.test_generate import queries, store_through_real_path
 
+pytestmark = pytest.mark.sqlite_only  # FTS5 migration of old SQLite files and FTS5 rows
+
 EXTERNAL_CONTENT = "m011_item_search_external_content"
 
 

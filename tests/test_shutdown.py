@@ -4,7 +4,6 @@ doing (bounded), hands polling over and exits 0."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -24,6 +23,7 @@ from tests.conftest import (
     spawn_bot,
     write_catalog,
 )
+from tests.pg import opened
 from tests.reliability import Observed
 from tests.test_alerts_e2e import SEC_COMPLAINT, record_delivery, rss
 from tests.test_socket_mode import SocketModePeer
@@ -110,7 +110,7 @@ def test_sigterm_during_a_send_posts_it_once_records_it_and_hands_polling_over(
     waiting = output.wait_for("waiting up to")
     assert f"waiting up to {SHUTDOWN_SECONDS} s for no poll and the send of alert" in waiting
     output.wait_for("polling lease released")
-    with sqlite3.connect(tmp_path / "casewatch.db") as db:  # recorded by the process that posted it, before it left
+    with opened(tmp_path / "casewatch.db") as db:  # recorded by the process that posted it, before it left
         recorded = db.execute("SELECT status, message_ts FROM alerts WHERE channel_id = 'C0001'").fetchall()
     assert recorded == [("sent", slack_api.posts("C0001")[0]["ts"])]
 
@@ -199,7 +199,7 @@ def test_sigterm_during_a_poll_lets_it_finish_and_store_its_items(
         if bot.poll() is None:
             bot.kill()
             bot.wait()
-    with sqlite3.connect(tmp_path / "casewatch.db") as db:
+    with opened(tmp_path / "casewatch.db") as db:
         assert db.execute("SELECT count(*) FROM items").fetchone() == (1,)
         assert db.execute("SELECT failing_since FROM feeds").fetchall() == [(None,)]
     assert "stopped waiting" not in "".join(output.lines)

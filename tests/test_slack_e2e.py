@@ -26,6 +26,7 @@ from tests.conftest import (
     slash_command,
     write_catalog,
 )
+from tests.pg import database_url
 
 HOSTILE_FEED = """<?xml version="1.0"?>
 <rss version="2.0"><channel><title>News</title>
@@ -135,7 +136,7 @@ def test_every_manifest_command_is_answered(slack_bot: str) -> None:
 def test_an_item_stored_while_the_server_runs_is_in_the_next_answer(slack_bot: str, tmp_path: Path) -> None:
     """The server keeps recent answers; another process's write must show at once."""
     assert post_slack(slack_bot, slash_command("/case", "acme widgets")).json()["text"].startswith("No case")
-    db = open_database(tmp_path / "casewatch.db")
+    db = open_database(database_url(tmp_path / "casewatch.db"))
     feed_id = db.execute("SELECT min(id) FROM feeds").fetchone()[0]
     item = FeedItem(
         "acme-1", "acme-1", None, "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234", None, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlite_utils import Database
 import storage.cases as cases
 import storage.search as search
 import storage.status as status
-from bot.demo import DEMO_FEEDS, run_demo, serve_directory
+from bot.demo import DEMO_FEEDS, serve_directory
 from bot.ingest import default_matcher, poll_feeds
 from feeds.catalog import FeedSpec, load_catalog
 from feeds.extract import find_dockets
@@ -24,6 +25,7 @@ from feeds.fetch import Fetcher
 from feeds.vocabulary import FeedKind, WatchKind
 from handlers.case_answer import plain_answer, slack_answer
 from storage.database import ThreadDatabases, open_database, schema_version
+from storage.engine import indexed_by
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.fulltext import SEARCH_TOKENIZER, Fts5
 from storage.schema import migrations
@@ -31,15 +33,16 @@ from storage.search import SearchCache, search_cases, search_words
 from storage.status import EventFacts, case_status, status_of_case, statuses_of_cases
 from storage.watches import WatchSpec, add_watch, case_watch_in_channel, cases_watched_in_channel
 from tests import factories
+from tests.conftest import sample_feeds_database
+from tests.pg import database_url, query_plan, reads_through_an_index
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Database:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    run_demo("binance", db_path=path)
-    return open_database(path)
+def demo_db(tmp_path_factory: pytest.TempPathFactory, module_database_url: Callable[[Path], str]) -> Database:
+    return sample_feeds_database(tmp_path_factory.mktemp("demo"), module_database_url)
 
 
+@pytest.mark.sqlite_only  # WAL and migrations of a SQLite file
 def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> None:
     every_migration = len(migrations.pending(Database(memory=True)))
     path = tmp_path / "x.db"
@@ -64,24 +67,28 @@ def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> No
     ],
 )
 def test_every_lookup_uses_an_index(demo_db: Database, sql: str, params: list) -> None:
-    plan = " ".join(row[3] for row in demo_db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
-    assert "USING" in plan and not plan.startswith("SCAN"), plan
+    plan = query_plan(demo_db, sql, params)
+    assert reads_through_an_index(plan), plan
 
 
 @pytest.mark.parametrize(
     ("sql", "index"),
     [
-        (status._DECIDING_EVENTS.format(marks="?, ?, ?", indexed=" INDEXED BY events_deciding"), "events_deciding"),
-        (cases._LATEST_EVENT, "events_latest"),
+        (
+            lambda db: status._DECIDING_EVENTS.format(marks="?, ?, ?", indexed=indexed_by(db, "events_deciding")),
+            "events_deciding",
+        ),
+        (lambda db: cases._LATEST_EVENT, "events_latest"),
     ],
 )
 def test_a_cards_status_and_latest_event_read_only_the_events_that_can_give_them(
-    demo_db: Database, sql: str, index: str
+    demo_db: Database, sql: Callable[[Database], str], index: str
 ) -> None:
     """A busy docket has hundreds of filings and rulings that decide nothing:
     a card reads its status and latest event through the small partial indexes."""
-    plan = " ".join(row[3] for row in demo_db.execute(f"EXPLAIN QUERY PLAN {sql}", [1, 2, 3][: sql.count("?")]))
-    assert f"USING INDEX {index}" in plan, plan
+    statement = sql(demo_db)
+    plan = query_plan(demo_db, statement, [1, 2, 3][: statement.count("?")])
+    assert reads_through_an_index(plan, index), plan
 
 
 def test_items_are_stored_once_however_often_seen(tmp_path: Path) -> None:
@@ -148,10 +155,9 @@ def test_words_of_item_text_find_cases(demo_db: Database) -> None:
     assert [case.caption for case in result.cases] == ["Securities and Exchange Commission v. Consensys Software Inc."]
 
 
-def _quillon_world(named: int) -> Database:
+def _quillon_world(db: Database, named: int) -> Database:
     """``named`` cases against Quillon Widgets companies, and one against
     someone else whose item names Quillon Widgets in its text only."""
-    db = factories.memory_database()
     source = factories.feed(db)
     for number in range(named):
         what = factories.extraction(defendants=[f"Quillon Widgets {number} Inc."], dockets=[f"1:24-cv-0{number}001"])
@@ -162,29 +168,28 @@ def _quillon_world(named: int) -> Database:
     return db
 
 
-def test_when_names_fill_the_answer_the_count_is_of_cases_matched_by_name_and_says_so() -> None:
+def test_when_names_fill_the_answer_the_count_is_of_cases_matched_by_name_and_says_so(memory_db: Database) -> None:
     """Names that give as many cases as the answer shows decide its cards
     alone: the words of items (reading a common word's newest thousand
     matches, most of a search's time) are then not read, and the headline
     counts the cases matched by name and says so. (Before: the case whose
     item only mentions the name was counted, and the count did not say how.)"""
-    result = search_cases(_quillon_world(named=4), "Quillon Widgets")
+    result = search_cases(_quillon_world(memory_db, named=4), "Quillon Widgets")
     assert len(result.cases) == 3 and result.total == 4 and result.by_name_only
     assert all("Quillon" in case.caption for case in result.cases)
     assert slack_answer(result)["text"] == "4 cases match *Quillon Widgets* by name; showing the best 3"
     assert plain_answer(result).splitlines()[0] == "4 cases match 'Quillon Widgets' by name; showing the best 3"
 
 
-def test_when_names_give_fewer_cases_than_shown_items_words_fill_the_answer_and_count() -> None:
-    result = search_cases(_quillon_world(named=2), "Quillon Widgets")
+def test_when_names_give_fewer_cases_than_shown_items_words_fill_the_answer_and_count(memory_db: Database) -> None:
+    result = search_cases(_quillon_world(memory_db, named=2), "Quillon Widgets")
     assert result.total == 3 and not result.by_name_only
     assert any("Harbor Lending" in case.caption for case in result.cases)
     assert slack_answer(result)["text"] == "3 cases match *Quillon Widgets*"
 
 
-def _person_world(*cases_of: tuple[str, str, str]) -> Database:
+def _person_world(db: Database, *cases_of: tuple[str, str, str]) -> Database:
     """A case against each (defendant, docket, item title), its one item published in that order (oldest first)."""
-    db = factories.memory_database()
     source = factories.feed(db)
     for day, (name, docket, title) in enumerate(cases_of, start=1):
         what = factories.extraction(defendants=[name], dockets=[docket])
@@ -193,13 +198,14 @@ def _person_world(*cases_of: tuple[str, str, str]) -> Database:
     return db
 
 
-def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it() -> None:
+def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it(memory_db: Database) -> None:
     """ "Priya G. Alvarado" finds the case against "Priya Alvarado" through the
     party names (the name without its initial), not only when an item of
     that case happens to spell the initial out. (Before: 1 case, the other
     one missing: its item did not have the initial.) The items are still read
     to fill the answer, so the count is not "by name"."""
     db = _person_world(
+        memory_db,
         ("Priya Alvarado", "1:24-cv-01001", "SEC charges Priya Alvarado"),
         ("Priya G. Alvarado", "1:24-cv-02002", "SEC charges Priya G. Alvarado"),
     )
@@ -208,11 +214,12 @@ def test_a_full_name_with_an_initial_finds_the_same_person_written_without_it() 
     assert plain_answer(result).splitlines()[0] == "2 cases match 'Priya G. Alvarado'"
 
 
-def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_first() -> None:
+def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_first(memory_db: Database) -> None:
     """When the cases of the name without its initial are more than the
     answer has room for, those whose items spell the full name (the same
     person, surely) are shown before more recent namesakes."""
     db = _person_world(
+        memory_db,
         ("Joe Rogers", "1:24-cr-01001", "Joe J. Rogers indicted for fraud"),
         ("Joe J. Rogers", "1:24-cv-02002", "SEC charges Joe J. Rogers"),
         ("Joe Rogers", "1:24-cv-03003", "SEC charges Joe Rogers"),
@@ -223,12 +230,13 @@ def test_the_same_name_without_its_initial_whose_items_have_the_full_name_goes_f
     assert result.total == 4 and result.by_name_only
 
 
-def test_a_companys_name_still_finds_the_case_of_its_founder_whose_items_name_it() -> None:
+def test_a_companys_name_still_finds_the_case_of_its_founder_whose_items_name_it(memory_db: Database) -> None:
     """A company that is a party to one case only: the other cards come from
     the items that name it, as for any query (here its founder's case, the
     one a compliance officer must not miss). The party-name lookup adds the
     same name's other cases; it never stands in for reading the items."""
     db = _person_world(
+        memory_db,
         ("Terravale Labs Pte. Ltd.", "1:24-cv-01001", "SEC charges Terravale Labs Pte. Ltd."),
         ("Dokan Kwell", "1:24-cr-02002", "Terravale Labs Pte. Ltd. founder Dokan Kwell extradited"),
     )
@@ -289,7 +297,7 @@ def _store_release(db: Database, key: str, title: str, summary: str) -> None:
 
 
 def test_a_typed_docket_finds_a_case_known_by_its_typeless_form(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "typeless.db")
+    db = open_database(database_url(tmp_path / "typeless.db"))
     sync_catalog(db, [FeedSpec("SEC", "https://www.sec.gov/x", "SEC", "regulator", 10)])
     _store_release(db, "k1", "SEC charges Acme", "SEC v. Acme Widgets Inc., Case No. 24-1234 (D. Del.)")
     for query in ("1:24-cv-01234", "24-cv-1234", "Case No. 24-1234"):
@@ -466,6 +474,7 @@ NOTHING_COMMON = 10**9  # FTS5 alone answers
 SOME_COMMON = 30  # in the test database: "exchange" and "holdings", not "legacy" or "voyager"
 
 
+@pytest.mark.sqlite_only  # compares with FTS5 MATCH on item_search
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from([*WORDS, "release", "zzz"]), min_size=1, max_size=4))
 def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str]) -> None:
@@ -481,6 +490,7 @@ def test_matches_through_rare_words_are_the_items_fts5_matches(query: list[str])
     assert answer == _answer(db, " ".join(query), common_at=NOTHING_COMMON)
 
 
+@pytest.mark.sqlite_only  # counts FTS5 MATCH queries on item_search
 def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     db = _common_and_rare_db()
     monkeypatch.setattr(search, "COMMON_CASES", SOME_COMMON)
@@ -496,17 +506,18 @@ def test_a_query_with_common_and_rare_words_goes_through_the_rare_ones(monkeypat
     assert answer[0] and answer == _answer(db, query, common_at=NOTHING_COMMON)
 
 
+@pytest.mark.sqlite_only  # FTS5 tokenizer of the check tables
 @pytest.mark.parametrize("index", ["item_search", "case_search"])
 def test_the_check_table_splits_words_as_the_index_does(memory_db: Database, index: str) -> None:
     (sql,) = memory_db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [index]).fetchone()
     assert f"tokenize = '{SEARCH_TOKENIZER}'" in sql
 
 
-def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time() -> None:
+def test_the_cases_a_channel_watches_are_read_together_as_one_at_a_time(memory_db: Database) -> None:
     """/case reads which of its cards the channel already watches (Watch or
     Unwatch button) in one statement: by case, by a docket's full key or its
     short form, never another channel's watch."""
-    db = factories.memory_database()
+    db = memory_db
     source = factories.feed(db)
     by_case, by_key, by_short, unwatched, elsewhere = (
         factories.stored_item(db, source, factories.extraction(defendants=[name], dockets=[docket])).case_id
