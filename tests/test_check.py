@@ -174,6 +174,25 @@ def test_check_in_socket_mode_tries_the_app_token(tmp_path: Path, slack_api: Sla
     ]
 
 
+SHORT_INSTALL_PROBLEM = (
+    "problem: OAuth: workspace T1 granted the app no chat:write.public, channels:history, groups:history, "
+    "channels:read, groups:read — ask it to install again from /slack/install"
+)
+
+
+def install_one_short_and_one_whole(database: str, slack_api: SlackApi) -> None:
+    """Two workspaces' installs in ``database``: T1 without most scopes (:data:`SHORT_INSTALL_PROBLEM`), T2 with all."""
+    db = open_database(database)
+    store = DatabaseInstallationStore(lambda: db, client_id="111.222")
+    for team, scopes in (("T1", "commands,chat:write"), ("T2", ",".join(slack_api.scopes))):
+        installation = Installation(
+            app_id="A0001", team_id=team, user_id="U1", bot_token=f"xoxb-{team}", bot_id="B1", bot_user_id="UB",
+            bot_scopes=scopes,
+        )  # fmt: skip
+        store.save(installation)
+    db.close()
+
+
 def test_check_in_oauth_mode_checks_the_installations(
     tmp_path: Path, slack_api: SlackApi, feed_server: FeedServer
 ) -> None:
@@ -185,27 +204,10 @@ def test_check_in_oauth_mode_checks_the_installations(
         SLACK_CLIENT_SECRET=SECRETS[4],
     )
     del env["SLACK_BOT_TOKEN"]
-    db = open_database(env["CASEWATCH_DB"])
-    store = DatabaseInstallationStore(lambda: db, client_id="111.222")
-    for team, scopes in (("T1", "commands,chat:write"), ("T2", ",".join(slack_api.scopes))):
-        store.save(
-            Installation(
-                app_id="A0001",
-                team_id=team,
-                user_id="U1",
-                bot_token=f"xoxb-{team}",
-                bot_id="B1",
-                bot_user_id="UB",
-                bot_scopes=scopes,
-            )
-        )
-    db.close()
+    install_one_short_and_one_whole(env["CASEWATCH_DB"], slack_api)
     result = check(env, tmp_path)
     assert result.returncode == 1
-    assert problems(result) == [
-        "problem: OAuth: workspace T1 granted the app no chat:write.public, channels:history, groups:history, "
-        "channels:read, groups:read — ask it to install again from /slack/install"
-    ]
+    assert problems(result) == [SHORT_INSTALL_PROBLEM]
     assert "ok: OAuth: 2 workspaces installed in the installation store" in result.stdout.splitlines()
     assert slack_api.calls_of("auth.test") == []  # no bot token to test: the workspaces' are the store's
 

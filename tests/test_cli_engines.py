@@ -7,16 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from slack_sdk.oauth.installation_store import Installation
 
 from bot.config import ConfigError, settings_from_env
 from bot.demo import DEMO_FEEDS, serve_directory
-from bot.installation_store import DatabaseInstallationStore
 from storage.database import connect_without_migrating, open_database
 from storage.schema import migrations
 from tests.conftest import FeedServer, SlackApi, bot_env, run_bot, slack_bot_env
 from tests.pg import Databases, EngineDatabase
-from tests.test_check import check, problems, two_good_feeds
+from tests.test_check import SHORT_INSTALL_PROBLEM, check, install_one_short_and_one_whole, problems, two_good_feeds
 
 PASSWORD = "hunter2-secret"
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret", "SLACK_API_URL": "http://127.0.0.1:9/"}
@@ -132,28 +130,11 @@ def test_oauth_on_postgresql_is_accepted_and_check_reads_its_installs(
     try:
         settings = settings_from_env(env, need_slack=True, need_contact=True)
         assert settings.oauth and settings.on_postgresql
-        db = open_database(url)
-        store = DatabaseInstallationStore(lambda: db, client_id="111.222")
-        for team, scopes in (("T1", "commands,chat:write"), ("T2", ",".join(slack_api.scopes))):
-            store.save(
-                Installation(
-                    app_id="A0001",
-                    team_id=team,
-                    user_id="U1",
-                    bot_token=f"xoxb-{team}",
-                    bot_id="B1",
-                    bot_user_id="UB",
-                    bot_scopes=scopes,
-                )
-            )
-        db.close()
+        install_one_short_and_one_whole(url, slack_api)
         result = check(env, tmp_path)
     finally:
         pg_databases.drop(url)
-    assert problems(result) == [
-        "problem: OAuth: workspace T1 granted the app no chat:write.public, channels:history, groups:history, "
-        "channels:read, groups:read — ask it to install again from /slack/install"
-    ]
+    assert problems(result) == [SHORT_INSTALL_PROBLEM]
     assert "ok: OAuth: 2 workspaces installed in the installation store" in result.stdout.splitlines()
     assert PASSWORD not in shown(result)
 
