@@ -355,3 +355,16 @@ def serving(feeds: list[Feed]) -> Iterator[FeedHosts]:
         process.join(timeout=5)
         if process.is_alive():
             process.terminate()
+
+
+def acme_releases(count: int) -> str:
+    """An RSS feed of ``count`` SEC litigation releases, one per Acme Widgets company
+    (a case each, all matched by a watch on "acme"), newest first."""
+    items = "".join(
+        f"<item><title>SEC Charges Acme Widgets {n} Inc. with Fraud</title><guid>lr-{n}</guid>"
+        f"<link>https://www.sec.gov/litigation/lr-{n}</link>"
+        f"<description>Securities and Exchange Commission v. Acme Widgets {n} Inc., "
+        f"Civil Action No. 1:26-cv-{n:05d} (S.D.N.Y.)</description></item>"
+        for n in range(count, 0, -1)
+    )
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>SEC litigation</title>{items}</channel></rss>"

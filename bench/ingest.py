@@ -50,30 +50,34 @@ from feeds.fetch import Fetcher
 from feeds.types import FeedPlan, StoredBatch
 from handlers.watch_request import parse_watch
 from storage.batch import MatchFunction
-from storage.database import ThreadDatabases, write_transaction
+from storage.database import ThreadDatabases, open_database, write_transaction
+from storage.engine import SQLITE, engine_of
 from storage.feeds import enabled_feeds, record_success, sync_catalog
-from storage.watches import MAX_WATCHES_PER_CHANNEL, add_watch
+from storage.watches import MAX_WATCHES_PER_CHANNEL, WatchSpec, add_watch
 
 TARGET = 0.8
 StorePlan = Callable[..., StoredBatch]
 
 
-def prepare(path: Path, feeds: list[Feed], urls: dict[str, str], terms: list[str]) -> None:
-    """The database every run starts from: feeds polled once before, and the watches."""
-    databases = ThreadDatabases(path)
-    db = databases.get()
-    sync_catalog(db, [FeedSpec(f.name, urls[f.path], f.agency, f.kind, 10) for f in feeds])
-    for feed in enabled_feeds(db):
-        record_success(
-            db, feed.id, etag=None, last_modified=None, new_items=0, next_poll_at="2000-01-01T00:00:00+00:00"
-        )
-    with write_transaction(db):
-        for number, term in enumerate(terms):
-            spec = parse_watch(term)
-            channel = f"C{number // (MAX_WATCHES_PER_CHANNEL // 2):05d}"
-            add_watch(db, team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)  # type: ignore[arg-type]
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copies are of the main file alone
-    db.conn.close()
+def prepare(database: str | Path, feeds: list[Feed], urls: dict[str, str], terms: list[str]) -> None:
+    """The database every run starts from (a SQLite path or any engine's URL): feeds polled once before, and the watches."""
+    db = open_database(database)
+    try:
+        sync_catalog(db, [FeedSpec(f.name, urls[f.path], f.agency, f.kind, 10) for f in feeds])
+        for feed in enabled_feeds(db):
+            record_success(
+                db, feed.id, etag=None, last_modified=None, new_items=0, next_poll_at="2000-01-01T00:00:00+00:00"
+            )
+        with write_transaction(db):
+            for number, term in enumerate(terms):
+                spec = parse_watch(term)
+                assert isinstance(spec, WatchSpec)
+                channel = f"C{number // (MAX_WATCHES_PER_CHANNEL // 2):05d}"
+                add_watch(db, team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)
+        if engine_of(db) == SQLITE:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copies are of the main file alone
+    finally:
+        db.close()
 
 
 @dataclass

@@ -61,15 +61,14 @@ from pathlib import Path
 from sqlite_utils import Database as SqliteDatabase
 
 from bench.case import WARM_UP, Bot, case, healthz, percentile, query_mix
-from bench.feedsets import Feed, ingest_set, serving, watch_terms
-from bench.ingest import Run, floor
+from bench.feedsets import acme_releases, ingest_set, serving, watch_terms
+from bench.ingest import Run, floor, prepare
 from bot.ingest import default_matcher, poll_feeds
-from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
 from handlers.watch_request import parse_watch
-from storage.database import ThreadDatabases, open_database, write_transaction
-from storage.feeds import enabled_feeds, record_success, sync_catalog
-from storage.watches import MAX_WATCHES_PER_CHANNEL, WatchSpec, add_watch
+from storage.database import ThreadDatabases, open_database
+from storage.feeds import enabled_feeds
+from storage.watches import WatchSpec, add_watch
 from tests.conftest import (
     FeedServer,
     SlackApi,
@@ -90,20 +89,6 @@ def load() -> str:
 
 
 # --- alerts delivered per second ------------------------------------------------------
-
-
-def release(n: int) -> str:
-    return (
-        f"<item><title>SEC Charges Acme Widgets {n} Inc. with Fraud</title><guid>lr-{n}</guid>"
-        f"<link>https://www.sec.gov/litigation/lr-{n}</link>"
-        f"<description>Securities and Exchange Commission v. Acme Widgets {n} Inc., "
-        f"Civil Action No. 1:26-cv-{n:05d} (S.D.N.Y.)</description></item>"
-    )
-
-
-def feed(count: int) -> str:
-    items = "".join(release(n) for n in range(count, 0, -1))
-    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>SEC litigation</title>{items}</channel></rss>"
 
 
 @dataclass
@@ -152,7 +137,7 @@ def deliver(label: str, db_url: str, processes: int, alerts: int, channels: int,
         with tempfile.TemporaryDirectory(prefix="casewatch-scaling-") as folder:
             workdir = Path(folder)
             catalog = write_catalog(
-                workdir / "catalog.toml", [("SEC litigation", feeds.serve("/lr.xml", feed(0)), "regulator")]
+                workdir / "catalog.toml", [("SEC litigation", feeds.serve("/lr.xml", acme_releases(0)), "regulator")]
             )
             env = slack_bot_env(workdir, slack, catalog, CASEWATCH_DB=db_url, CASEWATCH_POST_INTERVAL_SECONDS=interval)
             for _ in range(processes):
@@ -170,7 +155,7 @@ def deliver(label: str, db_url: str, processes: int, alerts: int, channels: int,
                 wait_until_healthy(f"http://127.0.0.1:{port}", running[-1], timeout=120)
             if not feeds.wait_for_request("/lr.xml", timeout=60):  # the poller's first, empty poll
                 raise SystemExit(f"{label}: the feed was not polled")
-            feeds.serve("/lr.xml", feed(items))
+            feeds.serve("/lr.xml", acme_releases(items))
             polled = run_bot(["poll", "--once"], env, workdir, timeout=HOLD_SECONDS)  # queues every alert at once
             if polled.returncode != 0:
                 raise SystemExit(f"poll --once failed: {polled.stdout}{polled.stderr}")
@@ -327,25 +312,6 @@ def case_bench(args: argparse.Namespace) -> None:
 
 
 # --- ingest items/s -------------------------------------------------------------------------
-
-
-def prepare(url: str, feeds: list[Feed], urls: dict[str, str], terms: list[str]) -> None:
-    """As ``bench.ingest.prepare``, on either engine: the feeds polled once before, and the watches."""
-    db = open_database(url)
-    try:
-        sync_catalog(db, [FeedSpec(f.name, urls[f.path], f.agency, f.kind, 10) for f in feeds])
-        for known in enabled_feeds(db):
-            record_success(
-                db, known.id, etag=None, last_modified=None, new_items=0, next_poll_at="2000-01-01T00:00:00+00:00"
-            )
-        with write_transaction(db):
-            for number, term in enumerate(terms):
-                spec = parse_watch(term)
-                assert isinstance(spec, WatchSpec)
-                channel = f"C{number // (MAX_WATCHES_PER_CHANNEL // 2):05d}"
-                add_watch(db, team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)
-    finally:
-        db.close()
 
 
 def ingest_into(url: str, workers: int) -> Run:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.feedsets import acme_releases
 from handlers.watch_request import parse_watch
 from storage.database import open_database
 from storage.watches import WatchSpec, add_watch
@@ -29,20 +30,6 @@ CHANNELS = [f"C{n:04d}" for n in range(1, 21)]
 FIRST_ITEMS = 100  # x 20 channels = 2,000 alerts
 LATER_ITEMS = 10  # published after the kill: polled by the survivor
 LEASE_SECONDS = 3
-
-
-def release(n: int) -> str:
-    return (
-        f"<item><title>SEC Charges Acme Widgets {n} Inc. with Fraud</title><guid>lr-{n}</guid>"
-        f"<link>https://www.sec.gov/litigation/lr-{n}</link>"
-        f"<description>Securities and Exchange Commission v. Acme Widgets {n} Inc., "
-        f"Civil Action No. 1:26-cv-{n:05d} (S.D.N.Y.)</description></item>"
-    )
-
-
-def feed(count: int) -> str:
-    items = "".join(release(n) for n in range(count, 0, -1))
-    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>SEC litigation</title>{items}</channel></rss>"
 
 
 def health(base: str) -> dict:
@@ -68,7 +55,8 @@ def test_three_processes_deliver_every_alert_once_through_two_kills(
         assert isinstance(spec, WatchSpec)
         add_watch(db, team_id="T0001", channel_id=channel, user_id="U0001", spec=spec)
     catalog = write_catalog(
-        tmp_path / "catalog.toml", [("SEC litigation", feed_server.serve("/lr.xml", feed(FIRST_ITEMS)), "regulator")]
+        tmp_path / "catalog.toml",
+        [("SEC litigation", feed_server.serve("/lr.xml", acme_releases(FIRST_ITEMS)), "regulator")],
     )
     env = slack_bot_env(
         tmp_path,
@@ -108,7 +96,7 @@ def test_three_processes_deliver_every_alert_once_through_two_kills(
             processes[base].wait(timeout=10)
         killed_at = time.monotonic()
         slack_api.hold_posts.set()
-        feed_server.serve("/lr.xml", feed(FIRST_ITEMS + LATER_ITEMS))
+        feed_server.serve("/lr.xml", acme_releases(FIRST_ITEMS + LATER_ITEMS))
 
         assert slack_api.wait_for(lambda: health(survivor).get("polling") is True, timeout=4 * LEASE_SECONDS)
         taken_over_after = time.monotonic() - killed_at
