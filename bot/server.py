@@ -6,7 +6,6 @@ is for development only); Socket Mode is used when ``SLACK_APP_TOKEN`` is set.
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import logging
@@ -29,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
 from bot.app import case_reply, create_app, sender_client, web_client
+from bot.collector import settle_after_start
 from bot.config import Settings
 from bot.health import Health
 from bot.ingest import default_matcher, poll_feed
@@ -303,8 +303,7 @@ def run(settings: Settings) -> None:
     databases.prepare(HTTP_THREADS + 2, warm_search)  # the request threads' and pollers' (sender and lease: their own)
     if not settings.socket_mode and not settings.oauth:  # with OAuth, Bolt would refuse it: no workspace T0 installed
         warm_request_path(application, settings.slack_signing_secret)
-    gc.collect()
-    gc.freeze()  # what start-up made lives as long as the process: no collection during a request walks it again
+    settle_after_start()  # no collection during a request walks start-up's objects again
     # SIGTERM (systemd, Docker, Kubernetes) and Ctrl-C stop in order (bot.shutdown): no new work, the polls and
     # sends under way finished (bounded), the polling lease released for the next process, then Slack closed.
     stopping = stop_on_signals()
