@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Literal
 
-from feeds.text import fold
+from feeds.text import fold, words
 from storage.engine import POSTGRESQL, SQLITE, Connection, Cursor, Engine, engine_of, execute_planned
 from storage.fts_text import search_text, search_text_sql
 
@@ -42,6 +42,19 @@ list without reading rows)."""
 def quoted(word: str) -> str:
     """``word`` as one literal of either engine's query syntax."""
     return '"{}"'.format(word.replace('"', '""'))
+
+
+def ascii_words_match(wanted: set[str], texts: Collection[str | None]) -> bool:
+    """Whether ``texts`` (ASCII) have every word of ``wanted`` (folded ASCII
+    words) as FTS5's ``unicode61`` tokenizer splits them: on ASCII it keeps
+    runs of letters and digits, lower-cased, as :func:`feeds.text.words` does
+    (``tests/test_search_check.py`` checks every ASCII character against
+    FTS5 itself). 20 µs a row less than copying the row into a check table."""
+    found: set[str] = set()
+    for text in texts:
+        if text:
+            found.update(words(text))
+    return wanted <= found
 
 
 class FullText:
@@ -250,10 +263,17 @@ class Fts5(FullText):
         self, db: Connection, index: Literal["items", "cases"], rowids: list[int], tokens: list[str]
     ) -> list[int]:
         """The rows' text is copied into a temporary FTS5 table with the index's
-        tokenizer and the query matched there: the same rows as the index gives."""
+        tokenizer and the query matched there: the same rows as the index gives.
+        When the words and the rows' text are all ASCII (nearly always), the
+        text is split here instead (:func:`ascii_words_match`)."""
         _, columns, read_text = _CHECKED_TEXT[index]
-        check = self._check_table(db, index)
         marks = ", ".join("?" for _ in rowids)
+        if all(token.isascii() for token in tokens):
+            rows = db.execute(read_text.format(marks), rowids).fetchall()
+            if all(text is None or text.isascii() for row in rows for text in row[1:]):
+                wanted = set(tokens)
+                return sorted((row[0] for row in rows if ascii_words_match(wanted, row[1:])), reverse=True)
+        check = self._check_table(db, index)
         db.execute(f"INSERT INTO temp.{check} (rowid, {columns}) {read_text.format(marks)}", rowids)
         matches = [
             rowid
