@@ -12,7 +12,7 @@ import difflib
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -20,8 +20,8 @@ from typing import Literal
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import CORPORATE_SUFFIXES, name_key, words
 from storage.cases import CaseView, case_views, cases_with_docket
-from storage.engine import SQLITE, DataVersion, database_key, engine_of
 from storage.engine import Connection as Database
+from storage.engine import DataVersion, database_key
 from storage.fulltext import COUNT_CAP, NEWEST_BATCH, full_text
 
 QUERY_CHARS = 300
@@ -88,20 +88,22 @@ def search_words(query: str) -> list[str]:
 
 def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     """The first ``limit`` of ``case_ids`` ranked most recently active first;
-    ties: the better documented, then the oldest. Each case's last activity
-    comes from :class:`LastActivity` (the cases' rows, read only for the cases
-    it does not know as they are now); only the cases active no earlier than
-    the ``limit``-th most recent (and its ties) are ranked, and items are
-    counted only for those that tie on their last activity (a busy case has
-    hundreds: counting them was most of the ranking's time)."""
+    ties: the better documented, then the oldest. Only the cases active no
+    earlier than the ``limit``-th most recent (and its ties) are read from the
+    statement, which orders them; items are counted only for those that tie
+    on their last activity (a busy case has hundreds: counting them was most
+    of the ranking's time)."""
     if not case_ids or limit <= 0:
         return []
-    last_of = item_cases(db).activity.last_of(db, case_ids)
-    lasts = sorted(last_of.values(), reverse=True)
-    if not lasts:
-        return []
-    least = lasts[min(limit, len(lasts)) - 1]  # the limit-th most recent: it and its ties may be shown
-    rows = [(case_id, last) for case_id, last in last_of.items() if last >= least]
+    marks = ", ".join("?" for _ in case_ids)
+    rows: list[tuple[int, str]] = []
+    for case_id, last in db.execute(
+        f"SELECT id, coalesce(last_event_at, '') AS last FROM cases WHERE id IN ({marks}) ORDER BY last DESC",
+        case_ids,
+    ):
+        if len(rows) >= limit and last != rows[-1][1]:
+            break  # past the limit-th and its ties: the rest cannot be shown
+        rows.append((case_id, last))
     tied = {last for last, count in Counter(last for _, last in rows).items() if count > 1}
     counted = [
         (
@@ -115,85 +117,6 @@ def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     return [-negative_id for _, _, negative_id in counted[:limit]]
 
 
-ACTIVITY_WIDTH = 32  # bytes kept of a case's last activity (ISO dates are 10-32); longer ones are read each time
-KEPT_FROM = 20  # candidates from which the kept last activities are used
-_NOT_KEPT = 0xFFFFFFFF
-
-
-class LastActivity:
-    """Each case's last activity (``coalesce(last_event_at, '')`` as UTF-8
-    bytes, which order as SQLite's ``ORDER BY`` orders the text), kept by the
-    process in one array (``ACTIVITY_WIDTH`` bytes a case: 3.4 MB at 105,000
-    cases), each under its case's version (:meth:`ItemCases.versions`): a
-    case's ``last_event_at`` changes only in the transaction that stores an
-    item in the case or moves one into it (:func:`storage.cases.join_case`),
-    which changes its version; a case whose version changed is read again.
-    Ranking a prefix's or a first word's 200 candidates read 200 rows of
-    ``cases``, spread over the table's pages (~0.8 ms). A value is read after
-    the version it is kept under, so it is never older than that version."""
-
-    def __init__(self, versions: Callable[[Database], array | None]) -> None:
-        self._versions = versions
-        self._lasts = bytearray()
-        self._kept_at = array("I")  # per case: the version its bytes were read at (_NOT_KEPT: none)
-        self._lock = threading.Lock()
-
-    def load(self, db: Database) -> None:
-        """Read every case's last activity now (a server does, before it
-        listens: most cases are seldom ranked twice, so kept only as ranked they
-        would mostly be read)."""
-        versions = self._versions(db)
-        if versions is None:
-            return
-        versions = array("I", versions)  # as they were before the rows are read
-        rows = db.execute("SELECT id, coalesce(last_event_at, '') FROM cases ORDER BY id")
-        with self._lock:
-            for case_id, last in rows:
-                self._keep(case_id, versions[case_id] if case_id < len(versions) else 0, last.encode())
-
-    def last_of(self, db: Database, case_ids: list[int]) -> dict[int, bytes]:
-        """The last activity of each of ``case_ids`` that exists (a few are read
-        at once: knowing that the kept ones are current costs as much)."""
-        versions = self._versions(db) if len(case_ids) >= KEPT_FROM else None
-        if versions is None:
-            return self._read(db, list(dict.fromkeys(case_ids)))
-        found: dict[int, bytes] = {}
-        unknown: dict[int, int] = {}
-        lasts, kept_at, width = self._lasts, self._kept_at, ACTIVITY_WIDTH
-        known, versioned = min(len(kept_at), len(lasts) // width), len(versions)
-        for case_id in case_ids:
-            version = versions[case_id] if case_id < versioned else 0
-            if case_id < known and kept_at[case_id] == version:
-                found[case_id] = bytes(lasts[case_id * width : (case_id + 1) * width]).rstrip(b"\0")
-            else:
-                unknown[case_id] = version
-        if unknown:
-            read = self._read(db, list(unknown))
-            with self._lock:
-                for case_id, last in read.items():
-                    self._keep(case_id, unknown[case_id], last)
-            found.update(read)
-        return found
-
-    def _keep(self, case_id: int, version: int, last: bytes) -> None:
-        """Under the lock: ``last`` as read at ``version`` (not kept if it does not fit or has a NUL)."""
-        if len(last) > ACTIVITY_WIDTH or b"\0" in last:
-            return
-        if case_id >= len(self._kept_at):
-            grown = max(case_id + 1, len(self._kept_at) * 5 // 4) - len(self._kept_at)
-            self._kept_at.extend(array("I", [_NOT_KEPT]) * grown)
-            self._lasts.extend(bytes(ACTIVITY_WIDTH * grown))
-        start = case_id * ACTIVITY_WIDTH
-        self._lasts[start : start + ACTIVITY_WIDTH] = last.ljust(ACTIVITY_WIDTH, b"\0")
-        self._kept_at[case_id] = version
-
-    @staticmethod
-    def _read(db: Database, case_ids: list[int]) -> dict[int, bytes]:
-        marks = ", ".join("?" for _ in case_ids)
-        rows = db.execute(f"SELECT id, coalesce(last_event_at, '') FROM cases WHERE id IN ({marks})", case_ids)
-        return {case_id: last.encode() for case_id, last in rows}
-
-
 class ItemCases:
     """The case of every stored item (0: none), in memory, so that full-text
     hits on items are told apart without reading the items table. The map
@@ -202,14 +125,10 @@ class ItemCases:
     ``item_case_moves`` log), never inside a transaction, whose rows could
     still be rolled back and their ids reused."""
 
-    def __init__(self, shared: bool = True) -> None:
-        self._shared = shared  # kept for the process's connections to one file (else for one search only)
+    def __init__(self) -> None:
         self._cases = array("i")
         self._moves_seen = 0  # the last row of item_case_moves applied
         self._lock = threading.Lock()
-        # Per case: how many times an item joined or left it since the map was first read (see versions).
-        self._versions = array("I")
-        self.activity = LastActivity(self.versions)
 
     def cases_of(self, db: Database, item_ids: list[int]) -> list[int]:
         """The case of each item (0: none)."""
@@ -236,35 +155,12 @@ class ItemCases:
             if newest < len(self._cases) - 1:  # not the file it was read from (replaced from a backup?)
                 self._cases = array("i")
                 self._moves_seen = 0
-                self._versions = array("I")
-                self.activity = LastActivity(self.versions)
             known = len(self._cases)
-            first_read = not known  # no case's version can have been read yet
             for item_id, case_id in db.execute("SELECT id, case_id FROM items WHERE id >= ? ORDER BY id", [known]):
                 if item_id >= len(self._cases):  # exactly up to this item: later ids are read when stored
                     self._cases.frombytes(bytes(self._cases.itemsize * (item_id + 1 - len(self._cases))))
                 self._cases[item_id] = case_id or 0
-                if case_id and not first_read:
-                    self._changed(case_id)
             self._apply_moves_locked(db)
-
-    def versions(self, db: Database) -> array | None:
-        """Each case's version (by case id; a case beyond the array: 0): how
-        many times an item joined or left it as this map has seen, after
-        reading every commit up to now. None inside a transaction (its rows
-        are not committed) and on PostgreSQL (which may commit a lower item id
-        after a higher one: this map, reading the ids above the last it knows,
-        would miss it). The array is the map's own: read it, never change it."""
-        if not self._shared or db.conn.in_transaction or engine_of(db) != SQLITE:
-            return None
-        self.refresh(db)
-        return self._versions
-
-    def _changed(self, case_id: int) -> None:
-        """An item joined or left ``case_id`` (under the lock)."""
-        if case_id >= len(self._versions):
-            self._versions.frombytes(bytes(self._versions.itemsize * (case_id + 1 - len(self._versions))))
-        self._versions[case_id] += 1
 
     def _apply_moves(self, db: Database) -> None:
         if db.conn.in_transaction:
@@ -281,8 +177,6 @@ class ItemCases:
         ).fetchall()
         for move_id, item_id, case_id in moved:
             if item_id < len(self._cases):  # a later item is read with its case when it is first needed
-                for changed in {self._cases[item_id], case_id or 0} - {0}:
-                    self._changed(changed)
                 self._cases[item_id] = case_id or 0
             self._moves_seen = move_id
 
@@ -296,18 +190,15 @@ def item_cases(db: Database) -> ItemCases:
     connections to it (a fresh one for an in-memory database)."""
     key = database_key(db)
     if not key:
-        return ItemCases(shared=False)
+        return ItemCases()
     with _item_cases_lock:
         return _item_cases.setdefault(key, ItemCases())
 
 
 def prepare_search(db: Database) -> None:
-    """Read what searches keep in memory (the case of every item, the last
-    activity of every case) now rather than on the first ``/case``: a server
-    calls this before it listens."""
-    cases = item_cases(db)
-    cases.refresh(db)
-    cases.activity.load(db)
+    """Read what searches keep in memory (the case of every item) now rather
+    than on the first ``/case``: a server calls this before it listens."""
+    item_cases(db).refresh(db)
 
 
 WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
