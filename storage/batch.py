@@ -159,16 +159,19 @@ def route_event(
     filtered: Collection[int] | None = None,
     events: BatchEvents | None = None,
 ) -> int:
-    """Write an alert for every watch a new item's event matches (by its
-    text, and its case's names and docket numbers as ``joined`` found them),
-    if the event is new (inside the caller's transaction), unless it is older
-    than ``alert_since``; a known event is marked changed instead (delivered
-    alerts show the new source). ``filtered``: the watches that have hide
-    filters (see :func:`storage.alerts.enqueue`); ``events``: the batch's
-    events, written before the alerts that name them. Returns alerts written."""
+    """Write an alert for every watch a new item matches (by its text, and
+    its case's names and docket numbers as ``joined`` found them) on the
+    item's event (inside the caller's transaction), unless the item is older
+    than ``alert_since``. An item that joins a known event first marks it
+    changed (delivered alerts show the new source); a channel already alerted
+    of the event is not alerted again (one alert a channel and event), but one
+    whose watch only this source names is: a release may name a defendant the
+    court's entry of the same complaint did not. ``filtered``: the watches
+    that have hide filters (see :func:`storage.alerts.enqueue`); ``events``:
+    the batch's events, written before the alerts that name them. Returns
+    alerts written."""
     if not is_new:
         mark_event_changed(db, event_id)
-        return 0
     if alert_since and stored.event_at < alert_since:
         return 0
     hits = match(

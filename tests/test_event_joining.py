@@ -208,3 +208,48 @@ def test_in_one_feed_items_join_the_events_its_earlier_items_made_and_numbered(s
     joined, made = stored[0]
     assert [event_id for _, event_id in joined] == [1, 1, 2, 1, 3, 4, 3, 2]
     assert len(made) == 4
+
+
+def _store_one(db: Connection, source: Feed, what: Extraction, item: FeedItem) -> None:
+    """One feed's poll of one item through the store step, matched against the channels' watches."""
+    from bot.ingest import default_matcher  # the real matcher, as a poll uses it
+
+    health = HealthPlan(next_poll_at="2099-01-01T00:00:00+00:00", retry_at="2099-01-01T00:00:00+00:00")
+    plan = FeedPlan(source.id, (PlannedItem(item, what),), opens_cases=True, alert_since=None, health=health)
+    store_plan(db, plan, match=default_matcher().index(db).match)
+
+
+def _alerts_by_channel(db: Connection) -> dict[str, int]:
+    rows = db.execute("SELECT channel_id, count(*) FROM alerts GROUP BY channel_id ORDER BY channel_id").fetchall()
+    return dict(rows)
+
+
+@pytest.mark.reliability("a watched party named only by an event's second source is never alerted", kind="input")
+@pytest.mark.parametrize("court_first", [True, False], ids=["court entry first", "agency release first"])
+def test_a_watch_that_only_the_events_second_source_names_is_alerted_once(
+    stored_db: Connection, court: Feed, sec: Feed, court_first: bool, observed
+) -> None:
+    """The court's entry of a complaint names the case's first defendant; the
+    agency's release of the same complaint also names a second one, watched
+    by another channel. Whichever is stored first, both channels hear of the
+    complaint once: the first source's channel is not alerted again when the
+    second joins the event, and the second's is alerted when it does."""
+    factories.watch(stored_db, "Binance Holdings", channel="CBINANCE")
+    factories.watch(stored_db, "Changpeng Zhao", channel="CZHAO")
+    by_court = sec_v_binance(Action.COMPLAINT, court="D.D.C.", entry_number="1")
+    by_agency = extraction(
+        caption=CAPTION,
+        plaintiffs=["SEC"],
+        defendants=["Binance Holdings Ltd.", "Changpeng Zhao"],
+        dockets=[DOCKET],
+        action=Action.COMPLAINT,
+        agency="SEC",
+        release_no="LR-26001",
+    )
+    sources = [(court, by_court, "SEC v. Binance Holdings Ltd., et al."), (sec, by_agency, "SEC Charges Binance")]
+    for source, what, title in sources if court_first else reversed(sources):
+        _store_one(stored_db, source, what, feed_item(title, published_at="2024-06-05T15:00:00+00:00"))
+    assert event_count(stored_db) == 1
+    alerts = _alerts_by_channel(stored_db)
+    observed.record(alerts_lost=2 - len(alerts), alerts_duplicated=sum(alerts.values()) - len(alerts))
+    assert alerts == {"CBINANCE": 1, "CZHAO": 1}
