@@ -226,6 +226,31 @@ def test_a_watch_alerts_once_per_event_threaded_per_case(world: World) -> None:
     assert all("Notice of Appearance" not in text_of(post) for post in world.api.posts())
 
 
+@pytest.mark.reliability(
+    "a watched founder named only by the agency's release, after the court's entry of the complaint", kind="input"
+)
+def test_a_party_named_only_by_the_events_later_source_is_alerted(world: World, observed: Observed) -> None:
+    """The court's entry of the complaint names Binance "et al"; the SEC's
+    release of the same complaint, polled later, also names the founder.
+    The channel watching the founder hears of the complaint then; the one
+    watching Binance, alerted by the entry, gets no second alert."""
+    world.command("/watch", "binance")
+    world.command("/watch", "Changpeng Zhao", channel="CZHAO")
+    world.serve(dcd=(DCD_COMPLAINT,))
+    world.poll()
+    assert world.api.wait_for(lambda: len(world.api.posts("C0001")) == 1, timeout=20)
+    assert world.api.posts("CZHAO") == []
+
+    world.serve(sec=(SEC_COMPLAINT,), dcd=(DCD_COMPLAINT,))
+    world.poll()
+    assert world.api.wait_for(lambda: len(world.api.posts("CZHAO")) == 1, timeout=20)
+    world.flush()
+    record_delivery(observed, world.api, "CZHAO", 1)
+    alert = text_of(world.api.posts("CZHAO")[0])
+    assert "*Complaint*" in alert and "watched: Changpeng Zhao" in alert
+    assert len(world.api.posts("C0001")) == 1
+
+
 def test_a_name_watch_ignores_other_words(world: World) -> None:
     world.command("/watch", "Meta")
     world.serve(sec=(METADATA_NEWS,))
