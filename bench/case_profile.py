@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import io
 import os
 import pstats
@@ -54,6 +53,7 @@ def build_applications(
         os.environ["CASEWATCH_CASE_CACHE"] = str(cache)
     from bot import server
     from bot.app import case_reply, create_app, web_client
+    from bot.collector import settle_after_start
     from bot.config import settings_from_env
     from feeds.fetch import Fetcher
     from storage import search
@@ -88,8 +88,7 @@ def build_applications(
     search.warm_search(databases.get())
     server.warm_request_path(fast, SECRET)
     server.warm_request_path(bolt, SECRET)
-    gc.collect()
-    gc.freeze()
+    settle_after_start()  # as run does once started
     return fast, bolt, searched
 
 

@@ -99,8 +99,8 @@ def enqueue(
     """Write one pending alert per channel for ``hits`` (inside the caller's
     transaction). A hit that its watch's filters hide (``feeds.filters``: routine
     docket entries unless the watch asks for all, then the kinds of action and
-    phrases the channel hid; ``action`` and ``text``, the event's first item's
-    title and summary, are what they look at) is recorded as hidden instead,
+    phrases the channel hid; ``action`` and ``text``, the event's kind of action and
+    the title and summary of the item that matched, are what they look at) is recorded as hidden instead,
     unless another watch brings the channel the alert. ``filtered``, if given,
     holds every watch that has filters (``filtered_watches``, read once a
     batch): the others' are not looked up. Returns how many alerts are new."""

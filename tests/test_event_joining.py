@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.ingest import default_matcher
 from feeds.extract import Extraction
 from feeds.parse import FeedItem
 from feeds.types import FeedPlan, HealthPlan, PlannedItem
@@ -15,6 +16,7 @@ from storage.engine import Connection
 from storage.feeds import Feed
 from tests import factories
 from tests.factories import extraction, feed_item, news_extraction
+from tests.reliability import Observed
 
 DOCKET = "1:23-cv-01599"
 CAPTION = "SEC v. Binance Holdings Ltd., et al."
@@ -211,9 +213,8 @@ def test_in_one_feed_items_join_the_events_its_earlier_items_made_and_numbered(s
 
 
 def _store_one(db: Connection, source: Feed, what: Extraction, item: FeedItem) -> None:
-    """One feed's poll of one item through the store step, matched against the channels' watches."""
-    from bot.ingest import default_matcher  # the real matcher, as a poll uses it
-
+    """One feed's poll of one item through the store step, matched against the channels' watches
+    by the real matcher, as a poll matches them."""
     health = HealthPlan(next_poll_at="2099-01-01T00:00:00+00:00", retry_at="2099-01-01T00:00:00+00:00")
     plan = FeedPlan(source.id, (PlannedItem(item, what),), opens_cases=True, alert_since=None, health=health)
     store_plan(db, plan, match=default_matcher().index(db).match)
@@ -227,7 +228,7 @@ def _alerts_by_channel(db: Connection) -> dict[str, int]:
 @pytest.mark.reliability("a watched party named only by an event's second source is never alerted", kind="input")
 @pytest.mark.parametrize("court_first", [True, False], ids=["court entry first", "agency release first"])
 def test_a_watch_that_only_the_events_second_source_names_is_alerted_once(
-    stored_db: Connection, court: Feed, sec: Feed, court_first: bool, observed
+    stored_db: Connection, court: Feed, sec: Feed, court_first: bool, observed: Observed
 ) -> None:
     """The court's entry of a complaint names the case's first defendant; the
     agency's release of the same complaint also names a second one, watched
