@@ -15,6 +15,13 @@ process costs. Warm: p50/p95/p99 of both after a warm-up, and the difference
 timed (target: p95 at most 20 ms). The server's database is left as it was,
 apart from its feeds being disabled (the bench's catalog has one disabled
 feed, so nothing is polled).
+
+Before either, the database file is read through once, so that the
+operating system holds its pages as it does for a server that has been
+answering for a while: otherwise the figures depend on what the machine did
+before (on the project's VM, whose page cache holds about 1 GB, a run right
+after the ingest benchmark read p95 9.8 ms above the floor, and 2.2 ms the run
+after). ``--no-preload`` measures without it.
 """
 
 from __future__ import annotations
@@ -207,6 +214,18 @@ def describe(label: str, values: list[float]) -> str:
     )
 
 
+def preload(db: Path) -> tuple[int, float]:
+    """Read the database's files through once (bytes read, seconds), so that
+    the operating system's page cache holds them."""
+    started, size = time.perf_counter(), 0
+    for path in (db, db.with_name(db.name + "-wal")):
+        if path.exists():
+            with path.open("rb", buffering=0) as file:
+                while chunk := file.read(1 << 20):
+                    size += len(chunk)
+    return size, time.perf_counter() - started
+
+
 def cpu_ms(pid: int) -> float:
     """CPU time the process has used (user and system), in milliseconds (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -282,6 +301,9 @@ def main() -> None:
         help="CASEWATCH_CASE_CACHE for the bot (0: no kept answers; default: its own)",
     )
     parser.add_argument(
+        "--no-preload", action="store_true", help="do not read the database file through first (OS cache as found)"
+    )
+    parser.add_argument(
         "--bodies", type=Path, help="write every warm /case answer's JSON body here, a line each (to cmp two runs)"
     )
     args = parser.parse_args()
@@ -289,6 +311,11 @@ def main() -> None:
         parser.error(f"{args.db} does not exist: make it with bench.generate")
     (items,) = Database(args.db).execute("SELECT count(*) FROM items").fetchone()
     queries = query_mix(args.db, WARM_UP + args.requests, args.seed)
+    if not args.no_preload:
+        size, seconds = preload(args.db)
+        print(
+            f"read the database's files through once ({size / 1e6:,.0f} MB in {seconds:.1f} s): the OS holds its pages"
+        )
     slack = SlackApi()
     try:
         with tempfile.TemporaryDirectory() as workdir:
