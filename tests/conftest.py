@@ -54,6 +54,7 @@ class Route:
     gzip: bool = False
     answer_after: str | None = None  # answer only once a request for this other path has arrived
     drip: float = 0.0  # seconds between the body's bytes: a stalling peer that never trips a read timeout
+    hold: threading.Event | None = None  # answer only once the test sets it
 
 
 class FeedServer:
@@ -113,6 +114,8 @@ class FeedServer:
                 if route.delay:
                     time.sleep(route.delay)  # the peer is slow: behaviour under test, not synchronisation
                 if route.answer_after and not server.wait_for_request(route.answer_after, timeout=5):
+                    return 504, {}, b""
+                if route.hold and not route.hold.wait(timeout=30):
                     return 504, {}, b""
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     return 304, {}, b""

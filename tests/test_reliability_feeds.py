@@ -41,7 +41,7 @@ from storage.engine import begin_write
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.watches import add_watch
 from tests.conftest import FIXTURES, FeedServer, bot_env, eventually, run_bot, write_catalog
-from tests.pg import database_url, integrity, opened
+from tests.pg import database_url, integrity, opened, running_on_postgres
 from tests.reliability import Observed
 
 GOOD = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
@@ -651,6 +651,28 @@ def alert_figures(db_path: Path) -> tuple[int, int]:
         return conn.execute("SELECT count(*), count(DISTINCT event_id) FROM alerts").fetchone()
 
 
+def writing(db_path: Path) -> bool:
+    """Whether another process is inside a transaction on the database: on
+    SQLite, holds its write lock (a write cannot begin at once); on PostgreSQL,
+    has a transaction or statement open (its connections are in autocommit)."""
+    if running_on_postgres():
+        with opened(db_path) as db:
+            (busy,) = db.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL)"
+            ).fetchone()
+            return bool(busy)
+    probe = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
 def start_poll(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "poll", "--once"],
@@ -670,18 +692,22 @@ def test_kill_9_while_polling_then_the_next_poll_stores_everything_once(
     first_poll_done(tmp_path, bot_env(tmp_path, CASEWATCH_FEEDS=str(write_catalog(tmp_path / "empty.toml", []))))
     watch(db_path, "acme")
     other_host = FeedServer()
+    big_answers = threading.Event()
     try:
         catalog = write_catalog(
             tmp_path / "feeds.toml",
             [
                 ("Small", feed_server.serve("/small.xml", acme_feed(5, "small")), "regulator"),
-                ("Big", other_host.serve("/big.xml", acme_feed(3000, "big")), "regulator"),
+                ("Big", other_host.serve("/big.xml", acme_feed(3000, "big"), hold=big_answers), "regulator"),
             ],
         )
         env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
         poller = start_poll(tmp_path, env)
+        assert other_host.wait_for_request("/big.xml", timeout=30)
         assert eventually(lambda: len(stored_keys(db_path, "Small")) == 5, timeout=30)
-        poller.kill()  # SIGKILL while the big feed is being parsed or stored
+        big_answers.set()  # the big feed comes after the small one, whatever the machine's speed
+        assert eventually(lambda: writing(db_path), timeout=30, every=0.002)
+        poller.kill()  # SIGKILL while the big feed is being stored (or, on PostgreSQL, read before it)
         poller.communicate()
         assert poller.returncode == -signal.SIGKILL
         killed_with = len(stored_keys(db_path, "Big"))
