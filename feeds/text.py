@@ -103,19 +103,40 @@ def _fold_character(character: str) -> str:
 _ASCII_FOLD_BYTES = bytes(ord(_fold_character(chr(code))) for code in range(128)) + bytes(range(128, 256))
 
 
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_run(run: str) -> str:
+    """A run of non-ASCII characters as fold() spells it. Decomposing text
+    decomposes each character on its own (only combining marks move, and
+    fold() drops them), so a run folds alone as it would within its text."""
+    return "".join(_fold_character(character) for character in unicodedata.normalize("NFKD", run))
+
+
+def _spell_run(match: re.Match[str]) -> str:
+    return _fold_run(match[0])
+
+
 def words(text: str) -> list[str]:
     """The words of ``text``, folded: lower case, no accents (``ø``, ``ł``, ``æ``
     … too), split wherever a character is not a letter or digit.
 
     One ``translate`` and a ``split`` in C, not a walk through the characters
-    in Python: ASCII text through a bytes table, or for other text (decomposed first)
-    one made of its distinct characters, each folded once and remembered."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_FOLD_BYTES).decode("ascii").split()
-    text = unicodedata.normalize("NFKD", text)
-    # Every character of the text in the table: translate() is slow on those it lacks.
-    table = {ord(character): _fold_character(character) for character in set(text)}
-    return text.translate(table).split()
+    in Python: ASCII text through a bytes table. Text with a few other
+    characters (a dash, a curly quote, an accented name: most of what feeds
+    publish) has each run of them folded, remembered, and the rest through the
+    same table, when they fold to ASCII; other text (decomposed first) through a
+    table made of its distinct characters, each folded once and remembered."""
+    if not text.isascii():
+        spelled = _NON_ASCII_RUN.sub(_spell_run, text)
+        if not spelled.isascii():
+            text = unicodedata.normalize("NFKD", text)
+            # Every character of the text in the table: translate() is slow on those it lacks.
+            table = {ord(character): _fold_character(character) for character in set(text)}
+            return text.translate(table).split()
+        text = spelled  # folded already: the table leaves folded ASCII as it is
+    return text.encode("ascii").translate(_ASCII_FOLD_BYTES).decode("ascii").split()
 
 
 def fold(text: str) -> str:

@@ -71,6 +71,20 @@ def test_fold_spells_every_text_as_the_reference_does(text: str) -> None:
     assert fold(text) == reference_fold(text)
 
 
+# What feeds mostly publish: ASCII with a dash, a curly quote or an accented name here and there.
+_MOSTLY_ASCII = st.text(
+    st.one_of(st.characters(codec="ascii"), st.sampled_from("ØøŁłÆæŒœĐđÞßİıÅåÉéñÑüÜçÇ’“”—–«»§€µ™ﬁ½²\u0301\u00a0")),
+    max_size=200,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MOSTLY_ASCII)
+def test_text_with_a_few_other_characters_folds_as_the_reference_does(text: str) -> None:
+    assert fold(text) == reference_fold(text)
+    assert fold(text.upper()) == reference_fold(text.upper())
+
+
 def test_fold_spells_every_character_of_the_basic_plane_as_the_reference_does() -> None:
     plane = "".join(chr(code) for code in range(0x10000) if not 0xD800 <= code < 0xE000)
     assert fold(plane) == reference_fold(plane)
