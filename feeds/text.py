@@ -104,18 +104,32 @@ _ASCII_FOLD_BYTES = bytes(ord(_fold_character(chr(code))) for code in range(128)
 
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# A dash, quotes, an accented letter or two, here and there: longer runs, or many kinds, are of another script.
+_SHORT_RUN = 8
+_FEW_RUNS = 12
 
 
 @functools.lru_cache(maxsize=4096)
 def _fold_run(run: str) -> str:
-    """A run of non-ASCII characters as fold() spells it. Decomposing text
+    """A short run of non-ASCII characters as fold() spells it. Decomposing text
     decomposes each character on its own (only combining marks move, and
     fold() drops them), so a run folds alone as it would within its text."""
     return "".join(_fold_character(character) for character in unicodedata.normalize("NFKD", run))
 
 
-def _spell_run(match: re.Match[str]) -> str:
-    return _fold_run(match[0])
+def _spelled_in_ascii(text: str) -> str | None:
+    """``text`` with each of its runs of non-ASCII characters folded, if they
+    are few and short and all fold to ASCII; else None. Longest runs first, so
+    that replacing a shorter one never touches part of a longer one."""
+    runs = set(_NON_ASCII_RUN.findall(text))
+    if len(runs) > _FEW_RUNS:
+        return None
+    for run in sorted(runs, key=len, reverse=True):
+        spelled = _fold_run(run) if len(run) <= _SHORT_RUN else None
+        if spelled is None or not spelled.isascii():
+            return None
+        text = text.replace(run, spelled)
+    return text
 
 
 def words(text: str) -> list[str]:
@@ -123,19 +137,21 @@ def words(text: str) -> list[str]:
     … too), split wherever a character is not a letter or digit.
 
     One ``translate`` and a ``split`` in C, not a walk through the characters
-    in Python: ASCII text through a bytes table. Text with a few other
+    in Python: ASCII text through a bytes table, and so text with a few other
     characters (a dash, a curly quote, an accented name: most of what feeds
-    publish) has each run of them folded, remembered, and the rest through the
-    same table, when they fold to ASCII; other text (decomposed first) through a
-    table made of its distinct characters, each folded once and remembered."""
+    publish) once they are folded (which the table leaves as they are); other
+    text decomposed and through a table made of its distinct characters, each
+    folded once and remembered."""
     if not text.isascii():
-        spelled = _NON_ASCII_RUN.sub(_spell_run, text)
-        if not spelled.isascii():
+        # UTF-8's extra bytes: 1 to 3 a non-ASCII character. Mostly another script: no run will do.
+        other = len(text.encode("utf-8", "surrogatepass")) - len(text)
+        spelled = _spelled_in_ascii(text) if other * 4 < len(text) else None
+        if spelled is None:
             text = unicodedata.normalize("NFKD", text)
             # Every character of the text in the table: translate() is slow on those it lacks.
             table = {ord(character): _fold_character(character) for character in set(text)}
             return text.translate(table).split()
-        text = spelled  # folded already: the table leaves folded ASCII as it is
+        text = spelled
     return text.encode("ascii").translate(_ASCII_FOLD_BYTES).decode("ascii").split()
 
 
