@@ -121,12 +121,17 @@ def _spelled_in_ascii(text: str) -> str | None:
     """``text`` with each of its runs of non-ASCII characters folded, if they
     are few and short and all fold to ASCII; else None. Longest runs first, so
     that replacing a shorter one never touches part of a longer one."""
+    # UTF-8's extra bytes: 1 to 3 a non-ASCII character. Mostly another script: no run will do.
+    if (len(text.encode("utf-8", "surrogatepass")) - len(text)) * 4 >= len(text):
+        return None
     runs = set(_NON_ASCII_RUN.findall(text))
     if len(runs) > _FEW_RUNS:
         return None
     for run in sorted(runs, key=len, reverse=True):
-        spelled = _fold_run(run) if len(run) <= _SHORT_RUN else None
-        if spelled is None or not spelled.isascii():
+        if len(run) > _SHORT_RUN:
+            return None
+        spelled = _fold_run(run)
+        if not spelled.isascii():
             return None
         text = text.replace(run, spelled)
     return text
@@ -143,9 +148,7 @@ def words(text: str) -> list[str]:
     text decomposed and through a table made of its distinct characters, each
     folded once and remembered."""
     if not text.isascii():
-        # UTF-8's extra bytes: 1 to 3 a non-ASCII character. Mostly another script: no run will do.
-        other = len(text.encode("utf-8", "surrogatepass")) - len(text)
-        spelled = _spelled_in_ascii(text) if other * 4 < len(text) else None
+        spelled = _spelled_in_ascii(text)
         if spelled is None:
             text = unicodedata.normalize("NFKD", text)
             # Every character of the text in the table: translate() is slow on those it lacks.

@@ -36,12 +36,12 @@ from feeds.parse import EARLIEST_DATE, FUTURE_GRACE, parse_feed, safe_date
 from feeds.types import PollOutcome
 from handlers.feeds_answer import feed_statuses
 from handlers.watch_request import parse_watch
-from storage.database import ThreadDatabases, open_database
+from storage.database import ThreadDatabases, open_database, storage_reason
 from storage.engine import begin_write
 from storage.feeds import enabled_feeds, sync_catalog
 from storage.watches import add_watch
 from tests.conftest import FIXTURES, FeedServer, bot_env, eventually, run_bot, write_catalog
-from tests.pg import database_url, integrity, opened, running_on_postgres
+from tests.pg import database_url, integrity, opened
 from tests.reliability import Observed
 
 GOOD = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
@@ -652,23 +652,18 @@ def alert_figures(db_path: Path) -> tuple[int, int]:
 
 
 def writing(db_path: Path) -> bool:
-    """Whether another process is inside a transaction on the database: on
-    SQLite, holds its write lock (a write cannot begin at once); on PostgreSQL,
-    has a transaction or statement open (its connections are in autocommit)."""
-    if running_on_postgres():
-        with opened(db_path) as db:
-            (busy,) = db.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL)"
-            ).fetchone()
-            return bool(busy)
-    probe = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    """Whether another process holds the database's write lock (:func:`begin_write`'s:
+    SQLite's, or PostgreSQL's advisory lock), that is, is inside a write transaction."""
+    probe = open_database(database_url(db_path), busy_timeout_ms=0)
     try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError:
+        begin_write(probe)
+    except Exception as error:
+        if storage_reason(error) != "database locked":
+            raise
         return True
+    else:
+        probe.conn.rollback()
+        return False
     finally:
         probe.close()
 
@@ -707,7 +702,7 @@ def test_kill_9_while_polling_then_the_next_poll_stores_everything_once(
         assert eventually(lambda: len(stored_keys(db_path, "Small")) == 5, timeout=30)
         big_answers.set()  # the big feed comes after the small one, whatever the machine's speed
         assert eventually(lambda: writing(db_path), timeout=30, every=0.002)
-        poller.kill()  # SIGKILL while the big feed is being stored (or, on PostgreSQL, read before it)
+        poller.kill()  # SIGKILL while the big feed is being stored
         poller.communicate()
         assert poller.returncode == -signal.SIGKILL
         killed_with = len(stored_keys(db_path, "Big"))
