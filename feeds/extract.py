@@ -735,7 +735,8 @@ def extract(
         result.action = docket_entry_kind(result.docket_entry, summary, result.dockets, result.court)
     else:
         result.court = court_from_text(text)
-        result.action = action_type(text)
+        if result.release_no is not None:  # a press release or a news story is read by its own rules first
+            result.action = action_type(text)
 
     for docket in find_dockets(text):
         if all(docket.key != known.key for known in result.dockets):
@@ -785,7 +786,7 @@ def _read_release_or_news(result: Extraction, *, title: str, summary: str, feed_
         result.caption, result.plaintiffs, result.defendants = None, [], []
     elif feed_kind == "regulator" and result.release_no is None:
         release = read_release(title, summary, agency=result.agency)
-        result.action = release.action or result.action
+        result.action = release.action or action_type(f"{title}\n{summary}")
         result.action_detail = release.action_detail
         if release.action == "none":
             result.caption, result.plaintiffs, result.defendants, result.dockets = None, [], [], []
