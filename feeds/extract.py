@@ -735,7 +735,8 @@ def extract(
         result.action = docket_entry_kind(result.docket_entry, summary, result.dockets, result.court)
     else:
         result.court = court_from_text(text)
-        if result.release_no is not None:  # a press release or a news story is read by its own rules first
+        # A press release (no release number) and a news story: their own rules name the action (_read_release_or_news).
+        if result.release_no is not None:
             result.action = action_type(text)
 
     for docket in find_dockets(text):
@@ -777,7 +778,8 @@ def _read_release_or_news(result: Extraction, *, title: str, summary: str, feed_
     from feeds.news import read_news
     from feeds.releases import amounts_with_kinds, read_release
 
-    result.amount_kinds = amounts_with_kinds(f"{title}\n{summary}")
+    text = f"{title}\n{summary}"
+    result.amount_kinds = amounts_with_kinds(text)
     if feed_kind == "news":
         reading = read_news(title, summary)
         result.news, result.action, result.action_detail = reading, reading.action, reading.action_detail
@@ -786,7 +788,7 @@ def _read_release_or_news(result: Extraction, *, title: str, summary: str, feed_
         result.caption, result.plaintiffs, result.defendants = None, [], []
     elif feed_kind == "regulator" and result.release_no is None:
         release = read_release(title, summary, agency=result.agency)
-        result.action = release.action or action_type(f"{title}\n{summary}")
+        result.action = release.action or action_type(text)  # the headline first (see extract)
         result.action_detail = release.action_detail
         if release.action == "none":
             result.caption, result.plaintiffs, result.defendants, result.dockets = None, [], [], []

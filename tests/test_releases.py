@@ -246,6 +246,18 @@ def test_release_names_no_case_when_it_is_about_none(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("headline", "summary", "action"),
+    [
+        ("Acme Corp. Update", "Acme Corp. was sued by the SEC in federal court for fraud.", "complaint"),
+        ("Beta Holdings Update", "A jury found Beta Holdings liable and the court entered judgment.", "judgment"),
+    ],
+)
+def test_a_headline_that_names_no_action_leaves_it_to_the_summary(headline: str, summary: str, action: str) -> None:
+    assert headline_action(headline, agency="SEC")[0] is None
+    assert _regulator(headline, summary, "SEC").action == action
+
+
+@pytest.mark.parametrize(
     ("phrase", "names"),
     [
         ("Terraform and Kwon", ["Terraform", "Kwon"]),
