@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from feeds.cues import caseless, cued
 
@@ -137,7 +136,15 @@ _COURT_SITES = {"supremecourt.gov": SUPREME_COURT}
 
 @lru_cache(maxsize=1024)  # a feed's own addresses come with each of its items
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The lowercased host of an address :data:`_URL` found, as ``urlsplit(url).hostname``
+    reads it (after any ``user@``, before any port), but never raising: an address in
+    an item's text that urllib refuses (``https://[docs]/x``) is simply no court's."""
+    authority = url.partition("//")[2]
+    for end in "/?#":
+        authority = authority.partition(end)[0]
+    host = authority.rpartition("@")[2]
+    host = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
+    return host.lower()
 
 
 def court_from_host(urls: str) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 from courts_db import courts as courts_db_courts
 
 from feeds.courts import COURTS, court_from_agency, court_from_host, court_from_text, is_court_site_feed
+from feeds.extract import extract
 
 
 @pytest.mark.parametrize(
@@ -61,6 +62,27 @@ def test_court_from_the_feed_host(url: str, court: str | None) -> None:
 )
 def test_court_from_text(text: str, court: str | None) -> None:
     assert court_from_text(text) == court
+
+
+def test_an_address_urllib_refuses_is_no_court_and_costs_the_item_nothing() -> None:
+    """Feed text is untrusted: a bracketed host that is no IP address ("https://[docs]/x")
+    made urllib raise, and the whole item's extraction with it (the release was skipped)."""
+    assert court_from_text("Filed in the Southern District of New York; see https://[docs]/x.") == "S.D.N.Y."
+    assert court_from_host("https://[::1 https://]x[ https://ecf.nysd.uscourts.gov/cgi-bin/x") == "S.D.N.Y."
+    assert is_court_site_feed("https://[docs]/feed https://www.ca10.uscourts.gov/opinions/new/daily_decisions.rss")
+    release = extract(
+        title="SEC Charges Acme Corp. with Fraud",
+        summary="The complaint, filed in the Southern District of New York, is at https://[docs]/complaint.pdf.",
+        author=None,
+        feed_agency="SEC",
+        feed_kind="regulator",
+        feed_url="https://www.sec.gov/news/pressreleases.rss",
+    )
+    assert (release.court, release.action, [party.name for party in release.defendants]) == (
+        "S.D.N.Y.",
+        "complaint",
+        ["Acme Corp."],
+    )
 
 
 def test_the_first_court_named_wins() -> None:
