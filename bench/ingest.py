@@ -1,6 +1,7 @@
 """Benchmark: ingest 10,000 SEC/PACER-shaped items with 10,000 watches.
 
     .venv/bin/python -m bench.ingest [--items 10000] [--watches 10000] [--runs 3] [--workers 4] [--profile FILE]
+                                     [--read-workers N]
 
 A child process serves a deterministic feed set (``bench.feedsets``: CM/ECF
 entries, SEC litigation and press releases, 250 items a feed, four hosts).
@@ -22,7 +23,10 @@ Also printed, per item: the time spent inside ``storage.batch.store_plan``
 (store, group into cases and events, match, enqueue, the feed's health;
 the CPU time of the thread that runs it) and
 the SQL statements it executed (counted with SQLite's trace callback in the
-first run only, which that callback slows a little). ``--profile FILE``
+first run only, which that callback slows a little). ``--read-workers N``:
+the feeds are parsed and extracted in N worker processes
+(``CASEWATCH_READ_WORKERS``, :mod:`bot.read_workers`), started and warmed
+before the clock; their resident memory is printed. ``--profile FILE``
 polls the feeds one after the other in this thread, so that cProfile sees
 the whole pipeline.
 """
@@ -32,6 +36,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import os
 import shutil
 import statistics
 import tempfile
@@ -48,6 +53,7 @@ import bot.ingest
 from bench.feedsets import Feed, ingest_set, serving, watch_terms
 from bot.collector import settle_after_start
 from bot.ingest import default_matcher, poll_feed, poll_feeds
+from bot.read_workers import ReadWorkers
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
 from feeds.types import FeedPlan, StoredBatch
@@ -140,7 +146,13 @@ class Run:
 
 
 def ingest(
-    template: Path, scratch: Path, run: int, workers: int, profile: cProfile.Profile | None, meter: StoreMeter
+    template: Path,
+    scratch: Path,
+    run: int,
+    workers: int,
+    profile: cProfile.Profile | None,
+    meter: StoreMeter,
+    readers: ReadWorkers | None = None,
 ) -> Run:
     """One run on a fresh copy of the template, its watch index built first
     (as ``run`` does at start). With ``profile``, the feeds are polled one
@@ -162,10 +174,10 @@ def ingest(
         started = time.perf_counter()
         if profile:
             profile.enable()
-            outcomes = [poll_feed(databases.get(), fetcher, feed, matcher) for feed in polled]
+            outcomes = [poll_feed(databases.get(), fetcher, feed, matcher, readers=readers) for feed in polled]
             profile.disable()
         else:
-            outcomes = poll_feeds(databases, fetcher, polled, matcher, workers=workers)
+            outcomes = poll_feeds(databases, fetcher, polled, matcher, workers=workers, readers=readers)
         elapsed = time.perf_counter() - started
     finally:
         bot.ingest.store_plan = store_plan
@@ -186,10 +198,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--workers", type=int, default=4, help="poll workers, as in `run` (default 4)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the ingest runs here")
+    parser.add_argument("--read-workers", type=int, default=0, help="parse and extract in N worker processes")
     args = parser.parse_args()
     feeds = ingest_set(args.seed, items=args.items)
     terms = watch_terms(args.seed, feeds, args.watches)
     profile = cProfile.Profile() if args.profile else None
+    readers = ReadWorkers(args.read_workers) if args.read_workers else None
+    if readers:
+        readers.warm()
     with tempfile.TemporaryDirectory() as scratch, serving(feeds) as hosts:
         template = Path(scratch) / "template.db"
         prepare(template, feeds, hosts.urls, terms)
@@ -198,7 +214,7 @@ def main() -> None:
         for run in range(args.runs):
             floors.append(floor(feeds))
             meter = StoreMeter(count_statements=run == 0)
-            done = ingest(template, Path(scratch), run, args.workers, profile, meter)
+            done = ingest(template, Path(scratch), run, args.workers, profile, meter, readers)
             runs.append(done)
             store_ms.append(meter.seconds * 1000 / max(done.stored, 1))
             if run == 0:
@@ -225,7 +241,22 @@ def main() -> None:
         f"of which store_plan (store, group, match, enqueue, health): {statistics.median(store_ms):.3f} ms/item, "
         f"{statements_per_item:.1f} SQL statements/item (run 1)"
     )
+    if readers:
+        resident = [resident_mb(pid) for pid in readers.pids()]
+        readers.close()
+        print(
+            f"read workers: {len(resident)}, resident {', '.join(f'{mb:.1f}' for mb in resident)} MB "
+            f"(this process: {resident_mb(os.getpid()):.1f} MB)"
+        )
     print(f"ratio {ratio:.2f}x, target >= {TARGET}x: {'PASS' if ratio >= TARGET else 'FAIL'}")
+
+
+def resident_mb(pid: int) -> float:
+    """A process's resident memory (VmRSS), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark: resident memory of ``python -m bot run`` with 100,000 watches.
 
-    .venv/bin/python -m bench.memory [--watches 100000] [--db PATH]
+    .venv/bin/python -m bench.memory [--watches 100000] [--db PATH] [--read-workers N]
 
 Works on a copy of ``--db`` (such as the 1M-item database that ``python -m
 bench.generate`` builds) or on a fresh database, and adds generated watches
@@ -8,7 +8,10 @@ bench.generate`` builds) or on a fresh database, and adds generated watches
 to ``--watches``. Then it starts the real ``run`` process (HTTP mode, a Slack
 Web API stand-in, one local feed of new items; ``run`` builds the watch index
 at start and matches the items with it), waits until its first round has stored the feed's items,
-and reads the process's VmRSS (and its peak, VmHWM) from /proc.
+and reads the process's VmRSS (and its peak, VmHWM) from /proc. With
+``--read-workers N``, ``run`` reads feeds in N worker processes
+(``CASEWATCH_READ_WORKERS``), and their memory and their fork server's are
+added to its own.
 
 The floor, measured in the same run: a process that only imports what ``run``
 imports (the interpreter and its modules). Target (issue 9, point 5): ≤ 120 MB
@@ -128,6 +131,14 @@ def feed_body(watch_count: int) -> str:
     )
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (``run``'s read workers and their fork server)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return [grand for child in children for grand in (child, *descendants(child))]
+
+
 def polled(path: Path) -> bool:
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         row = conn.execute("SELECT last_success_at FROM feeds WHERE name = ?", [FEED_NAME]).fetchone()
@@ -143,7 +154,9 @@ def wait_for_round(path: Path, process: subprocess.Popen, timeout: float) -> Non
         time.sleep(0.2)  # probe interval of a readiness check on another process's database
 
 
-def measure(root: Path, work: Path, db_path: Path, watch_count: int, timeout: float) -> dict[str, int]:
+def measure(
+    root: Path, work: Path, db_path: Path, watch_count: int, timeout: float, read_workers: int
+) -> dict[str, int]:
     feeds, api = FeedServer(), SlackApi()
     try:
         catalog = write_catalog(
@@ -162,6 +175,7 @@ def measure(root: Path, work: Path, db_path: Path, watch_count: int, timeout: fl
             "SLACK_API_URL": api.url,
             "HOST": "127.0.0.1",
             "PORT": str(port),
+            "CASEWATCH_READ_WORKERS": str(read_workers),
         }
         process = spawn_bot(["run"], env, work)
         try:
@@ -169,6 +183,7 @@ def measure(root: Path, work: Path, db_path: Path, watch_count: int, timeout: fl
             started = time.monotonic()
             wait_for_round(db_path, process, timeout)
             figures = resident_kb(process.pid)
+            figures["workers_kb"] = sum(resident_kb(pid).get("VmRSS", 0) for pid in descendants(process.pid))
             figures["round_ms"] = int((time.monotonic() - started) * 1000)
             return figures
         finally:
@@ -184,6 +199,7 @@ def main() -> None:
     parser.add_argument("--watches", type=int, default=100_000)
     parser.add_argument("--db", type=Path, help="a database to copy (e.g. bench.generate's 1M items); fresh if absent")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for start and the poll round")
+    parser.add_argument("--read-workers", type=int, default=0, help="CASEWATCH_READ_WORKERS for run (default 0)")
     args = parser.parse_args()
     root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="casewatch-memory-") as directory:
@@ -194,7 +210,7 @@ def main() -> None:
         watches = add_watches(db_path, args.watches)
         items = count_items(db_path)
         floor = floor_kb(root)
-        figures = measure(root, work, db_path, args.watches, args.timeout)
+        figures = measure(root, work, db_path, args.watches, args.timeout, args.read_workers)
     resident, peak = figures["VmRSS"], figures["VmHWM"]
     print(f"run with {items:,} items and {watches:,} watches, after its first poll round ({figures['round_ms']} ms)")
     print(f"floor (interpreter and run's imports): {floor / 1024:.1f} MB")
@@ -202,6 +218,9 @@ def main() -> None:
     print(
         f"above the floor: {(resident - floor) / 1024:.1f} MB, {(resident - floor) * 1024 / max(watches, 1):,.0f} B per watch"
     )
+    if args.read_workers:  # the workers' memory is run's too
+        resident += figures["workers_kb"]
+        print(f"with its {args.read_workers} read worker(s) and their fork server: {resident / 1024:.1f} MB resident")
     passed = resident / 1024 <= TARGET_MB
     print(f"{'PASS' if passed else 'FAIL'}  ≤ {TARGET_MB} MB resident: {resident / 1024:.1f} MB")
 

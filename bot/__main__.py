@@ -98,6 +98,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _poll(args: argparse.Namespace) -> int:
     from bot.ingest import default_matcher, poll_feeds
+    from bot.read_workers import ReadWorkers
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
     from feeds.types import count
@@ -123,8 +124,13 @@ def _poll(args: argparse.Namespace) -> int:
         allow_private=settings.allow_private_feeds,
         deadline=settings.fetch_deadline_seconds,
     )
-    with showing_progress(len(feeds)) as progress:
-        outcomes = poll_feeds(databases, fetcher, feeds, default_matcher(), watcher=progress)
+    readers = ReadWorkers(settings.read_workers) if settings.read_workers else None
+    try:
+        with showing_progress(len(feeds)) as progress:
+            outcomes = poll_feeds(databases, fetcher, feeds, default_matcher(), watcher=progress, readers=readers)
+    finally:
+        if readers is not None:
+            readers.close()
     failed = sum(outcome.status == "error" for outcome in outcomes)
     new = sum(outcome.new_items for outcome in outcomes)
     print(f"{count(len(outcomes), 'feed')} polled: {count(new, 'new item')}, {failed} failed.")

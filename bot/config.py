@@ -70,6 +70,12 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
         "how long before its case a news story may be dated to join it",
         ("poll", "run"),
     ),
+    EnvVar(
+        "CASEWATCH_READ_WORKERS",
+        "0",
+        "worker processes that parse and extract feeds beside the storing (0: in the process; ~38 MB each)",
+        ("poll", "run"),
+    ),
     EnvVar("HOST", "127.0.0.1", "where run listens (in Socket Mode: on METRICS_PORT)", ("run",)),
     EnvVar("PORT", "3000", "the port run listens on in HTTP mode", ("run",)),
     EnvVar(
@@ -138,6 +144,7 @@ class Settings:
     busy_timeout_seconds: float = 10.0
     case_cache_answers: int = 128
     news_window_days: int = 30
+    read_workers: int = 0
     slack_client_id: str = ""
     slack_client_secret: str = ""
     slack_redirect_uri: str = ""
@@ -343,6 +350,7 @@ def settings_from_env(
         busy_timeout_seconds=seconds("CASEWATCH_BUSY_TIMEOUT_SECONDS", 10.0, 0.05, 600),
         case_cache_answers=count("CASEWATCH_CASE_CACHE", 128, 0, 100_000),
         news_window_days=count("CASEWATCH_NEWS_WINDOW_DAYS", 30, 0, 3650),
+        read_workers=count("CASEWATCH_READ_WORKERS", 0, 0, 16),
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_redirect_uri=redirect_uri,

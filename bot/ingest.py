@@ -15,20 +15,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlite_utils import Database
 
+from bot.read_workers import ReadWorkers
 from feeds.errors import FeedError
 from feeds.extract import Extraction
 from feeds.fetch import Fetcher, FetchResult, HostBusy, host_key
 from feeds.health import backoff
 from feeds.match import Matcher, WatchIndex
 from feeds.parse import parse_feed
-from feeds.record import extract_item
+from feeds.record import extract_or_skip
 from feeds.text import name_key
 from feeds.types import (
     FeedPlan,
@@ -38,7 +39,6 @@ from feeds.types import (
     PlannedItem,
     PollOutcome,
     describe_error,
-    skipped_item,
 )
 from storage.batch import store_plan
 from storage.database import storage_reason
@@ -92,15 +92,22 @@ def failure_reason(error: BaseException) -> str:
 
 
 def poll_feed(
-    db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher, *, host_wait: float | None = None
+    db: Database,
+    fetcher: Fetcher,
+    feed: Feed,
+    matcher: Matcher,
+    *,
+    host_wait: float | None = None,
+    readers: ReadWorkers | None = None,
 ) -> PollOutcome:
     """Run the pipeline for one feed and record its health and when to poll
     it next (its interval, or a backoff after a failure). Never raises:
     whatever goes wrong is the feed's recorded failure. With ``host_wait`` 0
-    a feed whose host is busy is not polled (status "busy")."""
+    a feed whose host is busy is not polled (status "busy"). With ``readers``,
+    a worker process parses the feed and extracts its items (see :mod:`bot.read_workers`)."""
     now = datetime.now(UTC)
     try:
-        return _poll(db, fetcher, feed, matcher, now, host_wait)
+        return _poll(db, fetcher, feed, matcher, now, host_wait, readers)
     except HostBusy as busy:
         return PollOutcome(feed.name, "busy", error=str(busy))
     except Exception as error:  # the feed fails, the round goes on
@@ -137,7 +144,13 @@ def _retry_at(feed: Feed, now: datetime, retry_after: float | None = None) -> st
 
 
 def _poll(
-    db: Database, fetcher: Fetcher, feed: Feed, matcher: Matcher, now: datetime, host_wait: float | None
+    db: Database,
+    fetcher: Fetcher,
+    feed: Feed,
+    matcher: Matcher,
+    now: datetime,
+    host_wait: float | None,
+    readers: ReadWorkers | None,
 ) -> PollOutcome:
     try:
         fetched = fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, host_wait=host_wait)
@@ -151,14 +164,20 @@ def _poll(
         raise
     except FeedError as error:
         return _failed(db, feed, error, now)
+    try:  # outside the lock: a worker process reads this feed while this process stores another
+        read = (
+            readers.read(fetched.body, base_url=fetched.url, source=_source(feed), fetched_at=now) if readers else None
+        )
+    except FeedError as error:
+        return _failed(db, feed, error, now)
     with _PROCESSING:
         try:
-            parsed = parse_feed(fetched.body, base_url=fetched.url, court_feed=feed.kind == "court", fetched_at=now)
+            parsed = read.parsed if read else _parse(fetched, feed, now)
         except FeedError as error:
             return _failed(db, feed, error, now)
         index = matcher.index(db)
         fresh = unseen_keys(db, feed.id, [item.key for item in parsed.items])
-        plan = plan_feed(feed, fetched, parsed, fresh, index, now)
+        plan = plan_feed(feed, fetched, parsed, fresh, index, now, read.extractions if read else None)
         batch = store_plan(db, plan, match=index.match)
     for reason in (*plan.health.skipped[len(parsed.skipped) :], *batch.skipped):  # parse logs its own
         log.warning("feed %r: skipped item %s", feed.name, reason, extra={"feed_id": feed.id})
@@ -175,24 +194,31 @@ def _poll(
 
 
 def plan_feed(
-    feed: Feed, fetched: FetchResult, parsed: ParsedFeed, fresh: set[str], index: WatchIndex, now: datetime
+    feed: Feed,
+    fetched: FetchResult,
+    parsed: ParsedFeed,
+    fresh: set[str],
+    index: WatchIndex,
+    now: datetime,
+    extractions: Sequence[Extraction | str] | None = None,
 ) -> FeedPlan:
     """What storing this poll must do, decided without the database: extract
     the items not stored before (``fresh``), oldest first (feeds list the
     newest first, and an earlier release must name its case before a later
     one joins it); on a busy court feed, mark the entries that name no watch
     (kept only if their case is known); alert only on the last 48 hours of a
-    first poll's backlog; and the health to record."""
+    first poll's backlog; and the health to record. ``extractions``: the
+    items' extractions made already (in a worker: :class:`bot.read_workers.ReadFeed`),
+    else each fresh item is extracted here."""
     skipped = list(parsed.skipped)
-    source = FeedSource(feed.url, feed.kind, feed.agency)
+    source = _source(feed)
     planned = []
-    for item in parsed.items:
+    for position, item in enumerate(parsed.items):
         if item.key not in fresh:
             continue
-        try:
-            extraction = extract_item(item, source, parsed)
-        except Exception as error:  # costs this item only
-            skipped.append(skipped_item(item, error))
+        extraction = extractions[position] if extractions is not None else extract_or_skip(item, source, parsed)
+        if isinstance(extraction, str):  # it could not be extracted: costs this item only
+            skipped.append(extraction)
             continue
         keep_if_known = feed.only_watched and not _watched(index, extraction)
         planned.append(PlannedItem(item, extraction, keep_if_known=keep_if_known))
@@ -212,6 +238,14 @@ def plan_feed(
             skipped=tuple(skipped),
         ),
     )
+
+
+def _parse(fetched: FetchResult, feed: Feed, now: datetime) -> ParsedFeed:
+    return parse_feed(fetched.body, base_url=fetched.url, court_feed=feed.kind == "court", fetched_at=now)
+
+
+def _source(feed: Feed) -> FeedSource:
+    return FeedSource(feed.url, feed.kind, feed.agency)
 
 
 def _watched(index: WatchIndex, extraction: Extraction) -> bool:
@@ -236,6 +270,7 @@ def poll_feeds(
     *,
     workers: int = 4,
     watcher: PollWatcher | None = None,
+    readers: ReadWorkers | None = None,
 ) -> list[PollOutcome]:
     """Poll ``feeds`` concurrently on a small bounded pool (each worker thread
     with its own connection from ``databases``); news feeds last, since news
@@ -248,7 +283,7 @@ def poll_feeds(
 
     def poll(feed: Feed) -> PollOutcome:
         try:
-            return poll_feed(databases.get(), fetcher, feed, matcher)
+            return poll_feed(databases.get(), fetcher, feed, matcher, readers=readers)
         except Exception as error:  # e.g. the database cannot even be opened
             log.warning(FEED_FAILED, feed.name, failure_reason(error), extra={"feed_id": feed.id})
             return PollOutcome(feed.name, "error", error=failure_reason(error))

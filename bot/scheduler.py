@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import metrics
 from bot.config import Settings
 from bot.ingest import failure_reason, poll_feed
+from bot.read_workers import ReadWorkers
 from bot.sender import AlertSender
 from feeds.fetch import Fetcher
 from feeds.match import Matcher
@@ -61,8 +62,10 @@ class Scheduler:
         matcher: Matcher,
         sender: AlertSender,
         settings: Settings,
+        readers: ReadWorkers | None = None,
     ):
         self.databases = databases
+        self.readers = readers
         self.fetcher = fetcher
         self.matcher = matcher
         self.sender = sender
@@ -275,7 +278,7 @@ class Scheduler:
             if feed.failing_since and feed.next_poll_at and feed.next_poll_at > datetime.now(UTC).isoformat():
                 return  # backing off after failures, or as the server's Retry-After asked
             with metrics.POLLS.time():
-                outcome = poll_feed(db, self.fetcher, feed, self.matcher, host_wait=0)
+                outcome = poll_feed(db, self.fetcher, feed, self.matcher, host_wait=0, readers=self.readers)
         except Exception as error:  # poll_feed records its own failures; this is e.g. the database unreadable
             log.warning("poll of feed %s failed: %s", feed_id, failure_reason(error), extra={"feed_id": feed_id})
             return

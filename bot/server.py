@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.health import Health
 from bot.ingest import default_matcher, poll_feed
 from bot.oauth import OAuth, oauth
+from bot.read_workers import ReadWorkers
 from bot.scheduler import Scheduler
 from bot.sender import AUTH_ERRORS, AlertSender
 from bot.shutdown import HttpServer, Server, SocketModeServer, finish_work, serve_until_stopped, stop_on_signals
@@ -278,7 +279,8 @@ def run(settings: Settings) -> None:
         auth_check_seconds=settings.auth_check_seconds,
     )
     matcher = default_matcher()
-    scheduler = Scheduler(databases, fetcher, matcher, sender, settings)
+    readers = ReadWorkers(settings.read_workers) if settings.read_workers else None
+    scheduler = Scheduler(databases, fetcher, matcher, sender, settings, readers)
     answer_case = case_reply(settings, databases)
     app = create_app(
         settings,
@@ -286,7 +288,7 @@ def run(settings: Settings) -> None:
         client,
         fetcher,
         on_feeds_changed=scheduler.reconcile,
-        poll_feed_now=lambda feed: poll_feed(databases.get(), fetcher, feed, matcher),
+        poll_feed_now=lambda feed: poll_feed(databases.get(), fetcher, feed, matcher, readers=readers),
         oauth=installs,
         answer_case=answer_case,
     )
@@ -329,6 +331,8 @@ def run(settings: Settings) -> None:
         finished = finish_work(scheduler, sender, sender_thread, settings.shutdown_seconds)
         if server is not None:
             server.close()
+        if readers is not None:
+            readers.close(wait=finished)  # a poll still under way past the bound may be waiting on a worker
         log.info("stopped")
     if not finished:  # a poll's worker thread would be joined at exit, past the bound: leave now
         logging.shutdown()

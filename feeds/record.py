@@ -13,9 +13,9 @@ from typing import Any
 
 from feeds.extract import Extraction, extract
 from feeds.parse import parse_feed
-from feeds.types import FeedItem, FeedSource, ParsedFeed
+from feeds.types import FeedItem, FeedSource, ParsedFeed, skipped_item
 
-__all__ = ["FeedSource", "ReadItem", "extract_item", "extraction_record", "read_feed"]
+__all__ = ["FeedSource", "ReadItem", "extract_item", "extract_or_skip", "extraction_record", "read_feed"]
 
 
 def extract_item(item: FeedItem, source: FeedSource, parsed: ParsedFeed) -> Extraction:
@@ -30,6 +30,15 @@ def extract_item(item: FeedItem, source: FeedSource, parsed: ParsedFeed) -> Extr
         feed_title=parsed.title,
         link=item.link or "",
     )
+
+
+def extract_or_skip(item: FeedItem, source: FeedSource, parsed: ParsedFeed) -> Extraction | str:
+    """:func:`extract_item`; if it raises, how the feed's health names the item
+    polling leaves out (``'guid': reason``): one bad item costs only itself."""
+    try:
+        return extract_item(item, source, parsed)
+    except Exception as error:
+        return skipped_item(item, error)
 
 
 @dataclass(frozen=True)

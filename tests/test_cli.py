@@ -30,7 +30,10 @@ def test_demo_runs_offline_and_answers_case_binance(tmp_path: Path) -> None:
     assert not (tmp_path / "casewatch.db").exists()  # the user's database is never touched
 
 
-def test_poll_once_reports_each_feed_and_survives_a_bad_one(tmp_path: Path, feed_server: FeedServer) -> None:
+@pytest.mark.parametrize("read_workers", ["0", "1"])  # read in this process, or in a worker process
+def test_poll_once_reports_each_feed_and_survives_a_bad_one(
+    tmp_path: Path, feed_server: FeedServer, read_workers: str
+) -> None:
     good = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml", etag='"e1"')
     court = feed_server.serve_file("/sdny.xml", "pacer/sdny_1.xml")
     broken = feed_server.serve("/broken.xml", "<html><body>Not a feed</body></html>")
@@ -38,7 +41,7 @@ def test_poll_once_reports_each_feed_and_survives_a_bad_one(tmp_path: Path, feed
         tmp_path / "feeds.toml",
         [("SEC LR", good, "regulator"), ("SDNY", court, "court"), ("Broken", broken, "news")],
     )
-    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog))
+    env = bot_env(tmp_path, CASEWATCH_FEEDS=str(catalog), CASEWATCH_READ_WORKERS=read_workers)
     first = run_bot(["poll", "--once"], env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()

@@ -64,6 +64,7 @@ def test_court_from_text(text: str, court: str | None) -> None:
     assert court_from_text(text) == court
 
 
+@pytest.mark.reliability("an item whose text holds an address urllib refuses (https://[docs]/x)", kind="input")
 def test_an_address_urllib_refuses_is_no_court_and_costs_the_item_nothing() -> None:
     """Feed text is untrusted: a bracketed host that is no IP address ("https://[docs]/x")
     made urllib raise, and the whole item's extraction with it (the release was skipped)."""

@@ -1,0 +1,139 @@
+"""Feeds parsed and extracted in worker processes (``CASEWATCH_READ_WORKERS``):
+stored exactly as when read in the polling process, a bad item or a bad feed
+costing what it costs there, and a worker that dies losing no feed."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.ingest import default_matcher, poll_feed, poll_feeds
+from bot.read_workers import ReadWorkers, parse_and_extract
+from feeds import record
+from feeds.catalog import FeedSpec
+from feeds.fetch import Fetcher
+from feeds.types import FeedSource
+from storage.database import ThreadDatabases
+from storage.feeds import enabled_feeds, record_success, sync_catalog
+from storage.watches import WatchSpec, add_watch
+from tests.conftest import FIXTURES, FeedServer
+from tests.reliability import Observed
+
+DATA = Path(__file__).parent / "data" / "extraction" / "feeds"
+FEEDS = [  # (path served, file, kind, agency)
+    ("/sec-lr.xml", FIXTURES / "sec/litigation_releases_2024-06-part.xml", "regulator", "SEC"),
+    ("/sec-press.xml", DATA / "agency/sec_press.xml", "regulator", "SEC"),
+    ("/doj.xml", DATA / "agency/doj_press.xml", "regulator", "DOJ"),
+    ("/sdny.xml", FIXTURES / "pacer/sdny_1.xml", "court", "S.D.N.Y."),
+    ("/binance.atom", DATA / "courtlistener/dcd_sec_v_binance_docket.atom", "court", "CourtListener"),
+    ("/news.xml", DATA / "news/news_search.xml", "news", "News"),
+]
+# What a user sees of each stored item: its case, what was read from it, its event and its alerts.
+STORED = """
+    SELECT items.item_key, items.title, items.agency, items.action, items.court, items.release_no,
+           items.docket_entry, items.amounts, cases.caption, events.action, events.event_day,
+           (SELECT group_concat(channel_id) FROM alerts WHERE alerts.event_id = items.event_id)
+    FROM items LEFT JOIN cases ON cases.id = items.case_id LEFT JOIN events ON events.id = items.event_id
+    ORDER BY items.feed_id, items.item_key
+"""
+
+
+@pytest.fixture(scope="module")
+def readers() -> Iterator[ReadWorkers]:
+    workers = ReadWorkers(1)
+    workers.warm()
+    yield workers
+    workers.close()
+
+
+def polled(tmp_path: Path, name: str, feed_server: FeedServer, readers: ReadWorkers | None) -> list[tuple]:
+    """Every feed polled once into a new database, with a watch on a name the feeds share; what was stored."""
+    databases = ThreadDatabases(tmp_path / f"{name}.db")
+    db = databases.get()
+    sync_catalog(
+        db,
+        [
+            FeedSpec(path, feed_server.serve(path, file.read_bytes()), agency, kind, 10)
+            for path, file, kind, agency in FEEDS
+        ],
+    )
+    for feed in enabled_feeds(db):  # polled before: every new item may alert (a first poll alerts the last 48 hours)
+        record_success(
+            db, feed.id, etag=None, last_modified=None, new_items=0, next_poll_at="2000-01-01T00:00:00+00:00"
+        )
+    add_watch(db, team_id="T1", channel_id="C1", user_id="U1", spec=WatchSpec("name", "binance", "binance"))
+    fetcher = Fetcher(contact="t@example.com", allow_private=True)
+    outcomes = poll_feeds(databases, fetcher, enabled_feeds(db), default_matcher(), readers=readers)
+    assert [outcome.status for outcome in outcomes] == ["new"] * len(FEEDS), outcomes
+    return [tuple(row) for row in db.execute(STORED).fetchall()]
+
+
+def test_feeds_read_in_a_worker_are_stored_as_when_read_here(
+    tmp_path: Path, feed_server: FeedServer, readers: ReadWorkers
+) -> None:
+    here = polled(tmp_path, "here", feed_server, None)
+    in_worker = polled(tmp_path, "worker", feed_server, readers)
+    assert len(here) > 400 and any(row[-1] for row in here)  # items of every kind, and alerts
+    assert in_worker == here
+
+
+@pytest.mark.reliability("an HTML page instead of a feed, read in a worker process", kind="feed fault")
+def test_a_feed_that_is_no_feed_fails_as_it_does_here(
+    tmp_path: Path, feed_server: FeedServer, readers: ReadWorkers
+) -> None:
+    url = feed_server.serve("/moved.xml", "<!doctype html><html><body>Moved</body></html>")
+    databases = ThreadDatabases(tmp_path / "bad.db")
+    sync_catalog(databases.get(), [FeedSpec("Moved", url, "SEC", "regulator", 10)])
+    (feed,) = enabled_feeds(databases.get())
+    fetcher, matcher = Fetcher(contact="t@example.com", allow_private=True), default_matcher()
+    outcome = poll_feed(databases.get(), fetcher, feed, matcher, readers=readers)
+    assert (outcome.status, outcome.error) == ("error", "not a feed: the address returns an HTML page, not RSS or Atom")
+    (feed,) = enabled_feeds(databases.get())
+    assert feed.consecutive_failures == 1 and feed.last_error == outcome.error
+
+
+def test_an_item_that_cannot_be_extracted_is_named_and_costs_only_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a worker runs (here, in this process, where the extraction can be made to fail)."""
+    real = record.extract_item
+
+    def failing(item, source, parsed):
+        if "Ni" in item.title:
+            raise ValueError("unreadable")
+        return real(item, source, parsed)
+
+    monkeypatch.setattr(record, "extract_item", failing)
+    body = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
+    source = FeedSource("https://www.sec.gov/rss/litigation/litreleases.xml", "regulator", "SEC")
+    read = parse_and_extract(body, base_url=source.url, source=source, fetched_at=None)
+    failed = [extraction for extraction in read.extractions if isinstance(extraction, str)]
+    assert len(read.extractions) == len(read.parsed.items) == 12
+    (unreadable,) = [item for item in read.parsed.items if "Ni" in item.title]
+    assert len(failed) == 1  # named as the feed's health names a left-out item: its guid, the error and where
+    assert failed[0].startswith(f"{unreadable.guid!r}: ValueError: unreadable at test_read_workers.py:")
+
+
+@pytest.mark.reliability("a feed-reading worker process killed (out of memory, kill -9)", kind="crash")
+def test_a_worker_that_dies_loses_no_feed(tmp_path: Path, feed_server: FeedServer, observed: Observed) -> None:
+    workers = ReadWorkers(1)
+    try:
+        workers.warm()
+        (dead,) = workers.pids()
+        os.kill(dead, signal.SIGKILL)
+        body = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
+        databases = ThreadDatabases(tmp_path / "dies.db")
+        urls = [feed_server.serve(f"/lr{n}.xml", body) for n in range(2)]
+        sync_catalog(databases.get(), [FeedSpec(f"LR {n}", url, "SEC", "regulator", 10) for n, url in enumerate(urls)])
+        fetcher, matcher = Fetcher(contact="t@example.com", allow_private=True), default_matcher()
+        first, second = (
+            poll_feed(databases.get(), fetcher, feed, matcher, readers=workers)
+            for feed in enabled_feeds(databases.get())
+        )
+        observed.record(items_lost=24 - first.new_items - second.new_items)
+        assert (first.status, first.new_items, second.status, second.new_items) == ("new", 12, "new", 12)
+        assert workers.pids() and dead not in workers.pids()  # started again, and reading
+    finally:
+        workers.close()
