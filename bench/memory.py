@@ -131,6 +131,14 @@ def feed_body(watch_count: int) -> str:
     )
 
 
+def proportional_kb(pid: int) -> int:
+    """A process's proportional share of resident memory (Pss: a page shared by n processes counts 1/n), in kB."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
 def descendants(pid: int) -> list[int]:
     """The processes ``pid`` started, and theirs (``run``'s read workers and their fork server)."""
     children = []
@@ -183,7 +191,10 @@ def measure(
             started = time.monotonic()
             wait_for_round(db_path, process, timeout)
             figures = resident_kb(process.pid)
-            figures["workers_kb"] = sum(resident_kb(pid).get("VmRSS", 0) for pid in descendants(process.pid))
+            workers = descendants(process.pid)
+            figures["workers_kb"] = sum(resident_kb(pid).get("VmRSS", 0) for pid in workers)
+            figures["pss_kb"] = proportional_kb(process.pid)
+            figures["tree_pss_kb"] = figures["pss_kb"] + sum(proportional_kb(pid) for pid in workers)
             figures["round_ms"] = int((time.monotonic() - started) * 1000)
             return figures
         finally:
@@ -214,13 +225,20 @@ def main() -> None:
     resident, peak = figures["VmRSS"], figures["VmHWM"]
     print(f"run with {items:,} items and {watches:,} watches, after its first poll round ({figures['round_ms']} ms)")
     print(f"floor (interpreter and run's imports): {floor / 1024:.1f} MB")
-    print(f"resident: {resident / 1024:.1f} MB (peak {peak / 1024:.1f} MB), {resident / floor:.2f}× the floor")
+    print(
+        f"resident: {resident / 1024:.1f} MB (peak {peak / 1024:.1f} MB), {resident / floor:.2f}× the floor; "
+        f"proportional (Pss): {figures['pss_kb'] / 1024:.1f} MB"
+    )
     print(
         f"above the floor: {(resident - floor) / 1024:.1f} MB, {(resident - floor) * 1024 / max(watches, 1):,.0f} B per watch"
     )
     if args.read_workers:  # the workers' memory is run's too
-        resident += figures["workers_kb"]
-        print(f"with its {args.read_workers} read worker(s) and their fork server: {resident / 1024:.1f} MB resident")
+        print(
+            f"with its {args.read_workers} read worker(s) and their fork server: "
+            f"{(resident + figures['workers_kb']) / 1024:.1f} MB resident summed (pages they share counted in each), "
+            f"{figures['tree_pss_kb'] / 1024:.1f} MB proportional (Pss: a shared page counted once)"
+        )
+        resident = figures["tree_pss_kb"]
     passed = resident / 1024 <= TARGET_MB
     print(f"{'PASS' if passed else 'FAIL'}  ≤ {TARGET_MB} MB resident: {resident / 1024:.1f} MB")
 

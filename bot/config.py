@@ -73,7 +73,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar(
         "CASEWATCH_READ_WORKERS",
         "0",
-        "worker processes that parse and extract feeds beside the storing (0: in the process; ~38 MB each)",
+        "worker processes that parse and extract feeds while run stores (0: in run; 1 costs ~29 MB)",
         ("poll", "run"),
     ),
     EnvVar("HOST", "127.0.0.1", "where run listens (in Socket Mode: on METRICS_PORT)", ("run",)),

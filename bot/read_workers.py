@@ -5,8 +5,9 @@ A process's threads share one interpreter lock, so the pipeline of
 held 99 % of the time, all of it CPU. With ``CASEWATCH_READ_WORKERS`` at N > 0,
 N worker processes parse each fetched feed and extract all its items while
 this process plans and stores the feed before it. They run only the pure steps
-of ``feeds/`` (no database, no Slack), and each costs its own memory (about
-38 MB resident: the interpreter and ``feeds/``). A worker that dies (killed,
+of ``feeds/`` (no database, no Slack), and cost memory: with one worker, its
+fork server and multiprocessing's resource tracker, ~29 MB counting shared
+pages once (``bench.memory --read-workers 1``). A worker that dies (killed,
 out of memory) loses no feed: that feed is read in this process instead, and
 the workers are started again for the next.
 """

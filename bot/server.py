@@ -301,6 +301,8 @@ def run(settings: Settings) -> None:
     application = wsgi_application(app, health.status, settings.slack_signing_secret, exposed, answer_case=answer_case)
     prepare_search(databases.get())  # so that the first /case is as quick as the next
     watches = matcher.index(databases.get()).size  # built now, so that the first poll is as quick as the next
+    if readers is not None:
+        readers.warm()  # the workers started now too
     log.info("matching against %d watched names, dockets and cases", watches)
     databases.prepare(HTTP_THREADS + 2, warm_search)  # the request threads' and pollers' (sender and lease: their own)
     if not settings.socket_mode and not settings.oauth:  # with OAuth, Bolt would refuse it: no workspace T0 installed

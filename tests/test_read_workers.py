@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from feeds.types import FeedSource
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, record_success, sync_catalog
 from storage.watches import WatchSpec, add_watch
-from tests.conftest import FIXTURES, FeedServer
+from tests.conftest import FIXTURES, FeedServer, SlackApi, eventually, slack_bot_env, write_catalog
 from tests.reliability import Observed
 
 DATA = Path(__file__).parent / "data" / "extraction" / "feeds"
@@ -137,3 +137,31 @@ def test_a_worker_that_dies_loses_no_feed(tmp_path: Path, feed_server: FeedServe
         assert workers.pids() and dead not in workers.pids()  # started again, and reading
     finally:
         workers.close()
+
+
+def test_run_reads_feeds_in_its_workers_and_leaves_none_behind(
+    tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable[[dict[str, str]], str]
+) -> None:
+    url = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
+    catalog = write_catalog(tmp_path / "feeds.toml", [("SEC LR", url, "regulator")])
+    start_bot(slack_bot_env(tmp_path, slack_api, catalog, CASEWATCH_READ_WORKERS="1"))
+    process = start_bot.processes[-1]  # type: ignore[attr-defined]
+    workers = descendants(process.pid)
+    assert workers  # started at start, with their fork server (and its resource tracker)
+    database = ThreadDatabases(slack_bot_env(tmp_path, slack_api, catalog)["CASEWATCH_DB"]).get()
+    assert eventually(lambda: database.execute("SELECT count(*) FROM items").fetchone()[0] == 12, timeout=20)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    # The fork server and the resource tracker leave once they read the end of run's pipes: probe until they have.
+    assert eventually(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists() and not zombie(pid)])
+
+
+def descendants(pid: int) -> list[int]:
+    children = [
+        int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()
+    ]
+    return [grand for child in children for grand in (child, *descendants(child))]
+
+
+def zombie(pid: int) -> bool:
+    return " Z " in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:3]
