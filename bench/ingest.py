@@ -51,6 +51,7 @@ from sqlite_utils import Database
 
 import bot.ingest
 from bench.feedsets import Feed, ingest_set, serving, watch_terms
+from bench.memory import resident_kb
 from bot.collector import settle_after_start
 from bot.ingest import default_matcher, poll_feed, poll_feeds
 from bot.read_workers import ReadWorkers
@@ -242,21 +243,13 @@ def main() -> None:
         f"{statements_per_item:.1f} SQL statements/item (run 1)"
     )
     if readers:
-        resident = [resident_mb(pid) for pid in readers.pids()]
+        resident = [resident_kb(pid)["VmRSS"] / 1024 for pid in readers.pids()]
         readers.close()
         print(
             f"read workers: {len(resident)}, resident {', '.join(f'{mb:.1f}' for mb in resident)} MB "
-            f"(this process: {resident_mb(os.getpid()):.1f} MB)"
+            f"(this process: {resident_kb(os.getpid())['VmRSS'] / 1024:.1f} MB)"
         )
     print(f"ratio {ratio:.2f}x, target >= {TARGET}x: {'PASS' if ratio >= TARGET else 'FAIL'}")
-
-
-def resident_mb(pid: int) -> float:
-    """A process's resident memory (VmRSS), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 if __name__ == "__main__":

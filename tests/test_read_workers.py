@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.memory import descendants
 from bot.ingest import default_matcher, poll_feed, poll_feeds
 from bot.read_workers import ReadWorkers, parse_and_extract
 from feeds import record
@@ -154,13 +155,6 @@ def test_run_reads_feeds_in_its_workers_and_leaves_none_behind(
     assert process.wait(timeout=20) == 0
     # The fork server and the resource tracker leave once they read the end of run's pipes: probe until they have.
     assert eventually(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists() and not zombie(pid)])
-
-
-def descendants(pid: int) -> list[int]:
-    children = [
-        int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()
-    ]
-    return [grand for child in children for grand in (child, *descendants(child))]
 
 
 def zombie(pid: int) -> bool:
