@@ -62,9 +62,12 @@ def safe_link(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if base and "://" not in url[:12]:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
+    try:
+        if base and "://" not in url[:12]:
+            url = urljoin(base, url)
+        parts = urlsplit(url)
+    except ValueError:  # a host urllib refuses ("https://[docs]/x"): no link, and the item or feed kept
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return url
@@ -122,12 +125,66 @@ def item_key(guid: str | None, link: str | None, entry_text: str, entry_text_ide
     return base
 
 
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_NO_CHARACTER = 0x110000
+
+
+def _code_point(reference: re.Match[bytes]) -> int:
+    """The number a character reference names (:data:`_NO_CHARACTER` if it has too many digits to name one)."""
+    hexadecimal, decimal = reference.groups()
+    if len(hexadecimal or decimal) > 8:
+        return _NO_CHARACTER
+    return int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+
+
+def repair_character_references(body: bytes) -> bytes:
+    """``body`` with its numeric character references that name no character
+    made valid: feedparser raised on them (``chr()`` past U+10FFFF, UTF-8 of a
+    surrogate), and the whole feed failed at every poll. A UTF-16 surrogate
+    pair (``&#55357;&#56832;``: an emoji as JavaScript escapes it, which some
+    sites publish) becomes its character; any other surrogate, a number past
+    U+10FFFF and ``&#0;`` (which PostgreSQL's text cannot hold) become U+FFFD,
+    as HTML reads them."""
+    if b"&#" not in body:
+        return body
+    references = list(_CHARACTER_REFERENCE.finditer(body))
+    pieces: list[bytes] = []
+    written = position = 0
+    while position < len(references):
+        reference = references[position]
+        point = _code_point(reference)
+        position += 1
+        end = reference.end()
+        if 0xD800 <= point <= 0xDBFF and position < len(references) and references[position].start() == end:
+            low = _code_point(references[position])
+            if 0xDC00 <= low <= 0xDFFF:
+                point = 0x10000 + ((point - 0xD800) << 10) + (low - 0xDC00)
+                end = references[position].end()
+                position += 1
+        elif 0 < point < 0xD800 or 0xDFFF < point < _NO_CHARACTER:
+            continue  # names a character: left as written
+        named = 0 < point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF
+        pieces += [body[written : reference.start()], b"&#x%X;" % point if named else b"&#xFFFD;"]
+        written = end
+    return b"".join([*pieces, body[written:]]) if pieces else body
+
+
+def without_nul_bytes(body: bytes) -> bytes:
+    """``body`` with each NUL byte a space: feedparser kept them in the text,
+    and PostgreSQL refused the item (its text cannot hold NUL). A UTF-16 or
+    UTF-32 body (a NUL in its first four bytes) is left as it is."""
+    if b"\x00" not in body or b"\x00" in body[:4]:
+        return body
+    return body.replace(b"\x00", b" ")
+
+
 def parse_feed(body: bytes, *, base_url: str, court_feed: bool, fetched_at: datetime | None = None) -> ParsedFeed:
     """Parse ``body``; raise :class:`FeedParseError` when it holds no feed.
 
     An entry that cannot be read is left out (and named in ``skipped``); the
     others are kept."""
     fetched_at = aware(fetched_at, "fetched_at") if fetched_at is not None else datetime.now(UTC)
+    body = repair_character_references(without_nul_bytes(body))
     raw = read_feed(body, base_url)
     if raw is None:
         return parse_feed_with_feedparser(body, base_url=base_url, court_feed=court_feed, fetched_at=fetched_at)
@@ -138,6 +195,7 @@ def parse_feed_with_feedparser(
     body: bytes, *, base_url: str, court_feed: bool, fetched_at: datetime | None = None
 ) -> ParsedFeed:
     """:func:`parse_feed` by feedparser alone: what ``feeds.xmlfeed`` must equal."""
+    body = repair_character_references(without_nul_bytes(body))
     fetched_at = aware(fetched_at, "fetched_at") if fetched_at is not None else datetime.now(UTC)
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     if any(relative_id(entry) for entry in parsed.entries):

@@ -5,9 +5,17 @@ Slack-looking text kept as text (escaped when a message is built)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from feeds.parse import FeedItem, parse_feed
+from bot.ingest import default_matcher, poll_feed
+from feeds.catalog import FeedSpec
+from feeds.fetch import Fetcher
+from feeds.parse import FeedItem, parse_feed, safe_link
+from storage.engine import Connection
+from storage.feeds import enabled_feeds, sync_catalog
+from tests.conftest import FeedServer
 
 HOSTILE_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -114,3 +122,59 @@ def test_a_relative_guid_keeps_the_key_it_was_stored_under() -> None:
     parsed = parse_feed(body, base_url="https://www.cftc.gov/feeds/rss.xml", court_feed=False)
     assert [item.key for item in parsed.items] == ["https://www.cftc.gov/feeds/items/1", "items/2"]
     assert [item.link for item in parsed.items] == ["https://www.cftc.gov/feeds/items/1", None]
+
+
+@pytest.mark.reliability(
+    "a feed writing an emoji as a surrogate pair (&#55357;&#56832;), a lone surrogate or a number past U+10FFFF",
+    kind="input",
+)
+def test_character_references_that_name_no_character_cost_no_item() -> None:
+    """Such a reference made feedparser raise, and the whole feed failed at every poll."""
+    titles = [
+        "SEC sues Acme Corp &#55357;&#56832;",  # JavaScript's escape of U+1F600, as some sites publish it
+        "Smart quote&#8217;s then &#xD83D;&#xDE00; in hex",
+        "A lone &#xD800; surrogate",
+        "Past the last code point &#1114112; and &#99999999999999999999;",
+        "CFTC charges Beta LLC",
+    ]
+    items = "".join(
+        f"<item><title>{title}</title><link>https://news.example/{n}</link><guid>g{n}</guid></item>"
+        for n, title in enumerate(titles)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'.encode()
+    parsed = parse_feed(body, base_url="https://news.example/rss", court_feed=False)
+    assert [item.title for item in parsed.items] == [
+        "SEC sues Acme Corp \U0001f600",
+        "Smart quote\u2019s then \U0001f600 in hex",
+        "A lone \ufffd surrogate",
+        "Past the last code point \ufffd and \ufffd",
+        "CFTC charges Beta LLC",
+    ]
+    assert parsed.problem is None
+
+
+@pytest.mark.reliability("a feed's or an item's link whose host urllib refuses (https://[docs]/x)", kind="input")
+@pytest.mark.parametrize("link", ["https://[www.sec.gov/", "https://[Complaint]/x", "[docs]/complaint"])
+def test_a_link_urllib_refuses_is_no_link(link: str) -> None:
+    """urllib raised on it, which cost the item, or the whole feed (at every poll) when it was the feed's own link."""
+    assert safe_link(link, "https://[docs]/rss") is None
+    assert safe_link("/b", "https://www.sec.gov/rss") == "https://www.sec.gov/b"
+
+
+@pytest.mark.reliability("a NUL in a feed, as a byte or as &#0; (PostgreSQL text cannot hold one)", kind="input")
+def test_a_nul_reaches_no_field_and_the_item_is_stored(any_db: Connection, feed_server: FeedServer) -> None:
+    """On PostgreSQL the item was refused ("text fields cannot contain NUL") and left out of the feed."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>SEC\x00</title>'
+        b"<item><title>SEC Charges Acme &#0; Corp.</title><link>https://www.sec.gov/a</link>"
+        b"<guid>a\x00b</guid><description>Acme \x00 fraud.</description><author>x&#x0;y</author></item>"
+        b"<item><title>SEC Charges Beta LLC</title><link>https://www.sec.gov/b</link><guid>b</guid></item>"
+        b"</channel></rss>"
+    )
+    parsed = parse_feed(body, base_url="https://www.sec.gov/rss", court_feed=False)
+    fields = [parsed.title, *(text for item in parsed.items for text in dataclasses.astuple(item) if text)]
+    assert [field for field in fields if "\x00" in field] == []
+    sync_catalog(any_db, [FeedSpec("SEC", feed_server.serve("/nul.xml", body), "SEC", "regulator", 10)])
+    (feed,) = enabled_feeds(any_db)
+    outcome = poll_feed(any_db, Fetcher(contact="t@example.com", allow_private=True), feed, default_matcher())
+    assert (outcome.new_items, outcome.skipped) == (2, 0), outcome
