@@ -184,19 +184,27 @@ def parse_feed(body: bytes, *, base_url: str, court_feed: bool, fetched_at: date
     An entry that cannot be read is left out (and named in ``skipped``); the
     others are kept."""
     fetched_at = aware(fetched_at, "fetched_at") if fetched_at is not None else datetime.now(UTC)
-    body = repair_character_references(without_nul_bytes(body))
+    body = _repaired(body)
     raw = read_feed(body, base_url)
     if raw is None:
-        return parse_feed_with_feedparser(body, base_url=base_url, court_feed=court_feed, fetched_at=fetched_at)
+        return _parse_repaired_with_feedparser(body, base_url, court_feed, fetched_at)
     return _parsed_feed(raw.title, raw.link, raw.entries, None, base_url, court_feed, fetched_at)
+
+
+def _repaired(body: bytes) -> bytes:
+    """What either reader reads: see :func:`without_nul_bytes` and :func:`repair_character_references`."""
+    return repair_character_references(without_nul_bytes(body))
 
 
 def parse_feed_with_feedparser(
     body: bytes, *, base_url: str, court_feed: bool, fetched_at: datetime | None = None
 ) -> ParsedFeed:
     """:func:`parse_feed` by feedparser alone: what ``feeds.xmlfeed`` must equal."""
-    body = repair_character_references(without_nul_bytes(body))
     fetched_at = aware(fetched_at, "fetched_at") if fetched_at is not None else datetime.now(UTC)
+    return _parse_repaired_with_feedparser(_repaired(body), base_url, court_feed, fetched_at)
+
+
+def _parse_repaired_with_feedparser(body: bytes, base_url: str, court_feed: bool, fetched_at: datetime) -> ParsedFeed:
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     if any(relative_id(entry) for entry in parsed.entries):
         # feedparser resolves a relative guid (unless isPermaLink="false") against
