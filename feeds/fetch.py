@@ -127,7 +127,11 @@ def _resolved(host: str, port: int, resolve: Resolve) -> list[str]:
 
 def _http_parts(url: str) -> SplitResult:
     """``url`` split, if it is http(s) with a host name (else FetchError)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # a bracketed host that is no IPv6 address: https://[docs]/feed.xml
+        netloc = url.partition("//")[2].partition("/")[0]
+        raise FetchError(f"the URL's host is not a name or an IP address ({netloc[:100]})") from error
     if parts.scheme.lower() not in ("http", "https"):
         raise FetchError(f"only http and https feeds are allowed, not {parts.scheme or 'a bare path'}:")
     if not parts.hostname:

@@ -96,6 +96,11 @@ def test_anyone_lists_only_admins_change(
             "resolves to an internal address (::ffff:7f00:1)",
             marks=pytest.mark.reliability("/feeds add of an IPv4-mapped IPv6 loopback address", kind="abuse"),
         ),
+        pytest.param(
+            "https://[docs]/feed.xml",
+            "the URL's host is not a name or an IP address ([docs])",
+            marks=pytest.mark.reliability("/feeds add of an address urllib refuses (a bracketed name)", kind="input"),
+        ),
     ],
 )
 def test_feeds_add_refuses_unsafe_addresses(
