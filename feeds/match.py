@@ -21,8 +21,9 @@ next to one another share the space between them (overlapping matches).
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import groupby
 
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
@@ -34,7 +35,8 @@ _SEPARATOR = " \x00 "
 
 @dataclass(frozen=True, slots=True)
 class WatchTarget:
-    """What the matcher knows of one watch (slotted: an index holds 100,000 of them)."""
+    """What the matcher knows of one watch (a :class:`WatchIndex` keeps its
+    fields in columns, and makes one for each watch an item hits)."""
 
     id: int
     team_id: str
@@ -54,48 +56,54 @@ class Hit:
 
 
 class WatchIndex:
-    """Every watch, by the names, dockets and cases it follows. It keeps the
-    watches without their keys (``keys`` is empty in a :class:`Hit`'s watch):
-    at 100,000 watches the keys would take 12 MB twice over."""
+    """Every watch, by the names, dockets and cases it follows.
+
+    The watches are kept in columns (one array or buffer per field, a row per
+    watch) rather than as 100,000 objects, and a :class:`Hit`'s
+    :class:`WatchTarget` is made when a watch is hit (without its ``keys``:
+    they live on in the automaton and the docket lookup). At 100,000 watches
+    the objects and their terms took 23 MB and their building another ~15 MB
+    of holes in the memory ``run`` keeps (``bench.memory``); the columns take
+    ~4 MB."""
 
     def __init__(self, watches: Iterable[WatchTarget]):
+        self._watches = _WatchColumns()
         # Every key, UTF-8, "\0" after each, in one buffer until the sort:
         # 110,000 key strings kept that long would leave holes, once freed, in
-        # the memory the index keeps (run's resident memory: 123 MB with a
-        # list of keys, 110 MB with this buffer).
+        # the memory the index keeps.
         keys = bytearray()
-        owners: list[WatchTarget] = []
-        by_docket: dict[str, list[WatchTarget]] = {}
-        by_case: dict[int, list[WatchTarget]] = {}
-        for given in watches:
-            watch = replace(given, keys=())  # the keys live on in the automaton and the docket dictionary
+        owners = array("I")
+        by_docket: dict[str, list[int]] = {}
+        by_case: dict[int, list[int]] = {}
+        for watch in watches:
+            row = self._watches.add(watch)
             if watch.kind == "name":
-                for key in dict.fromkeys(given.keys):
+                for key in dict.fromkeys(watch.keys):
                     if key:
                         keys += f"{key}\0".encode()
-                        owners.append(watch)
+                        owners.append(row)
             elif watch.kind == "docket":
-                by_docket.setdefault(given.keys[0], []).append(watch)
+                by_docket.setdefault(watch.keys[0], []).append(row)
             elif watch.case_id is not None:
-                by_case.setdefault(watch.case_id, []).append(watch)
-        # Pattern number → the watch of that name, or the watches (a tuple, in
-        # the order they came) when several watch it.
-        self._named: list[WatchTarget | tuple[WatchTarget, ...]] = []
+                by_case.setdefault(watch.case_id, []).append(row)
+        # Pattern number n → the rows of the watches of that name (in the order
+        # they came): rows[starts[n]:starts[n + 1]].
+        self._pattern_starts = array("I", [0])
+        self._pattern_rows = array("I")
         self._automaton = AhoCorasick(
             self._patterns(keys.decode().split("\0")[:-1], owners),
             matchkind=MatchKind.Standard,
             store_patterns=False,
             implementation=Implementation.ContiguousNFA,
         )
-        self._by_docket = {key: tuple(targets) for key, targets in by_docket.items()}
+        self._by_docket = {key: tuple(rows) for key, rows in by_docket.items()}
         self._docket_slots, self._docket_mask = _hash_slots(self._by_docket)
-        self._by_case = {key: tuple(targets) for key, targets in by_case.items()}
+        self._by_case = {key: tuple(rows) for key, rows in by_case.items()}
         self.size = len(owners) + sum(map(len, self._by_docket.values())) + sum(map(len, self._by_case.values()))
 
-    def _patterns(self, keys: list[str], owners: list[WatchTarget]) -> Iterator[str]:
-        """One pattern per distinct name key (``owners[n]`` watches
-        ``keys[n]``), padded with spaces, in sorted order, numbered in
-        ``_named`` as they go.
+    def _patterns(self, keys: list[str], owners: array) -> Iterator[str]:
+        """One pattern per distinct name key (row ``owners[n]`` watches
+        ``keys[n]``), padded with spaces, in sorted order, numbered as they go.
 
         Sorted, the automaton's states are laid out depth first: the states a
         pass walks through for one name lie close together in memory, so a
@@ -103,11 +111,11 @@ class WatchIndex:
         of the automaton instead of one per letter scattered over all of it.
         The sort is stable: equal keys keep the watches' order, the order their
         hits come in. (Positions are sorted rather than pairs of key and watch,
-        for the same reason as the buffer of keys: 119 MB with pairs.)"""
+        for the same reason as the buffer of keys.)"""
         in_order = sorted(range(len(keys)), key=keys.__getitem__)
         for key, positions in groupby(in_order, key=keys.__getitem__):
-            watches = tuple(map(owners.__getitem__, positions))
-            self._named.append(watches[0] if len(watches) == 1 else watches)
+            self._pattern_rows.extend(owners[position] for position in positions)
+            self._pattern_starts.append(len(self._pattern_rows))
             yield f" {key} "
 
     @property
@@ -130,27 +138,73 @@ class WatchIndex:
         then docket watches, then name watches in the order the text names them
         (parties last; of two names that end on the same word, the longer first:
         the order of an overlapping pass)."""
-        found: dict[int, WatchTarget] = {}
+        found: dict[int, None] = {}  # rows, in the order they were hit
         if case_id is not None:
-            for watch in self._by_case.get(case_id, ()):
-                found.setdefault(watch.id, watch)
+            found.update(dict.fromkeys(self._by_case.get(case_id, ())))
         slots, mask = self._docket_slots, self._docket_mask
         for key in docket_keys:
             if slots[hash(key) & mask]:  # maybe watched
-                for watch in self._by_docket.get(key, ()):
-                    found.setdefault(watch.id, watch)
-        if self._named:
-            named = self._named
+                found.update(dict.fromkeys(self._by_docket.get(key, ())))
+        if len(self._pattern_starts) > 1:
+            starts, rows = self._pattern_starts, self._pattern_rows
             for number, _, _ in self._automaton.find_matches_as_indexes(
                 self.haystack(folded_text, party_keys), overlapping=True
             ):
-                target = named[number]
-                if type(target) is tuple:
-                    for watch in target:
-                        found.setdefault(watch.id, watch)
-                else:
-                    found.setdefault(target.id, target)
-        return [Hit(watch, watch.term) for watch in found.values()]
+                found.update(dict.fromkeys(rows[starts[number] : starts[number + 1]]))
+        watches = self._watches
+        return [Hit(watch, watch.term) for watch in map(watches.target, found)]
+
+
+class _WatchColumns:
+    """Watches as columns: a row per watch, each field in an array (strings
+    that repeat, such as workspaces and channels, as numbers into one table of
+    them; terms as UTF-8 in one buffer)."""
+
+    def __init__(self) -> None:
+        self._ids = array("q")
+        self._case_ids = array("q")  # 0: none (case ids start at 1)
+        self._flags = bytearray()  # include_routine
+        self._strings: list[str] = []  # each distinct workspace, channel, kind and mode once
+        self._string_numbers: dict[str, int] = {}
+        self._teams, self._channels, self._kinds, self._modes = (array("I") for _ in range(4))
+        self._terms = bytearray()
+        self._term_ends = array("I")
+
+    def _number(self, text: str) -> int:
+        number = self._string_numbers.get(text)
+        if number is None:
+            number = self._string_numbers[text] = len(self._strings)
+            self._strings.append(text)
+        return number
+
+    def add(self, watch: WatchTarget) -> int:
+        """Keep ``watch`` (without its keys); returns its row."""
+        row = len(self._ids)
+        self._ids.append(watch.id)
+        self._case_ids.append(watch.case_id or 0)
+        self._flags.append(watch.include_routine)
+        self._teams.append(self._number(watch.team_id))
+        self._channels.append(self._number(watch.channel_id))
+        self._kinds.append(self._number(watch.kind))
+        self._modes.append(self._number(watch.mode))
+        self._terms += watch.term.encode()
+        self._term_ends.append(len(self._terms))
+        return row
+
+    def target(self, row: int) -> WatchTarget:
+        """The watch of ``row``, without its keys."""
+        strings = self._strings
+        return WatchTarget(
+            id=self._ids[row],
+            team_id=strings[self._teams[row]],
+            channel_id=strings[self._channels[row]],
+            kind=strings[self._kinds[row]],
+            term=self._terms[self._term_ends[row - 1] if row else 0 : self._term_ends[row]].decode(),
+            keys=(),
+            case_id=self._case_ids[row] or None,
+            mode=strings[self._modes[row]],
+            include_routine=bool(self._flags[row]),
+        )
 
 
 def _hash_slots(keys: Collection[str]) -> tuple[bytes, int]:

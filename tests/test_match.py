@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from dataclasses import replace
 
 import ahocorasick
 import pytest
@@ -89,6 +90,26 @@ def test_case_watches_match_every_item_of_the_case() -> None:
     index = WatchIndex([watch])
     assert matched(index, "anything", case_id=5) == [9]
     assert matched(index, "anything", case_id=6) == []
+
+
+def test_a_hit_carries_its_watch_as_it_was_given_less_its_keys() -> None:
+    """The index keeps watches in columns; what a hit hands on (where the alert
+    goes, its term, mode and filters) is each watch's own, of any kind."""
+    given = [
+        WatchTarget(2**40, "T0A1", "C0B2", "name", "Société Générale ✓", ("societe generale",), None, "daily", True),
+        WatchTarget(3, "T0A1", "C9", "name", "", ("acme",), None, "instant", False),
+        WatchTarget(4, "T7", "C0B2", "docket", "1:23-cv-01599", ("23-cv-01599",), None, "instant", True),
+        WatchTarget(5, "T7", "C5", "case", "SEC v. Binance Holdings Ltd.", ("case:77",), 77, "daily", False),
+    ]
+    hits = WatchIndex(given).match(
+        folded_text=fold("Société Générale and Acme"), party_keys=[], docket_keys={"23-cv-01599"}, case_id=77
+    )
+    assert [(hit.watch, hit.matched) for hit in hits] == [
+        (replace(given[3], keys=()), "SEC v. Binance Holdings Ltd."),
+        (replace(given[2], keys=()), "1:23-cv-01599"),
+        (replace(given[0], keys=()), "Société Générale ✓"),
+        (replace(given[1], keys=()), ""),
+    ]
 
 
 def test_many_watches_of_one_name_all_hit_once() -> None:
