@@ -23,7 +23,8 @@ Also printed, per item: the time spent inside ``storage.batch.store_plan``
 (store, group into cases and events, match, enqueue, the feed's health;
 the CPU time of the thread that runs it) and
 the SQL statements it executed (counted with SQLite's trace callback in the
-first run only, which that callback slows a little). ``--read-workers N``:
+first run only, which that callback slows a little). ``--read-workers N``
+(by default as many as ``run`` starts here, ``bot.config.default_read_workers``; 0: none):
 the feeds are parsed and extracted in N worker processes
 (``CASEWATCH_READ_WORKERS``, :mod:`bot.read_workers`), started and warmed
 before the clock; their resident memory is printed. ``--profile FILE``
@@ -53,6 +54,7 @@ import bot.ingest
 from bench.feedsets import Feed, ingest_set, serving, watch_terms
 from bench.memory import resident_kb
 from bot.collector import settle_after_start
+from bot.config import default_read_workers
 from bot.ingest import default_matcher, poll_feed, poll_feeds
 from bot.read_workers import ReadWorkers
 from feeds.catalog import FeedSpec
@@ -199,7 +201,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--workers", type=int, default=4, help="poll workers, as in `run` (default 4)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the ingest runs here")
-    parser.add_argument("--read-workers", type=int, default=0, help="parse and extract in N worker processes")
+    parser.add_argument(
+        "--read-workers",
+        type=int,
+        default=default_read_workers(),
+        help=f"parse and extract in N worker processes (default {default_read_workers()}, as run here; 0: in this one)",
+    )
     args = parser.parse_args()
     feeds = ingest_set(args.seed, items=args.items)
     terms = watch_terms(args.seed, feeds, args.watches)

@@ -108,24 +108,24 @@ def _poll(args: argparse.Namespace) -> int:
 
     settings = settings_from_env(need_contact=True)
     set_news_window(settings.news_window_days)
-    databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
-    db = databases.get()
-    specs = load_catalog(settings.feeds_path)
+    readers = ReadWorkers(settings.read_workers) if settings.read_workers else None  # before any connection opens
     try:
-        sync_catalog(db, specs)
-    except StorageUnavailable as error:
-        print(f"casewatch: could not update the feeds from the catalog ({error}); polling the feeds known")
-    feeds = enabled_feeds(db)
-    if not feeds:
-        print(f"No enabled feeds in {settings.feeds_path}.", file=sys.stderr)
-        return 1
-    fetcher = Fetcher(
-        contact=settings.contact,
-        allow_private=settings.allow_private_feeds,
-        deadline=settings.fetch_deadline_seconds,
-    )
-    readers = ReadWorkers(settings.read_workers) if settings.read_workers else None
-    try:
+        databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
+        db = databases.get()
+        specs = load_catalog(settings.feeds_path)
+        try:
+            sync_catalog(db, specs)
+        except StorageUnavailable as error:
+            print(f"casewatch: could not update the feeds from the catalog ({error}); polling the feeds known")
+        feeds = enabled_feeds(db)
+        if not feeds:
+            print(f"No enabled feeds in {settings.feeds_path}.", file=sys.stderr)
+            return 1
+        fetcher = Fetcher(
+            contact=settings.contact,
+            allow_private=settings.allow_private_feeds,
+            deadline=settings.fetch_deadline_seconds,
+        )
         with showing_progress(len(feeds)) as progress:
             outcomes = poll_feeds(databases, fetcher, feeds, default_matcher(), watcher=progress, readers=readers)
     finally:
@@ -221,10 +221,19 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.server import run
+    from bot.malloc_arenas import use_one_malloc_arena
 
     settings = settings_from_env(need_slack=True, need_contact=True)
-    run(settings)
+    use_one_malloc_arena()  # before any thread starts
+    readers = None
+    if settings.read_workers:
+        from bot.read_workers import ReadWorkers
+
+        # Started before run imports the rest (Slack, storage, the server): the workers share only feeds/.
+        readers = ReadWorkers(settings.read_workers)
+    from bot.server import run
+
+    run(settings, readers)
     return 0
 
 

@@ -5,22 +5,39 @@ A process's threads share one interpreter lock, so the pipeline of
 held 99 % of the time, all of it CPU. With ``CASEWATCH_READ_WORKERS`` at N > 0,
 N worker processes parse each fetched feed and extract all its items while
 this process plans and stores the feed before it. They run only the pure steps
-of ``feeds/`` (no database, no Slack), and cost memory: with one worker, its
-fork server and multiprocessing's resource tracker, ~29 MB counting shared
-pages once (``bench.memory --read-workers 1``). A worker that dies (killed,
-out of memory) loses no feed: that feed is read in this process instead, and
-the workers are started again for the next.
+of ``feeds/`` (no database, no Slack).
+
+A worker is this process forked (when it has a single thread, as ``run`` has
+before it imports the rest: the worker then shares with it the pages of the
+interpreter and of ``feeds/``, and ``run`` with one worker takes ~13 MB more
+counting shared pages once: ``bench.memory``), or, otherwise, a new
+interpreter that imports ``feeds/``. Each talks to this
+process over its own socket, a request and an answer at a time (length, then
+pickle), and leaves when the socket reaches its end: when this process closes
+it or ends in any way, ``kill -9`` included. A worker that dies (killed, out
+of memory) loses no feed: that feed is read in this process instead, and a new
+worker takes its place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-import multiprocessing
+import os
+import pickle
+import signal
+import socket
+import struct
+import subprocess
+import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from feeds.extract import Extraction
 from feeds.parse import parse_feed
@@ -28,6 +45,9 @@ from feeds.record import extract_or_skip
 from feeds.types import FeedSource, ParsedFeed
 
 log = logging.getLogger(__name__)
+
+_LENGTH = struct.Struct("!Q")
+_PROJECT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -47,55 +67,230 @@ def parse_and_extract(body: bytes, *, base_url: str, source: FeedSource, fetched
     return ReadFeed(parsed, tuple(extract_or_skip(item, source, parsed) for item in parsed.items))
 
 
+class WorkerDied(Exception):
+    """The worker process ended before it answered."""
+
+
+def _send(stream: BinaryIO, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: BinaryIO) -> bytes:
+    """One message's pickle (EOFError at the end of the stream)."""
+    header = stream.read(_LENGTH.size)
+    if len(header) < _LENGTH.size:
+        raise EOFError
+    (size,) = _LENGTH.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return data
+
+
+def serve(connection: socket.socket) -> None:
+    """A worker's loop: each request read from ``connection`` answered with
+    ``(True, ReadFeed)`` or ``(False, the exception)``, until its end."""
+    # Ctrl-C and SIGTERM are for the polling process: it finishes its polls, then closes the connection.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    reader, writer = connection.makefile("rb"), connection.makefile("wb")
+    while True:
+        try:
+            body, base_url, source, fetched_at = pickle.loads(_receive(reader))
+        except (EOFError, OSError):  # the polling process closed the connection, or ended
+            return
+        try:
+            read = parse_and_extract(body, base_url=base_url, source=source, fetched_at=fetched_at)
+            answer: tuple[bool, Any] = (True, read)
+        except Exception as error:
+            error.add_note("in a feed-reading worker:\n" + "".join(traceback.format_exception(error)).rstrip())
+            answer = (False, error)
+        try:
+            _send_answer(writer, answer)
+        except OSError:  # the polling process closed the connection meanwhile (stopping)
+            return
+
+
+def _send_answer(writer: BinaryIO, answer: tuple[bool, Any]) -> None:
+    try:
+        _send(writer, answer)
+    except (pickle.PicklingError, TypeError, AttributeError) as unpicklable:  # an exception that will not pickle
+        _send(writer, (False, RuntimeError(f"{answer[1]!r} (could not be sent from the worker: {unpicklable})")))
+
+
+def serve_inherited(fd: int) -> None:
+    """:func:`serve` on a socket inherited as ``fd`` (a worker started as a new interpreter)."""
+    serve(socket.socket(fileno=fd))
+
+
+class _Worker:
+    def __init__(self, pid: int, connection: socket.socket, reap: Callable[[], object]):
+        self.pid = pid
+        self.connection = connection
+        self._reader, self._writer = connection.makefile("rb"), connection.makefile("wb")
+        self._reap = reap
+
+    def ask(self, request: tuple) -> tuple[bool, Any]:
+        try:
+            _send(self._writer, request)
+            answer = _receive(self._reader)
+        except (EOFError, OSError, ValueError) as error:  # ValueError: the connection was closed here
+            raise WorkerDied(f"worker {self.pid}") from error
+        try:
+            return pickle.loads(answer)
+        except Exception as error:
+            return False, RuntimeError(f"a feed-reading worker's answer could not be read: {error!r}")
+
+    def close(self, *, wait: bool = True) -> None:
+        """End the connection, so that the worker leaves; reap it if ``wait``."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)  # wakes a thread reading from it here
+        for stream in (self._reader, self._writer, self.connection):
+            with contextlib.suppress(OSError):
+                stream.close()
+        if wait:
+            with contextlib.suppress(ChildProcessError):  # reaped already
+                self._reap()
+
+
 class ReadWorkers:
     """``workers`` processes that run :func:`parse_and_extract` for the polling threads."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, *, fork: bool | None = None):
+        """Start ``workers`` workers: forked from this process if ``fork``
+        (by default, if this process has a single thread: forking one with
+        threads may copy a lock another thread held), else new interpreters."""
         self.workers = workers
-        self._restart = threading.Lock()
-        self._pool = self._start()
+        self._lock = threading.Condition()
+        self._all: list[_Worker] = []
+        self._idle: list[_Worker] = []
         self._closed = False
+        if fork is None:
+            fork = threading.active_count() == 1
+        if fork:
+            gc.freeze()  # what both processes share: no collection in either writes to its pages
+        for _ in range(workers):
+            worker = self._fork() if fork else self._exec()
+            self._all.append(worker)
+            self._idle.append(worker)
 
-    def _start(self) -> ProcessPoolExecutor:
-        # forkserver: the workers are not forked from this process's threads (and their locks).
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+    def _fork(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the worker: it must never return into the caller's code
+            status = 0
+            try:
+                ours.close()
+                for other in self._all:  # only this process may hold their ends: their workers see it end
+                    os.close(other.connection.fileno())
+                serve(theirs)
+            except BaseException:
+                traceback.print_exc()
+                status = 1
+            finally:
+                os._exit(status)
+        theirs.close()
+        return _Worker(pid, ours, lambda: os.waitpid(pid, 0))
+
+    def _exec(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        path = os.pathsep.join(filter(None, [str(_PROJECT), os.environ.get("PYTHONPATH")]))
+        process = subprocess.Popen(
+            [sys.executable, "-c", f"from bot.read_workers import serve_inherited; serve_inherited({theirs.fileno()})"],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        theirs.close()
+        return _Worker(process.pid, ours, process.wait)
 
     def warm(self) -> None:
-        """Start the workers now and have each import what it runs (else the first feeds wait for that)."""
+        """Have each worker read an empty feed (one started as a new interpreter is then done importing)."""
         empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>warm-up</title></channel></rss>'
         source = FeedSource("https://warm-up.invalid/", "news", None)
-        reads = [
-            self._pool.submit(
-                parse_and_extract, empty, base_url=source.url, source=source, fetched_at=datetime.now(UTC)
-            )
-            for _ in range(self.workers)
-        ]
-        for read in reads:
-            read.result()
+        workers = [self._take() for _ in range(self.workers)]
+        try:
+            for worker in workers:
+                if worker is not None:
+                    worker.ask((empty, source.url, source, datetime.now(UTC)))
+        finally:
+            for worker in workers:
+                if worker is not None:
+                    self._give_back(worker)
 
     def pids(self) -> list[int]:
-        """The workers' process ids (to read their memory)."""
-        return list(self._pool._processes or {})  # ProcessPoolExecutor keeps them by pid; it has no public accessor
+        """The workers' process ids."""
+        with self._lock:
+            return [worker.pid for worker in self._all]
 
     def read(self, body: bytes, *, base_url: str, source: FeedSource, fetched_at: datetime) -> ReadFeed:
         """:func:`parse_and_extract` in a worker (in this process if the worker died, or once closed)."""
-        if not self._closed:
-            pool = self._pool
+        worker = self._take()
+        if worker is not None:
             try:
-                return pool.submit(
-                    parse_and_extract, body, base_url=base_url, source=source, fetched_at=fetched_at
-                ).result()
-            except BrokenProcessPool:
-                log.warning("a feed-reading worker process stopped; the feed is read here, the workers start again")
-                with self._restart:
-                    if self._pool is pool and not self._closed:
-                        self._pool = self._start()
-            except RuntimeError:  # submitted as the pool shut down
-                if not self._closed:
-                    raise
+                ok, answer = worker.ask((body, base_url, source, fetched_at))
+            except WorkerDied:
+                if not self._replace(worker):
+                    log.warning("a feed-reading worker process stopped; the feed is read here, a new worker starts")
+            except BaseException:  # interrupted mid-request: what the worker will answer is no one's now
+                self._replace(worker)
+                raise
+            else:
+                self._give_back(worker)
+                if ok:
+                    return answer
+                raise answer
         return parse_and_extract(body, base_url=base_url, source=source, fetched_at=fetched_at)
+
+    def _take(self) -> _Worker | None:
+        with self._lock:
+            while not self._closed and not self._idle:
+                self._lock.wait()
+            return None if self._closed else self._idle.pop()
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.append(worker)
+                self._lock.notify()
+                return
+            self._all.remove(worker)
+            self._lock.notify_all()
+        worker.close()
+
+    def _replace(self, dead: _Worker) -> bool:
+        """Start a worker in place of ``dead``; False if closed meanwhile (``dead`` was closed on purpose)."""
+        with self._lock:
+            closed = self._closed
+        dead.close(wait=not closed)  # stopping: past its bound, do not wait for a worker still reading
+        with self._lock:
+            self._all.remove(dead)
+            self._lock.notify_all()
+            if self._closed:
+                return True
+            worker = self._exec()  # not forked: this process has threads now
+            self._all.append(worker)
+            self._idle.append(worker)
+            self._lock.notify()
+            return False
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers, after the feeds they are reading if ``wait``; later feeds are read in this process."""
-        self._closed = True
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            for worker in idle:
+                self._all.remove(worker)
+            busy = list(self._all)
+        for worker in idle:
+            worker.close()
+        if not wait:
+            for worker in busy:  # its poll reads the feed here instead
+                worker.close(wait=False)
+            return
+        with self._lock:
+            while self._all:
+                self._lock.wait()

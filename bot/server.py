@@ -259,7 +259,10 @@ def serve_probes(application: Callable, host: str, port: int) -> None:
     log.info("serving /healthz and /metrics at http://%s:%d", host, port)
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, readers: ReadWorkers | None = None) -> None:
+    """Serve Slack and poll until stopped; ``readers``: the feed-reading workers
+    (``CASEWATCH_READ_WORKERS``), started by the caller before it imported this
+    module, so that they share only what reading feeds needs."""
     set_news_window(settings.news_window_days)
     log.info("database: %s", settings.db_shown)
     databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
@@ -279,7 +282,6 @@ def run(settings: Settings) -> None:
         auth_check_seconds=settings.auth_check_seconds,
     )
     matcher = default_matcher()
-    readers = ReadWorkers(settings.read_workers) if settings.read_workers else None
     scheduler = Scheduler(databases, fetcher, matcher, sender, settings, readers)
     answer_case = case_reply(settings, databases)
     app = create_app(
@@ -301,8 +303,6 @@ def run(settings: Settings) -> None:
     application = wsgi_application(app, health.status, settings.slack_signing_secret, exposed, answer_case=answer_case)
     prepare_search(databases.get())  # so that the first /case is as quick as the next
     watches = matcher.index(databases.get()).size  # built now, so that the first poll is as quick as the next
-    if readers is not None:
-        readers.warm()  # the workers started now too
     log.info("matching against %d watched names, dockets and cases", watches)
     databases.prepare(HTTP_THREADS + 2, warm_search)  # the request threads' and pollers' (sender and lease: their own)
     if not settings.socket_mode and not settings.oauth:  # with OAuth, Bolt would refuse it: no workspace T0 installed

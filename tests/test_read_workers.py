@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,9 +45,9 @@ STORED = """
 """
 
 
-@pytest.fixture(scope="module")
-def readers() -> Iterator[ReadWorkers]:
-    workers = ReadWorkers(1)
+@pytest.fixture(scope="module", params=[True, False], ids=["forked", "new interpreter"])
+def readers(request: pytest.FixtureRequest) -> Iterator[ReadWorkers]:
+    workers = ReadWorkers(1, fork=request.param)
     workers.warm()
     yield workers
     workers.close()
@@ -140,6 +142,39 @@ def test_a_worker_that_dies_loses_no_feed(tmp_path: Path, feed_server: FeedServe
         workers.close()
 
 
+@pytest.mark.reliability(
+    "the polling process killed (kill -9, out of memory) with its feed-reading workers", kind="crash"
+)
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "new interpreter"])
+def test_workers_leave_when_the_process_that_started_them_is_killed(fork: bool) -> None:
+    """Nothing stays behind to hold memory: each worker reads the end of its connection and leaves."""
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bot.read_workers import ReadWorkers; "
+            f"workers = ReadWorkers(2, fork={fork}); workers.warm(); print(*workers.pids(), flush=True); sys.stdin.read()",
+        ],
+        cwd=Path(__file__).parent.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert len(workers) == 2 and all(alive(pid) for pid in workers)
+        owner.kill()
+        owner.wait(timeout=10)
+        assert eventually(lambda: not any(alive(pid) for pid in workers))
+    finally:
+        owner.kill()
+        owner.wait(timeout=10)
+
+
+def alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and not zombie(pid)
+
+
 def test_run_reads_feeds_in_its_workers_and_leaves_none_behind(
     tmp_path: Path, feed_server: FeedServer, slack_api: SlackApi, start_bot: Callable[[dict[str, str]], str]
 ) -> None:
@@ -148,13 +183,15 @@ def test_run_reads_feeds_in_its_workers_and_leaves_none_behind(
     start_bot(slack_bot_env(tmp_path, slack_api, catalog, CASEWATCH_READ_WORKERS="1"))
     process = start_bot.processes[-1]  # type: ignore[attr-defined]
     workers = descendants(process.pid)
-    assert workers  # started at start, with their fork server (and its resource tracker)
+    assert workers  # started at start, forked from run before it had threads (so sharing its pages of feeds/):
+    assert {Path(f"/proc/{pid}/cmdline").read_bytes() for pid in workers} == {
+        Path(f"/proc/{process.pid}/cmdline").read_bytes()
+    }
     database = ThreadDatabases(slack_bot_env(tmp_path, slack_api, catalog)["CASEWATCH_DB"]).get()
     assert eventually(lambda: database.execute("SELECT count(*) FROM items").fetchone()[0] == 12, timeout=20)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
-    # The fork server and the resource tracker leave once they read the end of run's pipes: probe until they have.
-    assert eventually(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists() and not zombie(pid)])
+    assert not any(alive(pid) for pid in workers)  # run reaped them before it ended
 
 
 def zombie(pid: int) -> bool:
