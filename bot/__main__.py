@@ -231,9 +231,13 @@ def _run(args: argparse.Namespace) -> int:
 
         # Started before run imports the rest (Slack, storage, the server): the workers share only feeds/.
         readers = ReadWorkers(settings.read_workers)
-    from bot.server import run
+    try:
+        from bot.server import run
 
-    run(settings, readers)
+        run(settings, readers)
+    finally:
+        if readers is not None:  # run closes them once it has started; not if it failed to start
+            readers.close(wait=False)
     return 0
 
 

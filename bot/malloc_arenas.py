@@ -27,6 +27,6 @@ def use_one_malloc_arena() -> bool:
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no C library to load by name None (Windows), no mallopt (macOS)
         return False
     return bool(mallopt(_M_ARENA_MAX, 1))

@@ -161,15 +161,15 @@ class ReadWorkers:
 
     def __init__(self, workers: int, *, fork: bool | None = None):
         """Start ``workers`` workers: forked from this process if ``fork``
-        (by default, if this process has a single thread: forking one with
-        threads may copy a lock another thread held), else new interpreters."""
+        (by default, on Linux, if this process has a single thread: forking one
+        with threads may copy a lock another thread held), else new interpreters."""
         self.workers = workers
         self._lock = threading.Condition()
         self._all: list[_Worker] = []
         self._idle: list[_Worker] = []
         self._closed = False
-        if fork is None:
-            fork = threading.active_count() == 1
+        if fork is None:  # on Linux only: macOS's system libraries are not safe to use in a forked child
+            fork = sys.platform == "linux" and threading.active_count() == 1
         if fork:
             gc.freeze()  # what both processes share: no collection in either writes to its pages
         for _ in range(workers):
@@ -262,7 +262,8 @@ class ReadWorkers:
         worker.close()
 
     def _replace(self, dead: _Worker) -> bool:
-        """Start a worker in place of ``dead``; False if closed meanwhile (``dead`` was closed on purpose)."""
+        """Start a worker in place of ``dead``; returns whether the workers were
+        closed meanwhile (then ``dead`` was closed on purpose, and none starts)."""
         with self._lock:
             closed = self._closed
         dead.close(wait=not closed)  # stopping: past its bound, do not wait for a worker still reading
