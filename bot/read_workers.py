@@ -282,6 +282,7 @@ class ReadWorkers:
         """Stop the workers, after the feeds they are reading if ``wait``; later feeds are read in this process."""
         with self._lock:
             self._closed = True
+            self._lock.notify_all()  # a poll waiting for a worker reads its feed here instead
             idle, self._idle = self._idle, []
             for worker in idle:
                 self._all.remove(worker)
