@@ -12,8 +12,8 @@ before it imports the rest: the worker then shares with it the pages of the
 interpreter and of ``feeds/``, and ``run`` with one worker takes ~13 MB more
 counting shared pages once: ``bench.memory``), or, otherwise, a new
 interpreter that imports ``feeds/``. Each talks to this
-process over its own socket, a request and an answer at a time (length, then
-pickle), and leaves when the socket reaches its end: when this process closes
+process over its own socket, a request and an answer at a time (pickled, as
+``multiprocessing.connection`` frames them), and leaves when the socket reaches its end: when this process closes
 it or ends in any way, ``kill -9`` included. A worker that dies (killed, out
 of memory) loses no feed: that feed is read in this process instead, and a new
 worker takes its place.
@@ -28,7 +28,6 @@ import os
 import pickle
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -36,8 +35,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from feeds.extract import Extraction
 from feeds.parse import parse_feed
@@ -46,7 +46,6 @@ from feeds.types import FeedSource, ParsedFeed
 
 log = logging.getLogger(__name__)
 
-_LENGTH = struct.Struct("!Q")
 _PROJECT = Path(__file__).resolve().parent.parent
 
 
@@ -71,35 +70,15 @@ class WorkerDied(Exception):
     """The worker process ended before it answered."""
 
 
-def _send(stream: BinaryIO, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)))
-    stream.write(data)
-    stream.flush()
-
-
-def _receive(stream: BinaryIO) -> bytes:
-    """One message's pickle (EOFError at the end of the stream)."""
-    header = stream.read(_LENGTH.size)
-    if len(header) < _LENGTH.size:
-        raise EOFError
-    (size,) = _LENGTH.unpack(header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return data
-
-
-def serve(connection: socket.socket) -> None:
-    """A worker's loop: each request read from ``connection`` answered with
+def serve(channel: Connection) -> None:
+    """A worker's loop: each request read from ``channel`` answered with
     ``(True, ReadFeed)`` or ``(False, the exception)``, until its end."""
     # Ctrl-C and SIGTERM are for the polling process: it finishes its polls, then closes the connection.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    reader, writer = connection.makefile("rb"), connection.makefile("wb")
     while True:
         try:
-            body, base_url, source, fetched_at = pickle.loads(_receive(reader))
+            body, base_url, source, fetched_at = channel.recv()
         except (EOFError, OSError):  # the polling process closed the connection, or ended
             return
         try:
@@ -109,35 +88,35 @@ def serve(connection: socket.socket) -> None:
             error.add_note("in a feed-reading worker:\n" + "".join(traceback.format_exception(error)).rstrip())
             answer = (False, error)
         try:
-            _send_answer(writer, answer)
+            _send_answer(channel, answer)
         except OSError:  # the polling process closed the connection meanwhile (stopping)
             return
 
 
-def _send_answer(writer: BinaryIO, answer: tuple[bool, Any]) -> None:
+def _send_answer(channel: Connection, answer: tuple[bool, Any]) -> None:
     try:
-        _send(writer, answer)
+        channel.send(answer)  # pickled whole before anything is written
     except (pickle.PicklingError, TypeError, AttributeError) as unpicklable:  # an exception that will not pickle
-        _send(writer, (False, RuntimeError(f"{answer[1]!r} (could not be sent from the worker: {unpicklable})")))
+        channel.send((False, RuntimeError(f"{answer[1]!r} (could not be sent from the worker: {unpicklable})")))
 
 
 def serve_inherited(fd: int) -> None:
     """:func:`serve` on a socket inherited as ``fd`` (a worker started as a new interpreter)."""
-    serve(socket.socket(fileno=fd))
+    serve(Connection(fd))
 
 
 class _Worker:
     def __init__(self, pid: int, connection: socket.socket, reap: Callable[[], object]):
         self.pid = pid
-        self.connection = connection
-        self._reader, self._writer = connection.makefile("rb"), connection.makefile("wb")
+        self.connection = connection  # kept to shut it down: that wakes a thread reading from it
+        self._channel = Connection(os.dup(connection.fileno()))
         self._reap = reap
 
     def ask(self, request: tuple) -> tuple[bool, Any]:
         try:
-            _send(self._writer, request)
-            answer = _receive(self._reader)
-        except (EOFError, OSError, ValueError) as error:  # ValueError: the connection was closed here
+            self._channel.send(request)
+            answer = self._channel.recv_bytes()
+        except (EOFError, OSError) as error:  # OSError also when the connection was closed here
             raise WorkerDied(f"worker {self.pid}") from error
         try:
             return pickle.loads(answer)
@@ -148,9 +127,9 @@ class _Worker:
         """End the connection, so that the worker leaves; reap it if ``wait``."""
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)  # wakes a thread reading from it here
-        for stream in (self._reader, self._writer, self.connection):
+        for end in (self._channel, self.connection):
             with contextlib.suppress(OSError):
-                stream.close()
+                end.close()
         if wait:
             with contextlib.suppress(ChildProcessError):  # reaped already
                 self._reap()
@@ -186,7 +165,7 @@ class ReadWorkers:
                 ours.close()
                 for other in self._all:  # only this process may hold their ends: their workers see it end
                     os.close(other.connection.fileno())
-                serve(theirs)
+                serve(Connection(theirs.detach()))
             except BaseException:
                 traceback.print_exc()
                 status = 1
