@@ -108,7 +108,9 @@ def _poll(args: argparse.Namespace) -> int:
 
     settings = settings_from_env(need_contact=True)
     set_news_window(settings.news_window_days)
-    readers = ReadWorkers(settings.read_workers) if settings.read_workers else None  # before any connection opens
+    readers = (  # before any connection opens
+        ReadWorkers(settings.read_workers, timeout=settings.read_timeout_seconds) if settings.read_workers else None
+    )
     try:
         databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
         db = databases.get()
@@ -230,7 +232,7 @@ def _run(args: argparse.Namespace) -> int:
         from bot.read_workers import ReadWorkers
 
         # Started before run imports the rest (Slack, storage, the server): the workers share only feeds/.
-        readers = ReadWorkers(settings.read_workers)
+        readers = ReadWorkers(settings.read_workers, timeout=settings.read_timeout_seconds)
     try:
         from bot.server import run
 

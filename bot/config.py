@@ -72,8 +72,14 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     ),
     EnvVar(
         "CASEWATCH_READ_WORKERS",
-        "0",
-        "worker processes that parse and extract feeds while run stores (0: in run; 1 costs ~29 MB)",
+        "1 on two cores or more, else 0",
+        "worker processes that parse and extract feeds while run stores (0: in run; 1 costs ~13 MB)",
+        ("poll", "run"),
+    ),
+    EnvVar(
+        "CASEWATCH_READ_TIMEOUT_SECONDS",
+        "60",
+        "the most a worker may take to read one feed: then it is stopped and the feed fails",
         ("poll", "run"),
     ),
     EnvVar("HOST", "127.0.0.1", "where run listens (in Socket Mode: on METRICS_PORT)", ("run",)),
@@ -145,6 +151,7 @@ class Settings:
     case_cache_answers: int = 128
     news_window_days: int = 30
     read_workers: int = 0  # from the environment: default_read_workers()
+    read_timeout_seconds: float = 60.0
     slack_client_id: str = ""
     slack_client_secret: str = ""
     slack_redirect_uri: str = ""
@@ -366,6 +373,7 @@ def settings_from_env(
         case_cache_answers=count("CASEWATCH_CASE_CACHE", 128, 0, 100_000),
         news_window_days=count("CASEWATCH_NEWS_WINDOW_DAYS", 30, 0, 3650),
         read_workers=count("CASEWATCH_READ_WORKERS", default_read_workers(), 0, 16),
+        read_timeout_seconds=seconds("CASEWATCH_READ_TIMEOUT_SECONDS", 60.0, 0.1, 3600),
         slack_client_id=client_id,
         slack_client_secret=client_secret,
         slack_redirect_uri=redirect_uri,

@@ -14,9 +14,19 @@ counting shared pages once: ``bench.memory``), or, otherwise, a new
 interpreter that imports ``feeds/``. Each talks to this
 process over its own socket, a request and an answer at a time (pickled, as
 ``multiprocessing.connection`` frames them), and leaves when the socket reaches its end: when this process closes
-it or ends in any way, ``kill -9`` included. A worker that dies (killed, out
-of memory) loses no feed: that feed is read in this process instead, and a new
-worker takes its place.
+it or ends in any way, ``kill -9`` included.
+
+A feed's body is untrusted, and this process must outlive any of them:
+
+- A worker that dies while it reads a feed (killed, out of memory) loses no
+  feed: a new worker takes its place and reads the feed again. If that one
+  dies too, the body is taken for the cause: the feed fails this round
+  (:class:`feeds.errors.FeedReadError`; it is polled again after the feed's
+  backoff) and is never read in this process, which it would kill.
+- A worker that has not answered ``timeout`` seconds after it was given a feed
+  (a parser stuck on its body) is killed and replaced, and the feed fails the
+  same way, so the feeds waiting for a worker wait at most that long. A
+  worker's time starts once it is ready: a new interpreter's imports do not count.
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from feeds.errors import FeedReadError
 from feeds.extract import Extraction
 from feeds.parse import parse_feed
 from feeds.record import extract_or_skip
@@ -47,6 +58,9 @@ from feeds.types import FeedSource, ParsedFeed
 log = logging.getLogger(__name__)
 
 _PROJECT = Path(__file__).resolve().parent.parent
+READ_TIMEOUT = 60.0  # seconds a worker may take to read one feed (as long as a fetch may take)
+START_TIMEOUT = 60.0  # seconds a new worker may take to be ready (a new interpreter imports feeds/)
+_READY = "ready"
 
 
 @dataclass(frozen=True)
@@ -70,12 +84,20 @@ class WorkerDied(Exception):
     """The worker process ended before it answered."""
 
 
+class WorkerStuck(Exception):
+    """The worker process did not answer in time."""
+
+
 def serve(channel: Connection) -> None:
     """A worker's loop: each request read from ``channel`` answered with
     ``(True, ReadFeed)`` or ``(False, the exception)``, until its end."""
     # Ctrl-C and SIGTERM are for the polling process: it finishes its polls, then closes the connection.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        channel.send(_READY)
+    except OSError:
+        return
     while True:
         try:
             body, base_url, source, fetched_at = channel.recv()
@@ -111,17 +133,33 @@ class _Worker:
         self.connection = connection  # kept to shut it down: that wakes a thread reading from it
         self._channel = Connection(os.dup(connection.fileno()))
         self._reap = reap
+        self._ready = False
 
-    def ask(self, request: tuple) -> tuple[bool, Any]:
+    def ask(self, request: tuple, timeout: float) -> tuple[bool, Any]:
+        """The worker's answer to ``request``; :class:`WorkerStuck` if it has
+        not answered ``timeout`` seconds after it was ready."""
         try:
+            if not self._ready:
+                self._receive(START_TIMEOUT)
+                self._ready = True
             self._channel.send(request)
-            answer = self._channel.recv_bytes()
+            answer = self._receive(timeout)
         except (EOFError, OSError) as error:  # OSError also when the connection was closed here
             raise WorkerDied(f"worker {self.pid}") from error
         try:
             return pickle.loads(answer)
         except Exception as error:
             return False, RuntimeError(f"a feed-reading worker's answer could not be read: {error!r}")
+
+    def _receive(self, timeout: float) -> bytes:
+        if not self._channel.poll(timeout):
+            raise WorkerStuck(f"worker {self.pid}: no answer in {timeout:g} s")
+        return self._channel.recv_bytes()
+
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
 
     def close(self, *, wait: bool = True) -> None:
         """End the connection, so that the worker leaves; reap it if ``wait``."""
@@ -138,11 +176,13 @@ class _Worker:
 class ReadWorkers:
     """``workers`` processes that run :func:`parse_and_extract` for the polling threads."""
 
-    def __init__(self, workers: int, *, fork: bool | None = None):
+    def __init__(self, workers: int, *, fork: bool | None = None, timeout: float = READ_TIMEOUT):
         """Start ``workers`` workers: forked from this process if ``fork``
         (by default, on Linux, if this process has a single thread: forking one
-        with threads may copy a lock another thread held), else new interpreters."""
+        with threads may copy a lock another thread held), else new interpreters.
+        ``timeout``: the seconds a worker may take to read one feed."""
         self.workers = workers
+        self.timeout = timeout
         self._lock = threading.Condition()
         self._all: list[_Worker] = []
         self._idle: list[_Worker] = []
@@ -194,7 +234,7 @@ class ReadWorkers:
         try:
             for worker in workers:
                 if worker is not None:
-                    worker.ask((empty, source.url, source, datetime.now(UTC)))
+                    worker.ask((empty, source.url, source, datetime.now(UTC)), self.timeout)
         finally:
             for worker in workers:
                 if worker is not None:
@@ -206,22 +246,37 @@ class ReadWorkers:
             return [worker.pid for worker in self._all]
 
     def read(self, body: bytes, *, base_url: str, source: FeedSource, fetched_at: datetime) -> ReadFeed:
-        """:func:`parse_and_extract` in a worker (in this process if the worker died, or once closed)."""
-        worker = self._take()
-        if worker is not None:
+        """:func:`parse_and_extract` in a worker: a second worker if the first
+        died reading it; :class:`feeds.errors.FeedReadError` if that one died
+        too, or if a worker took longer than ``timeout``. In this process only
+        once the workers are closed (stopping)."""
+        request = (body, base_url, source, fetched_at)
+        died: WorkerDied | None = None
+        for _ in range(2):
+            worker = self._take()
+            if worker is None:
+                break
             try:
-                ok, answer = worker.ask((body, base_url, source, fetched_at))
-            except WorkerDied:
-                if not self._replace(worker):
-                    log.warning("a feed-reading worker process stopped; the feed is read here, a new worker starts")
+                ok, answer = worker.ask(request, self.timeout)
+            except WorkerStuck as stuck:
+                worker.kill()
+                self._replace(worker)
+                raise FeedReadError(f"reading the feed took longer than {self.timeout:g} s; it was stopped") from stuck
+            except WorkerDied as error:
+                if self._replace(worker):
+                    break  # closed on purpose (stopping)
+                log.warning("a feed-reading worker process stopped while it read a feed; a new worker starts")
+                died = error
+                continue
             except BaseException:  # interrupted mid-request: what the worker will answer is no one's now
                 self._replace(worker)
                 raise
-            else:
-                self._give_back(worker)
-                if ok:
-                    return answer
-                raise answer
+            self._give_back(worker)
+            if ok:
+                return answer
+            raise answer
+        else:
+            raise FeedReadError("the process reading the feed stopped twice while reading it") from died
         return parse_and_extract(body, base_url=base_url, source=source, fetched_at=fetched_at)
 
     def _take(self) -> _Worker | None:

@@ -32,3 +32,8 @@ class FeedParseError(FeedError):
 
 class NotAFeed(FeedError):
     """A URL cannot be used as a feed (checked before it is added); the message says why."""
+
+
+class FeedReadError(FeedError):
+    """The feed's body could not be read in a worker process: reading it took
+    too long, or every process that read it died (see :mod:`bot.read_workers`)."""

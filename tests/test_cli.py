@@ -14,7 +14,17 @@ import pytest
 
 from bot.__main__ import build_parser
 from bot.config import ENVIRONMENT, ConfigError, environment_of, settings_from_env
-from tests.conftest import FIXTURES, ROOT, FeedServer, SlackApi, bot_env, run_bot, slack_bot_env, write_catalog
+from tests.conftest import (
+    FIXTURES,
+    ROOT,
+    FeedServer,
+    SlackApi,
+    bot_env,
+    long_feed,
+    run_bot,
+    slack_bot_env,
+    write_catalog,
+)
 
 
 def test_demo_runs_offline_and_answers_case_binance(tmp_path: Path) -> None:
@@ -57,6 +67,22 @@ def test_poll_once_reports_each_feed_and_survives_a_bad_one(
     assert case.returncode == 0
     parties = next(line for line in case.stdout.splitlines() if "Parties:" in line)
     assert "Jian Ming Ni" in parties and "CPA" not in parties  # the nickname is an alias, CPA a credential
+
+
+def test_poll_once_stops_reading_a_feed_after_the_read_timeout_and_polls_the_rest(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    slow = feed_server.serve("/slow.xml", long_feed(1700))  # 20,400 items: seconds to read
+    good = feed_server.serve_file("/sec.xml", "sec/litigation_releases_2024-06-part.xml")
+    catalog = write_catalog(tmp_path / "feeds.toml", [("Slow", slow, "regulator"), ("SEC LR", good, "regulator")])
+    env = bot_env(
+        tmp_path, CASEWATCH_FEEDS=str(catalog), CASEWATCH_READ_WORKERS="1", CASEWATCH_READ_TIMEOUT_SECONDS="0.5"
+    )
+    polled = run_bot(["poll", "--once"], env, cwd=tmp_path)
+    assert polled.returncode == 0, polled.stderr
+    lines = polled.stdout.splitlines()
+    assert "Slow: error: reading the feed took longer than 0.5 s; it was stopped" in lines, lines
+    assert "SEC LR: 12 new of 12" in lines
 
 
 def test_poll_once_and_feeds_check_count_one_feed_and_one_item_in_the_singular(

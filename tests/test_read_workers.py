@@ -1,6 +1,7 @@
 """Feeds parsed and extracted in worker processes (``CASEWATCH_READ_WORKERS``):
 stored exactly as when read in the polling process, a bad item or a bad feed
-costing what it costs there, and a worker that dies losing no feed."""
+costing what it costs there, a worker that dies losing no feed, and a feed
+whose reading stalls or kills its workers failing alone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,12 +20,13 @@ from bot.ingest import default_matcher, poll_feed, poll_feeds
 from bot.read_workers import ReadWorkers, parse_and_extract
 from feeds import record
 from feeds.catalog import FeedSpec
+from feeds.errors import FeedReadError
 from feeds.fetch import Fetcher
 from feeds.types import FeedSource
 from storage.database import ThreadDatabases
 from storage.feeds import enabled_feeds, record_success, sync_catalog
 from storage.watches import WatchSpec, add_watch
-from tests.conftest import FIXTURES, FeedServer, SlackApi, eventually, slack_bot_env, write_catalog
+from tests.conftest import FIXTURES, FeedServer, SlackApi, eventually, long_feed, slack_bot_env, write_catalog
 from tests.reliability import Observed
 
 DATA = Path(__file__).parent / "data" / "extraction" / "feeds"
@@ -169,6 +172,82 @@ def test_workers_leave_when_the_process_that_started_them_is_killed(fork: bool) 
     finally:
         owner.kill()
         owner.wait(timeout=10)
+
+
+LITIGATION_RELEASES = FIXTURES / "sec/litigation_releases_2024-06-part.xml"
+
+
+@pytest.mark.reliability(
+    "a feed whose reading never ends in its worker (a parser stuck on its body)", kind="feed fault"
+)
+def test_a_feed_whose_reading_takes_too_long_fails_and_the_round_goes_on(
+    tmp_path: Path, feed_server: FeedServer, observed: Observed
+) -> None:
+    workers = ReadWorkers(1, timeout=0.5)
+    try:
+        workers.warm()
+        (stalled,) = workers.pids()
+        databases = ThreadDatabases(tmp_path / "stall.db")
+        slow = feed_server.serve("/slow.xml", long_feed(1700))
+        normal = feed_server.serve("/lr.xml", LITIGATION_RELEASES.read_bytes())
+        sync_catalog(
+            databases.get(),
+            [FeedSpec("Slow", slow, "SEC", "regulator", 10), FeedSpec("LR", normal, "SEC", "regulator", 10)],
+        )
+        fetcher = Fetcher(contact="t@example.com", allow_private=True)
+        slow_outcome, normal_outcome = poll_feeds(
+            databases, fetcher, enabled_feeds(databases.get()), default_matcher(), readers=workers
+        )
+        observed.record(items_lost=12 - normal_outcome.new_items)
+        assert (slow_outcome.status, slow_outcome.error) == (
+            "error",
+            "reading the feed took longer than 0.5 s; it was stopped",
+        )
+        assert (normal_outcome.status, normal_outcome.new_items) == (
+            "new",
+            12,
+        )  # read by the worker started in its place
+        assert not alive(stalled) and stalled not in workers.pids()
+        slow_feed = next(feed for feed in enabled_feeds(databases.get()) if feed.name == "Slow")
+        assert slow_feed.consecutive_failures == 1 and slow_feed.last_error == slow_outcome.error  # backs off
+    finally:
+        workers.close()
+
+
+@pytest.mark.reliability("a feed whose body kills every worker process that reads it", kind="feed fault")
+def test_a_feed_that_kills_its_readers_fails_and_is_not_read_in_the_polling_process() -> None:
+    """The first death may be anything's (out of memory, kill -9): the feed is
+    read again by a new worker. A second is the body's: the feed fails, and the
+    polling process does not read it itself (it would die too)."""
+    workers = ReadWorkers(1, timeout=60)
+    try:
+        workers.warm()
+        source = FeedSource("https://www.sec.gov/rss/litigation/litreleases.xml", "regulator", "SEC")
+        answers: list[object] = []
+
+        def read(body: bytes) -> None:
+            try:
+                answers.append(workers.read(body, base_url=source.url, source=source, fetched_at=None))
+            except Exception as error:
+                answers.append(error)
+
+        reading = threading.Thread(target=read, args=(long_feed(1700),))
+        reading.start()
+        killed: set[int] = set()
+        for _ in range(2):  # each worker that takes the feed dies while it reads
+            assert eventually(lambda: bool(set(workers.pids()) - killed))
+            (pid,) = set(workers.pids()) - killed
+            os.kill(pid, signal.SIGKILL)
+            killed.add(pid)
+        reading.join(timeout=60)
+        (answer,) = answers
+        assert isinstance(answer, FeedReadError)
+        assert str(answer) == "the process reading the feed stopped twice while reading it"
+        read(LITIGATION_RELEASES.read_bytes())  # the next feed has a worker of its own
+        assert len(answers[-1].parsed.items) == 12
+        assert not set(workers.pids()) & killed
+    finally:
+        workers.close()
 
 
 def alive(pid: int) -> bool:
