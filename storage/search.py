@@ -366,14 +366,36 @@ def _cases_with_items_matching(db: Database, case_ids: list[int], tokens: list[s
 
 def _newest_matches(db: Database, expression: str, tokens: list[str] | None = None) -> Iterator[list[int]]:
     """The ids of the items whose words match, newest first, a batch at a time
-    (:meth:`storage.fulltext.FullText.newest`). ``tokens``: the words of
+    (:meth:`storage.fulltext.FullText.newest`); the batches after the first only
+    while an item of a case may be among them (:func:`_only_items_of_no_case`:
+    only the first is read for items of no case). ``tokens``: the words of
     ``expression`` when it is ``full_text(db).words(tokens)``, so that a query
     with common and rare words can go through the rare ones."""
     if tokens and (matches := _matches_through_rare_words(db, "items", tokens)) is not None:
         for start in range(0, len(matches), CANDIDATES):
             yield matches[start : start + CANDIDATES]
         return
-    yield from full_text(db).newest(db, "items", expression)
+    batches = full_text(db).newest(db, "items", expression)
+    first = next(batches, None)
+    if first is None:
+        return
+    yield first
+    if not _only_items_of_no_case(db, expression, first):  # asked for more: items of a case are wanted
+        yield from batches
+
+
+def _only_items_of_no_case(db: Database, expression: str, newest: list[int]) -> bool:
+    """Whether no item that matches ``expression`` belongs to a case, asked
+    when its ``newest`` matches (the first batch) hold none that does: the
+    items' index and the index of items of no case then count their matches
+    (FTS5 counts without making rows), and equal counts end the walk for items
+    of a case before it reads every match ("enforcement results", a phrase of
+    16,000 press releases of no case: 6-8 ms of walking against ~2 ms of
+    counting). Only where counts are exact (SQLite)."""
+    text = full_text(db)
+    if not text.counts_exactly() or any(item_cases(db).cases_of(db, newest)):
+        return False
+    return text.count_all(db, "items", expression) == text.count_all(db, "loose", expression)
 
 
 def _cases_by_item_words(db: Database, item_matches: Iterator[list[int]], *, known: set[int]) -> list[int]:

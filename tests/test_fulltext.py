@@ -225,6 +225,23 @@ def test_a_case_is_found_through_an_item_older_than_the_newest_page_of_matches(
     assert find_cases(world.db, "staking").case_ids == [acme]
 
 
+def test_a_case_is_found_through_an_old_item_that_joined_it_behind_pages_of_items_of_no_case(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the newest matches are all of no case, the search counts the
+    matches of the items' index and of the loose index before walking on: an
+    item that joined a case after it was stored must have left the loose index."""
+    monkeypatch.setattr(fulltext, "NEWEST_BATCH", 2)  # pages of 2, then 10
+    acme = world.case("Acme Widgets Inc.")
+    story = world.item("Staking program explained")  # stored of no case ...
+    loose = [world.item(f"Staking report {number}") for number in range(15)]
+    found = find_cases(world.db, "staking")
+    assert (found.case_ids, [item.title for item in found.items]) == ([], ["Staking report 14", "Staking report 13"])
+    world.db.execute("UPDATE items SET case_id = ? WHERE id = ?", [acme, story])  # ... then joined Acme's case
+    found = find_cases(world.db, "staking")
+    assert (found.case_ids, found.total, len(loose)) == ([acme], 1, 15)
+
+
 @pytest.mark.parametrize(("matches", "page_sizes"), [(0, []), (1, [1]), (3, [3]), (4, [3, 1]), (20, [3, 15, 2])])
 def test_the_newest_matches_come_newest_first_however_many_there_are(
     world: World, monkeypatch: pytest.MonkeyPatch, matches: int, page_sizes: list[int]
