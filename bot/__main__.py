@@ -98,7 +98,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _poll(args: argparse.Namespace) -> int:
     from bot.ingest import default_matcher, poll_feeds
-    from bot.read_workers import ReadWorkers
+    from bot.read_workers import start_read_workers
     from feeds.catalog import load_catalog
     from feeds.fetch import Fetcher
     from feeds.types import count
@@ -108,9 +108,7 @@ def _poll(args: argparse.Namespace) -> int:
 
     settings = settings_from_env(need_contact=True)
     set_news_window(settings.news_window_days)
-    readers = (  # before any connection opens
-        ReadWorkers(settings.read_workers, timeout=settings.read_timeout_seconds) if settings.read_workers else None
-    )
+    readers = start_read_workers(settings)  # before any connection opens
     try:
         databases = ThreadDatabases(settings.db_url, busy_timeout_ms=settings.busy_timeout_ms)
         db = databases.get()
@@ -224,15 +222,12 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from bot.malloc_arenas import use_one_malloc_arena
+    from bot.read_workers import start_read_workers
 
     settings = settings_from_env(need_slack=True, need_contact=True)
     use_one_malloc_arena()  # before any thread starts
-    readers = None
-    if settings.read_workers:
-        from bot.read_workers import ReadWorkers
-
-        # Started before run imports the rest (Slack, storage, the server): the workers share only feeds/.
-        readers = ReadWorkers(settings.read_workers, timeout=settings.read_timeout_seconds)
+    # Started before run imports the rest (Slack, storage, the server): the workers share only feeds/.
+    readers = start_read_workers(settings)
     try:
         from bot.server import run
 

@@ -47,13 +47,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feeds.errors import FeedReadError
 from feeds.extract import Extraction
 from feeds.parse import parse_feed
 from feeds.record import extract_or_skip
 from feeds.types import FeedSource, ParsedFeed
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +176,14 @@ class _Worker:
                 self._reap()
 
 
+def start_read_workers(settings: Settings) -> ReadWorkers | None:
+    """The workers ``settings`` ask for (``CASEWATCH_READ_WORKERS``, each
+    feed within ``CASEWATCH_READ_TIMEOUT_SECONDS``), started; None for none."""
+    if not settings.read_workers:
+        return None
+    return ReadWorkers(settings.read_workers, timeout=settings.read_timeout_seconds)
+
+
 class ReadWorkers:
     """``workers`` processes that run :func:`parse_and_extract` for the polling threads."""
 
@@ -259,7 +270,6 @@ class ReadWorkers:
             try:
                 ok, answer = worker.ask(request, self.timeout)
             except WorkerStuck as stuck:
-                worker.kill()
                 self._replace(worker)
                 raise FeedReadError(f"reading the feed took longer than {self.timeout:g} s; it was stopped") from stuck
             except WorkerDied as error:
@@ -268,7 +278,7 @@ class ReadWorkers:
                 log.warning("a feed-reading worker process stopped while it read a feed; a new worker starts")
                 died = error
                 continue
-            except BaseException:  # interrupted mid-request: what the worker will answer is no one's now
+            except BaseException:  # interrupted mid-request
                 self._replace(worker)
                 raise
             self._give_back(worker)
@@ -296,11 +306,13 @@ class ReadWorkers:
         worker.close()
 
     def _replace(self, dead: _Worker) -> bool:
-        """Start a worker in place of ``dead``; returns whether the workers were
-        closed meanwhile (then ``dead`` was closed on purpose, and none starts)."""
+        """Stop ``dead`` (died, stuck, or interrupted mid-request: what it would
+        answer is no one's) and start a worker in its place; returns whether the
+        workers were closed meanwhile (then ``dead`` was closed on purpose, and none starts)."""
         with self._lock:
             closed = self._closed
-        dead.close(wait=not closed)  # stopping: past its bound, do not wait for a worker still reading
+        dead.kill()
+        dead.close(wait=not closed)  # stopping: past its bound, do not wait on any worker
         with self._lock:
             self._all.remove(dead)
             self._lock.notify_all()
