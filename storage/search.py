@@ -9,6 +9,7 @@ query can raise a syntax error.
 from __future__ import annotations
 
 import difflib
+import heapq
 import threading
 from array import array
 from collections import Counter, OrderedDict
@@ -19,6 +20,7 @@ from typing import Literal
 
 from feeds.extract import find_dockets, leading_docket
 from feeds.text import CORPORATE_SUFFIXES, name_key, words
+from storage.case_activity import case_activity
 from storage.cases import CaseView, case_views, cases_with_docket
 from storage.engine import Connection as Database
 from storage.engine import DataVersion, database_key
@@ -88,22 +90,19 @@ def search_words(query: str) -> list[str]:
 
 def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     """The first ``limit`` of ``case_ids`` ranked most recently active first;
-    ties: the better documented, then the oldest. Only the cases active no
-    earlier than the ``limit``-th most recent (and its ties) are read from the
-    statement, which orders them; items are counted only for those that tie
-    on their last activity (a busy case has hundreds: counting them was most
-    of the ranking's time)."""
+    ties: the better documented, then the oldest. The cases' last activity is
+    known in memory (:mod:`storage.case_activity`), else read from their rows;
+    only the cases active no earlier than the ``limit``-th most recent (and its
+    ties) are kept, and items are counted only for those that tie on their
+    last activity (a busy case has hundreds: counting them was most of the
+    ranking's time)."""
     if not case_ids or limit <= 0:
         return []
-    marks = ", ".join("?" for _ in case_ids)
-    rows: list[tuple[int, str]] = []
-    for case_id, last in db.execute(
-        f"SELECT id, coalesce(last_event_at, '') AS last FROM cases WHERE id IN ({marks}) ORDER BY last DESC",
-        case_ids,
-    ):
-        if len(rows) >= limit and last != rows[-1][1]:
-            break  # past the limit-th and its ties: the rest cannot be shown
-        rows.append((case_id, last))
+    known = case_activity(db).keys_of(db, case_ids)
+    if known is None:
+        rows = _read_most_recent(db, case_ids, limit)
+    else:
+        rows = _most_recent(list(zip(case_ids, known, strict=True)), limit)
     tied = {last for last, count in Counter(last for _, last in rows).items() if count > 1}
     counted = [
         (
@@ -115,6 +114,28 @@ def _top(db: Database, case_ids: list[int], limit: int) -> list[int]:
     ]
     counted.sort(reverse=True)
     return [-negative_id for _, _, negative_id in counted[:limit]]
+
+
+def _most_recent(activity: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """The (case id, activity) pairs no older than the ``limit``-th most recent."""
+    if len(activity) <= limit:
+        return activity
+    cut = heapq.nlargest(limit, (last for _, last in activity))[-1]
+    return [(case_id, last) for case_id, last in activity if last >= cut]
+
+
+def _read_most_recent(db: Database, case_ids: list[int], limit: int) -> list[tuple[int, str]]:
+    """:func:`_most_recent` of the cases' rows."""
+    marks = ", ".join("?" for _ in case_ids)
+    rows: list[tuple[int, str]] = []
+    for case_id, last in db.execute(
+        f"SELECT id, coalesce(last_event_at, '') AS last FROM cases WHERE id IN ({marks}) ORDER BY last DESC",
+        case_ids,
+    ):
+        if len(rows) >= limit and last != rows[-1][1]:
+            break  # past the limit-th and its ties: the rest cannot be shown
+        rows.append((case_id, last))
+    return rows
 
 
 class ItemCases:
@@ -196,9 +217,11 @@ def item_cases(db: Database) -> ItemCases:
 
 
 def prepare_search(db: Database) -> None:
-    """Read what searches keep in memory (the case of every item) now rather
+    """Read what searches keep in memory (the case of every item, every case's
+    last activity) now rather
     than on the first ``/case``: a server calls this before it listens."""
     item_cases(db).refresh(db)
+    case_activity(db).keys_of(db, [])
 
 
 WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
