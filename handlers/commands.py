@@ -69,11 +69,11 @@ def case_replier(databases: ThreadDatabases, search: Callable[[Database, str], S
             return {"response_type": "ephemeral", **slack_usage()}
         if is_help(query):
             return {"response_type": "ephemeral", **slack_help()}
-        db = databases.get()
-        result = search(db, query)
-        watched = cases_watched_in_channel(
-            db, command["team_id"], command["channel_id"], [case.id for case in result.cases]
-        )
+        with databases.lend() as db:
+            result = search(db, query)
+            watched = cases_watched_in_channel(
+                db, command["team_id"], command["channel_id"], [case.id for case in result.cases]
+            )
         return {"response_type": "ephemeral", **slack_answer(result, watched)}
 
     return reply

@@ -219,19 +219,37 @@ class ThreadDatabases:
 
     def prepare(self, count: int, warm: Callable[[Database], None]) -> None:
         """Open ``count`` connections now and ``warm`` each (read what its first
-        queries would), for the next threads that ask: a connection's first
-        queries otherwise read their pages from the file, slowly."""
+        queries would), for the next threads that ask and for :meth:`lend`: a
+        connection's first queries otherwise read their pages from the file, slowly."""
         for _ in range(count):
             db = open_database(self.path, busy_timeout_ms=self.busy_timeout_ms, for_another_thread=True)
             warm(db)
             with self._ready_lock:
                 self._ready.append(db)
 
+    @contextmanager
+    def lend(self) -> Iterator[Database]:
+        """A connection for one read on any thread: the idle one returned most
+        recently (a prepared one, or a new one), given back after. A server's
+        threads take requests in turn, so with a connection each, eight page
+        caches shared a steady trickle of ``/case`` requests, each colder than one
+        (0.2-0.3 ms a request more, at 1M items); lent, one connection answers
+        them all while they do not overlap."""
+        with self._ready_lock:
+            db = self._ready.pop() if self._ready else None
+        if db is None:
+            db = open_database(self.path, busy_timeout_ms=self.busy_timeout_ms, for_another_thread=True)
+        try:
+            yield db
+        finally:
+            with self._ready_lock:
+                self._ready.append(db)
+
     def get(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            with self._ready_lock:
-                db = self._ready.pop() if self._ready else None
+            with self._ready_lock:  # the one idle longest: the one lent most recently stays for lending
+                db = self._ready.pop(0) if self._ready else None
             db = db or open_database(self.path, busy_timeout_ms=self.busy_timeout_ms)
             self._local.db = db
         return db

@@ -515,6 +515,34 @@ def test_an_item_changing_case_is_logged_on_both_engines(engine_db: EngineDataba
     assert [item for (item,) in db.execute("SELECT item_id FROM item_case_moves")] == [7]
 
 
+# --- connections for threads, and lent for a read ---------------------------------------
+
+
+def test_reads_lent_in_turn_on_several_threads_get_one_connection_and_overlapping_reads_two(
+    engine_db: EngineDatabase,
+) -> None:
+    databases = ThreadDatabases(engine_db.url)
+    lent: list[object] = []
+
+    def read() -> None:
+        with databases.lend() as db:
+            lent.append(db)
+            assert db.execute("SELECT count(*) FROM cases").fetchone() == (0,)
+
+    for _ in range(4):  # a server's threads taking requests in turn
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    assert len({id(db) for db in lent}) == 1
+    with databases.lend() as first, databases.lend() as second:
+        assert first is not second and first is lent[0]
+    assert databases.get() is second  # a thread's own: the one idle longest, not the one lent most recently
+    with databases.lend() as again:
+        assert again is lent[0]
+    for db in (first, second):
+        db.close()
+
+
 # --- storage modules that do not search, on both engines ----------------------------
 
 
