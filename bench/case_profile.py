@@ -1,7 +1,7 @@
 """Where a warm ``/case`` spends the server's time: bench.case's queries
 through the server's own WSGI application, in this process.
 
-    .venv/bin/python -m bench.case_profile --db /tmp/cw/1m.db [--requests 2000] [--cache 0] [--profile]
+    .venv/bin/python -m bench.case_profile --db /tmp/cw/1m.db [--requests 2000] [--cache 0] [--profile] [--threads 8]
 
 The application is built as ``python -m bot run`` builds it (``create_app``,
 ``wsgi_application``, the same start-up warming) and every request is a
@@ -11,7 +11,9 @@ middleware, the listener, the search, the watch check, Block Kit and JSON.
 Prints the thread's CPU time per request, split into the search (``search``
 as ``/case`` calls it, kept answers included unless ``--cache 0``) and the rest,
 for all queries and for those not seen before (kept answers cannot serve
-them); ``--profile`` adds cProfile's top functions. Use a copy of the database:
+them); ``--profile`` adds cProfile's top functions. ``--threads N`` hands the
+requests to N threads in turn, one at a time, as the server's request threads
+take them (its eight: ``bot.server.HTTP_THREADS``). Use a copy of the database:
 the catalog's feed is written to it.
 """
 
@@ -19,16 +21,19 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import os
 import pstats
+import queue
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.case import SECRET, WARM_UP, bot_settings, percentile, query_mix
+from bench.case import SECRET, WARM_UP, bot_settings, percentile, preload, query_mix
 from tests.conftest import SlackApi, slack_signature, slash_command
 
 
@@ -90,6 +95,33 @@ def build_applications(
     server.warm_request_path(bolt, SECRET)
     settle_after_start()  # as run does once started
     return fast, bolt, searched
+
+
+class InTurn:
+    """Threads that run one call at a time, each the next thread in turn."""
+
+    def __init__(self, count: int) -> None:
+        self._inboxes: list[queue.Queue] = [queue.Queue() for _ in range(count)]
+        self._done: queue.Queue = queue.Queue()
+        self._next = 0
+        for inbox in self._inboxes:
+            threading.Thread(target=self._serve, args=(inbox,), daemon=True).start()
+
+    def _serve(self, inbox: queue.Queue) -> None:
+        while (call := inbox.get()) is not None:
+            started = time.thread_time()
+            call()
+            self._done.put((time.thread_time() - started) * 1000)
+
+    def run(self, call: Callable[[], None]) -> float:
+        """Run ``call`` on the next thread; the CPU milliseconds it took there."""
+        self._inboxes[self._next].put(call)
+        self._next = (self._next + 1) % len(self._inboxes)
+        return self._done.get()
+
+    def close(self) -> None:
+        for inbox in self._inboxes:
+            inbox.put(None)
 
 
 def ask(application: Callable, query: str) -> None:
@@ -156,15 +188,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--cache", type=int, default=None, help="CASEWATCH_CASE_CACHE (0: every answer computed)")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions")
+    parser.add_argument("--threads", type=int, default=0, help="hand the requests to N threads in turn")
     parser.add_argument("--through-bolt", action="store_true", help="every /case through Bolt's dispatch")
     parser.add_argument(
         "--pair", action="store_true", help="each query through the signed /case path and through Bolt, alternating"
     )
     args = parser.parse_args()
+    if args.threads and args.profile:
+        parser.error("--profile profiles this thread only: leave out --threads")
     if args.pair:
         pair(args.db, query_mix(args.db, WARM_UP + args.requests, args.seed), args.cache)
         return
     queries = query_mix(args.db, WARM_UP + args.requests, args.seed)
+    preload(args.db)  # as bench.case does: the pages this machine's page cache dropped, read back
     slack = SlackApi()
     try:
         with tempfile.TemporaryDirectory() as workdir:
@@ -174,18 +210,24 @@ def main() -> None:
             seen = set(queries[:WARM_UP])
             totals, searches, first = [], [], []
             profile = cProfile.Profile() if args.profile else None
+            threads = InTurn(args.threads) if args.threads else None
             for query in queries[WARM_UP:]:
                 searched.clear()
-                if profile:
-                    profile.enable()
-                started = time.thread_time()
-                ask(application, query)
-                totals.append((time.thread_time() - started) * 1000)
-                if profile:
-                    profile.disable()
+                if threads:
+                    totals.append(threads.run(functools.partial(ask, application, query)))
+                else:
+                    if profile:
+                        profile.enable()
+                    started = time.thread_time()
+                    ask(application, query)
+                    totals.append((time.thread_time() - started) * 1000)
+                    if profile:
+                        profile.disable()
                 searches.append(sum(searched))
                 first.append(query not in seen)
                 seen.add(query)
+            if threads:
+                threads.close()
     finally:
         slack.close()
     rest = [total - search for total, search in zip(totals, searches, strict=True)]
