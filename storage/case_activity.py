@@ -24,7 +24,7 @@ from array import array
 from storage.engine import Connection, database_key
 
 UNKNOWN = -1
-LOG_ROWS_KEPT = 50_000
+LOG_ROWS_KEPT = 50_000  # as migration m028's trigger keeps them
 _CANONICAL = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\+00:00")
 
 

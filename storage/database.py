@@ -207,7 +207,8 @@ def schema_version(db: Database) -> int:
 
 class ThreadDatabases:
     """One connection per thread to the same database (SQLite connections must
-    not be shared across threads while in use). ``path``: a path or URL."""
+    not be shared across threads while in use), and connections lent for one
+    read on any thread (:meth:`lend`). ``path``: a path or URL."""
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.path = path
