@@ -11,7 +11,7 @@ from dataclasses import replace
 from urllib.parse import unquote
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feeds.extract import find_dockets
@@ -65,6 +65,9 @@ quoted_texts = st.text(
     max_size=100,
 )
 
+# What people type for a double quote (curly quotes, low and reversed ones, a double prime): each reads as one.
+WRITTEN_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"'})
+
 
 def watch_of(term: str, **fields: object) -> Watch:
     values: dict = {
@@ -96,6 +99,7 @@ def answer_is_safe(text: str, allowed_links: frozenset[str] = frozenset()) -> No
 @pytest.mark.reliability("arbitrary text after /watch <name> hide, unhide or note", kind="input")
 @SETTINGS
 @given(text=command_text)
+@example(text='0 NOTE 0"″')  # a double prime (″) reads as a double quote, as curly quotes do
 def test_any_text_is_a_change_a_one_line_refusal_or_no_change(text: str) -> None:
     found = parse_watch_change(text)
     if found is None:
@@ -107,7 +111,7 @@ def test_any_text_is_a_change_a_one_line_refusal_or_no_change(text: str) -> None
     assert found.verb in VERBS
     if found.verb == "note":
         assert found.note is None or 0 < len(found.note) <= 300
-        assert found.note is None or found.note in visible_text(text).translate(str.maketrans("“”", '""'))
+        assert found.note is None or found.note in visible_text(text).translate(WRITTEN_QUOTES)
     else:
         assert 0 < len(found.filters) <= 10
         assert all(rule.key and len(rule.text) <= 100 for rule in found.filters)
