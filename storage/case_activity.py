@@ -21,7 +21,7 @@ import re
 import threading
 from array import array
 
-from storage.engine import Connection, database_key
+from storage.engine import Connection, PerDatabase
 
 UNKNOWN = -1
 LOG_ROWS_KEPT = 50_000  # as migration m028's trigger keeps them
@@ -95,15 +95,5 @@ class CaseActivity:
         self._loaded = True
 
 
-_activities: dict[str, CaseActivity] = {}
-_activities_lock = threading.Lock()
-
-
-def case_activity(db: Connection) -> CaseActivity:
-    """The :class:`CaseActivity` of ``db``'s database, shared by the process's
-    connections to it (a fresh one for an in-memory database)."""
-    key = database_key(db)
-    if not key:
-        return CaseActivity()
-    with _activities_lock:
-        return _activities.setdefault(key, CaseActivity())
+# The CaseActivity of a database, shared by the process's connections to it.
+case_activity = PerDatabase(CaseActivity)

@@ -14,12 +14,13 @@ psycopg is imported only when a PostgreSQL URL is opened.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
@@ -107,6 +108,29 @@ def database_key(db: Connection) -> str:
         return describe(db.url)
     ((_, _, path),) = [row for row in db.execute("PRAGMA database_list") if row[1] == "main"]
     return path
+
+
+Shared = TypeVar("Shared")
+
+
+class PerDatabase(Generic[Shared]):
+    """One ``Shared`` for each database, shared by the process's connections to it
+    (a fresh one each time for SQLite in memory, where each connection has its
+    own database): ``item_cases = PerDatabase(ItemCases)``, then ``item_cases(db)``."""
+
+    def __init__(self, make: Callable[[], Shared]) -> None:
+        self._make = make
+        self._made: dict[str, Shared] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, db: Connection) -> Shared:
+        key = database_key(db)
+        if not key:
+            return self._make()
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = self._make()
+            return self._made[key]
 
 
 class DataVersion:

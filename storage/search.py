@@ -23,7 +23,7 @@ from feeds.text import CORPORATE_SUFFIXES, name_key, words
 from storage.case_activity import case_activity
 from storage.cases import CaseView, case_views, cases_with_docket
 from storage.engine import Connection as Database
-from storage.engine import DataVersion, database_key
+from storage.engine import DataVersion, PerDatabase
 from storage.fulltext import COUNT_CAP, NEWEST_BATCH, full_text
 
 QUERY_CHARS = 300
@@ -202,18 +202,8 @@ class ItemCases:
             self._moves_seen = move_id
 
 
-_item_cases: dict[str, ItemCases] = {}
-_item_cases_lock = threading.Lock()
-
-
-def item_cases(db: Database) -> ItemCases:
-    """The :class:`ItemCases` of ``db``'s file, shared by the process's
-    connections to it (a fresh one for an in-memory database)."""
-    key = database_key(db)
-    if not key:
-        return ItemCases()
-    with _item_cases_lock:
-        return _item_cases.setdefault(key, ItemCases())
+# The ItemCases of a database, shared by the process's connections to it.
+item_cases = PerDatabase(ItemCases)
 
 
 def prepare_search(db: Database) -> None:
