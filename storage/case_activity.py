@@ -52,14 +52,21 @@ class CaseActivity:
         if db.conn.in_transaction:
             return None
         with self._lock:
-            self._refresh(db)
+            self._read_changes(db)
             keys = self._keys
             if not case_ids or max(case_ids) >= len(keys):
                 return None
             found = list(map(keys.__getitem__, case_ids))
         return None if UNKNOWN in found else found
 
-    def _refresh(self, db: Connection) -> None:
+    def refresh(self, db: Connection) -> None:
+        """Read what changed (everything, the first time), unless a transaction is open on ``db``."""
+        if db.conn.in_transaction:
+            return
+        with self._lock:
+            self._read_changes(db)
+
+    def _read_changes(self, db: Connection) -> None:
         if not self._loaded:
             self._load(db)
             return

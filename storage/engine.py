@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -121,15 +122,21 @@ class PerDatabase(Generic[Shared]):
     def __init__(self, make: Callable[[], Shared]) -> None:
         self._make = make
         self._made: dict[str, Shared] = {}
+        self._of_connection: weakref.WeakKeyDictionary[Connection, Shared] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def __call__(self, db: Connection) -> Shared:
+        with self._lock:
+            found = self._of_connection.get(db)
+        if found is not None:
+            return found  # the database is asked once a connection (a search asked it several times)
         key = database_key(db)
         if not key:
             return self._make()
         with self._lock:
             if key not in self._made:
                 self._made[key] = self._make()
+            self._of_connection[db] = self._made[key]
             return self._made[key]
 
 

@@ -208,10 +208,10 @@ item_cases = PerDatabase(ItemCases)
 
 def prepare_search(db: Database) -> None:
     """Read what searches keep in memory (the case of every item, every case's
-    last activity) now rather
-    than on the first ``/case``: a server calls this before it listens."""
+    last activity) now rather than on the first ``/case``: a server calls this
+    before it listens."""
     item_cases(db).refresh(db)
-    case_activity(db).keys_of(db, [])
+    case_activity(db).refresh(db)
 
 
 WARM_QUERIES = ("Securities and Exchange Commission", "1:23-cv-01599", "fraud")
