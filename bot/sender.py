@@ -175,7 +175,7 @@ class AlertSender:
                 sent += self._send(alert, slack)
             finally:
                 self.posting = None
-        for alert in outbox.alerts_to_update(db):
+        for alert in outbox.alerts_to_update(db, stale_after=self.stale_after):
             self._refresh(alert)
         return sent
 
@@ -249,7 +249,9 @@ class AlertSender:
                 return 0
             if ts:
                 log.info("alert %s had been posted after all; recorded ts %s", alert.id, ts, extra=alert_fields(alert))
-                outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
+                outbox.mark_sent(
+                    db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None, posted_earlier=True
+                )
                 metrics.sent("ok")
                 return 1
         view = outbox.alert_view(db, alert)
@@ -322,7 +324,10 @@ class AlertSender:
         if slack is None:
             return  # not installed: updated once it is again
         db = self.databases.get()
-        view = outbox.alert_view(db, alert)
+        shown = outbox.claim_edit(db, alert.id, stale_after=self.stale_after)
+        if shown is None:
+            return  # current now, or another sender edits it
+        view = outbox.alert_view(db, alert)  # read after the claim: it shows at least ``shown`` changes
         try:
             try:
                 slack.update(alert.channel_id, alert.message_ts, alert_message(view))
@@ -335,8 +340,9 @@ class AlertSender:
             if failure.retry_after is not None:
                 outbox.hold_turn(db, alert.team_id, alert.channel_id, until=self.clock() + failure.retry_after)
             if failure.retry_after is not None or not failure.refused:
+                outbox.release_edit(db, alert.id)
                 return
-        outbox.mark_updated(db, alert.id)
+        outbox.finish_edit(db, alert.id, shown=shown)
 
     def _recover(self, alert: Alert) -> None:
         """The sender that claimed this alert died: was it posted after all?
@@ -356,7 +362,7 @@ class AlertSender:
             outbox.give_up_recovery(db, alert.id)
             return
         if ts:
-            outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None)
+            outbox.mark_sent(db, alert, ts=ts, thread_ts=thread_ts if thread_ts != ts else None, posted_earlier=True)
             log.info("alert %s had been posted before a crash; recorded ts %s", alert.id, ts, extra=alert_fields(alert))
         else:
             outbox.release_stale(db, alert.id)

@@ -17,6 +17,14 @@ pending → sending (``claim``); sending → pending (``reschedule``,
 removed); any but sent → sent (``mark_sent``: Slack has the message, even when
 another sender released the claim meanwhile).
 
+A sent alert's message is edited when its event gains a source.
+``needs_update`` counts the changes its message does not show yet: each new
+source adds one (to pending and sending alerts too, for a message being posted
+from an older view), the claim starts it at 0 (the view is read after), and an
+edit takes away only what it had counted before reading its view, so a source
+joining during an edit is shown by the next. One sender edits an alert at a
+time (``edit_claimed_at``, taken again after a crash once stale).
+
 Senders in any number of processes take turns per channel (``channel_turns``,
 :func:`claim_next`): a channel has at most one alert in flight, and its next is
 claimed no sooner than its turn is free again, paced from the last post (or a
@@ -146,8 +154,12 @@ def enqueue(
 
 
 def mark_event_changed(db: Database, event_id: int) -> None:
-    """A new source joined an event: delivered alerts should show it too."""
-    db.execute("UPDATE alerts SET needs_update = 1 WHERE event_id = ? AND status = 'sent'", [event_id])
+    """A new source joined an event: its messages, posted or being posted, should show it too."""
+    db.execute(
+        "UPDATE alerts SET needs_update = needs_update + 1 "
+        "WHERE event_id = ? AND mode = 'instant' AND status IN ('pending', 'sending', 'sent')",
+        [event_id],
+    )
 
 
 @dataclass(frozen=True)
@@ -246,7 +258,7 @@ def claim_stale_sends(db: Database, *, older_than: timedelta, now: datetime | No
     stale again (``recovery_at``). ``claimed_at`` is kept, so the search for the
     message it may have posted still starts before that first claim."""
     now = aware(now, "now") if now is not None else datetime.now(UTC)
-    cutoff = (now - older_than).astimezone(UTC).isoformat(timespec="seconds")
+    cutoff = _stale_cutoff(now, older_than)
     stale_where = "status = 'sending' AND coalesce(recovery_at, claimed_at) < ? ORDER BY id"
     if not _alerts(db, stale_where, [cutoff]):
         return []  # read first: an idle sender never asks for the write lock
@@ -263,14 +275,64 @@ def give_up_recovery(db: Database, alert_id: int) -> None:
     db.execute("UPDATE alerts SET recovery_at = NULL WHERE id = ? AND status = 'sending'", [alert_id])
 
 
-def alerts_to_update(db: Database, *, limit: int = 20) -> list[Alert]:
-    return _alerts(db, "needs_update = 1 AND status = 'sent' ORDER BY id LIMIT ?", [limit])
+# A digest's alerts share one message: theirs are not edited.
+_EDITABLE = (
+    "needs_update > 0 AND status = 'sent' AND mode = 'instant' AND (edit_claimed_at IS NULL OR edit_claimed_at < ?)"
+)
+
+
+def alerts_to_update(
+    db: Database, *, stale_after: timedelta = timedelta(seconds=60), now: datetime | None = None, limit: int = 20
+) -> list[Alert]:
+    """Sent alerts whose messages miss a source, oldest first, leaving out those
+    another sender is editing (claimed less than ``stale_after`` before ``now``)."""
+    return _alerts(db, _EDITABLE + " ORDER BY id LIMIT ?", [_stale_cutoff(now, stale_after), limit])
+
+
+def claim_edit(
+    db: Database, alert_id: int, *, stale_after: timedelta = timedelta(seconds=60), now: datetime | None = None
+) -> int | None:
+    """Take the edit of a sent alert's message for this sender. Returns the
+    changes that the edit shows (counted before its view is read, and passed to
+    :func:`finish_edit`), or None when the message is current or another
+    sender edits it."""
+    with write_transaction(db, exclusive=False):
+        row = db.execute(
+            f"UPDATE alerts SET edit_claimed_at = ? WHERE id = ? AND {_EDITABLE} RETURNING needs_update",
+            [_iso(now), alert_id, _stale_cutoff(now, stale_after)],
+        ).fetchone()
+    return row[0] if row else None
+
+
+def finish_edit(db: Database, alert_id: int, *, shown: int) -> None:
+    """The message now shows the ``shown`` changes that :func:`claim_edit` counted
+    (or never will: Slack refused the edit); those counted since stay to show."""
+    db.execute(
+        "UPDATE alerts SET needs_update = CASE WHEN needs_update > ? THEN needs_update - ? ELSE 0 END, "
+        "edit_claimed_at = NULL WHERE id = ?",
+        [shown, shown, alert_id],
+    )
+
+
+def release_edit(db: Database, alert_id: int) -> None:
+    """An edit was not made (Slack unreachable or unsure): any sender may try it again."""
+    db.execute("UPDATE alerts SET edit_claimed_at = NULL WHERE id = ?", [alert_id])
+
+
+def _iso(now: datetime | None) -> str:
+    return (aware(now, "now") if now is not None else datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _stale_cutoff(now: datetime | None, stale_after: timedelta) -> str:
+    now = aware(now, "now") if now is not None else datetime.now(UTC)
+    return (now - stale_after).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def claim(db: Database, alert_id: int) -> bool:
     """Take an alert for sending; False if another sender has it."""
     cursor = db.execute(
-        "UPDATE alerts SET status = 'sending', claimed_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
+        "UPDATE alerts SET status = 'sending', claimed_at = ?, attempts = attempts + 1, needs_update = 0 "
+        "WHERE id = ? AND status = 'pending'",
         [now_iso(), alert_id],
     )
     return cursor.rowcount == 1
@@ -419,17 +481,20 @@ def mark_sent(
     thread_ts: str | None,
     record_thread: bool = True,
     turn_free_at: float | None = None,
+    posted_earlier: bool = False,
 ) -> None:
     """Record delivery, the case's thread, the watch's counters and the audit row,
     and free the channel's turn (not before ``turn_free_at``, Unix time),
-    atomically, once (an alert already recorded as sent is left as it is)."""
+    atomically, once (an alert already recorded as sent is left as it is).
+    ``posted_earlier``: an earlier attempt posted the message, from a view that
+    may miss sources since; it is edited once to be sure."""
     now = now_iso()
     with write_transaction(db, exclusive=False):
         _free_turn(db, alert.id, turn_free_at)
         recorded = db.execute(
             "UPDATE alerts SET status = 'sent', message_ts = ?, thread_ts = ?, sent_at = ?, last_error = NULL, maybe_posted = 0, "
-            "needs_update = 0, recovery_at = NULL WHERE id = ? AND status != 'sent'",
-            [ts, thread_ts, now, alert.id],
+            "needs_update = needs_update + ?, recovery_at = NULL WHERE id = ? AND status != 'sent'",
+            [ts, thread_ts, now, int(posted_earlier), alert.id],
         ).rowcount
         if not recorded:
             return
@@ -459,10 +524,6 @@ def _count_delivery(db: Database, alert: Alert, now: str) -> None:
         "WHERE team_id = ? AND channel_id = ? AND (id = ? OR instr(', ' || ? || ', ', ', ' || term || ', ') > 0)",
         [now, alert.team_id, alert.channel_id, alert.watch_id, alert.matched_term],
     )
-
-
-def mark_updated(db: Database, alert_id: int) -> None:
-    db.execute("UPDATE alerts SET needs_update = 0 WHERE id = ?", [alert_id])
 
 
 def reschedule(

@@ -729,3 +729,16 @@ def m028_case_activity_changes(db: Connection) -> None:
     # changed. Cases added later are read by their ids, higher than any known.
     script = _CASE_ACTIVITY_LOG_POSTGRESQL if engine_of(db) == POSTGRESQL else _CASE_ACTIVITY_LOG_SQLITE
     db.executescript(script)
+
+
+@migrations()
+def m029_alert_edits(db: Connection) -> None:
+    # An alert's needs_update counts the sources its message does not show yet
+    # (it was a flag, cleared after an edit even when a source joined during it),
+    # and edit_claimed_at lets one sender at a time edit it (storage.alerts.claim_edit).
+    for statement in (
+        "ALTER TABLE alerts ADD COLUMN edit_claimed_at TEXT",
+        "DROP INDEX alerts_update",
+        "CREATE INDEX alerts_update ON alerts (id) WHERE needs_update > 0",
+    ):
+        db.execute(statement)

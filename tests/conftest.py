@@ -210,7 +210,7 @@ class SlackApi:
     return stored messages; ``fail(method, …)`` queues error answers (429 with
     Retry-After, 500, ``not_in_channel`` …); ``hold_posts`` makes posts wait,
     after being stored, until released, to stand for a crash between send and
-    record; ``answer_late(method, seconds)`` does the work and answers only
+    record (``hold_updates`` does the same for ``chat.update``); ``answer_late(method, seconds)`` does the work and answers only
     after ``seconds`` (longer than the client's timeout: Slack slow to answer);
     ``drop_connection(method)`` does the work and hangs up without answering;
     ``auth_broken`` answers every call with ``invalid_auth`` (a revoked or
@@ -245,6 +245,8 @@ class SlackApi:
         self.scopes: list[str] = list(MANIFEST_BOT_SCOPES)
         self.hold_posts = threading.Event()
         self.hold_posts.set()
+        self.hold_updates = threading.Event()
+        self.hold_updates.set()
         self.post_arrived = threading.Event()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -427,18 +429,23 @@ class SlackApi:
             for message in self.messages:
                 if message["channel"] == payload["channel"] and message["ts"] == payload["ts"]:
                     message.update(blocks=payload.get("blocks"), text=payload.get("text"), updated=True)
+            self._answer_when(self.hold_updates)
             return 200, {"ok": True, "channel": payload["channel"], "ts": payload["ts"]}, {}
         self._ts += 1
         message = {**payload, "ts": f"{self._ts}.000100"}
         self.messages.append(message)
         self.post_times.append((payload["channel"], time.monotonic()))
         self.post_arrived.set()
+        self._answer_when(self.hold_posts)
+        return 200, {"ok": True, "channel": payload["channel"], "ts": message["ts"], "message": message}, {}
+
+    def _answer_when(self, released: threading.Event) -> None:
+        """Wait (other calls still answered) until ``released`` is set."""
         self._lock.release()
         try:
-            self.hold_posts.wait(timeout=30)
+            released.wait(timeout=30)
         finally:
             self._lock.acquire()
-        return 200, {"ok": True, "channel": payload["channel"], "ts": message["ts"], "message": message}, {}
 
     def wait_for(self, condition: Callable[[], bool], timeout: float = 10) -> bool:
         """Block until ``condition()`` holds after some call (or the timeout)."""
@@ -453,6 +460,7 @@ class SlackApi:
 
     def close(self) -> None:
         self.hold_posts.set()
+        self.hold_updates.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -243,5 +243,67 @@ def test_a_new_source_marks_delivered_alerts_for_an_update(stored_db: Connection
     for event_id in {alert_state(stored_db, a)["event_id"] for a in (alert_id, pending_id)}:
         outbox.mark_event_changed(stored_db, event_id)
     assert [found.id for found in outbox.alerts_to_update(stored_db)] == [alert_id]
-    outbox.mark_updated(stored_db, alert_id)
+    shown = outbox.claim_edit(stored_db, alert_id)
+    assert shown == 1
+    outbox.finish_edit(stored_db, alert_id, shown=shown)
     assert outbox.alerts_to_update(stored_db) == []
+
+
+def event_of(db: Connection, alert_id: int) -> int:
+    return alert_state(db, alert_id)["event_id"]
+
+
+def test_a_source_joining_during_an_edit_is_left_for_the_next(stored_db: Connection) -> None:
+    alert_id = factories.alert(stored_db)
+    sent(stored_db, alert_id)
+    outbox.mark_event_changed(stored_db, event_of(stored_db, alert_id))
+    shown = outbox.claim_edit(stored_db, alert_id)
+    outbox.mark_event_changed(stored_db, event_of(stored_db, alert_id))  # after the edit read its view
+    outbox.finish_edit(stored_db, alert_id, shown=shown)
+    assert [found.id for found in outbox.alerts_to_update(stored_db)] == [alert_id]
+
+
+def test_a_source_joining_while_the_alert_is_posted_is_left_for_an_edit(stored_db: Connection) -> None:
+    alert_id = factories.alert(stored_db)
+    outbox.mark_event_changed(stored_db, event_of(stored_db, alert_id))  # before the claim: the post shows it
+    found = claimed(stored_db, alert_id)
+    outbox.mark_event_changed(stored_db, event_of(stored_db, alert_id))  # after the post read its view
+    outbox.mark_sent(stored_db, found, ts="1700000001.000100", thread_ts=None)
+    assert outbox.claim_edit(stored_db, alert_id) == 1
+
+
+def test_a_message_found_posted_by_an_earlier_attempt_is_edited_once(stored_db: Connection) -> None:
+    alert_id = factories.alert(stored_db)
+    found = claimed(stored_db, alert_id)
+    outbox.mark_sent(stored_db, found, ts="1700000001.000100", thread_ts=None, posted_earlier=True)
+    assert [found.id for found in outbox.alerts_to_update(stored_db)] == [alert_id]
+
+
+def test_one_sender_at_a_time_edits_an_alert_until_its_claim_is_stale(stored_db: Connection) -> None:
+    alert_id = factories.alert(stored_db)
+    sent(stored_db, alert_id)
+    outbox.mark_event_changed(stored_db, event_of(stored_db, alert_id))
+    assert outbox.claim_edit(stored_db, alert_id) == 1
+    assert outbox.claim_edit(stored_db, alert_id) is None  # another sender edits it
+    assert outbox.alerts_to_update(stored_db) == []
+    later = datetime.now(UTC) + timedelta(seconds=61)  # that sender died mid-edit
+    assert [found.id for found in outbox.alerts_to_update(stored_db, now=later)] == [alert_id]
+    assert outbox.claim_edit(stored_db, alert_id, now=later) == 1
+
+
+def test_an_edit_not_made_is_tried_again(stored_db: Connection) -> None:
+    alert_id = factories.alert(stored_db)
+    sent(stored_db, alert_id)
+    outbox.mark_event_changed(stored_db, event_of(stored_db, alert_id))
+    outbox.claim_edit(stored_db, alert_id)
+    outbox.release_edit(stored_db, alert_id)
+    assert outbox.claim_edit(stored_db, alert_id) == 1
+
+
+def test_a_digested_alert_is_never_edited_into_a_single_alert(stored_db: Connection) -> None:
+    alert_id = factories.alert(stored_db, mode=WatchMode.DAILY)
+    (found,) = outbox.digest_alerts(stored_db, TEAM, CHANNEL, (WatchMode.DAILY,))
+    assert outbox.claim(stored_db, alert_id)
+    outbox.mark_sent(stored_db, found, ts="1700000001.000100", thread_ts=None, record_thread=False)
+    outbox.mark_event_changed(stored_db, event_of(stored_db, alert_id))
+    assert outbox.alerts_to_update(stored_db) == []  # the digest's message lists other alerts too

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from feeds.extract import docket_entry_number
-from tests.conftest import FeedServer, SlackApi, slack_bot_env, write_catalog
+from tests.conftest import FeedServer, SlackApi, run_bot, slack_bot_env, write_catalog
 from tests.test_alerts_e2e import CAPTION, DOCKET, SLACK_TIMEOUT, World, item, rss, text_of
 
 NEWS_SITE = "https://news.example.org/"
@@ -119,6 +119,66 @@ def test_one_ruling_from_court_agency_and_next_day_news_is_one_alert_with_three_
     assert "*Sources (3):*" in text_of(alert)
     assert "*Status:* Motion to dismiss granted in part" in text_of(alert)
     assert "*Date:* <!date^1719576000^{date_short}|2024-06-28>" in text_of(alert)  # the court's day, not the news'
+
+
+def shows_sources(api: SlackApi, *sources: str) -> bool:
+    """The channel's first alert lists every one of ``sources``."""
+    posts = api.posts("C0001")
+    return bool(posts) and all(source in text_of(posts[0]) for source in sources)
+
+
+@pytest.mark.reliability(
+    "a source of an event joins while Slack has not yet answered its alert's post", kind="slack fault"
+)
+def test_a_source_joining_while_its_alert_is_being_posted_is_added_to_the_message(world: World) -> None:
+    world.command("/watch", "binance")
+    world.api.hold_posts.clear()  # Slack has the message; its answer has not reached the bot yet
+    world.serve(sec=(SEC_RELEASE,))
+    world.poll()
+    assert world.api.post_arrived.wait(timeout=10)
+    world.serve(sec=(SEC_RELEASE,), dcd=(DISMISSAL_RULING,))
+    world.poll()  # the court's entry joins the event meanwhile
+    world.api.hold_posts.set()
+    assert world.api.wait_for(lambda: shows_sources(world.api, "SEC litigation releases", "D.D.C. docket"), timeout=10)
+    world.flush()
+    assert len(world.api.posts("C0001")) == 1
+
+
+@pytest.mark.reliability(
+    "a source of an event joins while Slack has not yet answered its alert's edit", kind="slack fault"
+)
+def test_a_source_joining_while_its_alert_is_being_edited_is_added_too(world: World) -> None:
+    world.command("/watch", "binance")
+    world.serve(sec=(SEC_RELEASE,))
+    world.poll()
+    assert world.api.wait_for(lambda: shows_sources(world.api, "SEC litigation releases"), timeout=10)
+    world.api.hold_updates.clear()  # the edit for the court's entry reaches Slack; its answer waits
+    world.serve(sec=(SEC_RELEASE,), dcd=(DISMISSAL_RULING,))
+    world.poll()
+    assert world.api.wait_for(lambda: shows_sources(world.api, "SEC litigation releases", "D.D.C. docket"), timeout=10)
+    serve_news(world, NEXT_DAY_NEWS)
+    world.poll()  # the next day's story joins while that edit is under way
+    world.api.hold_updates.set()
+    sources = ("SEC litigation releases", "D.D.C. docket", "News search")
+    assert world.api.wait_for(lambda: shows_sources(world.api, *sources), timeout=10)
+    world.flush()
+    (alert,) = world.api.posts("C0001")
+    assert "*Sources (3):*" in text_of(alert)
+
+
+def test_a_digest_stays_a_digest_when_one_of_its_events_gains_a_source(world: World) -> None:
+    world.command("/watch", "binance daily")
+    world.serve(dcd=(DISMISSAL_RULING,))
+    world.poll()
+    digest = run_bot(["digest"], world.env, cwd=world.cwd)
+    assert "1 daily digest posted." in digest.stdout, digest.stderr
+    world.serve(sec=(SEC_RELEASE,), dcd=(DISMISSAL_RULING,))
+    world.poll()  # the SEC's release joins the ruling's event, which the digest listed
+    world.flush()
+    world.flush()  # a pass of the sender that began after the release was stored has ended
+    (message,) = world.api.posts("C0001")
+    assert "Casewatch daily digest" in text_of(message)
+    assert world.api.calls_of("chat.update") == []
 
 
 def test_an_alert_names_related_cases_that_the_channel_also_watches(world: World) -> None:
