@@ -24,6 +24,7 @@ from feeds.extract import find_dockets
 from feeds.fetch import Fetcher
 from feeds.vocabulary import FeedKind, WatchKind
 from handlers.case_answer import plain_answer, slack_answer
+from storage import alerts as outbox
 from storage.database import ThreadDatabases, open_database, schema_version
 from storage.engine import indexed_by
 from storage.feeds import enabled_feeds, sync_catalog
@@ -88,6 +89,24 @@ def test_a_cards_status_and_latest_event_read_only_the_events_that_can_give_them
     a card reads its status and latest event through the small partial indexes."""
     statement = sql(demo_db)
     plan = query_plan(demo_db, statement, [1, 2, 3][: statement.count("?")])
+    assert reads_through_an_index(plan, index), plan
+
+
+@pytest.mark.parametrize(
+    ("sql", "index"),
+    [
+        (lambda db: f"SELECT id FROM {outbox.editable_alerts(db)} WHERE {outbox._EDITABLE}", "alerts_update"),
+        (lambda db: outbox._NEW_SOURCE, "alerts_event"),
+    ],
+)
+def test_the_sender_and_a_new_source_read_only_the_alerts_concerned(
+    demo_db: Database, sql: Callable[[Database], str], index: str
+) -> None:
+    """Sent alerts pile up (one per channel and event): the sender's look for
+    messages to edit, every second, and a new source's look for its event's
+    alerts each read through a small index, not every sent alert."""
+    statement = sql(demo_db)
+    plan = query_plan(demo_db, statement, ["2026-01-01T00:00:00+00:00"] if "edit_claimed_at" in statement else [1])
     assert reads_through_an_index(plan, index), plan
 
 
