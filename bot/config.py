@@ -89,7 +89,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     ),
     EnvVar("CASEWATCH_DIGEST_TIME", "09:00", "when daily digests are posted (weekly: Mondays)", ("run",)),
     EnvVar("CASEWATCH_TIMEZONE", "UTC", "the time zone of the digest time", ("run",)),
-    EnvVar("CASEWATCH_STALE_SEND_SECONDS", "60", "a send claimed this long ago is presumed crashed", ("run",)),
+    EnvVar("CASEWATCH_STALE_SEND_SECONDS", "60", "a send or edit claimed this long ago is presumed crashed", ("run",)),
     EnvVar("CASEWATCH_SLACK_TIMEOUT_SECONDS", "10", "how long the alert sender waits for Slack", ("run", "digest")),
     EnvVar("CASEWATCH_POST_INTERVAL_SECONDS", "1", "the least time between two alerts to one channel", ("run",)),
     EnvVar("CASEWATCH_AUTH_CHECK_SECONDS", "300", "how often the sender checks the bot token", ("run",)),
