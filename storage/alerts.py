@@ -259,16 +259,13 @@ def claim_stale_sends(db: Database, *, older_than: timedelta, now: datetime | No
     for recovery by this caller only: another process passes over it until it is
     stale again (``recovery_at``). ``claimed_at`` is kept, so the search for the
     message it may have posted still starts before that first claim."""
-    now = aware(now, "now") if now is not None else datetime.now(UTC)
-    cutoff = _stale_cutoff(now, older_than)
+    at, cutoff = _now_and_cutoff(now, older_than)
     stale_where = "status = 'sending' AND coalesce(recovery_at, claimed_at) < ? ORDER BY id"
     if not _alerts(db, stale_where, [cutoff]):
         return []  # read first: an idle sender never asks for the write lock
     with write_transaction(db, exclusive=False):
         stale = _alerts(db, stale_where + skip_locked(db, "alerts"), [cutoff])
-        db.conn.executemany(
-            "UPDATE alerts SET recovery_at = ? WHERE id = ?", [(now.isoformat(timespec="seconds"), a.id) for a in stale]
-        )
+        db.conn.executemany("UPDATE alerts SET recovery_at = ? WHERE id = ?", [(at, a.id) for a in stale])
     return stale
 
 
@@ -288,9 +285,8 @@ def alerts_to_update(
 ) -> list[Alert]:
     """Sent alerts whose messages miss a source, oldest first, leaving out those
     another sender is editing (claimed less than ``stale_after`` before ``now``)."""
-    return _alerts(
-        db, _EDITABLE + " ORDER BY id LIMIT ?", [_stale_cutoff(now, stale_after), limit], table=editable_alerts(db)
-    )
+    _, cutoff = _now_and_cutoff(now, stale_after)
+    return _alerts(db, _EDITABLE + " ORDER BY id LIMIT ?", [cutoff, limit], table=editable_alerts(db))
 
 
 def editable_alerts(db: Database) -> str:
@@ -306,10 +302,11 @@ def claim_edit(
     changes that the edit shows (counted before its view is read, and passed to
     :func:`finish_edit`), or None when the message is current or another
     sender edits it."""
+    at, cutoff = _now_and_cutoff(now, stale_after)
     with write_transaction(db, exclusive=False):
         row = db.execute(
             f"UPDATE alerts SET edit_claimed_at = ? WHERE id = ? AND {_EDITABLE} RETURNING needs_update",
-            [_iso(now), alert_id, _stale_cutoff(now, stale_after)],
+            [at, alert_id, cutoff],
         ).fetchone()
     return row[0] if row else None
 
@@ -329,13 +326,11 @@ def release_edit(db: Database, alert_id: int) -> None:
     db.execute("UPDATE alerts SET edit_claimed_at = NULL WHERE id = ?", [alert_id])
 
 
-def _iso(now: datetime | None) -> str:
-    return (aware(now, "now") if now is not None else datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _stale_cutoff(now: datetime | None, stale_after: timedelta) -> str:
-    now = aware(now, "now") if now is not None else datetime.now(UTC)
-    return (now - stale_after).astimezone(UTC).isoformat(timespec="seconds")
+def _now_and_cutoff(now: datetime | None, stale_after: timedelta) -> tuple[str, str]:
+    """``now`` (an aware time; default: the clock) and the time ``stale_after``
+    before it, as the outbox stores and compares times (UTC, to the second)."""
+    now = (aware(now, "now") if now is not None else datetime.now(UTC)).astimezone(UTC)
+    return now.isoformat(timespec="seconds"), (now - stale_after).isoformat(timespec="seconds")
 
 
 def claim(db: Database, alert_id: int) -> bool:
