@@ -736,9 +736,9 @@ def m029_alert_edits(db: Connection) -> None:
     # An alert's needs_update counts the sources its message does not show yet
     # (it was a flag, cleared after an edit even when a source joined during it),
     # and edit_claimed_at lets one sender at a time edit it (storage.alerts.claim_edit).
-    # The sender's look for messages to edit (every pass) and a new source's look
-    # for its event's alerts each read every sent alert through alerts_due before
-    # (150 ms a source at 1M alerts; 0.1 ms through alerts_event).
+    # alerts_update now holds the alerts the sender edits (needs_update > 0). A new
+    # source found its event's alerts by reading every sent alert (alerts_due):
+    # 133 ms a source at 1M sent alerts, 0.03 ms through alerts_event.
     for statement in (
         "ALTER TABLE alerts ADD COLUMN edit_claimed_at TEXT",
         "DROP INDEX alerts_update",
