@@ -38,17 +38,19 @@ from feeds.types import (
     ParsedFeed,
     PlannedItem,
     PollOutcome,
+    StoredBatch,
     describe_error,
 )
 from storage.batch import store_plan
 from storage.database import storage_reason
 from storage.feeds import Feed, record_failure, record_success
 from storage.items import unseen_keys
-from storage.watches import matchable_watches, watch_version
+from storage.watches import WatchesChanged, matchable_watches, watch_version
 
 log = logging.getLogger(__name__)
 FEED_FAILED = "feed %r failed: %s"  # the log line of a feed's failure (`poll --once` says it in its outcome instead)
 BACKLOG_ALERT_WINDOW = timedelta(hours=48)
+PLAN_ATTEMPTS = 3  # watches changing under every attempt fail the feed's round: it is read again next time
 # The poll threads of one process fetch side by side but process (parse,
 # extract, plan, store) one feed at a time: they queue here, in turn. Storing
 # one at a time spares them SQLite's busy handler, which polls with sleeps and
@@ -175,10 +177,7 @@ def _poll(
             parsed = read.parsed if read else _parse(fetched, feed, now)
         except FeedError as error:
             return _failed(db, feed, error, now)
-        index = matcher.index(db)
-        fresh = unseen_keys(db, feed.id, [item.key for item in parsed.items])
-        plan = plan_feed(feed, fetched, parsed, fresh, index, now, read.extractions if read else None)
-        batch = store_plan(db, plan, match=index.match)
+        plan, batch = _plan_and_store(db, feed, fetched, parsed, matcher, now, read.extractions if read else None)
     for reason in (*plan.health.skipped[len(parsed.skipped) :], *batch.skipped):  # parse logs its own
         log.warning("feed %r: skipped item %s", feed.name, reason, extra={"feed_id": feed.id})
     seen = len(parsed.items) + len(parsed.skipped)
@@ -188,6 +187,33 @@ def _poll(
         return PollOutcome(feed.name, "error", batch.new_items, seen, error, alerts=batch.alerts, skipped=skipped)
     status = "new" if batch.new_items else "unchanged"
     return PollOutcome(feed.name, status, batch.new_items, seen, alerts=batch.alerts, skipped=skipped)
+
+
+def _plan_and_store(
+    db: Database,
+    feed: Feed,
+    fetched: FetchResult,
+    parsed: ParsedFeed,
+    matcher: Matcher,
+    now: datetime,
+    extractions: Sequence[Extraction | str] | None,
+) -> tuple[FeedPlan, StoredBatch]:
+    """Plan with the current watches and store; plan again if a watch was added
+    or changed before the store took the write lock (``/watch`` meanwhile, in any
+    process), so that it hears of these items. Raises WatchesChanged (the feed's
+    failure this round) if the watches changed at every attempt."""
+    attempts = 0
+    while True:
+        attempts += 1
+        index = matcher.index(db)
+        fresh = unseen_keys(db, feed.id, [item.key for item in parsed.items])
+        plan = plan_feed(feed, fetched, parsed, fresh, index, now, extractions)
+        try:
+            return plan, store_plan(db, plan, match=index.match, watch_version=index.version)
+        except WatchesChanged:
+            if attempts == PLAN_ATTEMPTS:
+                raise
+            log.info("feed %r: the watches changed while it was stored; matching again", feed.name)
 
 
 # --- the plan (pure) ----------------------------------------------------------------

@@ -64,9 +64,11 @@ class WatchIndex:
     they live on in the automaton and the docket lookup). At 100,000 watches
     the objects and their terms took 23 MB and their building another ~15 MB
     of holes in the memory ``run`` keeps (``bench.memory``); the columns take
-    ~4 MB."""
+    ~4 MB. ``version``: the watches' version in the database it was read at
+    (-1: not read from a database)."""
 
-    def __init__(self, watches: Iterable[WatchTarget]):
+    def __init__(self, watches: Iterable[WatchTarget], version: int = -1):
+        self.version = version
         self._watches = _WatchColumns()
         # Every key, UTF-8, "\0" after each, in one buffer until the sort:
         # 110,000 key strings kept that long would leave holes, once freed, in
@@ -244,6 +246,6 @@ class Matcher:
         with self._lock:
             if self._index is None or current != self._built_at_version:
                 self._index = None
-                self._index = WatchIndex(self._watches(db))
+                self._index = WatchIndex(self._watches(db), current)
                 self._built_at_version = current
             return self._index

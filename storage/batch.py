@@ -26,6 +26,7 @@ from storage.events import BatchEvents
 from storage.feeds import record_health
 from storage.items import DeferredWrites, known_keys, next_item_id, store_new_item
 from storage.watch_filters import filtered_watches
+from storage.watches import WatchesChanged, require_watch_version
 
 
 class MatchFunction(Protocol):
@@ -36,8 +37,12 @@ class MatchFunction(Protocol):
     ) -> Sequence[WatchHit]: ...
 
 
-def store_plan(db: Database, plan: FeedPlan, *, match: MatchFunction) -> StoredBatch:
+def store_plan(db: Database, plan: FeedPlan, *, match: MatchFunction, watch_version: int | None = None) -> StoredBatch:
     """Apply ``plan`` in one transaction, the feed's health included.
+    ``watch_version``: the watches' version that ``match`` and the plan were made
+    with; if they have changed since, nothing is stored and
+    :class:`storage.watches.WatchesChanged` is raised (plan again: a watch added
+    meanwhile must hear of these items).
 
     The items are stored together, in the transaction itself: no savepoint
     around them, since SQLite copies every page a savepoint's statements
@@ -49,11 +54,15 @@ def store_plan(db: Database, plan: FeedPlan, *, match: MatchFunction) -> StoredB
     seen_at = now_iso()
     try:
         with write_transaction(db):
+            require_watch_version(db, watch_version)
             return _store_batch(db, plan, match, seen_at, item_by_item=False)
+    except WatchesChanged:
+        raise
     except Exception as error:
         if storage_reason(error) is not None:
             raise
     with write_transaction(db):
+        require_watch_version(db, watch_version)
         return _store_batch(db, plan, match, seen_at, item_by_item=True)
 
 

@@ -101,6 +101,18 @@ def watch_version(db: Database) -> int:
     return int(value)
 
 
+class WatchesChanged(Exception):
+    """The watches changed after a poll matched what it read against them."""
+
+
+def require_watch_version(db: Database, version: int | None) -> None:
+    """Raise :class:`WatchesChanged` unless the watches are still at ``version``
+    (None: any). Called first in a write transaction, it holds until the commit:
+    a watch added later waits for the write lock, and then sees what was stored."""
+    if version is not None and watch_version(db) != version:
+        raise WatchesChanged(f"the watches changed since version {version}")
+
+
 def _new_watch_id(db: Database) -> int:
     """One more than the highest watch id ever given, so that a number is never
     reused: people remove watches by number, and a replayed ``/unwatch 5``

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
+from sqlite_utils import Database
 
 from bot.config import settings_from_env
 from bot.ingest import default_matcher, poll_feed, poll_feeds
@@ -17,12 +18,14 @@ from feeds import fetch as fetch_module
 from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
 from feeds.health import MAX_BACKOFF, backoff, health, quiet_after
+from feeds.match import Matcher, WatchTarget
 from handlers.feeds_answer import feed_statuses
 from storage.database import ThreadDatabases
 from storage.feeds import change_feed, enabled_feeds, get_feed, sync_catalog
-from storage.watches import WatchSpec, add_watch
+from storage.watches import WatchSpec, add_watch, matchable_watches, remove_watch, watch_version
 from tests.conftest import FIXTURES, FeedServer
 from tests.reliability import Observed
+from tests.test_alerts_e2e import SEC_COMPLAINT, rss
 
 GOOD = (FIXTURES / "sec/litigation_releases_2024-06-part.xml").read_bytes()
 
@@ -243,6 +246,62 @@ def test_a_feeds_first_poll_stores_its_backlog_without_alerting(
     )
     assert (outcome.new_items, outcome.alerts) == (12, 0)
     assert db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+
+
+def test_a_watch_added_while_a_poll_stores_what_it_read_alerts_on_it(
+    databases: ThreadDatabases, feed_server: FeedServer
+) -> None:
+    """A poll matches what it read against the watches it knew when it began;
+    a watch added meanwhile (``/watch`` in another process, whose answer then said
+    "no case is known for it yet") must still hear of those items."""
+    db = databases.get()
+    url = feed_server.serve("/lr.xml", rss("https://www.sec.gov/"))
+    sync_catalog(db, [spec("LR", url)])
+    fetcher = Fetcher(contact="t@x.org", allow_private=True)
+    poll_feed(db, fetcher, feed_named(databases, "LR"), default_matcher())  # the first poll's backlog alerts no one
+    feed_server.serve("/lr.xml", rss("https://www.sec.gov/", SEC_COMPLAINT))
+    added: list[bool] = []
+
+    def watches_then_one_more(reading: Database) -> list[WatchTarget]:
+        """The watches this poll's index is built from; right after, ``/watch binance`` in another process."""
+        known = list(matchable_watches(reading))
+        if not added:
+            with databases.lend() as other:
+                add_watch(
+                    other, team_id="T1", channel_id="C1", user_id="U1", spec=WatchSpec("name", "binance", "binance")
+                )
+            added.append(True)
+        return known
+
+    outcome = poll_feed(db, fetcher, feed_named(databases, "LR"), Matcher(watch_version, watches_then_one_more))
+    assert (outcome.new_items, outcome.alerts) == (1, 1)
+    assert db.execute("SELECT channel_id FROM alerts").fetchall() == [("C1",)]
+
+
+def test_a_watch_removed_while_a_poll_stores_what_it_read_alerts_no_more(
+    databases: ThreadDatabases, feed_server: FeedServer
+) -> None:
+    db = databases.get()
+    url = feed_server.serve("/lr.xml", rss("https://www.sec.gov/"))
+    sync_catalog(db, [spec("LR", url)])
+    fetcher = Fetcher(contact="t@x.org", allow_private=True)
+    poll_feed(db, fetcher, feed_named(databases, "LR"), default_matcher())
+    watch, _ = add_watch(db, team_id="T1", channel_id="C1", user_id="U1", spec=WatchSpec("name", "binance", "binance"))
+    feed_server.serve("/lr.xml", rss("https://www.sec.gov/", SEC_COMPLAINT))
+    removed: list[bool] = []
+
+    def watches_then_one_less(reading: Database) -> list[WatchTarget]:
+        """The watches this poll's index is built from; right after, ``/unwatch`` in another process."""
+        known = list(matchable_watches(reading))
+        if not removed:
+            with databases.lend() as other:
+                remove_watch(other, team_id="T1", channel_id="C1", watch_id=watch.id, user_id="U1")
+            removed.append(True)
+        return known
+
+    outcome = poll_feed(db, fetcher, feed_named(databases, "LR"), Matcher(watch_version, watches_then_one_less))
+    assert (outcome.new_items, outcome.alerts) == (1, 0)
+    assert db.execute("SELECT count(*) FROM alerts WHERE status != 'cancelled'").fetchone() == (0,)
 
 
 def test_news_joins_known_cases_and_opens_none(databases: ThreadDatabases, feed_server: FeedServer) -> None:
