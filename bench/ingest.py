@@ -110,12 +110,14 @@ class StoreMeter:
         self._last = sql
 
     def wrap(self, store_plan: StorePlan) -> StorePlan:
-        def measured(db: Database, plan: FeedPlan, *, match: MatchFunction) -> StoredBatch:
+        def measured(
+            db: Database, plan: FeedPlan, *, match: MatchFunction, watch_version: int | None = None
+        ) -> StoredBatch:
             if self.count_statements:
                 db.conn.set_trace_callback(self._count)
             started = time.thread_time()  # this thread's CPU: not the other workers' turns
             try:
-                return store_plan(db, plan, match=match)
+                return store_plan(db, plan, match=match, watch_version=watch_version)
             finally:
                 elapsed = time.thread_time() - started
                 db.conn.set_trace_callback(None)
