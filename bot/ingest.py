@@ -213,7 +213,7 @@ def _plan_and_store(
         except WatchesChanged:
             if attempts == PLAN_ATTEMPTS:
                 raise
-            log.info("feed %r: the watches changed while it was stored; matching again", feed.name)
+            log.info("feed %r: the watches changed during its poll; matching its items again", feed.name)
 
 
 # --- the plan (pure) ----------------------------------------------------------------
