@@ -65,9 +65,9 @@ class WatchIndex:
     the objects and their terms took 23 MB and their building another ~15 MB
     of holes in the memory ``run`` keeps (``bench.memory``); the columns take
     ~4 MB. ``version``: the watches' version in the database it was read at
-    (-1: not read from a database)."""
+    (None: not read from a database)."""
 
-    def __init__(self, watches: Iterable[WatchTarget], version: int = -1):
+    def __init__(self, watches: Iterable[WatchTarget], version: int | None = None):
         self.version = version
         self._watches = _WatchColumns()
         # Every key, UTF-8, "\0" after each, in one buffer until the sort:
