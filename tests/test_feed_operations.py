@@ -3,6 +3,7 @@ limits, health, the polling lease, jobs that follow the feeds table."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from feeds.catalog import FeedSpec
 from feeds.fetch import Fetcher
 from feeds.health import MAX_BACKOFF, backoff, health, quiet_after
 from feeds.match import Matcher, WatchTarget
+from feeds.types import PollOutcome
 from handlers.feeds_answer import feed_statuses
 from storage.database import ThreadDatabases
 from storage.feeds import change_feed, enabled_feeds, get_feed, sync_catalog
@@ -248,60 +250,60 @@ def test_a_feeds_first_poll_stores_its_backlog_without_alerting(
     assert db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
 
 
-def test_a_watch_added_while_a_poll_stores_what_it_read_alerts_on_it(
-    databases: ThreadDatabases, feed_server: FeedServer
-) -> None:
-    """A poll matches what it read against the watches it knew when it began;
-    a watch added meanwhile (``/watch`` in another process, whose answer then said
-    "no case is known for it yet") must still hear of those items."""
-    db = databases.get()
-    url = feed_server.serve("/lr.xml", rss("https://www.sec.gov/"))
-    sync_catalog(db, [spec("LR", url)])
-    fetcher = Fetcher(contact="t@x.org", allow_private=True)
-    poll_feed(db, fetcher, feed_named(databases, "LR"), default_matcher())  # the first poll's backlog alerts no one
-    feed_server.serve("/lr.xml", rss("https://www.sec.gov/", SEC_COMPLAINT))
-    added: list[bool] = []
-
-    def watches_then_one_more(reading: Database) -> list[WatchTarget]:
-        """The watches this poll's index is built from; right after, ``/watch binance`` in another process."""
-        known = list(matchable_watches(reading))
-        if not added:
-            with databases.lend() as other:
-                add_watch(
-                    other, team_id="T1", channel_id="C1", user_id="U1", spec=WatchSpec("name", "binance", "binance")
-                )
-            added.append(True)
-        return known
-
-    outcome = poll_feed(db, fetcher, feed_named(databases, "LR"), Matcher(watch_version, watches_then_one_more))
-    assert (outcome.new_items, outcome.alerts) == (1, 1)
-    assert db.execute("SELECT channel_id FROM alerts").fetchall() == [("C1",)]
+BINANCE = WatchSpec("name", "binance", "binance")
 
 
-def test_a_watch_removed_while_a_poll_stores_what_it_read_alerts_no_more(
-    databases: ThreadDatabases, feed_server: FeedServer
-) -> None:
+def poll_while_watches_change(
+    databases: ThreadDatabases, feed_server: FeedServer, change: Callable[[Database], object]
+) -> PollOutcome:
+    """A second poll of a feed (its first, of nothing, alerts no one) that reads
+    one new release naming Binance, while ``change`` (``/watch`` or ``/unwatch``
+    in another process) runs right after the poll has read the watches it
+    matches against."""
     db = databases.get()
     url = feed_server.serve("/lr.xml", rss("https://www.sec.gov/"))
     sync_catalog(db, [spec("LR", url)])
     fetcher = Fetcher(contact="t@x.org", allow_private=True)
     poll_feed(db, fetcher, feed_named(databases, "LR"), default_matcher())
-    watch, _ = add_watch(db, team_id="T1", channel_id="C1", user_id="U1", spec=WatchSpec("name", "binance", "binance"))
     feed_server.serve("/lr.xml", rss("https://www.sec.gov/", SEC_COMPLAINT))
-    removed: list[bool] = []
+    changed: list[bool] = []
 
-    def watches_then_one_less(reading: Database) -> list[WatchTarget]:
-        """The watches this poll's index is built from; right after, ``/unwatch`` in another process."""
+    def watches_then_change(reading: Database) -> list[WatchTarget]:
         known = list(matchable_watches(reading))
-        if not removed:
+        if not changed:
             with databases.lend() as other:
-                remove_watch(other, team_id="T1", channel_id="C1", watch_id=watch.id, user_id="U1")
-            removed.append(True)
+                change(other)
+            changed.append(True)
         return known
 
-    outcome = poll_feed(db, fetcher, feed_named(databases, "LR"), Matcher(watch_version, watches_then_one_less))
+    return poll_feed(db, fetcher, feed_named(databases, "LR"), Matcher(watch_version, watches_then_change))
+
+
+def test_a_watch_added_while_a_poll_stores_what_it_read_alerts_on_it(
+    databases: ThreadDatabases, feed_server: FeedServer
+) -> None:
+    """A watch added meanwhile (whose ``/watch`` answer then said "no case is
+    known for it yet") must still hear of what the poll stores."""
+    outcome = poll_while_watches_change(
+        databases,
+        feed_server,
+        lambda other: add_watch(other, team_id="T1", channel_id="C1", user_id="U1", spec=BINANCE),
+    )
+    assert (outcome.new_items, outcome.alerts) == (1, 1)
+    assert databases.get().execute("SELECT channel_id FROM alerts").fetchall() == [("C1",)]
+
+
+def test_a_watch_removed_while_a_poll_stores_what_it_read_alerts_no_more(
+    databases: ThreadDatabases, feed_server: FeedServer
+) -> None:
+    watch, _ = add_watch(databases.get(), team_id="T1", channel_id="C1", user_id="U1", spec=BINANCE)
+    outcome = poll_while_watches_change(
+        databases,
+        feed_server,
+        lambda other: remove_watch(other, team_id="T1", channel_id="C1", watch_id=watch.id, user_id="U1"),
+    )
     assert (outcome.new_items, outcome.alerts) == (1, 0)
-    assert db.execute("SELECT count(*) FROM alerts WHERE status != 'cancelled'").fetchone() == (0,)
+    assert databases.get().execute("SELECT count(*) FROM alerts WHERE status != 'cancelled'").fetchone() == (0,)
 
 
 def test_news_joins_known_cases_and_opens_none(databases: ThreadDatabases, feed_server: FeedServer) -> None:
