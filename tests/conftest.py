@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -602,6 +603,13 @@ def free_port() -> int:
     return port
 
 
+def far_digest_time() -> str:
+    """A digest time (UTC) half a day away: no scheduled digest, nor the catch-up
+    that a start within an hour after one runs, falls within a test (at the
+    default 09:00, a test running then got a digest it did not ask for)."""
+    return (datetime.now(UTC) + timedelta(hours=12)).strftime("%H:%M")
+
+
 def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "CASEWATCH_"))}
     env.update(
@@ -609,6 +617,8 @@ def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "CASEWATCH_DB": database_url(tmp_path / "casewatch.db"),
             "CASEWATCH_CONTACT": "ci@example.com",
             "CASEWATCH_ALLOW_PRIVATE_FEEDS": "1",
+            "CASEWATCH_DIGEST_TIME": far_digest_time(),
+            "CASEWATCH_TIMEZONE": "UTC",
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",
         }

@@ -36,6 +36,7 @@ from tests.conftest import (
     SlackApi,
     bot_env,
     eventually,
+    far_digest_time,
     free_port,
     post_slack,
     run_bot,
@@ -227,7 +228,7 @@ def test_socket_mode_serves_healthz_and_metrics_on_metrics_port(
 def parts(tmp_path: Path) -> tuple[ThreadDatabases, AlertSender, Scheduler]:
     databases = ThreadDatabases(tmp_path / "h.db")  # no feeds: nothing to poll
     sender = AlertSender(databases, WebApiPoster(WebClient(base_url="http://127.0.0.1:9/api/")))
-    settings = settings_from_env({})
+    settings = settings_from_env({"CASEWATCH_DIGEST_TIME": far_digest_time()})  # no digest job to stop mid-run
     return (
         databases,
         sender,
