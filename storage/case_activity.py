@@ -77,9 +77,7 @@ class CaseActivity:
             [self._log_seen, len(self._keys)],
         ).fetchall()
         logged = [log_id for log_id, _, _ in rows if log_id is not None]
-        # The last row read is gone (pruned, or another file), or the log was empty when read and
-        # has been pruned since: rows after it may be missed.
-        if self._log_seen not in logged if self._log_seen else min(logged, default=1) > 1:
+        if self._may_have_missed(logged):
             self._load(db)
             return
         keys = self._keys
@@ -89,6 +87,13 @@ class CaseActivity:
         for _, case_id, last_event_at in rows:
             keys[case_id] = activity_key(last_event_at)
         self._log_seen = max(logged, default=self._log_seen)
+
+    def _may_have_missed(self, logged: list[int]) -> bool:
+        """Whether log rows were pruned before this process read them, judged by
+        the rows ``logged`` from the last one it read on."""
+        if self._log_seen:
+            return self._log_seen not in logged  # the last row read is gone (pruned, or another file)
+        return min(logged, default=1) > 1  # the log was empty when loaded, and its first rows are gone
 
     def _load(self, db: Connection) -> None:
         (newest,) = db.execute("SELECT coalesce(max(id), 0) FROM case_activity_changes").fetchone()
